@@ -1,0 +1,55 @@
+"""aibridge-analytics: provider attribution, backfill verification and summaries for Coder's AI Bridge.
+
+The notebook user's entry point::
+
+    import aibridge_analytics as aa
+    con = aa.connect()                 # the demo warehouse; or a .duckdb path, postgresql://..., ...
+    aa.attribute(con)                  # one row per interception: provider, method, warnings
+    aa.count_interceptions(con, aa.Filters(provider_id="..."), mode="coder")
+
+Every function returns Polars DataFrames (or plain numbers) and raises `AibridgeError` subclasses.
+"""
+
+from .attribution import METHODS, WARNINGS, attribute
+from .catalogue import Probe, render
+from .engines import Connection
+from .errors import (
+    AibridgeError,
+    ConnectionFailed,
+    ExportError,
+    SchemaError,
+    SourceError,
+    SqlError,
+    UnknownProviderError,
+    UsageError,
+    ValidationFailed,
+)
+from .interceptions import Filters, count_interceptions, count_sessions, list_interceptions, list_sessions
+from .sources import connect
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AibridgeError",
+    "Connection",
+    "ConnectionFailed",
+    "ExportError",
+    "Filters",
+    "METHODS",
+    "Probe",
+    "SchemaError",
+    "SourceError",
+    "SqlError",
+    "UnknownProviderError",
+    "UsageError",
+    "ValidationFailed",
+    "WARNINGS",
+    "attribute",
+    "connect",
+    "count_interceptions",
+    "count_sessions",
+    "list_interceptions",
+    "list_sessions",
+    "render",
+    "__version__",
+]

@@ -1,0 +1,7 @@
+"""``python -m aibridge_analytics``: the same command line as ``aibridge-analytics``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,238 @@
+"""The ``aibridge-analytics`` command line: thin edges over the package's functions.
+
+Each command parses its options, calls one package function (imported lazily, so ``--help`` is
+fast) and prints the frame it returns. Errors of this package become exit code 1 and one line on
+stderr; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Sequence
+
+from .errors import AibridgeError
+
+EXIT_OK, EXIT_ERROR, EXIT_DISCREPANCIES = 0, 1, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line with exit code 1 (contract.md)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_ERROR, f"aibridge-analytics: error: {message} (see --help)\n")
+
+
+def _common(p: argparse.ArgumentParser, data: bool = True) -> None:
+    p.add_argument("--source", help="a .duckdb warehouse (default: the demo), postgresql://..., a Parquet directory or a JSON export")
+    if data:
+        p.add_argument("--format", default="table", choices=("table", "json", "csv", "parquet"), help="output format (default: table)")
+        p.add_argument("--out", help="write to this file (atomically) instead of standard output")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("Coder's filters")
+    g.add_argument("--provider-id", help="provider (ai_providers.id)")
+    g.add_argument("--provider-name", help="provider_name snapshot, exactly")
+    g.add_argument("--model")
+    g.add_argument("--client", help="client; NULL clients are 'Unknown'")
+    g.add_argument("--initiator", help="initiator (user) id")
+    g.add_argument("--started-after", help="ISO 8601 instant (naive = UTC) or an age such as 7d")
+    g.add_argument("--started-before", help="ISO 8601 instant (naive = UTC) or an age such as 7d")
+    g.add_argument("--session-id")
+    g.add_argument("--mode", default="strict", choices=("strict", "coder"),
+                   help="provider filter semantics: strict attribution (default) or Coder's runtime filter")
+
+
+def _make_filters(args: argparse.Namespace):
+    from .interceptions import Filters
+
+    return Filters(
+        provider_id=args.provider_id, provider_name=args.provider_name, model=args.model, client=args.client,
+        initiator_id=args.initiator, started_after=args.started_after, started_before=args.started_before,
+        session_id=args.session_id,
+    )
+
+
+def _emit(args: argparse.Namespace, frame, title: str | None = None) -> None:
+    from .output import emit
+
+    emit(frame, args.format, args.out, title)
+
+
+def _scalar(args: argparse.Namespace, name: str, value: int) -> None:
+    import polars as pl
+
+    _emit(args, pl.DataFrame({name: [value]}))
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .progress import bar
+    from .warehouse.demo import build_demo
+    from .warehouse.store import DEFAULT_DEMO_PATH
+
+    path = args.db or DEFAULT_DEMO_PATH
+    with bar("generating demo interceptions") as progress:
+        summary = build_demo(path, interceptions=args.interceptions, seed=args.seed, progress=progress)
+    print(f"demo warehouse written to {path}: {summary.describe() if hasattr(summary, 'describe') else summary}")
+    return EXIT_OK
+
+
+def cmd_sql_list(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from .catalogue import catalogue
+
+    rows = [
+        {"name": q.name, "relation": q.relation, "parameters": ", ".join(
+            f"{p.name}:{p.kind}{'?' if p.optional else ''}" for p in q.params.values()), "description": q.doc}
+        for q in catalogue().values()
+    ]
+    _emit(args, pl.DataFrame(rows))
+    return EXIT_OK
+
+
+def cmd_sql_render(args: argparse.Namespace) -> int:
+    from .catalogue import render
+    from .errors import UsageError
+
+    params = {}
+    for item in args.param or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"parameter {item!r} is not key=value")
+        params[key.strip()] = None if value == "null" else value
+    relations = dict(r.partition("=")[::2] for r in (args.relation or []))
+    if args.mode:
+        relations.setdefault("matched", f"interceptions/matched_{args.mode}")
+    print(render(args.name, args.dialect, params, relations=relations).display())
+    return EXIT_OK
+
+
+def cmd_interceptions_list(args: argparse.Namespace) -> int:
+    from .interceptions import list_interceptions
+    from .sources import connect
+
+    with connect(args.source) as con:
+        frame = list_interceptions(con, _make_filters(args), mode=args.mode, after_id=args.after_id, limit=args.limit)
+    _emit(args, frame)
+    return EXIT_OK
+
+
+def cmd_interceptions_count(args: argparse.Namespace) -> int:
+    from .interceptions import count_interceptions
+    from .sources import connect
+
+    with connect(args.source) as con:
+        _scalar(args, "interceptions", count_interceptions(con, _make_filters(args), mode=args.mode))
+    return EXIT_OK
+
+
+def cmd_sessions_list(args: argparse.Namespace) -> int:
+    from .interceptions import list_sessions
+    from .sources import connect
+
+    with connect(args.source) as con:
+        frame = list_sessions(con, _make_filters(args), mode=args.mode, limit=args.limit)
+    _emit(args, frame)
+    return EXIT_OK
+
+
+def cmd_sessions_count(args: argparse.Namespace) -> int:
+    from .interceptions import count_sessions
+    from .sources import connect
+
+    with connect(args.source) as con:
+        _scalar(args, "sessions", count_sessions(con, _make_filters(args), mode=args.mode))
+    return EXIT_OK
+
+
+def cmd_attribute(args: argparse.Namespace) -> int:
+    from .attribution import attribute
+    from .sources import connect
+
+    with connect(args.source) as con:
+        frame = attribute(con)
+    _emit(args, frame)
+    return EXIT_OK
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = _Parser(prog="aibridge-analytics", description="Provider attribution and analytics for Coder's AI Bridge history.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("demo", help="build the deterministic demo warehouse")
+    p.add_argument("--db", help="where to write it (default: demo/demo.duckdb)")
+    p.add_argument("--interceptions", type=int, default=20_000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--debug", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    sql = sub.add_parser("sql", help="the SQL catalogue").add_subparsers(dest="sql_command", required=True, parser_class=_Parser)
+    p = sql.add_parser("list", help="list the catalogue's queries")
+    p.add_argument("--format", default="table", choices=("table", "json", "csv"))
+    p.add_argument("--out")
+    p.add_argument("--debug", action="store_true")
+    p.set_defaults(func=cmd_sql_list)
+    p = sql.add_parser("render", help="print a query rendered for an engine, with its bound parameters")
+    p.add_argument("name")
+    p.add_argument("--dialect", required=True, choices=("duckdb", "postgres"))
+    p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a parameter value ('null' for NULL)")
+    p.add_argument("--relation", action="append", metavar="NAME=QUERY", help="bind a relation to a catalogue query")
+    p.add_argument("--mode", choices=("strict", "coder"), default="strict", help="binds the provider-filter relation (default strict)")
+    p.add_argument("--debug", action="store_true")
+    p.set_defaults(func=cmd_sql_render)
+
+    for noun, listing, counting, limit_help in (
+        ("interceptions", cmd_interceptions_list, cmd_interceptions_count, "page size, 1..1000"),
+        ("sessions", cmd_sessions_list, cmd_sessions_count, "page size, 1..1000"),
+    ):
+        group = sub.add_parser(noun, help=f"Coder's {noun} listing and count").add_subparsers(
+            dest=f"{noun}_command", required=True, parser_class=_Parser)
+        p = group.add_parser("list", help=f"list {noun}, newest first")
+        _common(p)
+        _filters(p)
+        if noun == "interceptions":
+            p.add_argument("--after-id", help="keyset cursor: the last id of the previous page")
+        p.add_argument("--limit", type=int, default=100, help=limit_help)
+        p.set_defaults(func=listing)
+        p = group.add_parser("count", help=f"count {noun}")
+        _common(p)
+        _filters(p)
+        p.set_defaults(func=counting)
+
+    p = sub.add_parser("attribute", help="one row per interception with its attribution")
+    _common(p)
+    p.set_defaults(func=cmd_attribute)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except AibridgeError as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"aibridge-analytics: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("aibridge-analytics: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""Running catalogue queries on DuckDB or PostgreSQL, with results as Polars frames of one shape.
+
+Both engines go through `Connection.query`: render for the engine's dialect with the source's
+schema probe, bind the values through the driver, and return a frame whose column types are
+canonical (UUIDs as text, integers as Int64, timestamps in UTC), so results from the two engines
+compare equal when the rows are equal.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import re
+import uuid
+from typing import Any, Mapping
+
+import duckdb
+import polars as pl
+
+from . import catalogue
+from .catalogue import Probe, Rendered
+from .errors import ConnectionFailed, SchemaError, SourceError, SqlError
+from .warehouse.schema import REQUIRED_TABLES, TABLES
+
+_PROBE_QUERY = "schema/columns"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class Connection:
+    """A source opened for querying. Subclasses supply the engine; this class the workflow."""
+
+    dialect: str = ""
+    #: Where the data came from, safe to print (no password).
+    label: str = ""
+
+    def __init__(self) -> None:
+        self._probe: Probe | None = None
+
+    # -- engine-specific ------------------------------------------------------------------
+    def _execute(self, rendered: Rendered) -> pl.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- shared -----------------------------------------------------------------------------
+    def __enter__(self) -> "Connection":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def probe(self) -> Probe:
+        """The source's tables and columns, probed once (schema-version detection)."""
+        if self._probe is None:
+            self._probe = self._load_probe()
+        return self._probe
+
+    def _load_probe(self) -> Probe:
+        frame = self.run(catalogue.render(_PROBE_QUERY, self.dialect))
+        columns: dict[str, dict[str, str]] = {}
+        for table, column, dtype in frame.iter_rows():
+            if table in TABLES:
+                columns.setdefault(table, {})[column] = dtype.lower()
+        missing = [t for t in REQUIRED_TABLES if t not in columns]
+        if missing:
+            raise SchemaError(f"{self.label} has no {' or '.join(missing)} table: not a Coder AI Bridge database or export")
+        _check_types(columns, self.label)
+        return Probe(columns)
+
+    def render(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None) -> Rendered:
+        """Render catalogue query ``name`` for this engine and this source's schema."""
+        return catalogue.render(name, self.dialect, params, self.probe, relations)
+
+    def query(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None) -> pl.DataFrame:
+        """Run catalogue query ``name`` and return its rows as a canonical Polars frame."""
+        return self.run(self.render(name, params, relations))
+
+    def run(self, rendered: Rendered) -> pl.DataFrame:
+        """Execute an already rendered query."""
+        if rendered.dialect != self.dialect:
+            raise SqlError(f"{rendered.name} was rendered for {rendered.dialect}, not {self.dialect}")
+        return canonical(self._execute(rendered))
+
+
+# Types a probe accepts per declared type: a snapshot or export may carry UUIDs as text, say, but
+# a UUID column holding integers is a broken source, reported rather than guessed at.
+_COMPATIBLE = {
+    "uuid": ("uuid", "varchar", "text", "character varying", "string"),
+    "timestamptz": ("timestamp", "date"),
+    "bigint": ("int", "bigint", "smallint", "hugeint", "numeric", "decimal"),
+    "boolean": ("bool",),
+    "varchar": ("varchar", "text", "character", "user-defined", "string", "enum"),
+    "json": ("json", "varchar", "text", "character varying", "string", "struct", "map"),
+}
+
+
+def _check_types(columns: Mapping[str, Mapping[str, str]], label: str) -> None:
+    for table, cols in TABLES.items():
+        for col in cols:
+            actual = columns.get(table, {}).get(col.name)
+            if actual is None:
+                continue
+            allowed = _COMPATIBLE[col.duckdb.lower()]
+            if not any(actual.startswith(a) or a in actual for a in allowed):
+                raise SchemaError(f"{label}: column {table}.{col.name} has type {actual!r}, expected {col.duckdb.lower()}")
+
+
+def canonical(frame: pl.DataFrame) -> pl.DataFrame:
+    """One column type per kind of value, whichever engine produced ``frame``."""
+    casts = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Decimal):
+            casts.append(pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64))
+        elif dtype in (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64, pl.Int128):
+            casts.append(pl.col(name).cast(pl.Int64))
+        elif dtype == pl.Float32:
+            casts.append(pl.col(name).cast(pl.Float64))
+        elif isinstance(dtype, pl.Datetime):
+            casts.append(pl.col(name).dt.cast_time_unit("us").dt.convert_time_zone("UTC") if dtype.time_zone else pl.col(name).dt.cast_time_unit("us"))
+        elif dtype == pl.Object:
+            casts.append(pl.col(name).map_elements(str, return_dtype=pl.String))
+    return frame.with_columns(casts) if casts else frame
+
+
+class DuckDBConnection(Connection):
+    """A DuckDB connection: the local warehouse, or an in-memory one over Parquet or an export."""
+
+    dialect = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, label: str = "duckdb") -> None:
+        super().__init__()
+        self.con = con
+        self.label = label
+        con.execute("SET TimeZone = 'UTC'")
+
+    def _execute(self, rendered: Rendered) -> pl.DataFrame:
+        try:
+            return self.con.execute(rendered.sql, dict(rendered.params)).pl()
+        except duckdb.Error as exc:
+            raise SqlError(f"{rendered.name} failed on DuckDB ({self.label}): {_first_line(exc)}") from exc
+
+    def close(self) -> None:
+        """Close the DuckDB connection."""
+        self.con.close()
+
+
+# PostgreSQL type OIDs -> Polars types, for building frames (and empty frames) from psycopg rows.
+_PG_TYPES = {
+    16: pl.Boolean, 20: pl.Int64, 21: pl.Int64, 23: pl.Int64, 700: pl.Float64, 701: pl.Float64,
+    1700: pl.Float64, 25: pl.String, 1043: pl.String, 1042: pl.String, 19: pl.String,
+    2950: pl.String, 114: pl.String, 3802: pl.String, 1082: pl.Date,
+    1114: pl.Datetime("us"), 1184: pl.Datetime("us", "UTC"), 1009: pl.List(pl.String),
+    1015: pl.List(pl.String),
+}
+
+
+def _pg_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dict, list)) and not (isinstance(value, list) and all(isinstance(v, str) or v is None for v in value)):
+        return json.dumps(value)
+    return value
+
+
+_PASSWORD = re.compile(r"(://[^:/@]*:)([^@]*)(@)")
+
+
+def redact(dsn: str) -> str:
+    """``dsn`` with any password replaced, safe for messages, logs and manifests."""
+    dsn = _PASSWORD.sub(r"\1***\3", dsn)
+    return re.sub(r"(password=)[^&\s]*", r"\1***", dsn)
+
+
+class PostgresConnection(Connection):
+    """A live PostgreSQL database (Coder's), opened read-only with a statement timeout."""
+
+    dialect = "postgres"
+
+    def __init__(self, dsn: str, statement_timeout_ms: int = 600_000, connect_timeout_s: int = 10) -> None:
+        super().__init__()
+        import psycopg
+
+        self.label = redact(dsn)
+        try:
+            self.conn = psycopg.connect(
+                dsn,
+                connect_timeout=connect_timeout_s,
+                application_name="aibridge-analytics",
+                # Read-only at the session level, so nothing this tool runs can write to Coder.
+                options=f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)} -c TimeZone=UTC",
+            )
+        except psycopg.Error as exc:
+            raise ConnectionFailed(f"cannot connect to {self.label}: {_first_line(exc)}") from None
+        self.conn.read_only = True
+
+    def _execute(self, rendered: Rendered) -> pl.DataFrame:
+        import psycopg
+
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(rendered.sql, dict(rendered.params))
+                names = [d.name for d in cur.description]
+                oids = [d.type_code for d in cur.description]
+                rows = cur.fetchall()
+            self.conn.rollback()
+        except psycopg.Error as exc:
+            self.conn.rollback()
+            raise SqlError(f"{rendered.name} failed on PostgreSQL ({self.label}): {_first_line(exc)}") from None
+        schema = {n: _PG_TYPES.get(o, pl.String) for n, o in zip(names, oids)}
+        data = {n: [_pg_value(r[i]) for r in rows] for i, n in enumerate(names)}
+        return pl.DataFrame(data, schema=schema)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+__all__ = ["Connection", "DuckDBConnection", "PostgresConnection", "canonical", "redact", "SourceError"]

@@ -1,0 +1,55 @@
+"""Errors raised by aibridge-analytics.
+
+One root, so a caller (the CLI, a notebook, a scheduler) can catch everything this package raises
+on purpose, and tell user mistakes from broken data::
+
+    AibridgeError
+    ├── UsageError (also ValueError)        a bad argument: malformed UUID, unknown key, bad range
+    │   └── UnknownProviderError            a provider id that no ai_providers row has
+    ├── SourceError                         a source that cannot be opened or read
+    │   ├── ConnectionFailed                a database that refuses or cannot be reached
+    │   └── SchemaError                     a source missing a required table or with a wrong type
+    ├── SqlError                            a catalogue query that is unknown, unportable or badly bound
+    ├── ExportError (also ValueError)       a truncated or invalid JSON export, conflicting duplicates
+    └── ValidationFailed                    a frame failing its pandera schema (names the failing rows)
+
+The CLI turns any of them into exit code 1 and a single line; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+
+class AibridgeError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class UsageError(AibridgeError, ValueError):
+    """A bad argument given by the user; the message names the value and the fix."""
+
+
+class UnknownProviderError(UsageError):
+    """A provider id that no (live, where required) ai_providers row has."""
+
+
+class SourceError(AibridgeError):
+    """A source that does not exist, cannot be opened or cannot be read."""
+
+
+class ConnectionFailed(SourceError):
+    """A database server that refused the connection or could not be reached."""
+
+
+class SchemaError(SourceError):
+    """A source whose tables or column types are not what Coder's schema allows."""
+
+
+class SqlError(AibridgeError):
+    """A catalogue query that is unknown, uses a non-portable construct or is badly bound."""
+
+
+class ExportError(AibridgeError, ValueError):
+    """An export file that is truncated, invalid, or conflicts with itself."""
+
+
+class ValidationFailed(AibridgeError):
+    """A frame that fails its pandera schema; the message names table, column, check and rows."""

@@ -1,0 +1,101 @@
+"""Typed parameter values: parsing user input (CLI strings, Python objects) into bound values.
+
+Every value that reaches SQL passes through `coerce`, so a malformed UUID or timestamp fails here
+with a one-line message naming the parameter and the value, before any database is touched.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from .errors import UsageError
+
+TYPES = ("uuid", "text", "timestamptz", "int", "bool")
+
+_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_uuid(value: Any, what: str = "uuid") -> str:
+    """Return the canonical lower-case form of a UUID, or raise UsageError naming ``what``."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    try:
+        return str(uuid.UUID(str(value).strip()))
+    except (ValueError, AttributeError, TypeError):
+        raise UsageError(f"malformed UUID for {what}: {value!r}") from None
+
+
+def parse_timestamp(value: Any, what: str = "timestamp", now: datetime | None = None) -> datetime:
+    """Parse an ISO 8601 instant (naive means UTC) or a relative age like ``7d``, ``12h``.
+
+    Relative ages count back from ``now`` (default: the current time), as cron users expect
+    from ``--since 7d``.
+    """
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
+        rel = _RELATIVE.match(text)
+        if rel:
+            base = now or datetime.now(timezone.utc)
+            return base - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(
+                f"malformed timestamp for {what}: {value!r} (use ISO 8601 like 2026-11-01T00:00:00Z, or 7d)"
+            ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def parse_int(value: Any, what: str = "integer") -> int:
+    """Parse an integer, refusing booleans and fractions."""
+    if isinstance(value, bool):
+        raise UsageError(f"not an integer for {what}: {value!r}")
+    try:
+        return int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise UsageError(f"not an integer for {what}: {value!r}") from None
+
+
+def parse_bool(value: Any, what: str = "boolean") -> bool:
+    """Parse true/false/1/0/yes/no."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "t", "1", "yes", "y"):
+        return True
+    if text in ("false", "f", "0", "no", "n"):
+        return False
+    raise UsageError(f"not a boolean for {what}: {value!r}")
+
+
+def coerce(kind: str, value: Any, what: str) -> Any:
+    """Turn ``value`` into the Python value bound for a parameter of type ``kind``.
+
+    ``None`` stays ``None`` (SQL NULL). UUIDs are bound as their canonical text and cast in SQL,
+    which both drivers handle the same way.
+    """
+    if value is None:
+        return None
+    if kind == "uuid":
+        return parse_uuid(value, what)
+    if kind == "timestamptz":
+        return parse_timestamp(value, what)
+    if kind == "int":
+        return parse_int(value, what)
+    if kind == "bool":
+        return parse_bool(value, what)
+    if kind == "text":
+        if not isinstance(value, str):
+            raise UsageError(f"not text for {what}: {value!r}")
+        return value
+    raise UsageError(f"unknown parameter type {kind!r} for {what}")

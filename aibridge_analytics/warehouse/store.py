@@ -1,0 +1,70 @@
+"""The local DuckDB warehouse: creating it, opening it, and replacing it atomically."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from ..errors import SourceError
+from .schema import GROUND_TRUTH_COLUMNS, GROUND_TRUTH_TABLE, TABLES, duckdb_ddl
+
+DEFAULT_DEMO_PATH = Path(os.environ.get("AIBRIDGE_DEMO_DB", "demo/demo.duckdb"))
+"""Where the demo warehouse lives unless ``--db``/``--source`` says otherwise."""
+
+META_TABLE = "warehouse_meta"
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Settings every DuckDB connection of this package gets (UTC: see style.md)."""
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def create_schema(con: duckdb.DuckDBPyConnection, ground_truth: bool = False) -> None:
+    """Create Coder's tables (and optionally the demo ground truth) if they do not exist."""
+    for table in TABLES:
+        con.execute(duckdb_ddl(table))
+    if ground_truth:
+        con.execute(duckdb_ddl(GROUND_TRUTH_TABLE, GROUND_TRUTH_COLUMNS))
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"
+    )
+
+
+def open_warehouse(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open an existing warehouse file; a missing file is a one-line SourceError."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"warehouse {str(path)!r} does not exist (build one with `aibridge-analytics demo --db {path}`)")
+    try:
+        return configure(duckdb.connect(str(path), read_only=read_only))
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise SourceError(f"cannot open warehouse {str(path)!r}: {first}") from exc
+
+
+@contextmanager
+def replacing(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Build a new warehouse beside ``path`` and move it into place only when complete.
+
+    A run killed half-way leaves the previous file (or no file) untouched, never a partial one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = configure(duckdb.connect(str(tmp)))
+    try:
+        yield con
+        con.execute("CHECKPOINT")
+        con.close()
+        os.replace(tmp, path)
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        raise

@@ -1,0 +1,90 @@
+-- Every interception with the provider it is attributed to, the method, and warnings (strict
+-- rules of contract.md): provider_id when its row exists, else an exact live name, else the type
+-- when exactly one live provider has it. Warnings are a comma-separated list.
+-- relation: attribution
+WITH live AS (
+  SELECT p.id, p.name, p.type FROM providers AS p WHERE NOT p.deleted
+), live_name_counts AS (
+  SELECT l.name, COUNT(*) AS n FROM live AS l GROUP BY l.name
+), unique_names AS (
+  SELECT l.name, l.id FROM live AS l JOIN live_name_counts AS c ON c.name = l.name AND c.n = 1
+), live_type_counts AS (
+  SELECT l.type, COUNT(*) AS n FROM live AS l GROUP BY l.type
+), unique_types AS (
+  SELECT l.type, l.id FROM live AS l JOIN live_type_counts AS c ON c.type = l.type AND c.n = 1
+), live_wire_counts AS (
+  SELECT w.wire, COUNT(*) AS n FROM live AS l JOIN wire_formats AS w ON w.type = l.type GROUP BY w.wire
+), decided AS (
+  SELECT
+    i.id,
+    i.provider,
+    i.provider_name,
+    i.provider_id,
+    i.started_at,
+    i.ended_at,
+    CASE
+      WHEN NOT i.provider_id IS NULL AND NOT by_id.id IS NULL THEN 'provider_id'
+      WHEN NOT i.provider_id IS NULL THEN 'unknown_provider_id'
+      WHEN i.provider_name <> '' AND NOT names.n IS NULL THEN 'provider_name'
+      WHEN i.provider_name = '' AND types.n = 1 THEN 'unique_type'
+      WHEN i.provider_name = '' AND types.n > 1 THEN 'ambiguous_type'
+      ELSE 'no_live_provider'
+    END AS method,
+    CASE
+      WHEN NOT i.provider_id IS NULL THEN by_id.id
+      WHEN i.provider_name <> '' AND NOT names.n IS NULL THEN by_name.id
+      WHEN i.provider_name = '' THEN by_type.id
+    END AS resolved_provider_id,
+    names.n > 1 AS duplicate_live_name,
+    wires.n AS live_same_wire
+  FROM interceptions AS i
+  LEFT JOIN providers AS by_id
+    ON by_id.id = i.provider_id
+  LEFT JOIN live_name_counts AS names
+    ON names.name = i.provider_name
+  LEFT JOIN unique_names AS by_name
+    ON by_name.name = i.provider_name
+  LEFT JOIN live_type_counts AS types
+    ON types.type = i.provider
+  LEFT JOIN unique_types AS by_type
+    ON by_type.type = i.provider
+  LEFT JOIN live_wire_counts AS wires
+    ON wires.wire = i.provider
+)
+SELECT
+  d.id AS interception_id,
+  d.resolved_provider_id,
+  d.method,
+  d.provider,
+  d.provider_name,
+  d.provider_id,
+  r.name AS resolved_provider_name,
+  r.type AS resolved_provider_type,
+  d.started_at,
+  d.ended_at,
+  CONCAT_WS(
+    ',',
+    CASE WHEN r.created_at > d.started_at THEN 'name_reused_after_start' END,
+    CASE
+      WHEN d.method = 'provider_id'
+      AND (
+        (d.provider_name <> '' AND d.provider_name <> r.name)
+        OR COALESCE(rw.wire, '') <> d.provider
+      )
+      THEN 'snapshot_mismatch'
+    END,
+    CASE
+      WHEN d.live_same_wire > 1
+      AND (d.method = 'unique_type' OR (d.method = 'provider_name' AND d.provider_name = d.provider))
+      THEN 'wire_family_ambiguous'
+    END,
+    CASE WHEN NOT r.enabled AND NOT r.deleted THEN 'disabled_provider' END,
+    CASE WHEN r.deleted THEN 'deleted_provider' END,
+    CASE WHEN d.duplicate_live_name THEN 'duplicate_live_name' END,
+    CASE WHEN d.ended_at IS NULL THEN 'in_flight' END
+  ) AS warnings
+FROM decided AS d
+LEFT JOIN providers AS r
+  ON r.id = d.resolved_provider_id
+LEFT JOIN wire_formats AS rw
+  ON rw.type = r.type

@@ -1,0 +1,14 @@
+-- The attribution of every interception, ordered by start time and id (what `attribute` prints).
+SELECT
+  a.interception_id,
+  a.resolved_provider_id,
+  a.method,
+  a.provider,
+  a.provider_name,
+  a.provider_id,
+  a.resolved_provider_name,
+  a.resolved_provider_type,
+  a.started_at,
+  a.warnings
+FROM attribution AS a
+ORDER BY a.started_at, a.interception_id

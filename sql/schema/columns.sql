@@ -1,0 +1,8 @@
+-- The tables and columns the connected source has: the schema-version probe.
+SELECT
+  table_name,
+  column_name,
+  data_type
+FROM information_schema.columns
+WHERE table_schema = current_schema()
+ORDER BY table_name, ordinal_position

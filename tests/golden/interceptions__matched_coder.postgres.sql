@@ -1,0 +1,74 @@
+-- interceptions/matched_coder: The interceptions Coder's runtime provider filter returns (PR #25606), defects included: the type fallback has no uniqueness guard, and the caller also passes P's name as :provider_name, which filtered_interceptions ANDs in (domain.md section 3).
+WITH interceptions AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(initiator_id AS UUID) AS initiator_id,
+    CAST(provider AS TEXT) AS provider,
+    CAST(provider_name AS TEXT) AS provider_name,
+    CAST(provider_id AS UUID) AS provider_id,
+    CAST(model AS TEXT) AS model,
+    CAST(started_at AS TIMESTAMPTZ) AS started_at,
+    CAST(ended_at AS TIMESTAMPTZ) AS ended_at,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(api_key_id AS TEXT) AS api_key_id,
+    CAST(client AS TEXT) AS client,
+    CAST(thread_parent_id AS UUID) AS thread_parent_id,
+    CAST(thread_root_id AS UUID) AS thread_root_id,
+    CAST(client_session_id AS TEXT) AS client_session_id,
+    CAST(credential_kind AS TEXT) AS credential_kind,
+    CAST(credential_hint AS TEXT) AS credential_hint,
+    COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
+  FROM aibridge_interceptions
+), filtered_interceptions AS (
+  SELECT
+    i.*
+  FROM interceptions AS i
+  WHERE
+    NOT i.ended_at IS NULL
+    AND (
+      CAST(%(initiator_id)s AS UUID) IS NULL
+      OR i.initiator_id = CAST(%(initiator_id)s AS UUID)
+    )
+    AND (
+      CAST(%(started_after)s AS TIMESTAMPTZ) IS NULL
+      OR i.started_at >= CAST(%(started_after)s AS TIMESTAMPTZ)
+    )
+    AND (
+      CAST(%(started_before)s AS TIMESTAMPTZ) IS NULL
+      OR i.started_at <= CAST(%(started_before)s AS TIMESTAMPTZ)
+    )
+    AND (
+      CAST(%(provider_name)s AS TEXT) IS NULL
+      OR i.provider_name = CAST(%(provider_name)s AS TEXT)
+    )
+    AND (
+      CAST(%(model)s AS TEXT) IS NULL OR i.model = CAST(%(model)s AS TEXT)
+    )
+    AND (
+      CAST(%(client)s AS TEXT) IS NULL
+      OR COALESCE(i.client, 'Unknown') = CAST(%(client)s AS TEXT)
+    )
+    AND (
+      CAST(%(session_id)s AS TEXT) IS NULL
+      OR i.session_id = CAST(%(session_id)s AS TEXT)
+    )
+)
+SELECT
+  f.*
+FROM filtered_interceptions AS f
+WHERE
+  CAST(%(provider_id)s AS UUID) IS NULL
+  OR f.provider_id = CAST(%(provider_id)s AS UUID)
+  OR (
+    f.provider_id IS NULL
+    AND (
+      (
+        CAST(%(p_name)s AS TEXT) <> '' AND f.provider_name = CAST(%(p_name)s AS TEXT)
+      )
+      OR (
+        f.provider_name = ''
+        AND CAST(%(p_type)s AS TEXT) <> ''
+        AND f.provider = CAST(%(p_type)s AS TEXT)
+      )
+    )
+  )

@@ -1,0 +1,24 @@
+-- providers/get: One provider by id (live or soft-deleted); no row when the id is unknown.
+WITH providers AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(type AS TEXT) AS type,
+    CAST(name AS TEXT) AS name,
+    CAST(display_name AS TEXT) AS display_name,
+    CAST(enabled AS BOOLEAN) AS enabled,
+    CAST(deleted AS BOOLEAN) AS deleted,
+    CAST(base_url AS TEXT) AS base_url,
+    CAST(settings AS TEXT) AS settings,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at,
+    CAST(updated_at AS TIMESTAMPTZ) AS updated_at
+  FROM ai_providers
+)
+SELECT
+  p.id,
+  p.name,
+  p.type,
+  p.enabled,
+  p.deleted
+FROM providers AS p
+WHERE
+  p.id = CAST($provider_id AS UUID)
