@@ -188,15 +188,21 @@ class PostgresConnection(Connection):
         super().__init__()
         import psycopg
 
+        from psycopg.conninfo import conninfo_to_dict
+
         self.label = redact(dsn)
         try:
-            self.conn = psycopg.connect(
-                dsn,
-                connect_timeout=connect_timeout_s,
-                application_name="aibridge-analytics",
-                # Read-only at the session level, so nothing this tool runs can write to Coder.
-                options=f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)} -c TimeZone=UTC",
-            )
+            info = conninfo_to_dict(dsn)
+        except psycopg.Error as exc:
+            raise ConnectionFailed(f"invalid PostgreSQL URL {self.label}: {_first_line(exc)}") from None
+        # Read-only at the session level, so nothing this tool runs can write to Coder; options the
+        # URL already carries (a search_path, say) are kept.
+        ours = f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)} -c TimeZone=UTC"
+        info["options"] = f"{info.get('options', '')} {ours}".strip()
+        info.setdefault("application_name", "aibridge-analytics")
+        info.setdefault("connect_timeout", str(connect_timeout_s))
+        try:
+            self.conn = psycopg.connect(**info)
         except psycopg.Error as exc:
             raise ConnectionFailed(f"cannot connect to {self.label}: {_first_line(exc)}") from None
         self.conn.read_only = True

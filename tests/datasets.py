@@ -65,10 +65,92 @@ def frames(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> dict[str, pl.Da
 def duckdb_connection(tables: Mapping[str, pl.DataFrame]) -> DuckDBConnection:
     """An in-memory DuckDB warehouse holding ``tables``."""
     con = store.configure(duckdb.connect())
+    _fill(con, tables)
+    return DuckDBConnection(con, label="test-duckdb")
+
+
+def _fill(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pl.DataFrame]) -> None:
     store.create_schema(con)
     for name, frame in tables.items():
         con.register("incoming", frame)
         columns = ", ".join(frame.columns)
         con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM incoming")
         con.unregister("incoming")
-    return DuckDBConnection(con, label="test-duckdb")
+
+
+def postgres_connection(pg_schema, tables: Mapping[str, pl.DataFrame]):
+    """Load ``tables`` into the test schema with Coder's types and open it as a live source would be."""
+    from urllib.parse import quote
+
+    from aibridge_analytics.engines import PostgresConnection
+    from aibridge_analytics.warehouse.pgload import load_postgres
+
+    load_postgres(pg_schema.conn, dict(tables))
+    sep = "&" if "?" in pg_schema.dsn else "?"
+    return PostgresConnection(f"{pg_schema.dsn}{sep}options={quote(f'-c search_path={pg_schema.name}')}")
+
+
+def assert_same_rows(left: pl.DataFrame, right: pl.DataFrame, sort: bool = True) -> None:
+    """Both engines returned the same rows (order-insensitive unless ``sort`` is False)."""
+    from polars.testing import assert_frame_equal
+
+    assert left.columns == right.columns
+    if sort and left.height:
+        keys = [c for c, t in left.schema.items() if not isinstance(t, pl.List)]
+        left, right = left.sort(keys, nulls_last=True), right.sort(keys, nulls_last=True)
+    assert_frame_equal(left, right, check_dtypes=True)
+
+
+# --- generated datasets (hypothesis) -----------------------------------------------------------
+
+NAMES = ("openai", "anthropic", "anthropic-prod", "anthropic-research", "claude", "github-copilot", "router")
+TYPES = ("openai", "anthropic", "bedrock", "openrouter", "azure", "copilot")
+WIRES = ("openai", "anthropic", "copilot", "mistral")
+
+
+def dataset_strategy(max_providers: int = 6, max_rows: int = 40):
+    """Hypothesis strategy of small Coder datasets dense in attribution edge cases.
+
+    Provider names and types come from small pools so that name reuse, duplicate types, wire
+    families, soft deletes, dangling ids and empty snapshots collide often.
+    """
+    from hypothesis import strategies as st
+
+    @st.composite
+    def build(draw):
+        providers = []
+        for i in range(draw(st.integers(0, max_providers))):
+            providers.append(provider(
+                draw(st.sampled_from(NAMES)), draw(st.sampled_from(TYPES)), deleted=draw(st.booleans()),
+                enabled=draw(st.booleans()), created=draw(st.integers(0, 30)), label=f"gen-provider-{i}",
+            ))
+        ids = [p["id"] for p in providers] + [uid("dangling")]
+        rows = []
+        for i in range(draw(st.integers(0, max_rows))):
+            rows.append(interception(
+                f"gen-{i}", draw(st.sampled_from(WIRES)), draw(st.sampled_from(("",) + NAMES + ("mistral",))),
+                draw(st.one_of(st.none(), st.sampled_from(ids))), day=draw(st.integers(0, 40)) + i / 1000,
+                minutes=draw(st.one_of(st.none(), st.floats(0.01, 30))), client=draw(st.sampled_from((None, "Cursor", "Claude Code"))),
+                model=draw(st.sampled_from(("m1", "m2"))), initiator=draw(st.sampled_from(("u1", "u2", "u3"))),
+                session=draw(st.sampled_from((None, "s1", "s2"))),
+            ))
+        return frames({"ai_providers": providers, "aibridge_interceptions": rows})
+
+    return build()
+
+
+def write_warehouse(path, tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
+    """A warehouse file holding ``tables`` (partial rows, completed by `frames`)."""
+    with store.replacing(path) as con:
+        _fill(con, frames(tables))
+
+
+#: A three-row warehouse for command-line tests: one ended row per provider, one in flight.
+DATA_FILE_TABLES = {
+    "ai_providers": [provider("openai", "openai"), provider("github-copilot", "copilot")],
+    "aibridge_interceptions": [
+        interception("cli-1", "openai", "openai", day=1),
+        interception("cli-2", "copilot", "", day=2),
+        interception("cli-3", "copilot", "", day=3, minutes=None),
+    ],
+}

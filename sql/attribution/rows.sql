@@ -9,6 +9,7 @@ SELECT
   a.resolved_provider_name,
   a.resolved_provider_type,
   a.started_at,
+  a.ended_at,
   a.warnings
 FROM attribution AS a
 ORDER BY a.started_at, a.interception_id

@@ -1,0 +1,89 @@
+"""The command line as a user runs it: outputs, exit codes, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from aibridge_analytics.cli import main
+
+from datasets import DATA_FILE_TABLES, uid, write_warehouse
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    path = tmp_path_factory.mktemp("wh") / "tiny.duckdb"
+    write_warehouse(path, DATA_FILE_TABLES)
+    return str(path)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sql_list_names_every_query(capsys):
+    code, out, _ = run(capsys, "sql", "list", "--format", "json")
+    names = {q["name"] for q in json.loads(out)}
+    assert code == 0 and {"attribution/resolve", "interceptions/list", "interceptions/count", "schema/columns"} <= names
+
+
+def test_sql_render_prints_sql_and_bound_parameters(capsys):
+    code, out, _ = run(capsys, "sql", "render", "interceptions/count", "--dialect", "postgres", "--mode", "coder",
+                       "-p", f"provider_id={uid('p')}", "-p", "model=o'brien")
+    assert code == 0
+    assert "%(provider_id)s" in out and f"provider_id = '{uid('p')}'" in out
+    assert "model = \"o'brien\"" in out and "o'brien" not in out.split("-- bound parameters:")[0]
+
+
+def test_interceptions_count_and_list_as_json(capsys, warehouse):
+    code, out, _ = run(capsys, "interceptions", "count", "--source", warehouse, "--format", "json")
+    assert code == 0 and json.loads(out) == [{"interceptions": 2}]
+    code, out, _ = run(capsys, "interceptions", "list", "--source", warehouse, "--format", "json", "--limit", "1")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 1 and rows[0]["started_at"].endswith("+00:00")
+
+
+def test_attribute_writes_a_file_atomically(capsys, warehouse, tmp_path):
+    out_file = tmp_path / "attribution.csv"
+    code, out, _ = run(capsys, "attribute", "--source", warehouse, "--format", "csv", "--out", str(out_file))
+    lines = out_file.read_text().splitlines()
+    assert code == 0 and out == "" and lines[0].startswith("interception_id,resolved_provider_id,method")
+    assert len(lines) == 1 + len(DATA_FILE_TABLES["aibridge_interceptions"])
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["interceptions", "count", "--provider-id", "not-a-uuid"], "malformed UUID for provider-id: 'not-a-uuid'"),
+        (["interceptions", "list", "--limit", "5000"], "limit 5000 is outside 1..1000"),
+        (["interceptions", "count", "--started-after", "2026-02-30"], "malformed timestamp for started-after: '2026-02-30'"),
+        (["interceptions", "count", "--started-after", "2026-11-02", "--started-before", "2026-11-01"], "earlier than started-after"),
+        (["interceptions", "count", "--provider-id", "00000000-0000-0000-0000-000000000042"], "unknown provider id 00000000-0000-0000-0000-000000000042"),
+        (["interceptions", "list", "--after-id", "00000000-0000-0000-0000-000000000042"], "names no interception"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_1(capsys, warehouse, argv, message):
+    code, out, err = run(capsys, *argv, "--source", warehouse)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_missing_source_and_refused_connection(capsys):
+    code, _, err = run(capsys, "interceptions", "count", "--source", "/nonexistent/w.duckdb")
+    assert code == 1 and "does not exist" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "interceptions", "count", "--source", "postgresql://u:secret@127.0.0.1:1/db")
+    assert code == 1 and "cannot connect" in err and "secret" not in err and err.count("\n") == 1
+
+
+def test_module_entry_point_and_usage_errors():
+    done = subprocess.run([sys.executable, "-m", "aibridge_analytics", "interceptions", "count", "--mode", "fuzzy"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "invalid choice: 'fuzzy'" in done.stderr and done.stderr.count("\n") == 1
+    done = subprocess.run([sys.executable, "-m", "aibridge_analytics", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "attribute" in done.stdout
