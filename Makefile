@@ -1,0 +1,58 @@
+# aibridge-analytics: `make report` and `make test` are the two commands a fresh machine needs.
+# Works as root and as a normal user; PostgreSQL for the tests is a throwaway server that
+# scripts/pg-throwaway starts on loopback (as the postgres user when run as root).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PGDIR ?= .pgtest
+PYTEST_ARGS ?=
+
+.PHONY: all install install-test test report bench clean distclean
+
+all: test
+
+# The interpreter is the real target: an existing but broken .venv directory is rebuilt.
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV): $(PY)
+
+# Stamps: pip runs again only when pyproject.toml changes (or the venv is new).
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+# The server is stopped whatever happens to pytest (failure, Ctrl-C), and pytest's exit
+# code is the target's.
+test: install-test
+	@trap 'scripts/pg-throwaway stop $(PGDIR)' EXIT; trap 'exit 130' INT TERM HUP; \
+	scripts/pg-throwaway start $(PGDIR) || exit $$?; \
+	AIBRIDGE_TEST_PG_DSN="$$(cat $(PGDIR)/dsn)" AIBRIDGE_REQUIRE_PG=1 \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+report: install
+	$(VENV)/bin/aibridge-analytics report --out report
+
+bench: install-test
+	@trap 'scripts/pg-throwaway stop $(PGDIR)' EXIT; trap 'exit 130' INT TERM HUP; \
+	scripts/pg-throwaway start $(PGDIR) || exit $$?; \
+	AIBRIDGE_TEST_PG_DSN="$$(cat $(PGDIR)/dsn)" AIBRIDGE_REQUIRE_PG=1 \
+		$(PY) bench/run.py
+
+clean:
+	-scripts/pg-throwaway stop $(PGDIR)
+	rm -rf report build dist .pytest_cache .hypothesis *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

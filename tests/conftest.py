@@ -1,0 +1,68 @@
+"""Shared fixtures.
+
+PostgreSQL: `make test` starts a throwaway server (scripts/pg-throwaway) and passes its DSN in
+AIBRIDGE_TEST_PG_DSN. Tests marked ``postgres`` take ``pg_dsn``, or ``pg_schema`` /
+``new_pg_schema`` for an isolated, empty schema of their own. Without a server those tests are
+skipped locally, and fail under CI or AIBRIDGE_REQUIRE_PG=1 so that a missing server is never
+mistaken for a pass.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    """The throwaway PostgreSQL server's DSN."""
+    dsn = os.environ.get("AIBRIDGE_TEST_PG_DSN")
+    if dsn:
+        return dsn
+    if os.environ.get("AIBRIDGE_REQUIRE_PG") == "1" or os.environ.get("CI"):
+        pytest.fail("AIBRIDGE_TEST_PG_DSN is not set but PostgreSQL is required: run `make test`")
+    pytest.skip("no PostgreSQL: run make test")
+
+
+@dataclass
+class PgSchema:
+    """An empty schema of its own, and a connection whose search_path is only that schema."""
+
+    name: str
+    conn: psycopg.Connection
+    dsn: str
+
+
+@pytest.fixture
+def new_pg_schema(pg_dsn: str) -> Iterator[Callable[[], PgSchema]]:
+    """Factory of fresh schemas (one per call), all dropped at teardown.
+
+    For tests that need several datasets, or one per hypothesis example (a function-scoped
+    fixture is not reset between examples). Connections are in autocommit mode.
+    """
+    made: list[PgSchema] = []
+
+    def make() -> PgSchema:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        conn = psycopg.connect(pg_dsn, autocommit=True, options=f"-c search_path={name}")
+        conn.execute(f'CREATE SCHEMA "{name}"')
+        made.append(PgSchema(name, conn, pg_dsn))
+        return made[-1]
+
+    yield make
+
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:
+        for schema in made:
+            schema.conn.close()
+            admin.execute(f'DROP SCHEMA IF EXISTS "{schema.name}" CASCADE')
+
+
+@pytest.fixture
+def pg_schema(new_pg_schema: Callable[[], PgSchema]) -> PgSchema:
+    """One fresh, empty schema for this test (see ``new_pg_schema``)."""
+    return new_pg_schema()
