@@ -22,6 +22,8 @@ class Column:
     optional: bool = False
     #: The logical type the source normalisation casts to (portable SQL type name).
     logical: str = ""
+    #: Coder's column default (PostgreSQL DDL), so a load may omit the column as Coder's writes do.
+    default: str | None = None
 
     @property
     def portable(self) -> str:
@@ -80,8 +82,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("type", _TEXT, False, postgres="ai_provider_type", logical="VARCHAR"),
         _c("name", _TEXT, False),
         _c("display_name", _TEXT),
-        _c("enabled", _BOOL, False),
-        _c("deleted", _BOOL, False),
+        _c("enabled", _BOOL, False, default="true"),
+        _c("deleted", _BOOL, False, default="false"),
         _c("base_url", _TEXT, False),
         _c("settings", _TEXT),
         _c("created_at", _TS, False),
@@ -91,14 +93,14 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("id", _UUID, False),
         _c("initiator_id", _UUID, False),
         _c("provider", _TEXT, False),
-        _c("provider_name", _TEXT, False, optional=True),
+        _c("provider_name", _TEXT, False, optional=True, default="''"),
         _c("provider_id", _UUID, optional=True),
         _c("model", _TEXT, False),
         _c("started_at", _TS, False),
         _c("ended_at", _TS),
         _c("metadata", _JSON),
         _c("api_key_id", _TEXT, optional=True),
-        _c("client", _TEXT, optional=True, postgres="character varying(64)"),
+        _c("client", _TEXT, optional=True, postgres="character varying(64)", default="'Unknown'"),
         _c("thread_parent_id", _UUID, optional=True),
         _c("thread_root_id", _UUID, optional=True),
         _c("client_session_id", _TEXT, optional=True, postgres="character varying(256)"),
@@ -111,8 +113,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("provider_response_id", _TEXT, False),
         _c("input_tokens", _BIGINT, False),
         _c("output_tokens", _BIGINT, False),
-        _c("cache_read_input_tokens", _BIGINT, False, optional=True),
-        _c("cache_write_input_tokens", _BIGINT, False, optional=True),
+        _c("cache_read_input_tokens", _BIGINT, False, optional=True, default="0"),
+        _c("cache_write_input_tokens", _BIGINT, False, optional=True, default="0"),
         _c("metadata", _JSON),
         _c("created_at", _TS, False),
     ),
@@ -200,7 +202,10 @@ def postgres_ddl() -> list[str]:
         f"CREATE TYPE credential_kind AS ENUM ({kinds})",
     ]
     for table, cols in TABLES.items():
-        body = [f"{c.name} {c.postgres}{'' if c.nullable else ' NOT NULL'}" for c in cols]
+        body = [
+            f"{c.name} {c.postgres}{'' if c.default is None else f' DEFAULT {c.default}'}{'' if c.nullable else ' NOT NULL'}"
+            for c in cols
+        ]
         if table == "aibridge_interceptions":
             # Generated exactly as Coder declares it.
             body.append(
