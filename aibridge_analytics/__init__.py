@@ -6,6 +6,7 @@ The notebook user's entry point::
     con = aa.connect()                 # the demo warehouse; or a .duckdb path, postgresql://..., ...
     aa.attribute(con)                  # one row per interception: provider, method, warnings
     aa.count_interceptions(con, aa.Filters(provider_id="..."), mode="coder")
+    aa.summary(con, by=["provider", "model"], tz="Europe/Berlin")   # per-provider figures
 
 Every function returns Polars DataFrames (or plain numbers) and raises `AibridgeError` subclasses.
 """
@@ -26,6 +27,7 @@ from .errors import (
 )
 from .interceptions import Filters, count_interceptions, count_sessions, list_interceptions, list_sessions
 from .sources import connect
+from .summaries import summary, summary_completeness
 
 __version__ = "0.1.0"
 
@@ -51,5 +53,7 @@ __all__ = [
     "list_interceptions",
     "list_sessions",
     "render",
+    "summary",
+    "summary_completeness",
     "__version__",
 ]

@@ -161,6 +161,19 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_summary(args: argparse.Namespace) -> int:
+    from .sources import connect
+    from .summaries import summarise
+
+    with connect(args.source) as con:
+        result = summarise(con, args.by, tz=args.tz, since=args.since, until=args.until, lax=args.lax)
+    for problem in result.problems:
+        print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
+    print(result.describe(), file=sys.stderr)
+    _emit(args, result.frame)
+    return EXIT_OK
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 
@@ -212,6 +225,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("attribute", help="one row per interception with its attribution")
     _common(p)
     p.set_defaults(func=cmd_attribute)
+
+    p = sub.add_parser("summary", help="per-provider summaries (figures of ended interceptions; completeness on stderr)")
+    _common(p)
+    p.add_argument("--by", default="provider", help="comma-separated keys from provider, model, client, initiator, day, week, method (default: provider)")
+    p.add_argument("--tz", default="UTC", help="IANA time zone of the day/week buckets and of --since/--until without an offset (default: UTC)")
+    p.add_argument("--since", help="first start included: ISO 8601 (no offset = in --tz) or an age such as 7d")
+    p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 7d")
+    p.add_argument("--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway")
+    p.set_defaults(func=cmd_summary)
     return parser
 
 

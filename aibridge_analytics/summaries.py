@@ -1,0 +1,336 @@
+"""Per-provider summaries: what Coder's telemetry reports, per provider *instance*, over any range.
+
+The work is split where each engine is best:
+
+1. SQL (``sql/summaries/rows.sql``) joins every interception to its attribution and counts and
+   sums its child rows: one row per interception, in the source's engine.
+2. Polars groups those rows by the chosen keys (lazily, collected once at the end).
+
+Definitions (contract.md "Summary columns"):
+
+- only ended interceptions count; in-flight ones (``ended_at`` NULL) are left out of the figures
+  and counted in the completeness figures;
+- ``sessions`` = distinct (session_id, initiator_id), as Coder groups sessions;
+- ``threads`` = distinct thread roots, ``COALESCE(thread_root_id, id)``;
+- durations are ``ended_at - started_at`` in milliseconds, percentiles linearly interpolated
+  (as SQL's PERCENTILE_CONT);
+- ``day`` / ``week`` are dates in the chosen IANA zone, weeks starting on Monday (ISO);
+- rows without a resolved provider form their own group (null ``resolved_provider_id``), so the
+  groups always add up to the whole.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterable, Iterator, Sequence
+
+import polars as pl
+
+from . import values
+from .engines import Connection, DuckDBConnection, canonical
+from .errors import UsageError, ValidationFailed
+
+#: ``--by`` key -> the output columns it adds, in output order.
+KEYS: dict[str, tuple[str, ...]] = {
+    "provider": ("resolved_provider_id", "provider_name", "provider_type"),
+    "model": ("model",),
+    "client": ("client",),
+    "initiator": ("initiator_id",),
+    "day": ("day",),
+    "week": ("week",),
+    "method": ("method",),
+}
+
+COUNTS = ("user_prompts", "token_usages", "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
+TOKENS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
+SUMS = ("user_prompts", "token_usages", *TOKENS, "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
+PERCENTILES = (50, 90, 95, 99)
+FIGURES = ("interceptions", "initiators", "sessions", "threads", *SUMS, *(f"duration_p{q}_ms" for q in PERCENTILES))
+"""The figure columns of a summary, in output order (after the keys)."""
+
+RETENTION_DAYS = 60
+"""Coder's default retention: rows older than this before the newest start may have been deleted."""
+
+#: Low-cardinality text columns, held as Categorical once they reach Polars.
+_CATEGORIES = ("resolved_provider_id", "provider_name", "provider_type", "method", "model", "client", "initiator_id")
+#: Rows per batch read from DuckDB: each batch's text is dropped before the next arrives.
+_BATCH_ROWS = 250_000
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    """A summary, its completeness figures, and the validation problems a lax run let through."""
+
+    frame: pl.DataFrame
+    completeness: pl.DataFrame
+    problems: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line stating the zone, the range and how complete the figures are."""
+        c = self.completeness.row(0, named=True)
+
+        def pct(share: float | None) -> str:
+            return "n/a" if share is None else f"{share:.1%}"
+
+        span = " .. ".join("open" if t is None else t.isoformat() for t in (c["since"], c["until"]))
+        return (
+            f"summary: tz={c['tz']}, started in [{span}), {c['summarised']} of {c['rows_total']} interceptions "
+            f"summarised ({c['in_flight']} in flight), unattributed {c['unattributed']} ({pct(c['unattributed_share'])}), "
+            f"ambiguous {c['ambiguous']} ({pct(c['ambiguous_share'])}), "
+            f"outside {c['retention_days']}-day retention {c['outside_retention']}"
+        )
+
+
+# --- arguments -----------------------------------------------------------------------------
+
+
+def parse_keys(by: str | Iterable[str] | None) -> list[str]:
+    """The ``--by`` keys as a list (comma-separated text or an iterable), duplicates dropped."""
+    if by is None:
+        return []
+    items = by.split(",") if isinstance(by, str) else list(by)
+    keys: list[str] = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        if item not in KEYS:
+            raise UsageError(f"unknown --by key {item!r}; use any of {', '.join(KEYS)}")
+        if item not in keys:
+            keys.append(item)
+    return keys
+
+
+def check_zone(tz: str) -> str:
+    """``tz`` if it names an IANA time zone both Python and Polars know, else a UsageError."""
+    try:
+        zoneinfo.ZoneInfo(str(tz))
+        pl.Series([datetime(2026, 1, 1)], dtype=pl.Datetime("us", "UTC")).dt.convert_time_zone(str(tz))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, pl.exceptions.PolarsError):
+        raise UsageError(f"unknown time zone {tz!r}; use an IANA name such as UTC or Europe/Berlin") from None
+    return str(tz)
+
+
+def parse_instant(value: Any, what: str, tz: str) -> datetime | None:
+    """An instant for ``--since``/``--until``: ISO 8601 or an age like ``7d``.
+
+    A value without an offset (``2026-03-29`` or ``2026-03-29T08:00``) is read in the summary's
+    zone ``tz``, so that ``--since 2026-03-29 --tz Europe/Berlin`` starts exactly at that day's
+    bucket; values with an offset and ages are absolute.
+    """
+    if value is None:
+        return None
+    zone = zoneinfo.ZoneInfo(tz)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass  # an age such as 7d, or garbage: parse_timestamp tells them apart
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return values.parse_timestamp(value, what)
+
+
+# --- reading the per-interception rows ---------------------------------------------------------
+
+
+def _batches(con: Connection, params: dict[str, Any]) -> Iterator[pl.DataFrame]:
+    rendered = con.render("summaries/rows", params)
+    if isinstance(con, DuckDBConnection):
+        # Stream: the text columns of ten million rows would not fit in memory at once.
+        reader = con.con.execute(rendered.sql, dict(rendered.params)).to_arrow_reader(_BATCH_ROWS)
+        empty = True
+        for batch in reader:
+            empty = False
+            yield canonical(pl.from_arrow(batch))
+        if empty:
+            yield canonical(pl.from_arrow(reader.schema.empty_table()))
+    else:
+        yield con.run(rendered)
+
+
+def _compact(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows reduced to what the grouping needs, small enough to hold tens of millions.
+
+    Sessions and threads are counted by 64-bit hashes of their keys: ten million distinct keys
+    collide with a probability of about 3e-6 (n^2 / 2^65), far below any figure's precision.
+    """
+    return rows.select(
+        *(pl.col(c).cast(pl.Categorical) for c in _CATEGORIES),
+        # initiator_id has a fixed length, so the separator cannot make two sessions one.
+        pl.concat_str("session_id", "initiator_id", separator=" ").hash().alias("session_key"),
+        pl.col("thread_root_id").hash().alias("thread_key"),
+        "started_at",
+        ((pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds() / 1000).alias("duration_ms"),
+        "outside_retention",
+        *(pl.col(c).cast(pl.UInt32) for c in COUNTS),
+        *TOKENS,
+    )
+
+
+def load_rows(con: Connection, since: datetime | None, until: datetime | None,
+              retention_days: int = RETENTION_DAYS, lax: bool = False) -> tuple[pl.DataFrame, list[str]]:
+    """The compacted, validated per-interception rows and, if ``lax``, the validation problems.
+
+    Each batch is validated eagerly as it arrives (with its interception ids still present, so a
+    failure names the rows); without ``lax`` the first failure raises ValidationFailed.
+    """
+    from . import schemas  # pandera is slow to import: only when a summary is computed
+
+    params = {"since": since, "until": until, "retention_days": retention_days}
+    parts, problems = [], []
+    for batch in _batches(con, params):
+        try:
+            schemas.validate(batch, schemas.SummaryRows, "summary input rows (sql/summaries/rows.sql)")
+        except ValidationFailed as exc:
+            if not lax:
+                raise
+            problems.append(str(exc))
+        parts.append(_compact(batch))
+    return pl.concat(parts, rechunk=False), problems
+
+
+# --- the pipelines ------------------------------------------------------------------------------
+
+
+def _key_exprs(keys: Sequence[str], tz: str) -> list[pl.Expr]:
+    local_day = pl.col("started_at").dt.convert_time_zone(tz).dt.date()
+    exprs = {
+        "day": local_day.alias("day"),
+        # ISO weeks: back from the local day to its Monday (weekday 1).
+        "week": (local_day - pl.duration(days=local_day.dt.weekday() - 1)).alias("week"),
+    }
+    return [exprs.get(c, pl.col(c)) for k in keys for c in KEYS[k]]
+
+
+def group(rows: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "UTC") -> pl.DataFrame:
+    """Group compacted rows (see :func:`load_rows`) into the summary frame for keys ``by``."""
+    columns = [c for k in by for c in KEYS[k]]
+    figures = [
+        pl.len().alias("interceptions"),
+        pl.col("initiator_id").n_unique().alias("initiators"),
+        pl.col("session_key").n_unique().alias("sessions"),
+        pl.col("thread_key").n_unique().alias("threads"),
+        *(pl.col(c).sum().alias(c) for c in SUMS),
+        *(pl.col("duration_ms").quantile(q / 100, interpolation="linear").alias(f"duration_p{q}_ms") for q in PERCENTILES),
+    ]
+    ended = rows.lazy().filter(pl.col("duration_ms").is_not_null())
+    # A constant key makes the grand total (no keys) an ordinary group: empty input, no rows.
+    keyed = ended.with_columns(*_key_exprs(by, tz), pl.lit(0).alias("_all"))
+    out = keyed.group_by([*columns, "_all"]).agg(figures).drop("_all")
+    out = out.with_columns(
+        *(pl.col(c).cast(pl.String) for c in columns if c in _CATEGORIES),
+        *(pl.col(c).cast(pl.Int64) for c in FIGURES if not c.startswith("duration")),
+        *(pl.col(c).cast(pl.Float64) for c in FIGURES if c.startswith("duration")),
+    )
+    return out.sort(columns, nulls_last=True).select(*columns, *FIGURES).collect()
+
+
+def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: datetime | None,
+                    retention_days: int = RETENTION_DAYS) -> pl.DataFrame:
+    """Completeness figures of compacted rows: one row.
+
+    ``unattributed`` (no resolved provider) and ``ambiguous`` (method ``ambiguous_type``) count
+    summarised (ended) rows, and their shares are of ``summarised``; ``in_flight`` and
+    ``outside_retention`` count every row started in the range.
+    """
+    ended = pl.col("duration_ms").is_not_null()
+    c = rows.lazy().select(
+        pl.len().alias("rows_total"),
+        (~ended).sum().alias("in_flight"),
+        ended.sum().alias("summarised"),
+        (ended & pl.col("resolved_provider_id").is_null()).sum().alias("unattributed"),
+        (ended & (pl.col("method") == "ambiguous_type")).sum().alias("ambiguous"),
+        pl.col("outside_retention").sum().alias("outside_retention"),
+    ).collect()
+    total = c["summarised"][0]
+    return c.select(
+        pl.lit(tz).alias("tz"),
+        pl.lit(since, dtype=pl.Datetime("us", "UTC")).alias("since"),
+        pl.lit(until, dtype=pl.Datetime("us", "UTC")).alias("until"),
+        *(pl.col(n).cast(pl.Int64) for n in ("rows_total", "in_flight", "summarised", "unattributed")),
+        (pl.col("unattributed") / total if total else pl.lit(None)).cast(pl.Float64).alias("unattributed_share"),
+        pl.col("ambiguous").cast(pl.Int64),
+        (pl.col("ambiguous") / total if total else pl.lit(None)).cast(pl.Float64).alias("ambiguous_share"),
+        pl.col("outside_retention").cast(pl.Int64),
+        pl.lit(retention_days, dtype=pl.Int64).alias("retention_days"),
+    )
+
+
+def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), tz: str = "UTC",
+              since: Any = None, until: Any = None, *, retention_days: int = RETENTION_DAYS,
+              lax: bool = False) -> SummaryResult:
+    """The summary for keys ``by`` and its completeness figures, validated, in one pass.
+
+    ``since`` (included) and ``until`` (excluded) bound ``started_at``; see :func:`parse_instant`
+    for the accepted forms. Without ``lax`` a frame failing its schema raises ValidationFailed;
+    with ``lax`` the problems are returned in ``problems`` and the figures computed anyway.
+    An empty range gives an empty (valid) summary.
+    """
+    from . import schemas
+
+    keys = parse_keys(by)
+    tz = check_zone(tz)
+    start, end = parse_instant(since, "--since", tz), parse_instant(until, "--until", tz)
+    if start is not None and end is not None and start > end:
+        raise UsageError(f"--since {start.isoformat()} is after --until {end.isoformat()}")
+    if retention_days < 0:
+        raise UsageError(f"retention_days must be >= 0, got {retention_days}")
+    rows, problems = load_rows(con, start, end, retention_days, lax)
+    frame = group(rows, keys, tz)
+    complete = completeness_of(rows, tz, start, end, retention_days)
+    for out, model, name in ((frame, schemas.Summary, "summary"), (complete, schemas.Completeness, "completeness")):
+        try:
+            schemas.validate(out, model, name)
+        except ValidationFailed as exc:
+            if not lax:
+                raise
+            problems.append(str(exc))
+    return SummaryResult(frame, complete, tuple(problems))
+
+
+def _warn(result: SummaryResult) -> SummaryResult:
+    from .schemas import ValidationWarning
+
+    for problem in result.problems:
+        warnings.warn(problem, ValidationWarning, stacklevel=3)
+    return result
+
+
+def summary(con: Connection, by: str | Iterable[str] | None = ("provider",), tz: str = "UTC",
+            since: Any = None, until: Any = None, *, lax: bool = False) -> pl.DataFrame:
+    """Per-provider (or any ``by`` keys) summary of ended interceptions, as a Polars frame.
+
+    ``by``: any of provider, model, client, initiator, day, week, method (a list or
+    comma-separated text; none = one grand-total row). Columns: the keys' columns, then
+    :data:`FIGURES`. ``sessions`` counts distinct (session_id, initiator_id), ``threads`` distinct
+    ``COALESCE(thread_root_id, id)``. ``day``/``week`` are dates in ``tz`` (IANA; ISO weeks).
+    ``lax``: validation failures become ValidationWarning instead of ValidationFailed.
+    """
+    return _warn(summarise(con, by, tz, since, until, lax=lax)).frame
+
+
+def summary_completeness(con: Connection, tz: str = "UTC", since: Any = None, until: Any = None, *,
+                         retention_days: int = RETENTION_DAYS, lax: bool = False) -> pl.DataFrame:
+    """How complete a summary over this range is: one row (see :func:`completeness_of`)."""
+    return _warn(summarise(con, (), tz, since, until, retention_days=retention_days, lax=lax)).completeness
+
+
+def reconcile(con: Connection, frame: pl.DataFrame, since: Any = None, until: Any = None, tz: str = "UTC") -> pl.DataFrame:
+    """Compare a summary's column totals with totals read straight from Coder's tables.
+
+    Returns one row per figure that can be added up (``figure``, ``summary``, ``raw``); the
+    summary reconciles when every ``summary`` equals its ``raw``.
+    """
+    start, end = parse_instant(since, "--since", tz), parse_instant(until, "--until", tz)
+    raw = con.query("summaries/totals", {"since": start, "until": end})
+    figures = ["interceptions", *SUMS]
+    return pl.DataFrame({
+        "figure": figures,
+        "summary": [int(frame[f].sum()) for f in figures],
+        "raw": [int(raw[f][0]) for f in figures],
+    })

@@ -1,0 +1,329 @@
+-- summaries/rows: One row per interception started in [:since, :until): its attribution, the columns a summary groups by, and its child rows counted and summed (once per interception, here in SQL, so the Polars pipelines only group). In-flight rows are included; ended_at tells them apart.
+WITH interceptions AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(initiator_id AS UUID) AS initiator_id,
+    CAST(provider AS TEXT) AS provider,
+    CAST(provider_name AS TEXT) AS provider_name,
+    CAST(provider_id AS UUID) AS provider_id,
+    CAST(model AS TEXT) AS model,
+    CAST(started_at AS TIMESTAMPTZ) AS started_at,
+    CAST(ended_at AS TIMESTAMPTZ) AS ended_at,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(api_key_id AS TEXT) AS api_key_id,
+    CAST(client AS TEXT) AS client,
+    CAST(thread_parent_id AS UUID) AS thread_parent_id,
+    CAST(thread_root_id AS UUID) AS thread_root_id,
+    CAST(client_session_id AS TEXT) AS client_session_id,
+    CAST(credential_kind AS TEXT) AS credential_kind,
+    CAST(credential_hint AS TEXT) AS credential_hint,
+    COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
+  FROM aibridge_interceptions
+), providers AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(type AS TEXT) AS type,
+    CAST(name AS TEXT) AS name,
+    CAST(display_name AS TEXT) AS display_name,
+    CAST(enabled AS BOOLEAN) AS enabled,
+    CAST(deleted AS BOOLEAN) AS deleted,
+    CAST(base_url AS TEXT) AS base_url,
+    CAST(settings AS TEXT) AS settings,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at,
+    CAST(updated_at AS TIMESTAMPTZ) AS updated_at
+  FROM ai_providers
+), wire_formats AS NOT MATERIALIZED (
+  SELECT
+    w.type,
+    w.wire
+  FROM (
+    SELECT
+      CAST('openai' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('azure' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('google' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('openai-compat' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('openrouter' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('vercel' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('anthropic' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('bedrock' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('bedrock-mantle' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('claude-platform-aws' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('copilot' AS TEXT) AS type,
+      CAST('copilot' AS TEXT) AS wire
+  ) AS w
+), user_prompts AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(prompt AS TEXT) AS prompt,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_user_prompts
+), token_usages AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(input_tokens AS BIGINT) AS input_tokens,
+    CAST(output_tokens AS BIGINT) AS output_tokens,
+    CAST(cache_read_input_tokens AS BIGINT) AS cache_read_input_tokens,
+    CAST(cache_write_input_tokens AS BIGINT) AS cache_write_input_tokens,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_token_usages
+), tool_usages AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(server_url AS TEXT) AS server_url,
+    CAST(tool AS TEXT) AS tool,
+    CAST(input AS TEXT) AS input,
+    CAST(injected AS BOOLEAN) AS injected,
+    CAST(invocation_error AS TEXT) AS invocation_error,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_tool_usages
+), attribution AS (
+  WITH live AS (
+    SELECT
+      p.id,
+      p.name,
+      p.type
+    FROM providers AS p
+    WHERE
+      NOT p.deleted
+  ), live_name_counts AS (
+    SELECT
+      l.name,
+      COUNT(*) AS n
+    FROM live AS l
+    GROUP BY
+      l.name
+  ), unique_names AS (
+    SELECT
+      l.name,
+      l.id
+    FROM live AS l
+    JOIN live_name_counts AS c
+      ON c.name = l.name AND c.n = 1
+  ), live_type_counts AS (
+    SELECT
+      l.type,
+      COUNT(*) AS n
+    FROM live AS l
+    GROUP BY
+      l.type
+  ), unique_types AS (
+    SELECT
+      l.type,
+      l.id
+    FROM live AS l
+    JOIN live_type_counts AS c
+      ON c.type = l.type AND c.n = 1
+  ), live_wire_counts AS (
+    SELECT
+      w.wire,
+      COUNT(*) AS n
+    FROM live AS l
+    JOIN wire_formats AS w
+      ON w.type = l.type
+    GROUP BY
+      w.wire
+  ), decided AS (
+    SELECT
+      i.id,
+      i.provider,
+      i.provider_name,
+      i.provider_id,
+      i.started_at,
+      i.ended_at,
+      CASE
+        WHEN NOT i.provider_id IS NULL AND NOT by_id.id IS NULL
+        THEN 'provider_id'
+        WHEN NOT i.provider_id IS NULL
+        THEN 'unknown_provider_id'
+        WHEN i.provider_name <> '' AND NOT names.n IS NULL
+        THEN 'provider_name'
+        WHEN i.provider_name = '' AND types.n = 1
+        THEN 'unique_type'
+        WHEN i.provider_name = '' AND types.n > 1
+        THEN 'ambiguous_type'
+        ELSE 'no_live_provider'
+      END AS method,
+      CASE
+        WHEN NOT i.provider_id IS NULL
+        THEN by_id.id
+        WHEN i.provider_name <> '' AND NOT names.n IS NULL
+        THEN by_name.id
+        WHEN i.provider_name = ''
+        THEN by_type.id
+      END AS resolved_provider_id,
+      names.n > 1 AS duplicate_live_name,
+      wires.n AS live_same_wire
+    FROM interceptions AS i
+    LEFT JOIN providers AS by_id
+      ON by_id.id = i.provider_id
+    LEFT JOIN live_name_counts AS names
+      ON names.name = i.provider_name
+    LEFT JOIN unique_names AS by_name
+      ON by_name.name = i.provider_name
+    LEFT JOIN live_type_counts AS types
+      ON types.type = i.provider
+    LEFT JOIN unique_types AS by_type
+      ON by_type.type = i.provider
+    LEFT JOIN live_wire_counts AS wires
+      ON wires.wire = i.provider
+  )
+  SELECT
+    d.id AS interception_id,
+    d.resolved_provider_id,
+    d.method,
+    d.provider,
+    d.provider_name,
+    d.provider_id,
+    r.name AS resolved_provider_name,
+    r.type AS resolved_provider_type,
+    d.started_at,
+    d.ended_at,
+    CONCAT_WS(
+      ',',
+      CASE WHEN r.created_at > d.started_at THEN 'name_reused_after_start' END,
+      CASE
+        WHEN d.method = 'provider_id'
+        AND (
+          (
+            d.provider_name <> '' AND d.provider_name <> r.name
+          )
+          OR COALESCE(rw.wire, '') <> d.provider
+        )
+        THEN 'snapshot_mismatch'
+      END,
+      CASE
+        WHEN d.live_same_wire > 1
+        AND (
+          d.method = 'unique_type'
+          OR (
+            d.method = 'provider_name' AND d.provider_name = d.provider
+          )
+        )
+        THEN 'wire_family_ambiguous'
+      END,
+      CASE WHEN NOT r.enabled AND NOT r.deleted THEN 'disabled_provider' END,
+      CASE WHEN r.deleted THEN 'deleted_provider' END,
+      CASE WHEN d.duplicate_live_name THEN 'duplicate_live_name' END,
+      CASE WHEN d.ended_at IS NULL THEN 'in_flight' END
+    ) AS warnings
+  FROM decided AS d
+  LEFT JOIN providers AS r
+    ON r.id = d.resolved_provider_id
+  LEFT JOIN wire_formats AS rw
+    ON rw.type = r.type
+), newest AS (
+  SELECT
+    MAX(n.started_at) AS started_at
+  FROM interceptions AS n
+), prompts AS (
+  SELECT
+    p.interception_id,
+    COUNT(*) AS n
+  FROM user_prompts AS p
+  GROUP BY
+    p.interception_id
+), tokens AS (
+  SELECT
+    t.interception_id,
+    COUNT(*) AS n,
+    SUM(t.input_tokens) AS input_tokens,
+    SUM(t.output_tokens) AS output_tokens,
+    SUM(t.cache_read_input_tokens) AS cache_read_input_tokens,
+    SUM(t.cache_write_input_tokens) AS cache_write_input_tokens
+  FROM token_usages AS t
+  GROUP BY
+    t.interception_id
+), tools AS (
+  SELECT
+    u.interception_id,
+    COUNT(*) FILTER(WHERE
+      u.injected) AS injected,
+    COUNT(*) FILTER(WHERE
+      NOT u.injected) AS client,
+    COUNT(*) FILTER(WHERE
+      u.injected AND NOT u.invocation_error IS NULL) AS injected_errors
+  FROM tool_usages AS u
+  GROUP BY
+    u.interception_id
+)
+SELECT
+  CAST(i.id AS TEXT) AS interception_id,
+  CAST(a.resolved_provider_id AS TEXT) AS resolved_provider_id,
+  a.resolved_provider_name AS provider_name,
+  a.resolved_provider_type AS provider_type,
+  a.method,
+  i.model,
+  COALESCE(i.client, 'Unknown') AS client,
+  CAST(i.initiator_id AS TEXT) AS initiator_id,
+  i.session_id,
+  CAST(COALESCE(i.thread_root_id, i.id) AS TEXT) AS thread_root_id,
+  i.started_at,
+  i.ended_at,
+  i.started_at < nw.started_at - CAST(%(retention_days)s AS INT) * INTERVAL '1 DAY' AS outside_retention,
+  CAST(COALESCE(p.n, 0) AS BIGINT) AS user_prompts,
+  CAST(COALESCE(t.n, 0) AS BIGINT) AS token_usages,
+  CAST(COALESCE(t.input_tokens, 0) AS BIGINT) AS input_tokens,
+  CAST(COALESCE(t.output_tokens, 0) AS BIGINT) AS output_tokens,
+  CAST(COALESCE(t.cache_read_input_tokens, 0) AS BIGINT) AS cache_read_input_tokens,
+  CAST(COALESCE(t.cache_write_input_tokens, 0) AS BIGINT) AS cache_write_input_tokens,
+  CAST(COALESCE(u.injected, 0) AS BIGINT) AS tool_calls_injected,
+  CAST(COALESCE(u.client, 0) AS BIGINT) AS tool_calls_client,
+  CAST(COALESCE(u.injected_errors, 0) AS BIGINT) AS injected_tool_errors
+FROM interceptions AS i
+JOIN attribution AS a
+  ON a.interception_id = i.id
+CROSS JOIN newest AS nw
+LEFT JOIN prompts AS p
+  ON p.interception_id = i.id
+LEFT JOIN tokens AS t
+  ON t.interception_id = i.id
+LEFT JOIN tools AS u
+  ON u.interception_id = i.id
+WHERE
+  (
+    CAST(%(since)s AS TIMESTAMPTZ) IS NULL
+    OR i.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
+  )
+  AND (
+    CAST(%(until)s AS TIMESTAMPTZ) IS NULL
+    OR i.started_at < CAST(%(until)s AS TIMESTAMPTZ)
+  )

@@ -1,0 +1,343 @@
+"""Per-provider summaries: hand-checked figures, time zones, completeness, reconciliation against
+raw totals, the Polars pipeline against the same summary in SQL, DuckDB against PostgreSQL, the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import polars as pl
+import pytest
+from datasets import (
+    DATA_FILE_TABLES,
+    T0,
+    assert_same_rows,
+    dataset_strategy,
+    duckdb_connection,
+    frames,
+    interception,
+    postgres_connection,
+    provider,
+    uid,
+    write_warehouse,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+import aibridge_analytics as aa
+from aibridge_analytics import summaries
+from aibridge_analytics.cli import main
+from aibridge_analytics.errors import UsageError, ValidationFailed
+from aibridge_analytics.schemas import ValidationWarning
+from aibridge_analytics.summaries import FIGURES
+
+UTC = timezone.utc
+
+
+def token(label: str, of: str, inp: int, out: int, cache_read: int = 0, cache_write: int = 0) -> dict:
+    return {"id": uid(f"tok/{label}"), "interception_id": uid(of), "provider_response_id": "r", "input_tokens": inp,
+            "output_tokens": out, "cache_read_input_tokens": cache_read, "cache_write_input_tokens": cache_write,
+            "metadata": None, "created_at": T0}
+
+
+def prompt(label: str, of: str) -> dict:
+    return {"id": uid(f"prompt/{label}"), "interception_id": uid(of), "provider_response_id": "r", "prompt": "hi",
+            "metadata": None, "created_at": T0}
+
+
+def tool(label: str, of: str, injected: bool, error: str | None = None) -> dict:
+    return {"id": uid(f"tool/{label}"), "interception_id": uid(of), "provider_response_id": "r",
+            "server_url": "https://mcp.example" if injected else None, "tool": "t", "input": "{}",
+            "injected": injected, "invocation_error": error, "metadata": None, "created_at": T0}
+
+
+OPENAI = provider("openai", "openai")
+PROD = provider("anthropic-prod", "anthropic")
+CLAUDE = provider("claude", "anthropic")
+COPILOT = provider("github-copilot", "copilot")
+
+#: Six interceptions: two to openai (one thread, one session id used by two users), one to
+#: anthropic-prod, one ambiguous (two live anthropic providers, empty name), two in flight.
+HAND = {
+    "ai_providers": [OPENAI, PROD, CLAUDE, COPILOT],
+    "aibridge_interceptions": [
+        interception("i1", "openai", "openai", day=10, minutes=1, client=None, initiator="u1", session="s1"),
+        interception("i2", "openai", "openai", day=10.5, minutes=3, initiator="u2", session="s1", thread_root="i1"),
+        interception("i3", "anthropic", "anthropic-prod", day=11, minutes=2, initiator="u1"),
+        interception("i4", "anthropic", "", day=12, minutes=5, initiator="u3"),
+        interception("i5", "copilot", "", day=80, minutes=None),
+        interception("i6", "openai", "openai", day=13, minutes=None),
+    ],
+    "aibridge_token_usages": [
+        token("a", "i1", 10, 5, 1, 2), token("b", "i1", 20, 7), token("c", "i2", 100, 50, 3, 4),
+        token("d", "i4", 7, 1), token("e", "i5", 1000, 1000),
+    ],
+    "aibridge_user_prompts": [prompt("a", "i1"), prompt("b", "i3"), prompt("c", "i6")],
+    "aibridge_tool_usages": [
+        tool("a", "i1", True, "boom"), tool("b", "i1", True), tool("c", "i1", False), tool("d", "i3", False),
+        tool("e", "i5", True),
+    ],
+}
+
+
+@pytest.fixture
+def hand():
+    return duckdb_connection(frames(HAND))
+
+
+def test_hand_checked_per_provider_figures(hand):
+    got = aa.summary(hand, by=["provider"])
+    assert got.columns == ["resolved_provider_id", "provider_name", "provider_type", *FIGURES]
+    rows = {r["provider_name"]: r for r in got.iter_rows(named=True)}
+    assert set(rows) == {"openai", "anthropic-prod", None}  # copilot only has an in-flight row
+    assert rows["openai"] == {
+        "resolved_provider_id": OPENAI["id"], "provider_name": "openai", "provider_type": "openai",
+        "interceptions": 2, "initiators": 2,
+        "sessions": 2,  # session id s1 used by u1 and u2: two sessions
+        "threads": 1,  # i2's thread root is i1
+        "user_prompts": 1, "token_usages": 3, "input_tokens": 130, "output_tokens": 62,
+        "cache_read_input_tokens": 4, "cache_write_input_tokens": 6,
+        "tool_calls_injected": 2, "tool_calls_client": 1, "injected_tool_errors": 1,
+        # 60 000 and 180 000 ms, linearly interpolated
+        "duration_p50_ms": 120_000.0, "duration_p90_ms": 168_000.0, "duration_p95_ms": 174_000.0,
+        "duration_p99_ms": 178_800.0,
+    }
+    assert rows["anthropic-prod"]["tool_calls_client"] == 1 and rows["anthropic-prod"]["user_prompts"] == 1
+    assert rows["anthropic-prod"]["duration_p99_ms"] == 120_000.0
+    unattributed = rows[None]
+    assert (unattributed["resolved_provider_id"], unattributed["interceptions"], unattributed["input_tokens"]) == (None, 1, 7)
+    assert got["resolved_provider_id"][-1] is None  # the unattributed group sorts last
+
+
+def test_hand_checked_completeness(hand):
+    c = aa.summary_completeness(hand).row(0, named=True)
+    assert c["rows_total"] == 6 and c["in_flight"] == 2 and c["summarised"] == 4
+    assert (c["unattributed"], c["unattributed_share"], c["ambiguous"], c["ambiguous_share"]) == (1, 0.25, 1, 0.25)
+    # newest start is day 80: everything before day 20 is outside the 60-day window
+    assert c["outside_retention"] == 5 and c["retention_days"] == 60 and c["tz"] == "UTC"
+    longer = summaries.summary_completeness(hand, retention_days=75).row(0, named=True)
+    assert longer["outside_retention"] == 0
+
+
+def test_client_null_reads_unknown_and_method_key(hand):
+    got = aa.summary(hand, by="client,method")
+    assert got.columns[:2] == ["client", "method"]
+    assert set(got["client"]) == {"Unknown", "Claude Code"}
+    assert got.filter(pl.col("client") == "Unknown")["interceptions"].to_list() == [1]
+    assert got.group_by("method").agg(pl.col("interceptions").sum()).sort("method").rows() == [
+        ("ambiguous_type", 1), ("provider_name", 3)]
+
+
+def test_no_keys_is_one_grand_total_row(hand):
+    got = aa.summary(hand, by=[])
+    assert got.columns == list(FIGURES) and got["interceptions"].to_list() == [4]
+
+
+def test_groups_add_up_for_every_key_combination(hand):
+    whole = aa.summary(hand, by=[])
+    for by in (["provider", "model"], ["initiator", "day"], ["week", "method", "client"]):
+        part = aa.summary(hand, by=by)
+        for f in ("interceptions", "user_prompts", "input_tokens", "tool_calls_injected"):
+            assert part[f].sum() == whole[f][0], (by, f)
+
+
+# --- time zones --------------------------------------------------------------------------------
+
+
+def _at(label: str, when: datetime) -> dict:
+    row = interception(label, "openai", "openai")
+    return {**row, "started_at": when, "ended_at": when + timedelta(minutes=1)}
+
+
+def _utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("label", "local_day", "inside", "outside", "hours"), [
+    # 2026-03-29: clocks go forward in Berlin, a 23-hour day [03-28T23:00Z, 03-29T22:00Z)
+    ("spring", "2026-03-29", [_utc(2026, 3, 28, 23, 30), _utc(2026, 3, 29, 21, 30)],
+     [_utc(2026, 3, 28, 22, 30), _utc(2026, 3, 29, 22, 30)], 23),
+    # 2026-10-25: clocks go back, a 25-hour day [10-24T22:00Z, 10-25T23:00Z)
+    ("autumn", "2026-10-25", [_utc(2026, 10, 24, 22, 30), _utc(2026, 10, 25, 22, 30)],
+     [_utc(2026, 10, 24, 21, 30), _utc(2026, 10, 25, 23, 30)], 25),
+])
+def test_dst_days_in_berlin(label, local_day, inside, outside, hours):
+    rows = [_at(f"{label}-in-{i}", t) for i, t in enumerate(inside)] + [_at(f"{label}-out-{i}", t) for i, t in enumerate(outside)]
+    con = duckdb_connection(frames({"ai_providers": [OPENAI], "aibridge_interceptions": rows}))
+    days = aa.summary(con, by=["day"], tz="Europe/Berlin")
+    day = datetime.fromisoformat(local_day).date()
+    assert days.filter(pl.col("day") == day)["interceptions"].to_list() == [2]
+    assert days["interceptions"].sum() == 4 and days.height == 3
+    # --since/--until without an offset are local: exactly the day's bucket, 23 or 25 hours long
+    result = summaries.summarise(con, by=["day"], tz="Europe/Berlin", since=local_day,
+                                 until=(day + timedelta(days=1)).isoformat())
+    assert result.frame["interceptions"].to_list() == [2]
+    c = result.completeness.row(0, named=True)
+    assert c["until"] - c["since"] == timedelta(hours=hours) and c["tz"] == "Europe/Berlin"
+
+
+def test_weeks_start_on_monday_in_the_chosen_zone():
+    # Sunday 2026-03-29 22:30Z is already Monday 2026-03-30 in Berlin.
+    con = duckdb_connection(frames({"ai_providers": [OPENAI], "aibridge_interceptions": [
+        _at("w1", _utc(2026, 3, 29, 22, 30)), _at("w2", _utc(2026, 3, 23, 0, 30))]}))
+    utc = aa.summary(con, by=["week"])
+    berlin = aa.summary(con, by=["week"], tz="Europe/Berlin")
+    monday = datetime(2026, 3, 23).date()
+    assert utc["week"].to_list() == [monday] and utc["interceptions"].to_list() == [2]
+    assert berlin["week"].to_list() == [monday, monday + timedelta(days=7)]
+    assert all(w.weekday() == 0 for w in berlin["week"])
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"by": ["provider", "colour"]}, "unknown --by key 'colour'"),
+    ({"tz": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
+    ({"since": "2026-10-20", "until": "2026-10-10"}, "--since 2026-10-20T00:00:00+00:00 is after --until"),
+    ({"since": "yesterday"}, "malformed timestamp for --since: 'yesterday'"),
+])
+def test_bad_arguments_are_one_line_usage_errors(hand, kwargs, message):
+    with pytest.raises(UsageError, match=message.replace("+", r"\+")) as err:
+        aa.summary(hand, **kwargs)
+    assert "\n" not in str(err.value)
+
+
+def test_empty_range_gives_an_empty_valid_frame(hand):
+    for by in (["provider", "day"], []):
+        got = aa.summary(hand, by=by, since="2030-01-01", until="2030-01-01")
+        assert got.height == 0 and got.columns == [*(c for k in by for c in summaries.KEYS[k]), *FIGURES]
+    c = aa.summary_completeness(hand, since="2030-01-01").row(0, named=True)
+    assert c["rows_total"] == 0 and c["unattributed_share"] is None
+
+
+def test_rows_failing_validation_are_named_and_lax_goes_on():
+    bad = {**HAND, "aibridge_token_usages": [*HAND["aibridge_token_usages"], token("neg", "i3", -5, 1)]}
+    ended_early = dict(interception("i7", "openai", "openai", day=14))
+    ended_early["ended_at"] = ended_early["started_at"] - timedelta(seconds=1)
+    bad["aibridge_interceptions"] = [*HAND["aibridge_interceptions"], ended_early]
+    con = duckdb_connection(frames(bad))
+    with pytest.raises(ValidationFailed) as err:
+        aa.summary(con)
+    text = str(err.value)
+    assert "summary input rows" in text and "input_tokens: greater_than_or_equal_to(0)" in text
+    assert uid("i3") in text and "ended_at_not_before_started_at" in text and uid("i7") in text
+    with pytest.warns(ValidationWarning, match="input_tokens"):
+        got = aa.summary(con, lax=True)
+    assert got["interceptions"].sum() == 5
+
+
+# --- independent checks: raw totals, the SQL summary, PostgreSQL --------------------------------
+
+
+def _with_children(draw, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    ids = tables["aibridge_interceptions"]["id"].to_list() + [uid("orphan")]
+    pick = st.sampled_from(ids) if ids else st.just(uid("orphan"))
+    n = st.integers(0, 12)
+    tok = [token(f"g{i}", "x", draw(st.integers(0, 10**6)), draw(st.integers(0, 10**4)), draw(st.integers(0, 99)),
+                 draw(st.integers(0, 99))) | {"interception_id": draw(pick)} for i in range(draw(n))]
+    pro = [prompt(f"g{i}", "x") | {"interception_id": draw(pick)} for i in range(draw(n))]
+    too = [tool(f"g{i}", "x", draw(st.booleans()), draw(st.sampled_from((None, "err")))) | {"interception_id": draw(pick)}
+           for i in range(draw(n))]
+    children = frames({"aibridge_token_usages": tok, "aibridge_user_prompts": pro, "aibridge_tool_usages": too})
+    return {**tables, **{k: children[k] for k in ("aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages")}}
+
+
+def _sql_vs_polars(con) -> None:
+    polars_side = aa.summary(con, by=["provider"])
+    sql_side = con.query("summaries/by_provider")
+    assert_frame_equal(polars_side, sql_side, check_exact=False, rel_tol=1e-9, abs_tol=1e-6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), tables=dataset_strategy(), by=st.lists(st.sampled_from(list(summaries.KEYS)), max_size=3))
+def test_property_totals_reconcile_and_sql_agrees(data, tables, by):
+    con = duckdb_connection(_with_children(data.draw, tables))
+    result = summaries.summarise(con, by=by, tz="America/New_York")
+    check = summaries.reconcile(con, result.frame)
+    assert check["summary"].to_list() == check["raw"].to_list(), check
+    c = result.completeness.row(0, named=True)
+    assert result.frame["interceptions"].sum() == c["summarised"]
+    assert c["rows_total"] == tables["aibridge_interceptions"].height
+    _sql_vs_polars(con)
+
+
+def test_demo_sql_vs_polars_and_reconciles():
+    from aibridge_analytics.warehouse.demo import demo_tables
+    from aibridge_analytics.warehouse.schema import TABLES
+
+    con = duckdb_connection({k: v for k, v in demo_tables(2000, 3).items() if k in TABLES})
+    _sql_vs_polars(con)
+    frame = aa.summary(con, by=["provider", "model", "week"], tz="Asia/Kolkata", since="2026-09-01")
+    check = summaries.reconcile(con, frame, since="2026-09-01", tz="Asia/Kolkata")
+    assert check["summary"].to_list() == check["raw"].to_list()
+
+
+@pytest.mark.postgres
+def test_postgres_and_duckdb_agree(pg_schema):
+    from aibridge_analytics.warehouse.demo import demo_tables
+    from aibridge_analytics.warehouse.schema import TABLES
+
+    tables = {k: v for k, v in demo_tables(1000, 5).items() if k in TABLES}
+    duck, pg = duckdb_connection(tables), postgres_connection(pg_schema, tables)
+    with pg:
+        for name in ("summaries/rows", "summaries/totals"):
+            assert_same_rows(duck.query(name, {"since": "2026-09-15T00:00:00Z"}), pg.query(name, {"since": "2026-09-15T00:00:00Z"}))
+        assert_frame_equal(duck.query("summaries/by_provider"), pg.query("summaries/by_provider"),
+                           check_exact=False, rel_tol=1e-9, abs_tol=1e-6)
+        for by in (["provider"], ["model", "client", "day", "method"]):
+            a = summaries.summarise(duck, by, tz="Europe/Berlin", since="2026-10-01")
+            b = summaries.summarise(pg, by, tz="Europe/Berlin", since="2026-10-01")
+            assert_frame_equal(a.frame, b.frame)
+            assert_frame_equal(a.completeness, b.completeness)
+        _sql_vs_polars(pg)
+
+
+@pytest.mark.postgres
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data(), tables=dataset_strategy())
+def test_property_postgres_matches_duckdb(new_pg_schema, data, tables):
+    tables = _with_children(data.draw, tables)
+    duck = duckdb_connection(tables)
+    with postgres_connection(new_pg_schema(), tables) as pg:
+        assert_frame_equal(duck.query("summaries/totals"), pg.query("summaries/totals"))
+        assert_frame_equal(summaries.summarise(duck, ["provider", "week"]).frame, summaries.summarise(pg, ["provider", "week"]).frame)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def test_cli_summary_json_and_completeness_on_stderr(tmp_path, capsys):
+    path = tmp_path / "w.duckdb"
+    write_warehouse(path, DATA_FILE_TABLES)
+    code = main(["summary", "--source", str(path), "--by", "provider,model", "--tz", "Europe/Berlin", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    rows = json.loads(out)
+    assert sorted(r["provider_name"] for r in rows) == ["github-copilot", "openai"]
+    assert list(rows[0]) == ["resolved_provider_id", "provider_name", "provider_type", "model", *FIGURES]
+    assert "tz=Europe/Berlin" in err and "(1 in flight)" in err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--by", "provider,colour"], "unknown --by key 'colour'"),
+    (["--tz", "Nowhere/Land"], "unknown time zone 'Nowhere/Land'"),
+    (["--since", "2026-10-05", "--until", "2026-10-01"], "is after --until"),
+])
+def test_cli_bad_input_exits_1_with_one_line(tmp_path, capsys, argv, message):
+    path = tmp_path / "w.duckdb"
+    write_warehouse(path, DATA_FILE_TABLES)
+    assert main(["summary", "--source", str(path), *argv]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_cli_validation_failure_exits_1_unless_lax(tmp_path, capsys):
+    path = tmp_path / "bad.duckdb"
+    write_warehouse(path, {**DATA_FILE_TABLES, "aibridge_token_usages": [token("neg", "cli-1", -1, 0)]})
+    assert main(["summary", "--source", str(path)]) == 1
+    assert "input_tokens" in capsys.readouterr().err
+    assert main(["summary", "--source", str(path), "--lax", "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert "warning: summary input rows" in err and out.startswith("resolved_provider_id,")
