@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from ..errors import UsageError
 from . import store
-from .schema import GROUND_TRUTH_COLUMNS, GROUND_TRUTH_TABLE, PRIMARY_KEYS, TABLES, WIRE_FORMAT, Column
+from .schema import GROUND_TRUTH_COLUMNS, GROUND_TRUTH_TABLE, TABLES, WIRE_FORMAT, Column
 
 __all__ = [
     "ANCHOR",
@@ -1084,18 +1084,15 @@ def build_demo(
     began = time.perf_counter()
     summary = DemoSummary(Path(path), int(interceptions), int(seed))
     with store.replacing(path) as con:
-        store.create_schema(con, ground_truth=True)
+        store.create_schema(con, ground_truth=True, keys=False)
         if progress:
             progress(0, interceptions)
         done = 0
         for chunk in generate(interceptions, seed, chunk_size=chunk_size):
             for name, table in chunk.items():
                 if table.num_rows:
-                    # Inserting in key order makes the primary-key index cheaper to maintain.
-                    key = PRIMARY_KEYS.get(name)
-                    order = f" ORDER BY {', '.join(key)}" if key else ""
                     con.register("_demo_chunk", table)
-                    con.execute(f"INSERT INTO {name} SELECT * FROM _demo_chunk{order}")
+                    con.execute(f"INSERT INTO {name} SELECT * FROM _demo_chunk")
                     con.unregister("_demo_chunk")
             summary.add(chunk)
             done += chunk["aibridge_interceptions"].num_rows
@@ -1111,5 +1108,7 @@ def build_demo(
             "chunk_size": str(chunk_size),
         }
         con.executemany(f"INSERT INTO {store.META_TABLE} VALUES (?, ?)", list(meta.items()))
+        # One index build per table once the data is in, rather than maintaining it row by row.
+        store.add_primary_keys(con)
     summary.seconds = time.perf_counter() - began
     return summary

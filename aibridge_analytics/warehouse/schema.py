@@ -178,14 +178,14 @@ GROUND_TRUTH_COLUMNS = (
 )
 
 
-def duckdb_ddl(table: str, columns: tuple[Column, ...] | None = None) -> str:
-    """CREATE TABLE statement for the DuckDB warehouse."""
+def duckdb_ddl(table: str, columns: tuple[Column, ...] | None = None, keys: bool = True) -> str:
+    """CREATE TABLE statement for the DuckDB warehouse (``keys=False``: without the primary key)."""
     cols = columns or TABLES[table]
     body = ",\n  ".join(
         f"{c.name} {c.duckdb}{'' if c.nullable else ' NOT NULL'}" for c in cols
     )
     pk = PRIMARY_KEYS.get(table)
-    if pk:
+    if pk and keys:
         body += f",\n  PRIMARY KEY ({', '.join(pk)})"
     return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body}\n)"
 

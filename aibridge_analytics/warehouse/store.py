@@ -10,7 +10,7 @@ from typing import Iterator
 import duckdb
 
 from ..errors import SourceError
-from .schema import GROUND_TRUTH_COLUMNS, GROUND_TRUTH_TABLE, TABLES, duckdb_ddl
+from .schema import GROUND_TRUTH_COLUMNS, GROUND_TRUTH_TABLE, PRIMARY_KEYS, TABLES, duckdb_ddl
 
 DEFAULT_DEMO_PATH = Path(os.environ.get("AIBRIDGE_DEMO_DB", "demo/demo.duckdb"))
 """Where the demo warehouse lives unless ``--db``/``--source`` says otherwise."""
@@ -24,15 +24,26 @@ def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def create_schema(con: duckdb.DuckDBPyConnection, ground_truth: bool = False) -> None:
-    """Create Coder's tables (and optionally the demo ground truth) if they do not exist."""
+def create_schema(con: duckdb.DuckDBPyConnection, ground_truth: bool = False, keys: bool = True) -> None:
+    """Create Coder's tables (and optionally the demo ground truth) if they do not exist.
+
+    ``keys=False`` leaves the primary keys out, for a bulk load that adds them afterwards with
+    `add_primary_keys` (one index build instead of millions of index inserts).
+    """
     for table in TABLES:
-        con.execute(duckdb_ddl(table))
+        con.execute(duckdb_ddl(table, keys=keys))
     if ground_truth:
         con.execute(duckdb_ddl(GROUND_TRUTH_TABLE, GROUND_TRUTH_COLUMNS))
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"
     )
+
+
+def add_primary_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Add Coder's primary keys to tables created with ``keys=False``; duplicates fail here."""
+    for table, key in PRIMARY_KEYS.items():
+        if key:
+            con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({', '.join(key)})")
 
 
 def open_warehouse(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyConnection:
