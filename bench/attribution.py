@@ -12,7 +12,7 @@ def main() -> None:
     args = arguments(__doc__)
     warehouse = demo_warehouse(args.interceptions, args.seed)
     pg_dsn = postgres_copy(warehouse, args.dsn, args.interceptions, args.seed)
-    with connect(warehouse) as duck, connect(pg_dsn) as pg:
+    with connect(warehouse) as duck, connect(pg_dsn, statement_timeout_ms=0) as pg:
         t_duck, counts_duck = timed(lambda: duck.query("attribution/counts"), args.repeat)
         t_pg, counts_pg = timed(lambda: pg.query("attribution/counts"), args.repeat)
     assert counts_duck.equals(counts_pg), "the engines disagree"

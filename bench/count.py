@@ -15,7 +15,7 @@ def main() -> None:
     pg_dsn = postgres_copy(warehouse, args.dsn, args.interceptions, args.seed)
     provider = next(p for p in PROVIDERS if not p.deleted)
     filters = Filters(provider_id=str(provider.id))
-    with connect(warehouse) as duck, connect(pg_dsn) as pg:
+    with connect(warehouse) as duck, connect(pg_dsn, statement_timeout_ms=0) as pg:
         for mode in ("coder", "strict"):
             t_duck, n_duck = timed(lambda: count_interceptions(duck, filters, mode=mode), args.repeat)
             t_pg, n_pg = timed(lambda: count_interceptions(pg, filters, mode=mode), args.repeat)
