@@ -7,6 +7,7 @@ The notebook user's entry point::
     aa.attribute(con)                  # one row per interception: provider, method, warnings
     aa.count_interceptions(con, aa.Filters(provider_id="..."), mode="coder")
     aa.summary(con, by=["provider", "model"], tz="Europe/Berlin")   # per-provider figures
+    aa.verify_backfill(con)            # the provider_id backfill checked row by row
 
 Every function returns Polars DataFrames (or plain numbers) and raises `AibridgeError` subclasses.
 """
@@ -28,6 +29,7 @@ from .errors import (
 from .interceptions import Filters, count_interceptions, count_sessions, list_interceptions, list_sessions
 from .sources import connect
 from .summaries import summary, summary_completeness
+from .verification import VerificationReport, backfill, coder_filter_report, verify_backfill
 
 __version__ = "0.1.0"
 
@@ -45,8 +47,11 @@ __all__ = [
     "UnknownProviderError",
     "UsageError",
     "ValidationFailed",
+    "VerificationReport",
     "WARNINGS",
     "attribute",
+    "backfill",
+    "coder_filter_report",
     "connect",
     "count_interceptions",
     "count_sessions",
@@ -55,5 +60,6 @@ __all__ = [
     "render",
     "summary",
     "summary_completeness",
+    "verify_backfill",
     "__version__",
 ]

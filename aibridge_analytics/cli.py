@@ -161,6 +161,24 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verify_backfill(args: argparse.Namespace) -> int:
+    from .output import atomic_write
+    from .sources import connect
+    from .verification import verify_backfill
+
+    with connect(args.source) as con:
+        report = verify_backfill(con, samples=args.samples)
+    text = report.render(args.format)
+    if args.out:
+        from pathlib import Path
+
+        atomic_write(Path(args.out), text.encode())
+    else:
+        sys.stdout.write(text)
+    print(report.verdict(), file=sys.stderr)
+    return EXIT_OK if report.clean else EXIT_DISCREPANCIES
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     from .sources import connect
     from .summaries import summarise
@@ -225,6 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("attribute", help="one row per interception with its attribution")
     _common(p)
     p.set_defaults(func=cmd_attribute)
+
+    p = sub.add_parser("verify-backfill", help="verify the provider_id backfill; exit 3 when discrepancies are found")
+    _common(p, data=False)
+    p.add_argument("--format", default="table", choices=("table", "json", "markdown"), help="output format (default: table)")
+    p.add_argument("--out", help="write to this file (atomically) instead of standard output")
+    p.add_argument("--samples", type=int, default=3, help="interception ids shown per class (default: 3)")
+    p.set_defaults(func=cmd_verify_backfill)
 
     p = sub.add_parser("summary", help="per-provider summaries (figures of ended interceptions; completeness on stderr)")
     _common(p)

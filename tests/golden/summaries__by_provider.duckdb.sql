@@ -124,34 +124,6 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM providers AS p
     WHERE
       NOT p.deleted
-  ), live_name_counts AS (
-    SELECT
-      l.name,
-      COUNT(*) AS n
-    FROM live AS l
-    GROUP BY
-      l.name
-  ), unique_names AS (
-    SELECT
-      l.name,
-      l.id
-    FROM live AS l
-    JOIN live_name_counts AS c
-      ON c.name = l.name AND c.n = 1
-  ), live_type_counts AS (
-    SELECT
-      l.type,
-      COUNT(*) AS n
-    FROM live AS l
-    GROUP BY
-      l.type
-  ), unique_types AS (
-    SELECT
-      l.type,
-      l.id
-    FROM live AS l
-    JOIN live_type_counts AS c
-      ON c.type = l.type AND c.n = 1
   ), live_wire_counts AS (
     SELECT
       w.wire,
@@ -161,7 +133,48 @@ WITH interceptions AS NOT MATERIALIZED (
       ON w.type = l.type
     GROUP BY
       w.wire
-  ), decided AS (
+  ), words AS (
+    SELECT
+      TRUE AS named,
+      l.name AS word
+    FROM live AS l
+    UNION
+    SELECT
+      FALSE,
+      l.type
+    FROM live AS l
+    WHERE
+      NOT l.type IS NULL
+    UNION
+    SELECT
+      TRUE,
+      c.wire
+    FROM live_wire_counts AS c
+    UNION
+    SELECT
+      FALSE,
+      c.wire
+    FROM live_wire_counts AS c
+  ), lookup AS (
+    SELECT
+      k.named,
+      k.word,
+      COUNT(l.id) AS n,
+      CAST(CASE WHEN COUNT(l.id) = 1 THEN MAX(CAST(l.id AS TEXT)) END AS UUID) AS id,
+      MAX(c.n) AS live_same_wire
+    FROM words AS k
+    LEFT JOIN live AS l
+      ON (
+        k.named AND l.name = k.word
+      ) OR (
+        NOT k.named AND l.type = k.word
+      )
+    LEFT JOIN live_wire_counts AS c
+      ON c.wire = k.word
+    GROUP BY
+      k.named,
+      k.word
+  ), by_snapshot AS (
     SELECT
       i.id,
       i.provider,
@@ -170,86 +183,143 @@ WITH interceptions AS NOT MATERIALIZED (
       i.started_at,
       i.ended_at,
       CASE
-        WHEN NOT i.provider_id IS NULL AND NOT by_id.id IS NULL
-        THEN 'provider_id'
-        WHEN NOT i.provider_id IS NULL
-        THEN 'unknown_provider_id'
-        WHEN i.provider_name <> '' AND NOT names.n IS NULL
+        WHEN i.provider_name <> '' AND k.n > 0
         THEN 'provider_name'
-        WHEN i.provider_name = '' AND types.n = 1
+        WHEN i.provider_name = '' AND k.n = 1
         THEN 'unique_type'
-        WHEN i.provider_name = '' AND types.n > 1
+        WHEN i.provider_name = '' AND k.n > 1
         THEN 'ambiguous_type'
         ELSE 'no_live_provider'
-      END AS method,
-      CASE
-        WHEN NOT i.provider_id IS NULL
-        THEN by_id.id
-        WHEN i.provider_name <> '' AND NOT names.n IS NULL
-        THEN by_name.id
-        WHEN i.provider_name = ''
-        THEN by_type.id
-      END AS resolved_provider_id,
-      names.n > 1 AS duplicate_live_name,
-      wires.n AS live_same_wire
+      END AS snapshot_method,
+      k.id AS snapshot_provider_id,
+      COALESCE(i.provider_name <> '' AND k.n > 1, FALSE) AS duplicate_live_name,
+      CASE WHEN k.word = i.provider THEN k.live_same_wire END AS live_same_wire
     FROM interceptions AS i
-    LEFT JOIN providers AS by_id
-      ON by_id.id = i.provider_id
-    LEFT JOIN live_name_counts AS names
-      ON names.name = i.provider_name
-    LEFT JOIN unique_names AS by_name
-      ON by_name.name = i.provider_name
-    LEFT JOIN live_type_counts AS types
-      ON types.type = i.provider
-    LEFT JOIN unique_types AS by_type
-      ON by_type.type = i.provider
-    LEFT JOIN live_wire_counts AS wires
-      ON wires.wire = i.provider
-  )
-  SELECT
-    d.id AS interception_id,
-    d.resolved_provider_id,
-    d.method,
-    d.provider,
-    d.provider_name,
-    d.provider_id,
-    r.name AS resolved_provider_name,
-    r.type AS resolved_provider_type,
-    d.started_at,
-    d.ended_at,
-    CONCAT_WS(
-      ',',
-      CASE WHEN r.created_at > d.started_at THEN 'name_reused_after_start' END,
+    LEFT JOIN lookup AS k
+      ON k.named = (
+        i.provider_name <> ''
+      )
+      AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
+  ), resolvable AS (
+    SELECT
+      p.id,
+      p.name,
+      p.type,
+      p.created_at,
+      p.enabled,
+      p.deleted,
+      w.wire
+    FROM providers AS p
+    LEFT JOIN wire_formats AS w
+      ON w.type = p.type
+  ), decided AS (
+    SELECT
+      s.id,
+      s.provider,
+      s.provider_name,
+      s.provider_id,
+      s.started_at,
+      s.ended_at,
+      s.snapshot_method,
+      s.snapshot_provider_id,
+      s.duplicate_live_name,
+      s.live_same_wire,
       CASE
-        WHEN d.method = 'provider_id'
+        WHEN NOT s.provider_id IS NULL AND NOT r.id IS NULL
+        THEN 'provider_id'
+        WHEN NOT s.provider_id IS NULL
+        THEN 'unknown_provider_id'
+        ELSE s.snapshot_method
+      END AS method,
+      r.id AS resolved_provider_id,
+      r.name AS resolved_provider_name,
+      r.type AS resolved_provider_type,
+      r.created_at AS resolved_created_at,
+      r.enabled AS resolved_enabled,
+      r.deleted AS resolved_deleted,
+      r.wire AS resolved_wire
+    FROM by_snapshot AS s
+    LEFT JOIN resolvable AS r
+      ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
+  ), flagged AS (
+    SELECT
+      d.id,
+      d.resolved_provider_id,
+      d.method,
+      d.provider,
+      d.provider_name,
+      d.provider_id,
+      d.resolved_provider_name,
+      d.resolved_provider_type,
+      d.started_at,
+      d.ended_at,
+      d.snapshot_method,
+      d.snapshot_provider_id,
+      d.duplicate_live_name,
+      COALESCE(d.resolved_created_at > d.started_at, FALSE) AS name_reused_after_start,
+      COALESCE(
+        d.method = 'provider_id'
         AND (
           (
-            d.provider_name <> '' AND d.provider_name <> r.name
+            d.provider_name <> '' AND d.provider_name <> d.resolved_provider_name
           )
-          OR COALESCE(rw.wire, '') <> d.provider
-        )
-        THEN 'snapshot_mismatch'
-      END,
-      CASE
-        WHEN d.live_same_wire > 1
+          OR (
+            d.provider <> COALESCE(d.resolved_wire, '')
+            AND d.provider <> COALESCE(d.resolved_provider_type, '')
+          )
+        ),
+        FALSE
+      ) AS snapshot_mismatch,
+      COALESCE(
+        d.live_same_wire > 1
         AND (
           d.method = 'unique_type'
           OR (
             d.method = 'provider_name' AND d.provider_name = d.provider
           )
-        )
-        THEN 'wire_family_ambiguous'
-      END,
-      CASE WHEN NOT r.enabled AND NOT r.deleted THEN 'disabled_provider' END,
-      CASE WHEN r.deleted THEN 'deleted_provider' END,
-      CASE WHEN d.duplicate_live_name THEN 'duplicate_live_name' END,
-      CASE WHEN d.ended_at IS NULL THEN 'in_flight' END
-    ) AS warnings
-  FROM decided AS d
-  LEFT JOIN providers AS r
-    ON r.id = d.resolved_provider_id
-  LEFT JOIN wire_formats AS rw
-    ON rw.type = r.type
+          OR (
+            d.method = 'provider_id'
+            AND (
+              d.provider_name = ''
+              OR (
+                d.provider_name = d.provider AND d.provider_name = d.resolved_provider_name
+              )
+            )
+          )
+        ),
+        FALSE
+      ) AS wire_family_ambiguous,
+      COALESCE(NOT d.resolved_enabled AND NOT d.resolved_deleted, FALSE) AS disabled_provider,
+      COALESCE(d.resolved_deleted, FALSE) AS deleted_provider
+    FROM decided AS d
+  )
+  SELECT
+    f.id AS interception_id,
+    f.resolved_provider_id,
+    f.method,
+    f.provider,
+    f.provider_name,
+    f.provider_id,
+    f.resolved_provider_name,
+    f.resolved_provider_type,
+    f.started_at,
+    f.ended_at,
+    CONCAT_WS(
+      ',',
+      CASE WHEN f.name_reused_after_start THEN 'name_reused_after_start' END,
+      CASE WHEN f.snapshot_mismatch THEN 'snapshot_mismatch' END,
+      CASE WHEN f.wire_family_ambiguous THEN 'wire_family_ambiguous' END,
+      CASE WHEN f.disabled_provider THEN 'disabled_provider' END,
+      CASE WHEN f.deleted_provider THEN 'deleted_provider' END,
+      CASE WHEN f.duplicate_live_name THEN 'duplicate_live_name' END,
+      CASE WHEN f.ended_at IS NULL THEN 'in_flight' END
+    ) AS warnings,
+    f.snapshot_method,
+    f.snapshot_provider_id,
+    f.name_reused_after_start,
+    f.snapshot_mismatch,
+    f.wire_family_ambiguous
+  FROM flagged AS f
 ), summary_rows AS (
   WITH newest AS (
     SELECT

@@ -1,0 +1,84 @@
+-- Migration 000507's provider_id backfill replayed on this snapshot, one row per interception,
+-- faults reported instead of aborting. Pass 1 (a non-empty provider_name equal to exactly one
+-- live provider's name, enabled not checked) and pass 2 (an empty provider_name, provider = the
+-- type of exactly one live provider) touch only rows whose provider_id is NULL; backfill_* say
+-- what the passes give a row were its provider_id NULL, migrated_provider_id what it holds after.
+-- relation: backfill
+WITH enum_types AS (
+  SELECT w.type FROM wire_formats AS w
+), wire_words AS (
+  -- Words a legacy provider_name may hold without naming an instance: wire formats and types.
+  SELECT w.wire AS word FROM wire_formats AS w
+  UNION
+  SELECT w.type FROM wire_formats AS w
+), known_names AS (
+  SELECT p.name, MAX(CASE WHEN p.deleted THEN 0 ELSE 1 END) AS live FROM providers AS p GROUP BY p.name
+), simulated AS (
+  SELECT
+    a.interception_id,
+    a.provider,
+    a.provider_name,
+    a.provider_id,
+    a.started_at,
+    a.method,
+    a.resolved_provider_id,
+    a.snapshot_mismatch,
+    a.name_reused_after_start,
+    a.snapshot_provider_id AS backfill_provider_id,
+    CASE
+      WHEN a.snapshot_method = 'provider_name' AND NOT a.snapshot_provider_id IS NULL THEN 'name'
+      WHEN a.snapshot_method = 'unique_type' THEN 'unique_type'
+    END AS backfill_pass,
+    CASE
+      WHEN NOT a.snapshot_provider_id IS NULL THEN NULL
+      WHEN a.snapshot_method = 'provider_name' THEN 'duplicate_live_name'
+      WHEN a.snapshot_method = 'ambiguous_type' THEN 'ambiguous_type'
+      WHEN a.provider_name <> '' AND kn.live = 0 THEN 'deleted_provider'
+      WHEN
+        a.provider_name <> ''
+        AND kn.name IS NULL
+        AND a.provider_name <> a.provider
+        AND ww.word IS NULL
+      THEN 'hard_deleted_provider'
+      ELSE 'no_live_provider'
+    END AS backfill_null_reason,
+    COALESCE(bp.created_at > a.started_at, FALSE) AS backfill_after_start,
+    et.type IS NULL AS provider_outside_enum,
+    -- Rows pass 2 compares with provider::ai_provider_type (NULL after pass 1, empty name).
+    a.provider_id IS NULL AND a.provider_name = '' AS reaches_pass_2
+  FROM attribution AS a
+  LEFT JOIN providers AS bp
+    ON bp.id = a.snapshot_provider_id
+  LEFT JOIN known_names AS kn
+    ON kn.name = a.provider_name
+  LEFT JOIN wire_words AS ww
+    ON ww.word = a.provider_name
+  LEFT JOIN enum_types AS et
+    ON et.type = a.provider
+)
+SELECT
+  s.interception_id,
+  s.provider,
+  s.provider_name,
+  s.provider_id,
+  s.started_at,
+  s.method,
+  s.resolved_provider_id,
+  s.snapshot_mismatch,
+  s.name_reused_after_start,
+  s.backfill_provider_id,
+  s.backfill_pass,
+  s.backfill_null_reason,
+  s.backfill_after_start,
+  CASE
+    WHEN NOT s.provider_id IS NULL THEN 'kept'
+    WHEN s.backfill_pass = 'name' THEN 'set_by_name'
+    WHEN s.backfill_pass = 'unique_type' THEN 'set_by_unique_type'
+    ELSE 'left_null'
+  END AS backfill_outcome,
+  COALESCE(s.provider_id, s.backfill_provider_id) AS migrated_provider_id,
+  s.provider_outside_enum,
+  s.reaches_pass_2,
+  s.reaches_pass_2 AND s.provider_outside_enum AS aborts_pass_2,
+  s.reaches_pass_2 AND s.provider = 'copilot' AS copilot_same_transaction
+FROM simulated AS s

@@ -1,0 +1,16 @@
+-- A few interception ids per verification class (the smallest ids, so the sample is stable).
+-- :per_class        int = 3  ids per class
+WITH numbered AS (
+  SELECT
+    v.class,
+    v.interception_id,
+    ROW_NUMBER() OVER (PARTITION BY v.class ORDER BY v.interception_id) AS n
+  FROM verification_rows AS v
+)
+SELECT
+  s.class,
+  s.interception_id
+FROM numbered AS s
+WHERE
+  s.n <= CAST(:per_class AS INT)
+ORDER BY s.class, s.interception_id
