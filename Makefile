@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PGDIR ?= .pgtest
 PYTEST_ARGS ?=
 
-.PHONY: all install install-test test report bench clean distclean
+.PHONY: all install install-test test report bench clean distclean chromium-for-tests
 
 all: test
 
@@ -34,11 +34,19 @@ install-test: $(VENV)/.installed-test
 
 # The server is stopped whatever happens to pytest (failure, Ctrl-C), and pytest's exit
 # code is the target's.
-test: install-test
+test: install-test chromium-for-tests
 	@trap 'scripts/pg-throwaway stop $(PGDIR)' EXIT; trap 'exit 130' INT TERM HUP; \
 	scripts/pg-throwaway start $(PGDIR) || exit $$?; \
 	AIBRIDGE_TEST_PG_DSN="$$(cat $(PGDIR)/dsn)" AIBRIDGE_REQUIRE_PG=1 \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+# The report's browser test (tests/test_report_browser.py) needs Debian's chromium: installed
+# when root (CI); a normal user without it sees that test skip.
+chromium-for-tests:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is missing (apt-get install chromium): the report's browser test will skip"; fi
 
 report: install
 	$(VENV)/bin/aibridge-analytics report --out report

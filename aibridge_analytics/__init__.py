@@ -7,6 +7,7 @@ The notebook user's entry point::
     aa.attribute(con)                  # one row per interception: provider, method, warnings
     aa.count_interceptions(con, aa.Filters(provider_id="..."), mode="coder")
     aa.summary(con, by=["provider", "model"], tz="Europe/Berlin")   # per-provider figures
+    aa.build_report(con, "report/", since="7d")                     # the scheduled report
     aa.verify_backfill(con)            # the provider_id backfill checked row by row
 
 Every function returns Polars DataFrames (or plain numbers) and raises `AibridgeError` subclasses.
@@ -27,6 +28,7 @@ from .errors import (
     ValidationFailed,
 )
 from .interceptions import Filters, count_interceptions, count_sessions, list_interceptions, list_sessions
+from .report import build_report
 from .sources import connect
 from .summaries import summary, summary_completeness
 from .verification import VerificationReport, backfill, coder_filter_report, verify_backfill
@@ -50,6 +52,7 @@ __all__ = [
     "VerificationReport",
     "WARNINGS",
     "attribute",
+    "build_report",
     "backfill",
     "coder_filter_report",
     "connect",

@@ -192,6 +192,20 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .progress import bar
+    from .report import build_report
+    from .sources import connect
+
+    with connect(args.source) as con, bar("building report") as progress:
+        result = build_report(con, args.out, since=args.since, until=args.until, tz=args.tz,
+                              include_prompts=args.include_prompts, progress=progress)
+    for problem in result.problems:
+        print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
+    print(result.describe(), file=sys.stderr)
+    return EXIT_OK
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 
@@ -259,6 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 7d")
     p.add_argument("--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("report", help="the scheduled report: HTML, Markdown, JSON, Parquet and a manifest in one directory")
+    _common(p, data=False)
+    p.add_argument("--out", required=True, help="directory to write (replaced only once the new report is complete)")
+    p.add_argument("--since", help="first start included: ISO 8601 (no offset = in --tz) or an age such as 7d "
+                   "(default: the 7 days ending with the day of the newest interception)")
+    p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 1d")
+    p.add_argument("--tz", default="UTC", help="IANA time zone of the days and of --since/--until without an offset (default: UTC)")
+    p.add_argument("--include-prompts", action="store_true", help="add a few recent prompts per provider (they may hold secrets)")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

@@ -1,0 +1,291 @@
+"""The scheduled report: its files, figures, escaping, range, atomic publication and CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from aibridge_analytics.report import build_report
+from aibridge_analytics.report.publish import PAUSE_ENV
+from aibridge_analytics.report.window import resolve
+from aibridge_analytics.summaries import summarise
+
+from datasets import T0, duckdb_connection, frames, interception, postgres_connection, provider, uid, write_warehouse
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(2)>'
+HOSTILE = (SCRIPT, IMG)
+PROMPT_SECRET = "my-prompt-with-a-secret-sk-live-123"
+
+
+def _tables() -> dict:
+    """Two providers (one with a hostile display name), hostile model/client/prompt text, child rows."""
+    openai = provider("openai", "openai")
+    evil = {**provider("anthropic", "anthropic"), "display_name": f"Anthropic {SCRIPT}{IMG}"}
+    rows = [
+        interception("r1", "openai", "openai", openai["id"], day=10.1, model="gpt-5", client="Cursor", session="s1"),
+        interception("r2", "openai", "openai", openai["id"], day=10.2, model="gpt-5", client="Cursor", session="s1"),
+        interception("r3", "anthropic", "anthropic", evil["id"], day=11.5, model=f"claude {IMG}", client=f"cli {SCRIPT}",
+                     initiator="u2"),
+        interception("r4", "anthropic", "", None, day=12.5, minutes=3, initiator="u3"),
+        interception("r5", "mistral", "gone", None, day=13.2, model="mistral-large"),
+        interception("r6", "openai", "openai", openai["id"], day=13.9, minutes=None),
+        interception("old", "openai", "openai", openai["id"], day=1.0),
+    ]
+    prompts = [
+        {"id": uid("p1"), "interception_id": uid("r3"), "provider_response_id": "x", "prompt": f"{PROMPT_SECRET} {SCRIPT} {IMG}",
+         "metadata": None, "created_at": T0 + timedelta(days=11.5)},
+        {"id": uid("p2"), "interception_id": uid("r1"), "provider_response_id": "x", "prompt": "hello",
+         "metadata": None, "created_at": T0 + timedelta(days=10.1)},
+    ]
+    tokens = [{"id": uid(f"t{i}"), "interception_id": uid(r), "provider_response_id": "x", "input_tokens": 100 * i,
+               "output_tokens": 10 * i, "cache_read_input_tokens": 0, "cache_write_input_tokens": 0, "metadata": None,
+               "created_at": T0 + timedelta(days=12)} for i, r in enumerate(("r1", "r2", "r3", "r3"), start=1)]
+    tools = [
+        {"id": uid("u1"), "interception_id": uid("r1"), "provider_response_id": "x", "server_url": "https://mcp.example",
+         "tool": f"mcp {SCRIPT}", "input": "{}", "injected": True, "invocation_error": "boom", "metadata": None,
+         "created_at": T0 + timedelta(days=10.1)},
+        {"id": uid("u2"), "interception_id": uid("r2"), "provider_response_id": "x", "server_url": None, "tool": "Read",
+         "input": "{}", "injected": False, "invocation_error": None, "metadata": None, "created_at": T0 + timedelta(days=10.2)},
+    ]
+    return {"ai_providers": [openai, evil], "aibridge_interceptions": rows, "aibridge_user_prompts": prompts,
+            "aibridge_token_usages": tokens, "aibridge_tool_usages": tools}
+
+
+@pytest.fixture
+def tables() -> dict:
+    return _tables()
+
+
+def _read(out: Path) -> dict[str, str]:
+    return {p.relative_to(out).as_posix(): p.read_bytes().decode("utf-8", "replace") for p in out.rglob("*") if p.is_file()}
+
+
+def test_report_writes_every_file_with_the_summary_figures(tables, tmp_path):
+    con = duckdb_connection(frames(tables))
+    out = tmp_path / "report"
+    result = build_report(con, out, tz="Europe/Berlin")
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {"report.html", "report.md", "summary.json", "manifest.json", "parquet/by_provider.parquet",
+            "parquet/by_day.parquet", "parquet/completeness.parquet"} <= names
+
+    summary = json.loads((out / "summary.json").read_text())
+    window = result.summary["window"]
+    expected = summarise(con, ["provider"], tz="Europe/Berlin", since=window["since"], until=window["until"])
+    c = expected.completeness.row(0, named=True)
+    assert summary["completeness"]["summarised"] == c["summarised"] == 5  # r6 in flight, "old" outside the week
+    assert summary["completeness"]["in_flight"] == c["in_flight"] == 1
+    assert summary["completeness"]["unattributed"] == c["unattributed"]
+    by_id = {p["resolved_provider_id"]: p for p in summary["providers"]}
+    for row in expected.frame.iter_rows(named=True):
+        assert by_id[row["resolved_provider_id"]]["interceptions"] == row["interceptions"]
+        assert by_id[row["resolved_provider_id"]]["input_tokens"] == row["input_tokens"]
+    assert sum(p["interceptions"] for p in summary["providers"]) == summary["totals"]["interceptions"] == 5
+    assert sum(sum(p["methods"].values()) for p in summary["providers"]) == 5
+    assert {w["warning"]: w["interceptions"] for w in summary["warnings"]}["in_flight"] == 1
+    assert summary["verification"]["invariants"] and "verdict" in summary["verification"]
+    assert pl.read_parquet(out / "parquet/by_provider.parquet")["interceptions"].sum() == 5
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["package"]["version"]
+    assert manifest["window"]["tz"] == "Europe/Berlin"
+    assert datetime.fromisoformat(manifest["generated_at"]).tzinfo is not None
+    fingerprint = {t["table_name"]: t for t in manifest["source"]["tables"]}
+    assert fingerprint["aibridge_interceptions"]["row_count"] == 7
+    assert fingerprint["aibridge_interceptions"]["newest"] == (T0 + timedelta(days=13.9)).isoformat()
+    queries = {q["name"]: q for q in manifest["queries"]}
+    assert {"report/fingerprint", "summaries/rows", "report/warnings", "report/tools"} <= set(queries)
+    assert "SELECT" in queries["summaries/rows"]["sql"]
+    assert queries["summaries/rows"]["parameters"]["since"] == window["since"]
+    assert "report/recent_prompts" not in queries
+    files = {f["path"] for f in manifest["files"]}
+    assert "report.html" in files and "manifest.json" not in files
+
+
+def test_default_range_is_the_last_seven_whole_days_of_data(tables, tmp_path):
+    con = duckdb_connection(frames(tables))
+    summary = build_report(con, tmp_path / "r").summary
+    newest_day = (T0 + timedelta(days=13.9)).date()
+    assert summary["window"]["until"] == datetime.combine(newest_day + timedelta(days=1), datetime.min.time(), timezone.utc).isoformat()
+    assert summary["window"]["since"] == datetime.combine(newest_day - timedelta(days=6), datetime.min.time(), timezone.utc).isoformat()
+    assert [d["day"] for d in summary["days"]] == [(T0 + timedelta(days=d)).date().isoformat() for d in (10, 11, 12, 13)]
+
+
+def test_window_forms():
+    now = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+    w = resolve("2026-11-01", "2026-11-08", "Europe/Berlin", None, now)
+    assert (w.since, w.until) == (datetime(2026, 10, 31, 23, tzinfo=timezone.utc), datetime(2026, 11, 7, 23, tzinfo=timezone.utc))
+    w = resolve("7d", None, "UTC", None, now)
+    assert w.until == now and abs(w.since - (datetime.now(timezone.utc) - timedelta(days=7))) < timedelta(minutes=1)
+    # Across the end of summer time the default still starts and ends at local midnights.
+    w = resolve(None, None, "Europe/Berlin", datetime(2026, 10, 30, 12, tzinfo=timezone.utc), now)
+    assert (w.since, w.until) == (datetime(2026, 10, 23, 22, tzinfo=timezone.utc), datetime(2026, 10, 30, 23, tzinfo=timezone.utc))
+    w = resolve(None, None, "UTC", None, now)  # an empty source: the week before today's end
+    assert w.until == datetime(2026, 11, 27, tzinfo=timezone.utc)
+
+
+def test_data_text_is_escaped_and_prompts_are_left_out_unless_asked(tables, tmp_path):
+    con = duckdb_connection(frames(tables))
+    plain = _read(build_report(con, tmp_path / "plain", since="2026-10-01").out_dir)
+    for name, text in plain.items():
+        assert PROMPT_SECRET not in text, name
+    html = plain["report.html"]
+    for bad in HOSTILE:
+        assert bad not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the model, client, display name and tool, as text
+    assert "<script" not in html.lower() and "onerror=alert" not in html.replace("onerror=alert(2)&gt;", "")
+    for bad in HOSTILE:
+        assert bad not in plain["report.md"]
+
+    asked = _read(build_report(con, tmp_path / "asked", since="2026-10-01", include_prompts=True).out_dir)
+    assert PROMPT_SECRET in asked["report.html"] and PROMPT_SECRET in asked["report.md"]
+    assert 'id="prompts"' in asked["report.html"]
+    for name in ("report.html", "report.md"):
+        for bad in HOSTILE:
+            assert bad not in asked[name], name
+        assert "<script" not in asked[name].lower()
+
+
+def test_empty_range_still_makes_a_report(tables, tmp_path):
+    con = duckdb_connection(frames(tables))
+    result = build_report(con, tmp_path / "r", since="2020-01-01", until="2020-01-08")
+    assert result.summary["totals"]["interceptions"] == 0
+    assert "No ended interceptions" in (tmp_path / "r" / "report.html").read_text()
+
+
+def _cli(*args: str, cwd: Path | None = None, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "aibridge_analytics", *args], cwd=cwd, env={**os.environ, **(env or {})},
+                          capture_output=True, text=True, timeout=300, **kw)
+
+
+@pytest.fixture
+def warehouse(tables, tmp_path) -> Path:
+    path = tmp_path / "w.duckdb"
+    write_warehouse(path, tables)
+    return path
+
+
+def test_cli_report_replaces_the_previous_report_in_one_step(warehouse, tmp_path):
+    out = tmp_path / "pub"
+    first = _cli("report", "--source", str(warehouse), "--out", str(out), "--since", "2026-10-11", "--tz", "UTC")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == ""  # stdout stays free for pipes; the one-line summary is on stderr
+    assert "report written to" in first.stderr and "\x1b[" not in first.stderr  # no progress bar off a terminal
+    (out / "stale.txt").write_text("from an older run")
+    second = _cli("report", "--source", str(warehouse), "--out", str(out), "--since", "7d")
+    assert second.returncode == 0, second.stderr
+    assert not (out / "stale.txt").exists()  # the directory was replaced, not merged into
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".pub")] == []
+
+
+def test_a_run_killed_before_publishing_leaves_the_previous_report(warehouse, tmp_path):
+    out = tmp_path / "pub"
+    assert _cli("report", "--source", str(warehouse), "--out", str(out)).returncode == 0
+    before = _read(out)
+    proc = subprocess.Popen([sys.executable, "-m", "aibridge_analytics", "report", "--source", str(warehouse), "--out", str(out),
+                             "--tz", "Asia/Tokyo"], env={**os.environ, PAUSE_ENV: "120"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        staging = tmp_path / f".pub.staging-{proc.pid}"
+        deadline = time.monotonic() + 120
+        # The staging directory is filled before the pause: wait until the new report is complete there.
+        while not (staging / "manifest.json").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before its pause"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _read(out) == before
+    assert staging.exists()  # left behind by the killed run ...
+    assert _cli("report", "--source", str(warehouse), "--out", str(out), "--tz", "Asia/Tokyo").returncode == 0
+    assert not staging.exists()  # ... and cleaned up by the next one
+    assert json.loads((out / "summary.json").read_text())["window"]["tz"] == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--tz", "Mars/Olympus"], "Mars/Olympus"),
+    (["--since", "2026-11-08", "--until", "2026-11-01"], "--since"),
+    (["--since", "last tuesday"], "last tuesday"),
+])
+def test_cli_usage_errors_are_one_line_with_exit_1(warehouse, tmp_path, args, named):
+    done = _cli("report", "--source", str(warehouse), "--out", str(tmp_path / "r"), *args)
+    assert done.returncode == 1
+    assert named in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+
+
+def test_out_must_be_a_directory(warehouse, tmp_path):
+    (tmp_path / "file").write_text("x")
+    done = _cli("report", "--source", str(warehouse), "--out", str(tmp_path / "file"))
+    assert done.returncode == 1 and "not a directory" in done.stderr
+
+
+def test_a_password_in_the_source_url_never_appears(tmp_path):
+    done = _cli("report", "--source", "postgresql://report:hunter2-secret@127.0.0.1:9/coder", "--out", str(tmp_path / "r"))
+    assert done.returncode == 1
+    assert "hunter2" not in done.stderr + done.stdout and "***" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_make_report_path_on_a_fresh_checkout(tmp_path):
+    """`report --out report` without a source builds the demo warehouse first (as `make report` does)."""
+    env = {k: v for k, v in os.environ.items() if k != "AIBRIDGE_DEMO_DB"}
+    done = subprocess.run([sys.executable, "-m", "aibridge_analytics", "report", "--out", "report"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "demo" / "demo.duckdb").exists()
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert "AI Bridge usage report" in html and html.count("data:image/svg+xml;base64,") == 5
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    # The fixed-date demo ends at 2026-11-23: the default range is its last week, whatever today is.
+    assert summary["window"]["until"] == "2026-11-23T00:00:00+00:00" and summary["totals"]["interceptions"] > 0
+
+
+def test_templates_ship_in_the_wheel(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(root)],
+                   check=True, capture_output=True, timeout=300)
+    names = set(zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist())
+    assert {"aibridge_analytics/report/templates/report.html.j2", "aibridge_analytics/report/templates/report.md.j2",
+            "aibridge_analytics/_sql/report/fingerprint.sql"} <= names
+
+
+@pytest.mark.postgres
+def test_postgresql_and_duckdb_reports_agree(tables, pg_schema, tmp_path):
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    data = frames(tables)
+    duck = build_report(duckdb_connection(data), tmp_path / "duck", since="2026-10-01", tz="America/New_York", until="2026-10-20")
+    pg_con = postgres_connection(pg_schema, data)
+    pg_con.close()
+    # The same schema opened from a URL that carries a password (the test server trusts loopback,
+    # so any password works): it must not reach any output.
+    parts = urlsplit(pg_schema.dsn)
+    netloc = f"{parts.username or 'postgres'}:pw-should-stay-hidden@{parts.hostname}:{parts.port or 5432}"
+    sep = "&" if parts.query else ""
+    query = f"{parts.query}{sep}options={quote(f'-c search_path={pg_schema.name}')}"
+    dsn = urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    done = _cli("report", "--source", dsn, "--out", str(tmp_path / "pg"), "--since", "2026-10-01", "--until", "2026-10-20",
+                "--tz", "America/New_York")
+    assert done.returncode == 0, done.stderr
+    assert "pw-should-stay-hidden" not in done.stderr + done.stdout
+    for name, text in _read(tmp_path / "pg").items():
+        assert "pw-should-stay-hidden" not in text, name
+    assert json.loads((tmp_path / "pg" / "summary.json").read_text()) == json.loads((tmp_path / "duck" / "summary.json").read_text())
+    assert duck.summary["totals"]["interceptions"] == 6
+    manifests = [json.loads((tmp_path / d / "manifest.json").read_text()) for d in ("duck", "pg")]
+    fingerprints = [{t["table_name"]: (t["row_count"], t["newest"]) for t in m["source"]["tables"]} for m in manifests]
+    assert fingerprints[0] == fingerprints[1]
+    assert {q["dialect"] for q in manifests[1]["queries"]} == {"postgres"}
