@@ -192,6 +192,20 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from .progress import bar
+    from .sync import sync
+
+    log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
+    with bar("syncing rows") as progress:
+        summary = sync(args.source, args.db, batch_rows=args.batch_rows, overlap=timedelta(hours=args.overlap_hours),
+                       keep_latest=args.keep_latest, progress=progress, log=log)
+    print(summary.describe())
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .progress import bar
     from .report import build_report
@@ -273,6 +287,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 7d")
     p.add_argument("--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway")
     p.set_defaults(func=cmd_summary)
+    p = sub.add_parser("sync", help="copy new and changed rows of a Coder database (or export) into a local warehouse")
+    p.add_argument("--source", required=True, help="postgresql://... (read-only), a JSON export or a Parquet directory")
+    p.add_argument("--db", required=True, help="the warehouse file to create or update (.duckdb)")
+    p.add_argument("--batch-rows", type=int, default=250_000, help="rows per committed batch (default 250000)")
+    p.add_argument("--overlap-hours", type=float, default=24.0,
+                   help="re-read this much history before the last sync's watermark (default 24)")
+    p.add_argument("--keep-latest", action="store_true",
+                   help="JSON exports: keep the copy read last of an interception that appears with different content")
+    p.add_argument("-v", "--verbose", action="store_true", help="one line per committed batch on stderr")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("report", help="the scheduled report: HTML, Markdown, JSON, Parquet and a manifest in one directory")
     _common(p, data=False)

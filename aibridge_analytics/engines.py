@@ -179,6 +179,38 @@ def redact(dsn: str) -> str:
     return re.sub(r"(password=)[^&\s]*", r"\1***", dsn)
 
 
+def scrub(message: str, info: Mapping[str, Any]) -> str:
+    """``message`` with the password of connection parameters ``info`` masked wherever it appears.
+
+    For messages a driver or extension builds itself: some echo the whole connection string.
+    """
+    password = info.get("password")
+    return message.replace(str(password), "***") if password else message
+
+
+def session_conninfo(
+    dsn: str, statement_timeout_ms: int = 600_000, connect_timeout_s: int = 10, application_name: str = "aibridge-analytics"
+) -> dict[str, str]:
+    """libpq connection parameters for ``dsn`` with this tool's session settings added.
+
+    Read-only at the session level, so nothing this tool runs can write to Coder; a statement
+    timeout; UTC. Options the URL already carries (a search_path, say) are kept. Credentials stay
+    libpq's business: the URL, ``PG*`` environment variables or ``~/.pgpass``.
+    """
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        info = {k: str(v) for k, v in conninfo_to_dict(dsn).items()}
+    except psycopg.Error as exc:
+        raise ConnectionFailed(f"invalid PostgreSQL URL {redact(dsn)}: {_first_line(exc)}") from None
+    ours = f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)} -c TimeZone=UTC"
+    info["options"] = f"{info.get('options', '')} {ours}".strip()
+    info.setdefault("application_name", application_name)
+    info.setdefault("connect_timeout", str(connect_timeout_s))
+    return info
+
+
 class PostgresConnection(Connection):
     """A live PostgreSQL database (Coder's), opened read-only with a statement timeout."""
 
@@ -188,23 +220,12 @@ class PostgresConnection(Connection):
         super().__init__()
         import psycopg
 
-        from psycopg.conninfo import conninfo_to_dict
-
         self.label = redact(dsn)
-        try:
-            info = conninfo_to_dict(dsn)
-        except psycopg.Error as exc:
-            raise ConnectionFailed(f"invalid PostgreSQL URL {self.label}: {_first_line(exc)}") from None
-        # Read-only at the session level, so nothing this tool runs can write to Coder; options the
-        # URL already carries (a search_path, say) are kept.
-        ours = f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)} -c TimeZone=UTC"
-        info["options"] = f"{info.get('options', '')} {ours}".strip()
-        info.setdefault("application_name", "aibridge-analytics")
-        info.setdefault("connect_timeout", str(connect_timeout_s))
+        info = session_conninfo(dsn, statement_timeout_ms, connect_timeout_s)
         try:
             self.conn = psycopg.connect(**info)
         except psycopg.Error as exc:
-            raise ConnectionFailed(f"cannot connect to {self.label}: {_first_line(exc)}") from None
+            raise ConnectionFailed(scrub(f"cannot connect to {self.label}: {_first_line(exc)}", info)) from None
         self.conn.read_only = True
 
     def _execute(self, rendered: Rendered) -> pl.DataFrame:
@@ -229,4 +250,4 @@ class PostgresConnection(Connection):
         self.conn.close()
 
 
-__all__ = ["Connection", "DuckDBConnection", "PostgresConnection", "canonical", "redact", "SourceError"]
+__all__ = ["Connection", "DuckDBConnection", "PostgresConnection", "canonical", "redact", "scrub", "session_conninfo", "SourceError"]
