@@ -192,15 +192,19 @@ def test_generated_datasets_agree_across_engines_and_modes(new_pg_schema, data):
         assert attributed["interception_id"].n_unique() == attributed.height
         providers = data["ai_providers"]
         strict_total = 0
+        ended = attributed.filter(pl.col("ended_at").is_not_null())
         for row in providers.iter_rows(named=True):
             f = Filters(provider_id=row["id"])
             n = count_interceptions(duck, f)
             assert n == count_interceptions(pg, f)
+            # Strict filtering selects exactly the rows attribution resolves to the provider.
+            expected = set(ended.filter(pl.col("resolved_provider_id") == row["id"])["interception_id"])
+            assert ids(list_interceptions(duck, f, limit=1000)) == expected
+            assert ids(list_interceptions(pg, f, limit=1000)) == expected
             strict_total += n
             if not row["deleted"]:
                 assert count_interceptions(duck, f, mode="coder") == count_interceptions(pg, f, mode="coder")
         # Strict attribution partitions the ended rows: per-provider counts plus the unresolved add up.
-        ended = attributed.filter(pl.col("ended_at").is_not_null())
         unresolved = ended.filter(pl.col("resolved_provider_id").is_null()).height
         assert strict_total + unresolved == count_interceptions(duck)
     finally:
