@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PGDIR ?= .pgtest
 PYTEST_ARGS ?=
 
-.PHONY: all install install-test test report bench clean distclean chromium-for-tests
+.PHONY: all install install-test test report bench clean distclean chromium-for-tests notebooks
 
 all: test
 
@@ -56,6 +56,22 @@ bench: install-test
 	scripts/pg-throwaway start $(PGDIR) || exit $$?; \
 	AIBRIDGE_TEST_PG_DSN="$$(cat $(PGDIR)/dsn)" AIBRIDGE_REQUIRE_PG=1 \
 		$(PY) bench/run.py
+
+# --- notebooks -------------------------------------------------------------------------------
+# `make notebooks`: installs the `notebooks` extra (JupyterLab, jupytext), makes JupyterLab open the
+# jupytext .py notebooks as notebooks (a settings override inside the venv only), executes the
+# edge-cases notebook on the demo warehouse into build/notebooks/ and opens it in JupyterLab.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+
+$(VENV)/.installed-notebooks: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[notebooks]'
+	touch $@ $(VENV)/.installed
+
+notebooks: $(VENV)/.installed-notebooks
+	mkdir -p $(LAB_SETTINGS) build/notebooks
+	cp notebooks/jupyterlab-overrides.json $(LAB_SETTINGS)/overrides.json
+	$(VENV)/bin/jupytext --to ipynb --execute --output build/notebooks/edge_cases.ipynb notebooks/edge_cases.py
+	$(VENV)/bin/jupyter lab $$([ "$$(id -u)" -eq 0 ] && echo --allow-root) build/notebooks/edge_cases.ipynb
 
 clean:
 	-scripts/pg-throwaway stop $(PGDIR)

@@ -1,0 +1,164 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Exploring AI Bridge usage per provider
+#
+# A starting point for analysts: how the gateway was used over time, per provider instance and
+# model, by how many people, in how many sessions, with how many tokens and tool calls. Every
+# figure comes from `aa.summary`, the same pipeline as the `summary` command and the report:
+# ended interceptions only, attributed per provider *instance* by strict attribution (rows
+# without a provider form their own group, shown as `(unattributed)`). Set `TZ` to count days
+# and weeks in your zone.
+
+# %% tags=["parameters"]
+SOURCE = None  # None: the demo warehouse; or a .duckdb path, postgresql://..., a Parquet dir, a JSON export
+TZ = "UTC"
+SINCE = None   # ISO 8601 (no offset = in TZ) or an age such as "30d"; None: all history
+UNTIL = None
+
+# %%
+import altair as alt
+import polars as pl
+
+import aibridge_analytics as aa
+
+alt.renderers.enable("svg")  # static SVG rendered offline by vl-convert
+pl.Config(tbl_rows=25, tbl_cols=-1, fmt_str_lengths=50, tbl_width_chars=220)
+con = aa.connect(SOURCE)
+UNATTRIBUTED = "(unattributed)"
+
+
+def named(frame: pl.DataFrame) -> pl.DataFrame:
+    """Provider groups labelled by name, the unattributed group included."""
+    return frame.with_columns(pl.col("provider_name").fill_null(UNATTRIBUTED))
+
+
+aa.summary_completeness(con, tz=TZ, since=SINCE, until=UNTIL)
+
+# %% [markdown]
+# The completeness row says what the figures leave out: in-flight rows, and how many rows have no
+# provider (`unattributed`) or an ambiguous one. Rows older than Coder's 60-day retention exist
+# only in copies such as this warehouse (`outside_retention`).
+#
+# ## Per provider
+
+# %%
+by_provider = named(aa.summary(con, by=["provider"], tz=TZ, since=SINCE, until=UNTIL))
+by_provider.select("provider_name", "provider_type", "interceptions", "initiators", "sessions", "threads",
+                   "input_tokens", "output_tokens", "tool_calls_injected", "tool_calls_client",
+                   "duration_p50_ms", "duration_p95_ms").sort("interceptions", descending=True)
+
+# %% [markdown]
+# ## History over time
+#
+# Interceptions per day and provider. Days are dates in `TZ`, drawn as ordinal labels so the chart
+# does not shift them into the viewer's zone.
+
+# %%
+daily = named(aa.summary(con, by=["provider", "day"], tz=TZ, since=SINCE, until=UNTIL)).with_columns(
+    pl.col("day").cast(pl.String))
+alt.Chart(daily, title="Interceptions per day").mark_bar().encode(
+    x=alt.X("day:O", axis=alt.Axis(labelAngle=-60, labelOverlap=True), title=None),
+    y=alt.Y("sum(interceptions):Q", title="interceptions"),
+    color=alt.Color("provider_name:N", title="provider"),
+).properties(width=760, height=280)
+
+# %%
+weekly = aa.summary(con, by=["week"], tz=TZ, since=SINCE, until=UNTIL).with_columns(pl.col("week").cast(pl.String))
+weekly.select("week", "interceptions", "initiators", "sessions", "threads", "input_tokens", "output_tokens")
+
+# %% [markdown]
+# ## Models
+#
+# The models each provider served, by interceptions. The same model name can come from several
+# providers (`gpt-4.1` from OpenAI, Azure and Copilot): the provider is part of the key.
+
+# %%
+models = named(aa.summary(con, by=["provider", "model"], tz=TZ, since=SINCE, until=UNTIL))
+top = models.sort("interceptions", descending=True).head(20)
+alt.Chart(top, title="Top models by interceptions").mark_bar().encode(
+    x=alt.X("interceptions:Q"),
+    y=alt.Y("model:N", sort="-x", title=None),
+    color=alt.Color("provider_name:N", title="provider"),
+).properties(width=520)
+
+# %% [markdown]
+# ## Sessions and threads
+#
+# A session is the rows sharing `(session_id, initiator_id)` (Coder's grouping); a thread is the
+# rows sharing a thread root. A session may use several providers, so per-provider session counts
+# add up to more than the total.
+
+# %%
+total = aa.summary(con, by=[], tz=TZ, since=SINCE, until=UNTIL)
+print(f"{total['sessions'][0]} sessions and {total['threads'][0]} threads over {total['interceptions'][0]} "
+      f"interceptions; per-provider sessions add up to {by_provider['sessions'].sum()}")
+aa.list_sessions(con, limit=10)
+
+# %%
+clients = aa.summary(con, by=["client"], tz=TZ, since=SINCE, until=UNTIL)
+alt.Chart(clients, title="Sessions and interceptions per client").mark_bar().encode(
+    x=alt.X("sessions:Q"), y=alt.Y("client:N", sort="-x", title=None), tooltip=["interceptions", "initiators"],
+).properties(width=480)
+
+# %% [markdown]
+# ## Tokens
+#
+# Input, output and cache tokens per provider. Cache reads are large for Anthropic-format
+# providers, whose clients cache the prompt prefix.
+
+# %%
+tokens = by_provider.select("provider_name", "input_tokens", "output_tokens", "cache_read_input_tokens",
+                            "cache_write_input_tokens").unpivot(index="provider_name", variable_name="kind",
+                                                                value_name="tokens")
+alt.Chart(tokens, title="Tokens per provider").mark_bar().encode(
+    x=alt.X("sum(tokens):Q", title="tokens"),
+    y=alt.Y("provider_name:N", sort="-x", title=None),
+    color=alt.Color("kind:N"),
+).properties(width=560)
+
+# %%
+weekly_tokens = named(aa.summary(con, by=["provider", "week"], tz=TZ, since=SINCE, until=UNTIL)).with_columns(
+    pl.col("week").cast(pl.String), (pl.col("input_tokens") + pl.col("output_tokens")).alias("tokens"))
+alt.Chart(weekly_tokens, title="Input + output tokens per week").mark_line(point=True).encode(
+    x=alt.X("week:O", title="week starting"), y=alt.Y("tokens:Q"), color=alt.Color("provider_name:N", title="provider"),
+).properties(width=680, height=260)
+
+# %% [markdown]
+# ## Tool usage
+#
+# Tool calls are *injected* (MCP tools the gateway runs, with a server URL) or *client* tools the
+# agent runs itself. Injected calls can fail: `injected_tool_errors`.
+
+# %%
+tools = by_provider.select("provider_name", "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
+display(tools.sort("tool_calls_injected", descending=True))
+alt.Chart(tools.unpivot(index="provider_name", on=["tool_calls_injected", "tool_calls_client"],
+                        variable_name="kind", value_name="calls"),
+          title="Tool calls per provider").mark_bar().encode(
+    x=alt.X("calls:Q"), y=alt.Y("provider_name:N", sort="-x", title=None), color="kind:N",
+).properties(width=520)
+
+# %% [markdown]
+# ## Latency
+#
+# Request duration (`ended_at - started_at`) percentiles per provider, in seconds.
+
+# %%
+latency = by_provider.select("provider_name", *[pl.col(f"duration_p{q}_ms") / 1000 for q in (50, 90, 95, 99)])
+alt.Chart(latency.unpivot(index="provider_name", variable_name="percentile", value_name="seconds"),
+          title="Duration percentiles").mark_point(filled=True, size=60).encode(
+    x=alt.X("seconds:Q", scale=alt.Scale(type="log")), y=alt.Y("provider_name:N", title=None), color="percentile:N",
+).properties(width=520)

@@ -1,0 +1,106 @@
+-- One row per interception with one flag per edge case of domain.md section 4 (case_01 .. case_15):
+-- whether the row shows the case, judged from the source's own columns (no ground truth), so it
+-- works on every source. Flags are not exclusive: a row may show several cases.
+--   case_01  its attribution depends on provider_id: without the column (mainline Coder) it would
+--            resolve to another provider, or to none
+--   case_02  provider_name is the wire type (migration 000458's backfill value)
+--   case_03  provider_name is empty
+--   case_04  empty name and several live providers of the row's type (ambiguous type fallback)
+--   case_05  the wire format is not the provider's type, or the evidence names only a wire format
+--            another live provider speaks too (warning wire_family_ambiguous)
+--   case_06  a soft-deleted provider: resolved to one, a name only soft-deleted providers hold, or
+--            a name reused by a provider created after the row started
+--   case_07  provider_id NULL and a name no provider row holds that is no wire word: its provider
+--            was hard-deleted (ON DELETE SET NULL)
+--   case_08  provider_id names no ai_providers row
+--   case_09  provider_id disagrees with the snapshot (warning snapshot_mismatch)
+--   case_10  resolved to a disabled, not deleted, provider
+--   case_11  provider is 'copilot' or a text outside the ai_provider_type enum
+--   case_12  in flight (ended_at NULL); stuck when started a day or more before the newest row
+--   case_13  client is NULL (reported as 'Unknown')
+--   case_14  its session (session_id, initiator_id) mixes resolved providers (an unattributed row
+--            counts as a provider of its own); sessions mixing models only are common and harmless
+--   case_15  empty name and provider_id set, but a type fallback today gives another answer (the
+--            type held by exactly one live provider when the id was set has changed since)
+-- relation: edge_case_flags
+WITH newest AS (
+  SELECT MAX(n.started_at) AS started_at FROM interceptions AS n
+), live_types AS (
+  SELECT p.type, COUNT(*) AS n FROM providers AS p WHERE NOT p.deleted GROUP BY p.type
+), rows AS (
+  SELECT
+    a.interception_id,
+    a.provider,
+    a.provider_name,
+    a.provider_id,
+    a.method,
+    a.resolved_provider_id,
+    a.resolved_provider_type,
+    a.snapshot_method,
+    a.snapshot_provider_id,
+    a.name_reused_after_start,
+    a.snapshot_mismatch,
+    a.wire_family_ambiguous,
+    a.started_at,
+    a.ended_at,
+    i.model,
+    i.client,
+    i.session_id,
+    i.initiator_id,
+    b.backfill_null_reason,
+    b.provider_outside_enum,
+    r.enabled AS resolved_enabled,
+    r.deleted AS resolved_deleted,
+    COALESCE(lt.n, 0) AS live_same_type
+  FROM attribution AS a
+  JOIN interceptions AS i
+    ON i.id = a.interception_id
+  JOIN backfill AS b
+    ON b.interception_id = a.interception_id
+  LEFT JOIN providers AS r
+    ON r.id = a.resolved_provider_id
+  LEFT JOIN live_types AS lt
+    ON lt.type = a.provider
+), sessions AS (
+  SELECT
+    s.session_id,
+    s.initiator_id,
+    COUNT(DISTINCT COALESCE(CAST(s.resolved_provider_id AS VARCHAR), '')) > 1 AS mixed
+  FROM rows AS s
+  GROUP BY s.session_id, s.initiator_id
+)
+SELECT
+  CAST(x.interception_id AS VARCHAR) AS interception_id,
+  x.started_at,
+  x.ended_at,
+  x.model,
+  x.client,
+  x.session_id,
+  NOT x.resolved_provider_id IS NULL AS resolved,
+  NOT x.provider_id IS NULL AND x.resolved_provider_id IS DISTINCT FROM x.snapshot_provider_id AS case_01,
+  x.provider_name <> '' AND x.provider_name = x.provider AS case_02,
+  x.provider_name = '' AS case_03,
+  x.provider_name = '' AND x.live_same_type > 1 AS case_04,
+  COALESCE(x.resolved_provider_type <> x.provider, FALSE) OR x.wire_family_ambiguous AS case_05,
+  COALESCE(x.resolved_deleted, FALSE)
+    OR x.name_reused_after_start
+    OR COALESCE(x.backfill_null_reason = 'deleted_provider', FALSE) AS case_06,
+  x.provider_id IS NULL AND COALESCE(x.backfill_null_reason = 'hard_deleted_provider', FALSE) AS case_07,
+  x.method = 'unknown_provider_id' AS case_08,
+  x.snapshot_mismatch AS case_09,
+  COALESCE(NOT x.resolved_enabled AND NOT x.resolved_deleted, FALSE) AS case_10,
+  x.provider = 'copilot' OR x.provider_outside_enum AS case_11,
+  x.ended_at IS NULL AS case_12,
+  x.client IS NULL AS case_13,
+  COALESCE(se.mixed, FALSE) AS case_14,
+  COALESCE(
+    x.provider_name = ''
+    AND NOT x.provider_id IS NULL
+    AND (x.snapshot_provider_id IS NULL OR x.snapshot_provider_id <> x.provider_id),
+    FALSE
+  ) AS case_15,
+  x.ended_at IS NULL AND x.started_at <= nw.started_at - INTERVAL '1 day' AS stuck
+FROM rows AS x
+CROSS JOIN newest AS nw
+LEFT JOIN sessions AS se
+  ON se.session_id = x.session_id AND se.initiator_id = x.initiator_id

@@ -1,0 +1,481 @@
+-- edge_cases/flags: One row per interception with one flag per edge case of domain.md section 4 (case_01 .. case_15): whether the row shows the case, judged from the source's own columns (no ground truth), so it works on every source. Flags are not exclusive: a row may show several cases. case_01  its attribution depends on provider_id: without the column (mainline Coder) it would resolve to another provider, or to none case_02  provider_name is the wire type (migration 000458's backfill value) case_03  provider_name is empty case_04  empty name and several live providers of the row's type (ambiguous type fallback) case_05  the wire format is not the provider's type, or the evidence names only a wire format another live provider speaks too (warning wire_family_ambiguous) case_06  a soft-deleted provider: resolved to one, a name only soft-deleted providers hold, or a name reused by a provider created after the row started case_07  provider_id NULL and a name no provider row holds that is no wire word: its provider was hard-deleted (ON DELETE SET NULL) case_08  provider_id names no ai_providers row case_09  provider_id disagrees with the snapshot (warning snapshot_mismatch) case_10  resolved to a disabled, not deleted, provider case_11  provider is 'copilot' or a text outside the ai_provider_type enum case_12  in flight (ended_at NULL); stuck when started a day or more before the newest row case_13  client is NULL (reported as 'Unknown') case_14  its session (session_id, initiator_id) mixes resolved providers (an unattributed row counts as a provider of its own); sessions mixing models only are common and harmless case_15  empty name and provider_id set, but a type fallback today gives another answer (the type held by exactly one live provider when the id was set has changed since)
+WITH interceptions AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(initiator_id AS UUID) AS initiator_id,
+    CAST(provider AS TEXT) AS provider,
+    CAST(provider_name AS TEXT) AS provider_name,
+    CAST(provider_id AS UUID) AS provider_id,
+    CAST(model AS TEXT) AS model,
+    CAST(started_at AS TIMESTAMPTZ) AS started_at,
+    CAST(ended_at AS TIMESTAMPTZ) AS ended_at,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(api_key_id AS TEXT) AS api_key_id,
+    CAST(client AS TEXT) AS client,
+    CAST(thread_parent_id AS UUID) AS thread_parent_id,
+    CAST(thread_root_id AS UUID) AS thread_root_id,
+    CAST(client_session_id AS TEXT) AS client_session_id,
+    CAST(credential_kind AS TEXT) AS credential_kind,
+    CAST(credential_hint AS TEXT) AS credential_hint,
+    COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
+  FROM aibridge_interceptions
+), providers AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(type AS TEXT) AS type,
+    CAST(name AS TEXT) AS name,
+    CAST(display_name AS TEXT) AS display_name,
+    CAST(enabled AS BOOLEAN) AS enabled,
+    CAST(deleted AS BOOLEAN) AS deleted,
+    CAST(base_url AS TEXT) AS base_url,
+    CAST(settings AS TEXT) AS settings,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at,
+    CAST(updated_at AS TIMESTAMPTZ) AS updated_at
+  FROM ai_providers
+), wire_formats AS NOT MATERIALIZED (
+  SELECT
+    w.type,
+    w.wire
+  FROM (
+    SELECT
+      CAST('openai' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('azure' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('google' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('openai-compat' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('openrouter' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('vercel' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('anthropic' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('bedrock' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('bedrock-mantle' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('claude-platform-aws' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('copilot' AS TEXT) AS type,
+      CAST('copilot' AS TEXT) AS wire
+  ) AS w
+), attribution AS (
+  WITH live AS (
+    SELECT
+      p.id,
+      p.name,
+      p.type
+    FROM providers AS p
+    WHERE
+      NOT p.deleted
+  ), live_wire_counts AS (
+    SELECT
+      w.wire,
+      COUNT(*) AS n
+    FROM live AS l
+    JOIN wire_formats AS w
+      ON w.type = l.type
+    GROUP BY
+      w.wire
+  ), words AS (
+    SELECT
+      TRUE AS named,
+      l.name AS word
+    FROM live AS l
+    UNION
+    SELECT
+      FALSE,
+      l.type
+    FROM live AS l
+    WHERE
+      NOT l.type IS NULL
+    UNION
+    SELECT
+      TRUE,
+      c.wire
+    FROM live_wire_counts AS c
+    UNION
+    SELECT
+      FALSE,
+      c.wire
+    FROM live_wire_counts AS c
+  ), lookup AS (
+    SELECT
+      k.named,
+      k.word,
+      COUNT(l.id) AS n,
+      CAST(CASE WHEN COUNT(l.id) = 1 THEN MAX(CAST(l.id AS TEXT)) END AS UUID) AS id,
+      MAX(c.n) AS live_same_wire
+    FROM words AS k
+    LEFT JOIN live AS l
+      ON (
+        k.named AND l.name = k.word
+      ) OR (
+        NOT k.named AND l.type = k.word
+      )
+    LEFT JOIN live_wire_counts AS c
+      ON c.wire = k.word
+    GROUP BY
+      k.named,
+      k.word
+  ), by_snapshot AS (
+    SELECT
+      i.id,
+      i.provider,
+      i.provider_name,
+      i.provider_id,
+      i.started_at,
+      i.ended_at,
+      CASE
+        WHEN i.provider_name <> '' AND k.n > 0
+        THEN 'provider_name'
+        WHEN i.provider_name = '' AND k.n = 1
+        THEN 'unique_type'
+        WHEN i.provider_name = '' AND k.n > 1
+        THEN 'ambiguous_type'
+        ELSE 'no_live_provider'
+      END AS snapshot_method,
+      k.id AS snapshot_provider_id,
+      COALESCE(i.provider_name <> '' AND k.n > 1, FALSE) AS duplicate_live_name,
+      CASE WHEN k.word = i.provider THEN k.live_same_wire END AS live_same_wire
+    FROM interceptions AS i
+    LEFT JOIN lookup AS k
+      ON k.named = (
+        i.provider_name <> ''
+      )
+      AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
+  ), resolvable AS (
+    SELECT
+      p.id,
+      p.name,
+      p.type,
+      p.created_at,
+      p.enabled,
+      p.deleted,
+      w.wire
+    FROM providers AS p
+    LEFT JOIN wire_formats AS w
+      ON w.type = p.type
+  ), decided AS (
+    SELECT
+      s.id,
+      s.provider,
+      s.provider_name,
+      s.provider_id,
+      s.started_at,
+      s.ended_at,
+      s.snapshot_method,
+      s.snapshot_provider_id,
+      s.duplicate_live_name,
+      s.live_same_wire,
+      CASE
+        WHEN NOT s.provider_id IS NULL AND NOT r.id IS NULL
+        THEN 'provider_id'
+        WHEN NOT s.provider_id IS NULL
+        THEN 'unknown_provider_id'
+        ELSE s.snapshot_method
+      END AS method,
+      r.id AS resolved_provider_id,
+      r.name AS resolved_provider_name,
+      r.type AS resolved_provider_type,
+      r.created_at AS resolved_created_at,
+      r.enabled AS resolved_enabled,
+      r.deleted AS resolved_deleted,
+      r.wire AS resolved_wire
+    FROM by_snapshot AS s
+    LEFT JOIN resolvable AS r
+      ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
+  ), flagged AS (
+    SELECT
+      d.id,
+      d.resolved_provider_id,
+      d.method,
+      d.provider,
+      d.provider_name,
+      d.provider_id,
+      d.resolved_provider_name,
+      d.resolved_provider_type,
+      d.started_at,
+      d.ended_at,
+      d.snapshot_method,
+      d.snapshot_provider_id,
+      d.duplicate_live_name,
+      COALESCE(d.resolved_created_at > d.started_at, FALSE) AS name_reused_after_start,
+      COALESCE(
+        d.method = 'provider_id'
+        AND (
+          (
+            d.provider_name <> '' AND d.provider_name <> d.resolved_provider_name
+          )
+          OR (
+            d.provider <> COALESCE(d.resolved_wire, '')
+            AND d.provider <> COALESCE(d.resolved_provider_type, '')
+          )
+        ),
+        FALSE
+      ) AS snapshot_mismatch,
+      COALESCE(
+        d.live_same_wire > 1
+        AND (
+          d.method = 'unique_type'
+          OR (
+            d.method = 'provider_name' AND d.provider_name = d.provider
+          )
+          OR (
+            d.method = 'provider_id'
+            AND (
+              d.provider_name = ''
+              OR (
+                d.provider_name = d.provider AND d.provider_name = d.resolved_provider_name
+              )
+            )
+          )
+        ),
+        FALSE
+      ) AS wire_family_ambiguous,
+      COALESCE(NOT d.resolved_enabled AND NOT d.resolved_deleted, FALSE) AS disabled_provider,
+      COALESCE(d.resolved_deleted, FALSE) AS deleted_provider
+    FROM decided AS d
+  )
+  SELECT
+    f.id AS interception_id,
+    f.resolved_provider_id,
+    f.method,
+    f.provider,
+    f.provider_name,
+    f.provider_id,
+    f.resolved_provider_name,
+    f.resolved_provider_type,
+    f.started_at,
+    f.ended_at,
+    CONCAT_WS(
+      ',',
+      CASE WHEN f.name_reused_after_start THEN 'name_reused_after_start' END,
+      CASE WHEN f.snapshot_mismatch THEN 'snapshot_mismatch' END,
+      CASE WHEN f.wire_family_ambiguous THEN 'wire_family_ambiguous' END,
+      CASE WHEN f.disabled_provider THEN 'disabled_provider' END,
+      CASE WHEN f.deleted_provider THEN 'deleted_provider' END,
+      CASE WHEN f.duplicate_live_name THEN 'duplicate_live_name' END,
+      CASE WHEN f.ended_at IS NULL THEN 'in_flight' END
+    ) AS warnings,
+    f.snapshot_method,
+    f.snapshot_provider_id,
+    f.name_reused_after_start,
+    f.snapshot_mismatch,
+    f.wire_family_ambiguous
+  FROM flagged AS f
+), backfill AS (
+  WITH enum_types AS (
+    SELECT
+      w.type
+    FROM wire_formats AS w
+  ), wire_words AS (
+    SELECT
+      w.wire AS word
+    FROM wire_formats AS w
+    UNION
+    SELECT
+      w.type
+    FROM wire_formats AS w
+  ), known_names AS (
+    SELECT
+      p.name,
+      MAX(CASE WHEN p.deleted THEN 0 ELSE 1 END) AS live
+    FROM providers AS p
+    GROUP BY
+      p.name
+  ), simulated AS (
+    SELECT
+      a.interception_id,
+      a.provider,
+      a.provider_name,
+      a.provider_id,
+      a.started_at,
+      a.method,
+      a.resolved_provider_id,
+      a.snapshot_mismatch,
+      a.name_reused_after_start,
+      a.snapshot_provider_id AS backfill_provider_id,
+      CASE
+        WHEN a.snapshot_method = 'provider_name' AND NOT a.snapshot_provider_id IS NULL
+        THEN 'name'
+        WHEN a.snapshot_method = 'unique_type'
+        THEN 'unique_type'
+      END AS backfill_pass,
+      CASE
+        WHEN NOT a.snapshot_provider_id IS NULL
+        THEN NULL
+        WHEN a.snapshot_method = 'provider_name'
+        THEN 'duplicate_live_name'
+        WHEN a.snapshot_method = 'ambiguous_type'
+        THEN 'ambiguous_type'
+        WHEN a.provider_name <> '' AND kn.live = 0
+        THEN 'deleted_provider'
+        WHEN a.provider_name <> ''
+        AND kn.name IS NULL
+        AND a.provider_name <> a.provider
+        AND ww.word IS NULL
+        THEN 'hard_deleted_provider'
+        ELSE 'no_live_provider'
+      END AS backfill_null_reason,
+      COALESCE(bp.created_at > a.started_at, FALSE) AS backfill_after_start,
+      et.type IS NULL AS provider_outside_enum,
+      a.provider_id IS NULL AND a.provider_name = '' AS reaches_pass_2
+    FROM attribution AS a
+    LEFT JOIN providers AS bp
+      ON bp.id = a.snapshot_provider_id
+    LEFT JOIN known_names AS kn
+      ON kn.name = a.provider_name
+    LEFT JOIN wire_words AS ww
+      ON ww.word = a.provider_name
+    LEFT JOIN enum_types AS et
+      ON et.type = a.provider
+  )
+  SELECT
+    s.interception_id,
+    s.provider,
+    s.provider_name,
+    s.provider_id,
+    s.started_at,
+    s.method,
+    s.resolved_provider_id,
+    s.snapshot_mismatch,
+    s.name_reused_after_start,
+    s.backfill_provider_id,
+    s.backfill_pass,
+    s.backfill_null_reason,
+    s.backfill_after_start,
+    CASE
+      WHEN NOT s.provider_id IS NULL
+      THEN 'kept'
+      WHEN s.backfill_pass = 'name'
+      THEN 'set_by_name'
+      WHEN s.backfill_pass = 'unique_type'
+      THEN 'set_by_unique_type'
+      ELSE 'left_null'
+    END AS backfill_outcome,
+    COALESCE(s.provider_id, s.backfill_provider_id) AS migrated_provider_id,
+    s.provider_outside_enum,
+    s.reaches_pass_2,
+    s.reaches_pass_2 AND s.provider_outside_enum AS aborts_pass_2,
+    s.reaches_pass_2 AND s.provider = 'copilot' AS copilot_same_transaction
+  FROM simulated AS s
+), newest AS (
+  SELECT
+    MAX(n.started_at) AS started_at
+  FROM interceptions AS n
+), live_types AS (
+  SELECT
+    p.type,
+    COUNT(*) AS n
+  FROM providers AS p
+  WHERE
+    NOT p.deleted
+  GROUP BY
+    p.type
+), rows AS (
+  SELECT
+    a.interception_id,
+    a.provider,
+    a.provider_name,
+    a.provider_id,
+    a.method,
+    a.resolved_provider_id,
+    a.resolved_provider_type,
+    a.snapshot_method,
+    a.snapshot_provider_id,
+    a.name_reused_after_start,
+    a.snapshot_mismatch,
+    a.wire_family_ambiguous,
+    a.started_at,
+    a.ended_at,
+    i.model,
+    i.client,
+    i.session_id,
+    i.initiator_id,
+    b.backfill_null_reason,
+    b.provider_outside_enum,
+    r.enabled AS resolved_enabled,
+    r.deleted AS resolved_deleted,
+    COALESCE(lt.n, 0) AS live_same_type
+  FROM attribution AS a
+  JOIN interceptions AS i
+    ON i.id = a.interception_id
+  JOIN backfill AS b
+    ON b.interception_id = a.interception_id
+  LEFT JOIN providers AS r
+    ON r.id = a.resolved_provider_id
+  LEFT JOIN live_types AS lt
+    ON lt.type = a.provider
+), sessions AS (
+  SELECT
+    s.session_id,
+    s.initiator_id,
+    COUNT(DISTINCT COALESCE(CAST(s.resolved_provider_id AS TEXT), '')) > 1 AS mixed
+  FROM rows AS s
+  GROUP BY
+    s.session_id,
+    s.initiator_id
+)
+SELECT
+  CAST(x.interception_id AS TEXT) AS interception_id,
+  x.started_at,
+  x.ended_at,
+  x.model,
+  x.client,
+  x.session_id,
+  NOT x.resolved_provider_id IS NULL AS resolved,
+  NOT x.provider_id IS NULL
+  AND x.resolved_provider_id IS DISTINCT FROM x.snapshot_provider_id AS case_01,
+  x.provider_name <> '' AND x.provider_name = x.provider AS case_02,
+  x.provider_name = '' AS case_03,
+  x.provider_name = '' AND x.live_same_type > 1 AS case_04,
+  COALESCE(x.resolved_provider_type <> x.provider, FALSE)
+  OR x.wire_family_ambiguous AS case_05,
+  COALESCE(x.resolved_deleted, FALSE)
+  OR x.name_reused_after_start
+  OR COALESCE(x.backfill_null_reason = 'deleted_provider', FALSE) AS case_06,
+  x.provider_id IS NULL
+  AND COALESCE(x.backfill_null_reason = 'hard_deleted_provider', FALSE) AS case_07,
+  x.method = 'unknown_provider_id' AS case_08,
+  x.snapshot_mismatch AS case_09,
+  COALESCE(NOT x.resolved_enabled AND NOT x.resolved_deleted, FALSE) AS case_10,
+  x.provider = 'copilot' OR x.provider_outside_enum AS case_11,
+  x.ended_at IS NULL AS case_12,
+  x.client IS NULL AS case_13,
+  COALESCE(se.mixed, FALSE) AS case_14,
+  COALESCE(
+    x.provider_name = ''
+    AND NOT x.provider_id IS NULL
+    AND (
+      x.snapshot_provider_id IS NULL OR x.snapshot_provider_id <> x.provider_id
+    ),
+    FALSE
+  ) AS case_15,
+  x.ended_at IS NULL AND x.started_at <= nw.started_at - INTERVAL '1 DAY' AS stuck
+FROM rows AS x
+CROSS JOIN newest AS nw
+LEFT JOIN sessions AS se
+  ON se.session_id = x.session_id AND se.initiator_id = x.initiator_id
