@@ -438,6 +438,12 @@ def render(
             existing.set("expressions", ctes + list(existing.expressions))
         else:
             tree.set("with_", exp.With(expressions=ctes))
+    if dialect == "duckdb":
+        # DuckDB materialises a CTE read more than once, which hides its statistics from the
+        # join planner: on ten million rows the attribution ran 3-5x slower. Inlining every CTE
+        # is cheap here because the CTEs read twice are the small provider lookups.
+        for cte in tree.find_all(exp.CTE):
+            cte.set("materialized", False)
     sql = f"-- {name}: {query.doc}\n" + tree.sql(dialect=dialect, pretty=True)
     if dialect == "postgres":
         # psycopg reads every % as a placeholder marker: double the literal ones.

@@ -81,7 +81,7 @@ WITH providers AS NOT MATERIALIZED (
     CAST(credential_hint AS TEXT) AS credential_hint,
     COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
   FROM aibridge_interceptions
-), live AS (
+), live AS NOT MATERIALIZED (
   SELECT
     p.id,
     p.name,
@@ -89,7 +89,7 @@ WITH providers AS NOT MATERIALIZED (
   FROM providers AS p
   WHERE
     NOT p.deleted
-), live_wire_counts AS (
+), live_wire_counts AS NOT MATERIALIZED (
   SELECT
     w.wire,
     COUNT(*) AS n
@@ -98,7 +98,7 @@ WITH providers AS NOT MATERIALIZED (
     ON w.type = l.type
   GROUP BY
     w.wire
-), words AS (
+), words AS NOT MATERIALIZED (
   SELECT
     TRUE AS named,
     l.name AS word
@@ -120,7 +120,7 @@ WITH providers AS NOT MATERIALIZED (
     FALSE,
     c.wire
   FROM live_wire_counts AS c
-), lookup AS (
+), lookup AS NOT MATERIALIZED (
   SELECT
     k.named,
     k.word,
@@ -139,7 +139,7 @@ WITH providers AS NOT MATERIALIZED (
   GROUP BY
     k.named,
     k.word
-), by_snapshot AS (
+), by_snapshot AS NOT MATERIALIZED (
   SELECT
     i.id,
     i.provider,
@@ -165,7 +165,7 @@ WITH providers AS NOT MATERIALIZED (
       i.provider_name <> ''
     )
     AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-), resolvable AS (
+), resolvable AS NOT MATERIALIZED (
   SELECT
     p.id,
     p.name,
@@ -177,7 +177,7 @@ WITH providers AS NOT MATERIALIZED (
   FROM providers AS p
   LEFT JOIN wire_formats AS w
     ON w.type = p.type
-), decided AS (
+), decided AS NOT MATERIALIZED (
   SELECT
     s.id,
     s.provider,
@@ -206,7 +206,7 @@ WITH providers AS NOT MATERIALIZED (
   FROM by_snapshot AS s
   LEFT JOIN resolvable AS r
     ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
-), flagged AS (
+), flagged AS NOT MATERIALIZED (
   SELECT
     d.id,
     d.resolved_provider_id,

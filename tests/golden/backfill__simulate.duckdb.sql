@@ -81,8 +81,8 @@ WITH wire_formats AS NOT MATERIALIZED (
     CAST(credential_hint AS TEXT) AS credential_hint,
     COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
   FROM aibridge_interceptions
-), attribution AS (
-  WITH live AS (
+), attribution AS NOT MATERIALIZED (
+  WITH live AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -90,7 +90,7 @@ WITH wire_formats AS NOT MATERIALIZED (
     FROM providers AS p
     WHERE
       NOT p.deleted
-  ), live_wire_counts AS (
+  ), live_wire_counts AS NOT MATERIALIZED (
     SELECT
       w.wire,
       COUNT(*) AS n
@@ -99,7 +99,7 @@ WITH wire_formats AS NOT MATERIALIZED (
       ON w.type = l.type
     GROUP BY
       w.wire
-  ), words AS (
+  ), words AS NOT MATERIALIZED (
     SELECT
       TRUE AS named,
       l.name AS word
@@ -121,7 +121,7 @@ WITH wire_formats AS NOT MATERIALIZED (
       FALSE,
       c.wire
     FROM live_wire_counts AS c
-  ), lookup AS (
+  ), lookup AS NOT MATERIALIZED (
     SELECT
       k.named,
       k.word,
@@ -140,7 +140,7 @@ WITH wire_formats AS NOT MATERIALIZED (
     GROUP BY
       k.named,
       k.word
-  ), by_snapshot AS (
+  ), by_snapshot AS NOT MATERIALIZED (
     SELECT
       i.id,
       i.provider,
@@ -166,7 +166,7 @@ WITH wire_formats AS NOT MATERIALIZED (
         i.provider_name <> ''
       )
       AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-  ), resolvable AS (
+  ), resolvable AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -178,7 +178,7 @@ WITH wire_formats AS NOT MATERIALIZED (
     FROM providers AS p
     LEFT JOIN wire_formats AS w
       ON w.type = p.type
-  ), decided AS (
+  ), decided AS NOT MATERIALIZED (
     SELECT
       s.id,
       s.provider,
@@ -207,7 +207,7 @@ WITH wire_formats AS NOT MATERIALIZED (
     FROM by_snapshot AS s
     LEFT JOIN resolvable AS r
       ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
-  ), flagged AS (
+  ), flagged AS NOT MATERIALIZED (
     SELECT
       d.id,
       d.resolved_provider_id,
@@ -286,11 +286,11 @@ WITH wire_formats AS NOT MATERIALIZED (
     f.snapshot_mismatch,
     f.wire_family_ambiguous
   FROM flagged AS f
-), enum_types AS (
+), enum_types AS NOT MATERIALIZED (
   SELECT
     w.type
   FROM wire_formats AS w
-), wire_words AS (
+), wire_words AS NOT MATERIALIZED (
   SELECT
     w.wire AS word
   FROM wire_formats AS w
@@ -298,14 +298,14 @@ WITH wire_formats AS NOT MATERIALIZED (
   SELECT
     w.type
   FROM wire_formats AS w
-), known_names AS (
+), known_names AS NOT MATERIALIZED (
   SELECT
     p.name,
     MAX(CASE WHEN p.deleted THEN 0 ELSE 1 END) AS live
   FROM providers AS p
   GROUP BY
     p.name
-), simulated AS (
+), simulated AS NOT MATERIALIZED (
   SELECT
     a.interception_id,
     a.provider,

@@ -81,8 +81,8 @@ WITH interceptions AS NOT MATERIALIZED (
       CAST('copilot' AS TEXT) AS type,
       CAST('copilot' AS TEXT) AS wire
   ) AS w
-), attribution AS (
-  WITH live AS (
+), attribution AS NOT MATERIALIZED (
+  WITH live AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -90,7 +90,7 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM providers AS p
     WHERE
       NOT p.deleted
-  ), live_wire_counts AS (
+  ), live_wire_counts AS NOT MATERIALIZED (
     SELECT
       w.wire,
       COUNT(*) AS n
@@ -99,7 +99,7 @@ WITH interceptions AS NOT MATERIALIZED (
       ON w.type = l.type
     GROUP BY
       w.wire
-  ), words AS (
+  ), words AS NOT MATERIALIZED (
     SELECT
       TRUE AS named,
       l.name AS word
@@ -121,7 +121,7 @@ WITH interceptions AS NOT MATERIALIZED (
       FALSE,
       c.wire
     FROM live_wire_counts AS c
-  ), lookup AS (
+  ), lookup AS NOT MATERIALIZED (
     SELECT
       k.named,
       k.word,
@@ -140,7 +140,7 @@ WITH interceptions AS NOT MATERIALIZED (
     GROUP BY
       k.named,
       k.word
-  ), by_snapshot AS (
+  ), by_snapshot AS NOT MATERIALIZED (
     SELECT
       i.id,
       i.provider,
@@ -166,7 +166,7 @@ WITH interceptions AS NOT MATERIALIZED (
         i.provider_name <> ''
       )
       AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-  ), resolvable AS (
+  ), resolvable AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -178,7 +178,7 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM providers AS p
     LEFT JOIN wire_formats AS w
       ON w.type = p.type
-  ), decided AS (
+  ), decided AS NOT MATERIALIZED (
     SELECT
       s.id,
       s.provider,
@@ -207,7 +207,7 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM by_snapshot AS s
     LEFT JOIN resolvable AS r
       ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
-  ), flagged AS (
+  ), flagged AS NOT MATERIALIZED (
     SELECT
       d.id,
       d.resolved_provider_id,
@@ -286,12 +286,12 @@ WITH interceptions AS NOT MATERIALIZED (
     f.snapshot_mismatch,
     f.wire_family_ambiguous
   FROM flagged AS f
-), backfill AS (
-  WITH enum_types AS (
+), backfill AS NOT MATERIALIZED (
+  WITH enum_types AS NOT MATERIALIZED (
     SELECT
       w.type
     FROM wire_formats AS w
-  ), wire_words AS (
+  ), wire_words AS NOT MATERIALIZED (
     SELECT
       w.wire AS word
     FROM wire_formats AS w
@@ -299,14 +299,14 @@ WITH interceptions AS NOT MATERIALIZED (
     SELECT
       w.type
     FROM wire_formats AS w
-  ), known_names AS (
+  ), known_names AS NOT MATERIALIZED (
     SELECT
       p.name,
       MAX(CASE WHEN p.deleted THEN 0 ELSE 1 END) AS live
     FROM providers AS p
     GROUP BY
       p.name
-  ), simulated AS (
+  ), simulated AS NOT MATERIALIZED (
     SELECT
       a.interception_id,
       a.provider,
@@ -382,12 +382,12 @@ WITH interceptions AS NOT MATERIALIZED (
     s.reaches_pass_2 AND s.provider_outside_enum AS aborts_pass_2,
     s.reaches_pass_2 AND s.provider = 'copilot' AS copilot_same_transaction
   FROM simulated AS s
-), edge_case_flags AS (
-  WITH newest AS (
+), edge_case_flags AS NOT MATERIALIZED (
+  WITH newest AS NOT MATERIALIZED (
     SELECT
       MAX(n.started_at) AS started_at
     FROM interceptions AS n
-  ), live_types AS (
+  ), live_types AS NOT MATERIALIZED (
     SELECT
       p.type,
       COUNT(*) AS n
@@ -396,7 +396,7 @@ WITH interceptions AS NOT MATERIALIZED (
       NOT p.deleted
     GROUP BY
       p.type
-  ), rows AS (
+  ), rows AS NOT MATERIALIZED (
     SELECT
       a.interception_id,
       a.provider,
@@ -430,7 +430,7 @@ WITH interceptions AS NOT MATERIALIZED (
       ON r.id = a.resolved_provider_id
     LEFT JOIN live_types AS lt
       ON lt.type = a.provider
-  ), sessions AS (
+  ), sessions AS NOT MATERIALIZED (
     SELECT
       s.session_id,
       s.initiator_id,

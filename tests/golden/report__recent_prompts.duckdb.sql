@@ -90,8 +90,8 @@ WITH user_prompts AS NOT MATERIALIZED (
       CAST('copilot' AS TEXT) AS type,
       CAST('copilot' AS TEXT) AS wire
   ) AS w
-), attribution AS (
-  WITH live AS (
+), attribution AS NOT MATERIALIZED (
+  WITH live AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -99,7 +99,7 @@ WITH user_prompts AS NOT MATERIALIZED (
     FROM providers AS p
     WHERE
       NOT p.deleted
-  ), live_wire_counts AS (
+  ), live_wire_counts AS NOT MATERIALIZED (
     SELECT
       w.wire,
       COUNT(*) AS n
@@ -108,7 +108,7 @@ WITH user_prompts AS NOT MATERIALIZED (
       ON w.type = l.type
     GROUP BY
       w.wire
-  ), words AS (
+  ), words AS NOT MATERIALIZED (
     SELECT
       TRUE AS named,
       l.name AS word
@@ -130,7 +130,7 @@ WITH user_prompts AS NOT MATERIALIZED (
       FALSE,
       c.wire
     FROM live_wire_counts AS c
-  ), lookup AS (
+  ), lookup AS NOT MATERIALIZED (
     SELECT
       k.named,
       k.word,
@@ -149,7 +149,7 @@ WITH user_prompts AS NOT MATERIALIZED (
     GROUP BY
       k.named,
       k.word
-  ), by_snapshot AS (
+  ), by_snapshot AS NOT MATERIALIZED (
     SELECT
       i.id,
       i.provider,
@@ -175,7 +175,7 @@ WITH user_prompts AS NOT MATERIALIZED (
         i.provider_name <> ''
       )
       AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-  ), resolvable AS (
+  ), resolvable AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -187,7 +187,7 @@ WITH user_prompts AS NOT MATERIALIZED (
     FROM providers AS p
     LEFT JOIN wire_formats AS w
       ON w.type = p.type
-  ), decided AS (
+  ), decided AS NOT MATERIALIZED (
     SELECT
       s.id,
       s.provider,
@@ -216,7 +216,7 @@ WITH user_prompts AS NOT MATERIALIZED (
     FROM by_snapshot AS s
     LEFT JOIN resolvable AS r
       ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
-  ), flagged AS (
+  ), flagged AS NOT MATERIALIZED (
     SELECT
       d.id,
       d.resolved_provider_id,

@@ -19,7 +19,7 @@ WITH interceptions AS NOT MATERIALIZED (
     CAST(credential_hint AS TEXT) AS credential_hint,
     COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
   FROM aibridge_interceptions
-), filtered_interceptions AS (
+), filtered_interceptions AS NOT MATERIALIZED (
   SELECT
     i.*
   FROM interceptions AS i
@@ -51,7 +51,7 @@ WITH interceptions AS NOT MATERIALIZED (
     AND (
       CAST($session_id AS TEXT) IS NULL OR i.session_id = CAST($session_id AS TEXT)
     )
-), matched AS (
+), matched AS NOT MATERIALIZED (
   SELECT
     f.*
   FROM filtered_interceptions AS f

@@ -32,7 +32,7 @@ WITH interceptions AS NOT MATERIALIZED (
     CAST(created_at AS TIMESTAMPTZ) AS created_at,
     CAST(updated_at AS TIMESTAMPTZ) AS updated_at
   FROM ai_providers
-), filtered_interceptions AS (
+), filtered_interceptions AS NOT MATERIALIZED (
   SELECT
     i.*
   FROM interceptions AS i
@@ -64,8 +64,8 @@ WITH interceptions AS NOT MATERIALIZED (
     AND (
       CAST($session_id AS TEXT) IS NULL OR i.session_id = CAST($session_id AS TEXT)
     )
-), matched AS (
-  WITH target AS (
+), matched AS NOT MATERIALIZED (
+  WITH target AS NOT MATERIALIZED (
     SELECT
       p.name,
       p.type,

@@ -115,8 +115,8 @@ WITH interceptions AS NOT MATERIALIZED (
     CAST(metadata AS TEXT) AS metadata,
     CAST(created_at AS TIMESTAMPTZ) AS created_at
   FROM aibridge_tool_usages
-), attribution AS (
-  WITH live AS (
+), attribution AS NOT MATERIALIZED (
+  WITH live AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -124,7 +124,7 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM providers AS p
     WHERE
       NOT p.deleted
-  ), live_wire_counts AS (
+  ), live_wire_counts AS NOT MATERIALIZED (
     SELECT
       w.wire,
       COUNT(*) AS n
@@ -133,7 +133,7 @@ WITH interceptions AS NOT MATERIALIZED (
       ON w.type = l.type
     GROUP BY
       w.wire
-  ), words AS (
+  ), words AS NOT MATERIALIZED (
     SELECT
       TRUE AS named,
       l.name AS word
@@ -155,7 +155,7 @@ WITH interceptions AS NOT MATERIALIZED (
       FALSE,
       c.wire
     FROM live_wire_counts AS c
-  ), lookup AS (
+  ), lookup AS NOT MATERIALIZED (
     SELECT
       k.named,
       k.word,
@@ -174,7 +174,7 @@ WITH interceptions AS NOT MATERIALIZED (
     GROUP BY
       k.named,
       k.word
-  ), by_snapshot AS (
+  ), by_snapshot AS NOT MATERIALIZED (
     SELECT
       i.id,
       i.provider,
@@ -200,7 +200,7 @@ WITH interceptions AS NOT MATERIALIZED (
         i.provider_name <> ''
       )
       AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-  ), resolvable AS (
+  ), resolvable AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -212,7 +212,7 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM providers AS p
     LEFT JOIN wire_formats AS w
       ON w.type = p.type
-  ), decided AS (
+  ), decided AS NOT MATERIALIZED (
     SELECT
       s.id,
       s.provider,
@@ -241,7 +241,7 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM by_snapshot AS s
     LEFT JOIN resolvable AS r
       ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
-  ), flagged AS (
+  ), flagged AS NOT MATERIALIZED (
     SELECT
       d.id,
       d.resolved_provider_id,
@@ -320,19 +320,19 @@ WITH interceptions AS NOT MATERIALIZED (
     f.snapshot_mismatch,
     f.wire_family_ambiguous
   FROM flagged AS f
-), summary_rows AS (
-  WITH newest AS (
+), summary_rows AS NOT MATERIALIZED (
+  WITH newest AS NOT MATERIALIZED (
     SELECT
       MAX(n.started_at) AS started_at
     FROM interceptions AS n
-  ), prompts AS (
+  ), prompts AS NOT MATERIALIZED (
     SELECT
       p.interception_id,
       COUNT(*) AS n
     FROM user_prompts AS p
     GROUP BY
       p.interception_id
-  ), tokens AS (
+  ), tokens AS NOT MATERIALIZED (
     SELECT
       t.interception_id,
       COUNT(*) AS n,
@@ -343,7 +343,7 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM token_usages AS t
     GROUP BY
       t.interception_id
-  ), tools AS (
+  ), tools AS NOT MATERIALIZED (
     SELECT
       u.interception_id,
       COUNT(*) FILTER(WHERE

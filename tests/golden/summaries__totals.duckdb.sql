@@ -53,7 +53,7 @@ WITH interceptions AS NOT MATERIALIZED (
     CAST(metadata AS TEXT) AS metadata,
     CAST(created_at AS TIMESTAMPTZ) AS created_at
   FROM aibridge_user_prompts
-), ended AS (
+), ended AS NOT MATERIALIZED (
   SELECT
     i.id
   FROM interceptions AS i
@@ -66,7 +66,7 @@ WITH interceptions AS NOT MATERIALIZED (
     AND (
       CAST($until AS TIMESTAMPTZ) IS NULL OR i.started_at < CAST($until AS TIMESTAMPTZ)
     )
-), tok AS (
+), tok AS NOT MATERIALIZED (
   SELECT
     COUNT(*) AS token_usages,
     SUM(t.input_tokens) AS input_tokens,
@@ -80,7 +80,7 @@ WITH interceptions AS NOT MATERIALIZED (
         e.id
       FROM ended AS e
     )
-), tool AS (
+), tool AS NOT MATERIALIZED (
   SELECT
     COUNT(*) FILTER(WHERE
       u.injected) AS tool_calls_injected,

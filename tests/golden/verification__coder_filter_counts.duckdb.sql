@@ -81,8 +81,8 @@ WITH providers AS NOT MATERIALIZED (
       CAST('copilot' AS TEXT) AS type,
       CAST('copilot' AS TEXT) AS wire
   ) AS w
-), attribution AS (
-  WITH live AS (
+), attribution AS NOT MATERIALIZED (
+  WITH live AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -90,7 +90,7 @@ WITH providers AS NOT MATERIALIZED (
     FROM providers AS p
     WHERE
       NOT p.deleted
-  ), live_wire_counts AS (
+  ), live_wire_counts AS NOT MATERIALIZED (
     SELECT
       w.wire,
       COUNT(*) AS n
@@ -99,7 +99,7 @@ WITH providers AS NOT MATERIALIZED (
       ON w.type = l.type
     GROUP BY
       w.wire
-  ), words AS (
+  ), words AS NOT MATERIALIZED (
     SELECT
       TRUE AS named,
       l.name AS word
@@ -121,7 +121,7 @@ WITH providers AS NOT MATERIALIZED (
       FALSE,
       c.wire
     FROM live_wire_counts AS c
-  ), lookup AS (
+  ), lookup AS NOT MATERIALIZED (
     SELECT
       k.named,
       k.word,
@@ -140,7 +140,7 @@ WITH providers AS NOT MATERIALIZED (
     GROUP BY
       k.named,
       k.word
-  ), by_snapshot AS (
+  ), by_snapshot AS NOT MATERIALIZED (
     SELECT
       i.id,
       i.provider,
@@ -166,7 +166,7 @@ WITH providers AS NOT MATERIALIZED (
         i.provider_name <> ''
       )
       AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-  ), resolvable AS (
+  ), resolvable AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -178,7 +178,7 @@ WITH providers AS NOT MATERIALIZED (
     FROM providers AS p
     LEFT JOIN wire_formats AS w
       ON w.type = p.type
-  ), decided AS (
+  ), decided AS NOT MATERIALIZED (
     SELECT
       s.id,
       s.provider,
@@ -207,7 +207,7 @@ WITH providers AS NOT MATERIALIZED (
     FROM by_snapshot AS s
     LEFT JOIN resolvable AS r
       ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
-  ), flagged AS (
+  ), flagged AS NOT MATERIALIZED (
     SELECT
       d.id,
       d.resolved_provider_id,
@@ -286,8 +286,8 @@ WITH providers AS NOT MATERIALIZED (
     f.snapshot_mismatch,
     f.wire_family_ambiguous
   FROM flagged AS f
-), coder_filter_matches AS (
-  WITH live AS (
+), coder_filter_matches AS NOT MATERIALIZED (
+  WITH live AS NOT MATERIALIZED (
     SELECT
       p.id,
       p.name,
@@ -295,7 +295,7 @@ WITH providers AS NOT MATERIALIZED (
     FROM providers AS p
     WHERE
       NOT p.deleted
-  ), ended AS (
+  ), ended AS NOT MATERIALIZED (
     SELECT
       i.id,
       i.provider,
@@ -304,7 +304,7 @@ WITH providers AS NOT MATERIALIZED (
     FROM interceptions AS i
     WHERE
       NOT i.ended_at IS NULL
-  ), predicate AS (
+  ), predicate AS NOT MATERIALIZED (
     SELECT
       e.id AS interception_id,
       l.id AS provider_id,
@@ -332,7 +332,7 @@ WITH providers AS NOT MATERIALIZED (
       ON l.type = e.provider AND l.type <> ''
     WHERE
       e.provider_id IS NULL AND e.provider_name = ''
-  ), strict AS (
+  ), strict AS NOT MATERIALIZED (
     SELECT
       a.interception_id,
       a.resolved_provider_id AS provider_id
