@@ -9,10 +9,13 @@ The notebook user's entry point::
     aa.summary(con, by=["provider", "model"], tz="Europe/Berlin")   # per-provider figures
     aa.build_report(con, "report/", since="7d")                     # the scheduled report
     aa.verify_backfill(con)            # the provider_id backfill checked row by row
+    aa.sync("postgresql://...", "history.duckdb")                   # keep history past retention
+    aa.edge_cases.counts(con)          # the legacy-row attribution cases found in a source
 
 Every function returns Polars DataFrames (or plain numbers) and raises `AibridgeError` subclasses.
 """
 
+from . import edge_cases
 from .attribution import METHODS, WARNINGS, attribute
 from .catalogue import Probe, render
 from .engines import Connection
@@ -31,6 +34,7 @@ from .interceptions import Filters, count_interceptions, count_sessions, list_in
 from .report import build_report
 from .sources import connect
 from .summaries import summary, summary_completeness
+from .sync import snapshot, sync
 from .verification import VerificationReport, backfill, coder_filter_report, verify_backfill
 
 __version__ = "0.1.0"
@@ -58,11 +62,14 @@ __all__ = [
     "connect",
     "count_interceptions",
     "count_sessions",
+    "edge_cases",
     "list_interceptions",
     "list_sessions",
     "render",
+    "snapshot",
     "summary",
     "summary_completeness",
+    "sync",
     "verify_backfill",
     "__version__",
 ]

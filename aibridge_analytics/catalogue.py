@@ -6,13 +6,16 @@ A file holds one statement and a comment header::
     -- relation: matched_coder           (optional: other queries may read it by this name)
     -- :provider_id  uuid?               a parameter; ``?`` = optional (NULL when not given)
     -- :limit        int = 100           a parameter with a default
+    -- keys: model, client               (optional: group keys a caller may leave out)
 
 Queries read *logical relations* instead of physical tables: ``providers``, ``interceptions``,
 ``token_usages``, ``user_prompts``, ``tool_usages``, ``model_thoughts`` (Coder's tables,
 normalised to one column set whatever the source's schema version), and the ``relation:`` of any
 other catalogue file. Rendering injects each relation a query reads as a CTE, which is templating
 at the syntax-tree level: no text is pasted, values are bound by the driver, and identifiers come
-only from the schema declaration and the catalogue.
+only from the schema declaration and the catalogue. A query declaring ``keys:`` is written grouped
+by all of them; rendering with a subset removes the others from every SELECT list and GROUP BY
+(the grouping macro behind ``summary --by``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -83,6 +86,7 @@ class Query:
     params: Mapping[str, Param]
     relation: str | None
     tree: exp.Expression = field(repr=False, compare=False)
+    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ def _parse_file(name: str, path: Path) -> Query:
     doc: list[str] = []
     params: dict[str, Param] = {}
     relation = None
+    keys: tuple[str, ...] = ()
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped:
@@ -122,6 +127,9 @@ def _parse_file(name: str, path: Path) -> Query:
         body = stripped[2:].strip()
         if body.startswith("relation:"):
             relation = body.split(":", 1)[1].strip()
+            continue
+        if body.startswith("keys:"):
+            keys = tuple(k.strip() for k in body.split(":", 1)[1].split(",") if k.strip())
             continue
         match = _PARAM_LINE.match(body)
         if match:
@@ -144,7 +152,7 @@ def _parse_file(name: str, path: Path) -> Query:
     problems += [f"declared parameter :{p} is never used" for p in sorted(set(params) - used)]
     if problems:
         raise SqlError(f"{path}: " + "; ".join(problems))
-    return Query(name, path, " ".join(doc), params, relation, tree)
+    return Query(name, path, " ".join(doc), params, relation, tree, keys)
 
 
 @lru_cache(maxsize=1)
@@ -384,6 +392,25 @@ def _bind(params_spec: Mapping[str, Param], given: Mapping[str, Any], name: str)
     return bound
 
 
+def _keep_keys(tree: exp.Expression, query: Query, keys: Sequence[str]) -> exp.Expression:
+    """``tree`` grouped by ``keys`` only: the other declared keys leave every SELECT and GROUP BY.
+
+    A key is a column of that name (or an expression aliased so) in a projection or a grouping;
+    only names from the query's ``keys:`` header are ever removed.
+    """
+    unknown = [k for k in keys if k not in query.keys]
+    if unknown:
+        raise SqlError(f"{query.name}: cannot group by {', '.join(unknown)}; its keys are {', '.join(query.keys) or 'none'}")
+    drop = set(query.keys) - set(keys)
+    for select in tree.find_all(exp.Select):
+        select.set("expressions", [e for e in select.expressions if e.alias_or_name not in drop])
+        group = select.args.get("group")
+        if group is not None:
+            kept = [e for e in group.expressions if not (isinstance(e, exp.Column) and e.name in drop)]
+            select.set("group", exp.Group(expressions=kept) if kept else None)
+    return tree
+
+
 def _uncommented(tree: exp.Expression) -> exp.Expression:
     """A copy of ``tree`` without comments (the header is data for the catalogue, not for engines)."""
     tree = tree.copy()
@@ -399,13 +426,15 @@ def render(
     probe: Probe | None = None,
     relations: Mapping[str, str] | None = None,
     bind: bool = True,
+    keys: Sequence[str] | None = None,
 ) -> Rendered:
     """Render catalogue query ``name`` for ``dialect`` with its relations and bound parameters.
 
     ``probe`` describes the source's schema (default: the newest); ``relations`` binds a relation
     name to a catalogue query, for queries that read a relation chosen by the caller (such as the
     provider-filter mode). ``bind=False`` renders the text alone (for golden files), leaving
-    required parameters unbound.
+    required parameters unbound. ``keys`` selects which of the query's declared group keys it
+    groups by (default: all of them).
     """
     if dialect not in DIALECTS:
         raise SqlError(f"unknown dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
@@ -423,6 +452,8 @@ def render(
     bound = _bind(spec, params or {}, name) if bind else {k: None for k in spec}
 
     tree = _uncommented(query.tree)
+    if keys is not None:
+        tree = _keep_keys(tree, query, keys)
     ctes = [
         # A base relation is only a projection: never worth materialising 10 million rows for.
         exp.CTE(this=_relation_tree(b, probe).copy(), alias=exp.TableAlias(this=exp.to_identifier(b)), materialized=False)

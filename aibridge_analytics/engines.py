@@ -12,7 +12,7 @@ import decimal
 import json
 import re
 import uuid
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import duckdb
 import polars as pl
@@ -73,13 +73,15 @@ class Connection:
         _check_types(columns, self.label)
         return Probe(columns)
 
-    def render(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None) -> Rendered:
+    def render(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None,
+               keys: Sequence[str] | None = None) -> Rendered:
         """Render catalogue query ``name`` for this engine and this source's schema."""
-        return catalogue.render(name, self.dialect, params, self.probe, relations)
+        return catalogue.render(name, self.dialect, params, self.probe, relations, keys=keys)
 
-    def query(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None) -> pl.DataFrame:
-        """Run catalogue query ``name`` and return its rows as a canonical Polars frame."""
-        return self.run(self.render(name, params, relations))
+    def query(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None,
+              keys: Sequence[str] | None = None) -> pl.DataFrame:
+        """Run catalogue query ``name`` (grouped by ``keys`` if it declares keys) as a canonical Polars frame."""
+        return self.run(self.render(name, params, relations, keys))
 
     def run(self, rendered: Rendered) -> pl.DataFrame:
         """Execute an already rendered query."""

@@ -151,7 +151,21 @@ class AttributionRows(pa.DataFrameModel):
         return data.lazyframe.select(names == pl.col("resolved_provider_id").is_not_null())
 
 
-class SummaryRows(pa.DataFrameModel):
+class _ChildSums(pa.DataFrameModel):
+    """The child-table figures, counted per interception or per group: never negative."""
+
+    user_prompts: pl.Int64 = pa.Field(ge=0)
+    token_usages: pl.Int64 = pa.Field(ge=0)
+    input_tokens: pl.Int64 = pa.Field(ge=0)
+    output_tokens: pl.Int64 = pa.Field(ge=0)
+    cache_read_input_tokens: pl.Int64 = pa.Field(ge=0)
+    cache_write_input_tokens: pl.Int64 = pa.Field(ge=0)
+    tool_calls_injected: pl.Int64 = pa.Field(ge=0)
+    tool_calls_client: pl.Int64 = pa.Field(ge=0)
+    injected_tool_errors: pl.Int64 = pa.Field(ge=0)
+
+
+class SummaryRows(_ChildSums):
     """One interception as ``sql/summaries/rows.sql`` hands it to the summary pipeline."""
 
     interception_id: str = pa.Field(unique=True)
@@ -167,15 +181,6 @@ class SummaryRows(pa.DataFrameModel):
     started_at: UTC
     ended_at: UTC = pa.Field(nullable=True)
     outside_retention: bool
-    user_prompts: pl.Int64 = pa.Field(ge=0)
-    token_usages: pl.Int64 = pa.Field(ge=0)
-    input_tokens: pl.Int64 = pa.Field(ge=0)
-    output_tokens: pl.Int64 = pa.Field(ge=0)
-    cache_read_input_tokens: pl.Int64 = pa.Field(ge=0)
-    cache_write_input_tokens: pl.Int64 = pa.Field(ge=0)
-    tool_calls_injected: pl.Int64 = pa.Field(ge=0)
-    tool_calls_client: pl.Int64 = pa.Field(ge=0)
-    injected_tool_errors: pl.Int64 = pa.Field(ge=0)
 
     @pa.dataframe_check
     def ended_at_not_before_started_at(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -189,7 +194,7 @@ class SummaryRows(pa.DataFrameModel):
         strict = True
 
 
-class Summary(pa.DataFrameModel):
+class Summary(_ChildSums):
     """The output of ``summary``: the chosen keys (each optional here), then the figures."""
 
     resolved_provider_id: Optional[str] = pa.Field(nullable=True)
@@ -205,15 +210,6 @@ class Summary(pa.DataFrameModel):
     initiators: pl.Int64 = pa.Field(ge=1)
     sessions: pl.Int64 = pa.Field(ge=1)
     threads: pl.Int64 = pa.Field(ge=1)
-    user_prompts: pl.Int64 = pa.Field(ge=0)
-    token_usages: pl.Int64 = pa.Field(ge=0)
-    input_tokens: pl.Int64 = pa.Field(ge=0)
-    output_tokens: pl.Int64 = pa.Field(ge=0)
-    cache_read_input_tokens: pl.Int64 = pa.Field(ge=0)
-    cache_write_input_tokens: pl.Int64 = pa.Field(ge=0)
-    tool_calls_injected: pl.Int64 = pa.Field(ge=0)
-    tool_calls_client: pl.Int64 = pa.Field(ge=0)
-    injected_tool_errors: pl.Int64 = pa.Field(ge=0)
     duration_p50_ms: pl.Float64 = pa.Field(ge=0)
     duration_p90_ms: pl.Float64 = pa.Field(ge=0)
     duration_p95_ms: pl.Float64 = pa.Field(ge=0)

@@ -1,10 +1,14 @@
 """Per-provider summaries: what Coder's telemetry reports, per provider *instance*, over any range.
 
-The work is split where each engine is best:
+Two pipelines compute the same figures:
 
-1. SQL (``sql/summaries/rows.sql``) joins every interception to its attribution and counts and
-   sums its child rows: one row per interception, in the source's engine.
-2. Polars groups those rows by the chosen keys (lazily, collected once at the end).
+- `summarise` (the ``summary`` command) pushes the grouping down: ``sql/summaries/grouped.sql``,
+  rendered with just the ``--by`` keys, runs where the data lives (DuckDB, or the PostgreSQL
+  server) and returns one row per group; Polars shapes and pandera validates the small result.
+  Ten million interceptions never cross into Python.
+- `load_rows` + `group` read one row per interception (``sql/summaries/rows.sql``, validated
+  row by row) and group in Polars. The report uses it, reading a week once and grouping it
+  several ways; the tests use it as the independent check of the SQL pipeline.
 
 Definitions (contract.md "Summary columns"):
 
@@ -232,14 +236,14 @@ def group(rows: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "UTC")
 
 def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: datetime | None,
                     retention_days: int = RETENTION_DAYS) -> pl.DataFrame:
-    """Completeness figures of compacted rows: one row.
+    """Completeness figures of compacted rows (see :func:`load_rows`): one row.
 
     ``unattributed`` (no resolved provider) and ``ambiguous`` (method ``ambiguous_type``) count
     summarised (ended) rows, and their shares are of ``summarised``; ``in_flight`` and
     ``outside_retention`` count every row started in the range.
     """
     ended = pl.col("duration_ms").is_not_null()
-    c = rows.lazy().select(
+    counts = rows.lazy().select(
         pl.len().alias("rows_total"),
         (~ended).sum().alias("in_flight"),
         ended.sum().alias("summarised"),
@@ -247,8 +251,14 @@ def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: 
         (ended & (pl.col("method") == "ambiguous_type")).sum().alias("ambiguous"),
         pl.col("outside_retention").sum().alias("outside_retention"),
     ).collect()
-    total = c["summarised"][0]
-    return c.select(
+    return _completeness_frame(counts, tz, since, until, retention_days)
+
+
+def _completeness_frame(counts: pl.DataFrame, tz: str, since: datetime | None, until: datetime | None,
+                        retention_days: int) -> pl.DataFrame:
+    """The completeness row from its counts, with the shares, the zone and the range stated."""
+    total = counts["summarised"][0]
+    return counts.select(
         pl.lit(tz).alias("tz"),
         pl.lit(since, dtype=pl.Datetime("us", "UTC")).alias("since"),
         pl.lit(until, dtype=pl.Datetime("us", "UTC")).alias("until"),
@@ -261,10 +271,40 @@ def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: 
     )
 
 
+def _grouped(con: Connection, keys: Sequence[str], tz: str, since: datetime | None, until: datetime | None) -> pl.DataFrame:
+    """The summary for ``keys`` computed by the source's engine (``sql/summaries/grouped.sql``)."""
+    columns = [c for k in keys for c in KEYS[k]]
+    frame = con.query("summaries/grouped", {"since": since, "until": until, "tz": tz}, keys=columns)
+    return (
+        frame.lazy()
+        # Without keys an empty range still aggregates to one all-zero row: no group, no row.
+        .filter(pl.col("interceptions") > 0)
+        .with_columns(
+            *(pl.col(c).cast(pl.Int64) for c in FIGURES if not c.startswith("duration")),
+            *(pl.col(c).cast(pl.Float64) for c in FIGURES if c.startswith("duration")),
+        )
+        .sort(columns, nulls_last=True)
+        .select(*columns, *FIGURES)
+        .collect()
+    )
+
+
+def _anomalies(con: Connection, since: datetime | None, until: datetime | None, retention_days: int, lax: bool) -> list[str]:
+    """Validation problems of the source rows a summary reads (raises without ``lax``).
+
+    A cheap SQL scan looks for the values the row schema refuses; only if it finds some are the
+    rows read and validated one by one, so that the message names them.
+    """
+    found = con.query("summaries/anomalies").row(0)
+    if not any(found):
+        return []
+    return load_rows(con, since, until, retention_days, lax)[1]
+
+
 def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), tz: str = "UTC",
               since: Any = None, until: Any = None, *, retention_days: int = RETENTION_DAYS,
               lax: bool = False) -> SummaryResult:
-    """The summary for keys ``by`` and its completeness figures, validated, in one pass.
+    """The summary for keys ``by`` and its completeness figures, computed by the source's engine.
 
     ``since`` (included) and ``until`` (excluded) bound ``started_at``; see :func:`parse_instant`
     for the accepted forms. Without ``lax`` a frame failing its schema raises ValidationFailed;
@@ -280,9 +320,10 @@ def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), t
         raise UsageError(f"--since {start.isoformat()} is after --until {end.isoformat()}")
     if retention_days < 0:
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
-    rows, problems = load_rows(con, start, end, retention_days, lax)
-    frame = group(rows, keys, tz)
-    complete = completeness_of(rows, tz, start, end, retention_days)
+    problems = _anomalies(con, start, end, retention_days, lax)
+    frame = _grouped(con, keys, tz, start, end)
+    counts = con.query("summaries/completeness", {"since": start, "until": end, "retention_days": retention_days})
+    complete = _completeness_frame(counts, tz, start, end, retention_days)
     for out, model, name in ((frame, schemas.Summary, "summary"), (complete, schemas.Completeness, "completeness")):
         try:
             schemas.validate(out, model, name)

@@ -148,6 +148,11 @@ WITH wire_formats AS NOT MATERIALIZED (
       i.provider_id,
       i.started_at,
       i.ended_at,
+      i.model,
+      i.client,
+      i.initiator_id,
+      i.session_id,
+      i.thread_root_id,
       CASE
         WHEN i.provider_name <> '' AND k.n > 0
         THEN 'provider_name'
@@ -186,6 +191,11 @@ WITH wire_formats AS NOT MATERIALIZED (
       s.provider_id,
       s.started_at,
       s.ended_at,
+      s.model,
+      s.client,
+      s.initiator_id,
+      s.session_id,
+      s.thread_root_id,
       s.snapshot_method,
       s.snapshot_provider_id,
       s.duplicate_live_name,
@@ -219,6 +229,11 @@ WITH wire_formats AS NOT MATERIALIZED (
       d.resolved_provider_type,
       d.started_at,
       d.ended_at,
+      d.model,
+      d.client,
+      d.initiator_id,
+      d.session_id,
+      d.thread_root_id,
       d.snapshot_method,
       d.snapshot_provider_id,
       d.duplicate_live_name,
@@ -284,7 +299,12 @@ WITH wire_formats AS NOT MATERIALIZED (
     f.snapshot_provider_id,
     f.name_reused_after_start,
     f.snapshot_mismatch,
-    f.wire_family_ambiguous
+    f.wire_family_ambiguous,
+    f.model,
+    f.client,
+    f.initiator_id,
+    f.session_id,
+    f.thread_root_id
   FROM flagged AS f
 ), backfill AS NOT MATERIALIZED (
   WITH enum_types AS NOT MATERIALIZED (

@@ -1,25 +1,5 @@
--- summaries/by_provider: The per-provider summary computed wholly in SQL: the same figures as the Polars pipeline's `summary --by provider`, for cross-checking it and as the benchmark's server-side baseline. Ended interceptions only; sessions are distinct (session_id, initiator_id), threads distinct thread roots; durations in milliseconds, percentiles interpolated (PERCENTILE_CONT).
-WITH interceptions AS NOT MATERIALIZED (
-  SELECT
-    CAST(id AS UUID) AS id,
-    CAST(initiator_id AS UUID) AS initiator_id,
-    CAST(provider AS TEXT) AS provider,
-    CAST(provider_name AS TEXT) AS provider_name,
-    CAST(provider_id AS UUID) AS provider_id,
-    CAST(model AS TEXT) AS model,
-    CAST(started_at AS TIMESTAMPTZ) AS started_at,
-    CAST(ended_at AS TIMESTAMPTZ) AS ended_at,
-    CAST(metadata AS TEXT) AS metadata,
-    CAST(api_key_id AS TEXT) AS api_key_id,
-    CAST(client AS TEXT) AS client,
-    CAST(thread_parent_id AS UUID) AS thread_parent_id,
-    CAST(thread_root_id AS UUID) AS thread_root_id,
-    CAST(client_session_id AS TEXT) AS client_session_id,
-    CAST(credential_kind AS TEXT) AS credential_kind,
-    CAST(credential_hint AS TEXT) AS credential_hint,
-    COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
-  FROM aibridge_interceptions
-), providers AS NOT MATERIALIZED (
+-- summaries/completeness: How complete a summary of the interceptions started in [:since, :until) is: every row counted, in flight or not, unattributed and ambiguous among the ended ones, and those older than the retention window before the source's newest start (Coder may have deleted their neighbours).
+WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
     CAST(type AS TEXT) AS type,
@@ -81,40 +61,26 @@ WITH interceptions AS NOT MATERIALIZED (
       CAST('copilot' AS TEXT) AS type,
       CAST('copilot' AS TEXT) AS wire
   ) AS w
-), user_prompts AS NOT MATERIALIZED (
+), interceptions AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
-    CAST(interception_id AS UUID) AS interception_id,
-    CAST(provider_response_id AS TEXT) AS provider_response_id,
-    CAST(prompt AS TEXT) AS prompt,
+    CAST(initiator_id AS UUID) AS initiator_id,
+    CAST(provider AS TEXT) AS provider,
+    CAST(provider_name AS TEXT) AS provider_name,
+    CAST(provider_id AS UUID) AS provider_id,
+    CAST(model AS TEXT) AS model,
+    CAST(started_at AS TIMESTAMPTZ) AS started_at,
+    CAST(ended_at AS TIMESTAMPTZ) AS ended_at,
     CAST(metadata AS TEXT) AS metadata,
-    CAST(created_at AS TIMESTAMPTZ) AS created_at
-  FROM aibridge_user_prompts
-), token_usages AS NOT MATERIALIZED (
-  SELECT
-    CAST(id AS UUID) AS id,
-    CAST(interception_id AS UUID) AS interception_id,
-    CAST(provider_response_id AS TEXT) AS provider_response_id,
-    CAST(input_tokens AS BIGINT) AS input_tokens,
-    CAST(output_tokens AS BIGINT) AS output_tokens,
-    CAST(cache_read_input_tokens AS BIGINT) AS cache_read_input_tokens,
-    CAST(cache_write_input_tokens AS BIGINT) AS cache_write_input_tokens,
-    CAST(metadata AS TEXT) AS metadata,
-    CAST(created_at AS TIMESTAMPTZ) AS created_at
-  FROM aibridge_token_usages
-), tool_usages AS NOT MATERIALIZED (
-  SELECT
-    CAST(id AS UUID) AS id,
-    CAST(interception_id AS UUID) AS interception_id,
-    CAST(provider_response_id AS TEXT) AS provider_response_id,
-    CAST(server_url AS TEXT) AS server_url,
-    CAST(tool AS TEXT) AS tool,
-    CAST(input AS TEXT) AS input,
-    CAST(injected AS BOOLEAN) AS injected,
-    CAST(invocation_error AS TEXT) AS invocation_error,
-    CAST(metadata AS TEXT) AS metadata,
-    CAST(created_at AS TIMESTAMPTZ) AS created_at
-  FROM aibridge_tool_usages
+    CAST(api_key_id AS TEXT) AS api_key_id,
+    CAST(client AS TEXT) AS client,
+    CAST(thread_parent_id AS UUID) AS thread_parent_id,
+    CAST(thread_root_id AS UUID) AS thread_root_id,
+    CAST(client_session_id AS TEXT) AS client_session_id,
+    CAST(credential_kind AS TEXT) AS credential_kind,
+    CAST(credential_hint AS TEXT) AS credential_hint,
+    COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
+  FROM aibridge_interceptions
 ), attribution AS (
   WITH live AS (
     SELECT
@@ -182,6 +148,11 @@ WITH interceptions AS NOT MATERIALIZED (
       i.provider_id,
       i.started_at,
       i.ended_at,
+      i.model,
+      i.client,
+      i.initiator_id,
+      i.session_id,
+      i.thread_root_id,
       CASE
         WHEN i.provider_name <> '' AND k.n > 0
         THEN 'provider_name'
@@ -220,6 +191,11 @@ WITH interceptions AS NOT MATERIALIZED (
       s.provider_id,
       s.started_at,
       s.ended_at,
+      s.model,
+      s.client,
+      s.initiator_id,
+      s.session_id,
+      s.thread_root_id,
       s.snapshot_method,
       s.snapshot_provider_id,
       s.duplicate_live_name,
@@ -253,6 +229,11 @@ WITH interceptions AS NOT MATERIALIZED (
       d.resolved_provider_type,
       d.started_at,
       d.ended_at,
+      d.model,
+      d.client,
+      d.initiator_id,
+      d.session_id,
+      d.thread_root_id,
       d.snapshot_method,
       d.snapshot_provider_id,
       d.duplicate_live_name,
@@ -318,125 +299,56 @@ WITH interceptions AS NOT MATERIALIZED (
     f.snapshot_provider_id,
     f.name_reused_after_start,
     f.snapshot_mismatch,
-    f.wire_family_ambiguous
+    f.wire_family_ambiguous,
+    f.model,
+    f.client,
+    f.initiator_id,
+    f.session_id,
+    f.thread_root_id
   FROM flagged AS f
-), summary_rows AS (
-  WITH newest AS (
-    SELECT
-      MAX(n.started_at) AS started_at
-    FROM interceptions AS n
-  ), prompts AS (
-    SELECT
-      p.interception_id,
-      COUNT(*) AS n
-    FROM user_prompts AS p
-    GROUP BY
-      p.interception_id
-  ), tokens AS (
-    SELECT
-      t.interception_id,
-      COUNT(*) AS n,
-      SUM(t.input_tokens) AS input_tokens,
-      SUM(t.output_tokens) AS output_tokens,
-      SUM(t.cache_read_input_tokens) AS cache_read_input_tokens,
-      SUM(t.cache_write_input_tokens) AS cache_write_input_tokens
-    FROM token_usages AS t
-    GROUP BY
-      t.interception_id
-  ), tools AS (
-    SELECT
-      u.interception_id,
-      COUNT(*) FILTER(WHERE
-        u.injected) AS injected,
-      COUNT(*) FILTER(WHERE
-        NOT u.injected) AS client,
-      COUNT(*) FILTER(WHERE
-        u.injected AND NOT u.invocation_error IS NULL) AS injected_errors
-    FROM tool_usages AS u
-    GROUP BY
-      u.interception_id
-  )
+), newest AS (
   SELECT
-    CAST(i.id AS TEXT) AS interception_id,
-    CAST(a.resolved_provider_id AS TEXT) AS resolved_provider_id,
-    a.resolved_provider_name AS provider_name,
-    a.resolved_provider_type AS provider_type,
-    a.method,
-    i.model,
-    COALESCE(i.client, 'Unknown') AS client,
-    CAST(i.initiator_id AS TEXT) AS initiator_id,
-    i.session_id,
-    CAST(COALESCE(i.thread_root_id, i.id) AS TEXT) AS thread_root_id,
-    i.started_at,
-    i.ended_at,
-    i.started_at < nw.started_at - CAST(%(retention_days)s AS INT) * INTERVAL '1 DAY' AS outside_retention,
-    CAST(COALESCE(p.n, 0) AS BIGINT) AS user_prompts,
-    CAST(COALESCE(t.n, 0) AS BIGINT) AS token_usages,
-    CAST(COALESCE(t.input_tokens, 0) AS BIGINT) AS input_tokens,
-    CAST(COALESCE(t.output_tokens, 0) AS BIGINT) AS output_tokens,
-    CAST(COALESCE(t.cache_read_input_tokens, 0) AS BIGINT) AS cache_read_input_tokens,
-    CAST(COALESCE(t.cache_write_input_tokens, 0) AS BIGINT) AS cache_write_input_tokens,
-    CAST(COALESCE(u.injected, 0) AS BIGINT) AS tool_calls_injected,
-    CAST(COALESCE(u.client, 0) AS BIGINT) AS tool_calls_client,
-    CAST(COALESCE(u.injected_errors, 0) AS BIGINT) AS injected_tool_errors
-  FROM interceptions AS i
-  JOIN attribution AS a
-    ON a.interception_id = i.id
-  CROSS JOIN newest AS nw
-  LEFT JOIN prompts AS p
-    ON p.interception_id = i.id
-  LEFT JOIN tokens AS t
-    ON t.interception_id = i.id
-  LEFT JOIN tools AS u
-    ON u.interception_id = i.id
-  WHERE
-    (
-      CAST(%(since)s AS TIMESTAMPTZ) IS NULL
-      OR i.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
-    )
-    AND (
-      CAST(%(until)s AS TIMESTAMPTZ) IS NULL
-      OR i.started_at < CAST(%(until)s AS TIMESTAMPTZ)
-    )
+    MAX(n.started_at) AS started_at
+  FROM interceptions AS n
 )
 SELECT
-  r.resolved_provider_id,
-  r.provider_name,
-  r.provider_type,
-  CAST(COUNT(*) AS BIGINT) AS interceptions,
-  CAST(COUNT(DISTINCT r.initiator_id) AS BIGINT) AS initiators,
-  CAST(COUNT(DISTINCT CONCAT(r.session_id, ' ', r.initiator_id)) AS BIGINT) AS sessions,
-  CAST(COUNT(DISTINCT r.thread_root_id) AS BIGINT) AS threads,
-  CAST(SUM(r.user_prompts) AS BIGINT) AS user_prompts,
-  CAST(SUM(r.token_usages) AS BIGINT) AS token_usages,
-  CAST(SUM(r.input_tokens) AS BIGINT) AS input_tokens,
-  CAST(SUM(r.output_tokens) AS BIGINT) AS output_tokens,
-  CAST(SUM(r.cache_read_input_tokens) AS BIGINT) AS cache_read_input_tokens,
-  CAST(SUM(r.cache_write_input_tokens) AS BIGINT) AS cache_write_input_tokens,
-  CAST(SUM(r.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
-  CAST(SUM(r.tool_calls_client) AS BIGINT) AS tool_calls_client,
-  CAST(SUM(r.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
-  PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY
-    r.duration_ms) AS duration_p50_ms,
-  PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY
-    r.duration_ms) AS duration_p90_ms,
-  PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY
-    r.duration_ms) AS duration_p95_ms,
-  PERCENTILE_CONT(0.99) WITHIN GROUP (ORDER BY
-    r.duration_ms) AS duration_p99_ms
-FROM (
-  SELECT
-    s.*,
-    CAST(EXTRACT(EPOCH FROM (
-      s.ended_at - s.started_at
-    )) * 1000 AS DOUBLE PRECISION) AS duration_ms
-  FROM summary_rows AS s
-  WHERE
-    NOT s.ended_at IS NULL
-) AS r
-GROUP BY
-  r.resolved_provider_id,
-  r.provider_name,
-  r.provider_type
-ORDER BY
-  r.resolved_provider_id
+  CAST(COUNT(*) AS BIGINT) AS rows_total,
+  CAST(COALESCE(SUM(CASE WHEN a.ended_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS in_flight,
+  CAST(COALESCE(SUM(CASE WHEN a.ended_at IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT) AS summarised,
+  CAST(COALESCE(
+    SUM(
+      CASE
+        WHEN NOT a.ended_at IS NULL AND a.resolved_provider_id IS NULL
+        THEN 1
+        ELSE 0
+      END
+    ),
+    0
+  ) AS BIGINT) AS unattributed,
+  CAST(COALESCE(
+    SUM(
+      CASE WHEN NOT a.ended_at IS NULL AND a.method = 'ambiguous_type' THEN 1 ELSE 0 END
+    ),
+    0
+  ) AS BIGINT) AS ambiguous,
+  CAST(COALESCE(
+    SUM(
+      CASE
+        WHEN a.started_at < nw.started_at - CAST(%(retention_days)s AS INT) * INTERVAL '1 DAY'
+        THEN 1
+        ELSE 0
+      END
+    ),
+    0
+  ) AS BIGINT) AS outside_retention
+FROM attribution AS a
+CROSS JOIN newest AS nw
+WHERE
+  (
+    CAST(%(since)s AS TIMESTAMPTZ) IS NULL
+    OR a.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
+  )
+  AND (
+    CAST(%(until)s AS TIMESTAMPTZ) IS NULL
+    OR a.started_at < CAST(%(until)s AS TIMESTAMPTZ)
+  )

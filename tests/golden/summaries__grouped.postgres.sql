@@ -1,25 +1,5 @@
--- summaries/by_provider: The per-provider summary computed wholly in SQL: the same figures as the Polars pipeline's `summary --by provider`, for cross-checking it and as the benchmark's server-side baseline. Ended interceptions only; sessions are distinct (session_id, initiator_id), threads distinct thread roots; durations in milliseconds, percentiles interpolated (PERCENTILE_CONT).
-WITH interceptions AS NOT MATERIALIZED (
-  SELECT
-    CAST(id AS UUID) AS id,
-    CAST(initiator_id AS UUID) AS initiator_id,
-    CAST(provider AS TEXT) AS provider,
-    CAST(provider_name AS TEXT) AS provider_name,
-    CAST(provider_id AS UUID) AS provider_id,
-    CAST(model AS TEXT) AS model,
-    CAST(started_at AS TIMESTAMPTZ) AS started_at,
-    CAST(ended_at AS TIMESTAMPTZ) AS ended_at,
-    CAST(metadata AS TEXT) AS metadata,
-    CAST(api_key_id AS TEXT) AS api_key_id,
-    CAST(client AS TEXT) AS client,
-    CAST(thread_parent_id AS UUID) AS thread_parent_id,
-    CAST(thread_root_id AS UUID) AS thread_root_id,
-    CAST(client_session_id AS TEXT) AS client_session_id,
-    CAST(credential_kind AS TEXT) AS credential_kind,
-    CAST(credential_hint AS TEXT) AS credential_hint,
-    COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
-  FROM aibridge_interceptions
-), providers AS NOT MATERIALIZED (
+-- summaries/grouped: The summary figures per group of ended interceptions started in [:since, :until), computed where the data lives. Interception figures (counts, distinct initiators, sessions and threads, duration percentiles in ms) come from the interceptions alone; child-table sums are joined straight to the groups, never aggregated per interception first. Written grouped by every key; rendering keeps the keys asked for (`summary --by`). Sessions are distinct (session_id, initiator_id); threads distinct COALESCE(thread_root_id, id); day and week are dates in :tz.
+WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
     CAST(type AS TEXT) AS type,
@@ -81,27 +61,26 @@ WITH interceptions AS NOT MATERIALIZED (
       CAST('copilot' AS TEXT) AS type,
       CAST('copilot' AS TEXT) AS wire
   ) AS w
-), user_prompts AS NOT MATERIALIZED (
+), interceptions AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
-    CAST(interception_id AS UUID) AS interception_id,
-    CAST(provider_response_id AS TEXT) AS provider_response_id,
-    CAST(prompt AS TEXT) AS prompt,
+    CAST(initiator_id AS UUID) AS initiator_id,
+    CAST(provider AS TEXT) AS provider,
+    CAST(provider_name AS TEXT) AS provider_name,
+    CAST(provider_id AS UUID) AS provider_id,
+    CAST(model AS TEXT) AS model,
+    CAST(started_at AS TIMESTAMPTZ) AS started_at,
+    CAST(ended_at AS TIMESTAMPTZ) AS ended_at,
     CAST(metadata AS TEXT) AS metadata,
-    CAST(created_at AS TIMESTAMPTZ) AS created_at
-  FROM aibridge_user_prompts
-), token_usages AS NOT MATERIALIZED (
-  SELECT
-    CAST(id AS UUID) AS id,
-    CAST(interception_id AS UUID) AS interception_id,
-    CAST(provider_response_id AS TEXT) AS provider_response_id,
-    CAST(input_tokens AS BIGINT) AS input_tokens,
-    CAST(output_tokens AS BIGINT) AS output_tokens,
-    CAST(cache_read_input_tokens AS BIGINT) AS cache_read_input_tokens,
-    CAST(cache_write_input_tokens AS BIGINT) AS cache_write_input_tokens,
-    CAST(metadata AS TEXT) AS metadata,
-    CAST(created_at AS TIMESTAMPTZ) AS created_at
-  FROM aibridge_token_usages
+    CAST(api_key_id AS TEXT) AS api_key_id,
+    CAST(client AS TEXT) AS client,
+    CAST(thread_parent_id AS UUID) AS thread_parent_id,
+    CAST(thread_root_id AS UUID) AS thread_root_id,
+    CAST(client_session_id AS TEXT) AS client_session_id,
+    CAST(credential_kind AS TEXT) AS credential_kind,
+    CAST(credential_hint AS TEXT) AS credential_hint,
+    COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
+  FROM aibridge_interceptions
 ), tool_usages AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -115,8 +94,29 @@ WITH interceptions AS NOT MATERIALIZED (
     CAST(metadata AS TEXT) AS metadata,
     CAST(created_at AS TIMESTAMPTZ) AS created_at
   FROM aibridge_tool_usages
-), attribution AS NOT MATERIALIZED (
-  WITH live AS NOT MATERIALIZED (
+), token_usages AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(input_tokens AS BIGINT) AS input_tokens,
+    CAST(output_tokens AS BIGINT) AS output_tokens,
+    CAST(cache_read_input_tokens AS BIGINT) AS cache_read_input_tokens,
+    CAST(cache_write_input_tokens AS BIGINT) AS cache_write_input_tokens,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_token_usages
+), user_prompts AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(prompt AS TEXT) AS prompt,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_user_prompts
+), attribution AS (
+  WITH live AS (
     SELECT
       p.id,
       p.name,
@@ -124,7 +124,7 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM providers AS p
     WHERE
       NOT p.deleted
-  ), live_wire_counts AS NOT MATERIALIZED (
+  ), live_wire_counts AS (
     SELECT
       w.wire,
       COUNT(*) AS n
@@ -133,7 +133,7 @@ WITH interceptions AS NOT MATERIALIZED (
       ON w.type = l.type
     GROUP BY
       w.wire
-  ), words AS NOT MATERIALIZED (
+  ), words AS (
     SELECT
       TRUE AS named,
       l.name AS word
@@ -155,7 +155,7 @@ WITH interceptions AS NOT MATERIALIZED (
       FALSE,
       c.wire
     FROM live_wire_counts AS c
-  ), lookup AS NOT MATERIALIZED (
+  ), lookup AS (
     SELECT
       k.named,
       k.word,
@@ -174,7 +174,7 @@ WITH interceptions AS NOT MATERIALIZED (
     GROUP BY
       k.named,
       k.word
-  ), by_snapshot AS NOT MATERIALIZED (
+  ), by_snapshot AS (
     SELECT
       i.id,
       i.provider,
@@ -182,6 +182,11 @@ WITH interceptions AS NOT MATERIALIZED (
       i.provider_id,
       i.started_at,
       i.ended_at,
+      i.model,
+      i.client,
+      i.initiator_id,
+      i.session_id,
+      i.thread_root_id,
       CASE
         WHEN i.provider_name <> '' AND k.n > 0
         THEN 'provider_name'
@@ -200,7 +205,7 @@ WITH interceptions AS NOT MATERIALIZED (
         i.provider_name <> ''
       )
       AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-  ), resolvable AS NOT MATERIALIZED (
+  ), resolvable AS (
     SELECT
       p.id,
       p.name,
@@ -212,7 +217,7 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM providers AS p
     LEFT JOIN wire_formats AS w
       ON w.type = p.type
-  ), decided AS NOT MATERIALIZED (
+  ), decided AS (
     SELECT
       s.id,
       s.provider,
@@ -220,6 +225,11 @@ WITH interceptions AS NOT MATERIALIZED (
       s.provider_id,
       s.started_at,
       s.ended_at,
+      s.model,
+      s.client,
+      s.initiator_id,
+      s.session_id,
+      s.thread_root_id,
       s.snapshot_method,
       s.snapshot_provider_id,
       s.duplicate_live_name,
@@ -241,7 +251,7 @@ WITH interceptions AS NOT MATERIALIZED (
     FROM by_snapshot AS s
     LEFT JOIN resolvable AS r
       ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
-  ), flagged AS NOT MATERIALIZED (
+  ), flagged AS (
     SELECT
       d.id,
       d.resolved_provider_id,
@@ -253,6 +263,11 @@ WITH interceptions AS NOT MATERIALIZED (
       d.resolved_provider_type,
       d.started_at,
       d.ended_at,
+      d.model,
+      d.client,
+      d.initiator_id,
+      d.session_id,
+      d.thread_root_id,
       d.snapshot_method,
       d.snapshot_provider_id,
       d.duplicate_live_name,
@@ -318,128 +333,201 @@ WITH interceptions AS NOT MATERIALIZED (
     f.snapshot_provider_id,
     f.name_reused_after_start,
     f.snapshot_mismatch,
-    f.wire_family_ambiguous
+    f.wire_family_ambiguous,
+    f.model,
+    f.client,
+    f.initiator_id,
+    f.session_id,
+    f.thread_root_id
   FROM flagged AS f
-), summary_rows AS NOT MATERIALIZED (
-  WITH newest AS NOT MATERIALIZED (
-    SELECT
-      MAX(n.started_at) AS started_at
-    FROM interceptions AS n
-  ), prompts AS NOT MATERIALIZED (
-    SELECT
-      p.interception_id,
-      COUNT(*) AS n
-    FROM user_prompts AS p
-    GROUP BY
-      p.interception_id
-  ), tokens AS NOT MATERIALIZED (
-    SELECT
-      t.interception_id,
-      COUNT(*) AS n,
-      SUM(t.input_tokens) AS input_tokens,
-      SUM(t.output_tokens) AS output_tokens,
-      SUM(t.cache_read_input_tokens) AS cache_read_input_tokens,
-      SUM(t.cache_write_input_tokens) AS cache_write_input_tokens
-    FROM token_usages AS t
-    GROUP BY
-      t.interception_id
-  ), tools AS NOT MATERIALIZED (
-    SELECT
-      u.interception_id,
-      COUNT(*) FILTER(WHERE
-        u.injected) AS injected,
-      COUNT(*) FILTER(WHERE
-        NOT u.injected) AS client,
-      COUNT(*) FILTER(WHERE
-        u.injected AND NOT u.invocation_error IS NULL) AS injected_errors
-    FROM tool_usages AS u
-    GROUP BY
-      u.interception_id
-  )
+), keyed AS (
   SELECT
-    CAST(i.id AS TEXT) AS interception_id,
-    CAST(a.resolved_provider_id AS TEXT) AS resolved_provider_id,
+    a.interception_id AS interception_key,
+    a.resolved_provider_id,
     a.resolved_provider_name AS provider_name,
     a.resolved_provider_type AS provider_type,
+    a.model,
+    COALESCE(a.client, 'Unknown') AS client,
+    a.initiator_id,
+    CAST(a.started_at AT TIME ZONE CAST(%(tz)s AS TEXT) AS DATE) AS day,
+    CAST(DATE_TRUNC('WEEK', a.started_at AT TIME ZONE CAST(%(tz)s AS TEXT)) AS DATE) AS week,
     a.method,
-    i.model,
-    COALESCE(i.client, 'Unknown') AS client,
-    CAST(i.initiator_id AS TEXT) AS initiator_id,
-    i.session_id,
-    CAST(COALESCE(i.thread_root_id, i.id) AS TEXT) AS thread_root_id,
-    i.started_at,
-    i.ended_at,
-    i.started_at < nw.started_at - CAST($retention_days AS INT) * INTERVAL '1' DAY AS outside_retention,
-    CAST(COALESCE(p.n, 0) AS BIGINT) AS user_prompts,
-    CAST(COALESCE(t.n, 0) AS BIGINT) AS token_usages,
-    CAST(COALESCE(t.input_tokens, 0) AS BIGINT) AS input_tokens,
-    CAST(COALESCE(t.output_tokens, 0) AS BIGINT) AS output_tokens,
-    CAST(COALESCE(t.cache_read_input_tokens, 0) AS BIGINT) AS cache_read_input_tokens,
-    CAST(COALESCE(t.cache_write_input_tokens, 0) AS BIGINT) AS cache_write_input_tokens,
-    CAST(COALESCE(u.injected, 0) AS BIGINT) AS tool_calls_injected,
-    CAST(COALESCE(u.client, 0) AS BIGINT) AS tool_calls_client,
-    CAST(COALESCE(u.injected_errors, 0) AS BIGINT) AS injected_tool_errors
-  FROM interceptions AS i
-  JOIN attribution AS a
-    ON a.interception_id = i.id
-  CROSS JOIN newest AS nw
-  LEFT JOIN prompts AS p
-    ON p.interception_id = i.id
-  LEFT JOIN tokens AS t
-    ON t.interception_id = i.id
-  LEFT JOIN tools AS u
-    ON u.interception_id = i.id
+    a.initiator_id AS initiator_key,
+    CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
+    COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
+    CAST(ROUND((
+      EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)
+    ) * 1000, 3) AS DOUBLE PRECISION) AS duration_ms
+  FROM attribution AS a
   WHERE
-    (
-      CAST($since AS TIMESTAMPTZ) IS NULL
-      OR i.started_at >= CAST($since AS TIMESTAMPTZ)
+    NOT a.ended_at IS NULL
+    AND (
+      CAST(%(since)s AS TIMESTAMPTZ) IS NULL
+      OR a.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
     )
     AND (
-      CAST($until AS TIMESTAMPTZ) IS NULL OR i.started_at < CAST($until AS TIMESTAMPTZ)
+      CAST(%(until)s AS TIMESTAMPTZ) IS NULL
+      OR a.started_at < CAST(%(until)s AS TIMESTAMPTZ)
     )
+), child_rows AS (
+  SELECT
+    t.interception_id,
+    0 AS user_prompts,
+    1 AS token_usages,
+    t.input_tokens,
+    t.output_tokens,
+    t.cache_read_input_tokens,
+    t.cache_write_input_tokens,
+    0 AS tool_calls_injected,
+    0 AS tool_calls_client,
+    0 AS injected_tool_errors
+  FROM token_usages AS t
+  UNION ALL
+  SELECT
+    p.interception_id,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0
+  FROM user_prompts AS p
+  UNION ALL
+  SELECT
+    u.interception_id,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    CASE WHEN u.injected THEN 1 ELSE 0 END,
+    CASE WHEN u.injected THEN 0 ELSE 1 END,
+    CASE WHEN u.injected AND NOT u.invocation_error IS NULL THEN 1 ELSE 0 END
+  FROM tool_usages AS u
+), parts AS (
+  SELECT
+    k.resolved_provider_id,
+    k.provider_name,
+    k.provider_type,
+    k.model,
+    k.client,
+    k.initiator_id,
+    k.day,
+    k.week,
+    k.method,
+    COUNT(*) AS interceptions,
+    COUNT(DISTINCT k.initiator_key) AS initiators,
+    COUNT(DISTINCT k.session_key) AS sessions,
+    COUNT(DISTINCT k.thread_key) AS threads,
+    0 AS user_prompts,
+    0 AS token_usages,
+    0 AS input_tokens,
+    0 AS output_tokens,
+    0 AS cache_read_input_tokens,
+    0 AS cache_write_input_tokens,
+    0 AS tool_calls_injected,
+    0 AS tool_calls_client,
+    0 AS injected_tool_errors,
+    PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY
+      k.duration_ms) AS duration_p50_ms,
+    PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY
+      k.duration_ms) AS duration_p90_ms,
+    PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY
+      k.duration_ms) AS duration_p95_ms,
+    PERCENTILE_CONT(0.99) WITHIN GROUP (ORDER BY
+      k.duration_ms) AS duration_p99_ms
+  FROM keyed AS k
+  GROUP BY
+    k.resolved_provider_id,
+    k.provider_name,
+    k.provider_type,
+    k.model,
+    k.client,
+    k.initiator_id,
+    k.day,
+    k.week,
+    k.method
+  UNION ALL
+  SELECT
+    k.resolved_provider_id,
+    k.provider_name,
+    k.provider_type,
+    k.model,
+    k.client,
+    k.initiator_id,
+    k.day,
+    k.week,
+    k.method,
+    0,
+    0,
+    0,
+    0,
+    SUM(c.user_prompts),
+    SUM(c.token_usages),
+    SUM(c.input_tokens),
+    SUM(c.output_tokens),
+    SUM(c.cache_read_input_tokens),
+    SUM(c.cache_write_input_tokens),
+    SUM(c.tool_calls_injected),
+    SUM(c.tool_calls_client),
+    SUM(c.injected_tool_errors),
+    CAST(NULL AS DOUBLE PRECISION),
+    CAST(NULL AS DOUBLE PRECISION),
+    CAST(NULL AS DOUBLE PRECISION),
+    CAST(NULL AS DOUBLE PRECISION)
+  FROM child_rows AS c
+  JOIN keyed AS k
+    ON k.interception_key = c.interception_id
+  GROUP BY
+    k.resolved_provider_id,
+    k.provider_name,
+    k.provider_type,
+    k.model,
+    k.client,
+    k.initiator_id,
+    k.day,
+    k.week,
+    k.method
 )
 SELECT
-  r.resolved_provider_id,
-  r.provider_name,
-  r.provider_type,
-  CAST(COUNT(*) AS BIGINT) AS interceptions,
-  CAST(COUNT(DISTINCT r.initiator_id) AS BIGINT) AS initiators,
-  CAST(COUNT(DISTINCT CONCAT(r.session_id, ' ', r.initiator_id)) AS BIGINT) AS sessions,
-  CAST(COUNT(DISTINCT r.thread_root_id) AS BIGINT) AS threads,
-  CAST(SUM(r.user_prompts) AS BIGINT) AS user_prompts,
-  CAST(SUM(r.token_usages) AS BIGINT) AS token_usages,
-  CAST(SUM(r.input_tokens) AS BIGINT) AS input_tokens,
-  CAST(SUM(r.output_tokens) AS BIGINT) AS output_tokens,
-  CAST(SUM(r.cache_read_input_tokens) AS BIGINT) AS cache_read_input_tokens,
-  CAST(SUM(r.cache_write_input_tokens) AS BIGINT) AS cache_write_input_tokens,
-  CAST(SUM(r.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
-  CAST(SUM(r.tool_calls_client) AS BIGINT) AS tool_calls_client,
-  CAST(SUM(r.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
-  QUANTILE_CONT(r.duration_ms, 0.5
-  ORDER BY
-    r.duration_ms) AS duration_p50_ms,
-  QUANTILE_CONT(r.duration_ms, 0.9
-  ORDER BY
-    r.duration_ms) AS duration_p90_ms,
-  QUANTILE_CONT(r.duration_ms, 0.95
-  ORDER BY
-    r.duration_ms) AS duration_p95_ms,
-  QUANTILE_CONT(r.duration_ms, 0.99
-  ORDER BY
-    r.duration_ms) AS duration_p99_ms
-FROM (
-  SELECT
-    s.*,
-    CAST(EXTRACT(EPOCH FROM (
-      s.ended_at - s.started_at
-    )) * 1000 AS DOUBLE) AS duration_ms
-  FROM summary_rows AS s
-  WHERE
-    NOT s.ended_at IS NULL
-) AS r
+  g.resolved_provider_id,
+  g.provider_name,
+  g.provider_type,
+  g.model,
+  g.client,
+  g.initiator_id,
+  g.day,
+  g.week,
+  g.method,
+  CAST(SUM(g.interceptions) AS BIGINT) AS interceptions,
+  CAST(SUM(g.initiators) AS BIGINT) AS initiators,
+  CAST(SUM(g.sessions) AS BIGINT) AS sessions,
+  CAST(SUM(g.threads) AS BIGINT) AS threads,
+  CAST(SUM(g.user_prompts) AS BIGINT) AS user_prompts,
+  CAST(SUM(g.token_usages) AS BIGINT) AS token_usages,
+  CAST(SUM(g.input_tokens) AS BIGINT) AS input_tokens,
+  CAST(SUM(g.output_tokens) AS BIGINT) AS output_tokens,
+  CAST(SUM(g.cache_read_input_tokens) AS BIGINT) AS cache_read_input_tokens,
+  CAST(SUM(g.cache_write_input_tokens) AS BIGINT) AS cache_write_input_tokens,
+  CAST(SUM(g.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
+  CAST(SUM(g.tool_calls_client) AS BIGINT) AS tool_calls_client,
+  CAST(SUM(g.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
+  CAST(ROUND(CAST(MAX(g.duration_p50_ms) AS DECIMAL(18, 3)), 3) AS DOUBLE PRECISION) AS duration_p50_ms,
+  CAST(ROUND(CAST(MAX(g.duration_p90_ms) AS DECIMAL(18, 3)), 3) AS DOUBLE PRECISION) AS duration_p90_ms,
+  CAST(ROUND(CAST(MAX(g.duration_p95_ms) AS DECIMAL(18, 3)), 3) AS DOUBLE PRECISION) AS duration_p95_ms,
+  CAST(ROUND(CAST(MAX(g.duration_p99_ms) AS DECIMAL(18, 3)), 3) AS DOUBLE PRECISION) AS duration_p99_ms
+FROM parts AS g
 GROUP BY
-  r.resolved_provider_id,
-  r.provider_name,
-  r.provider_type
-ORDER BY
-  r.resolved_provider_id
+  g.resolved_provider_id,
+  g.provider_name,
+  g.provider_type,
+  g.model,
+  g.client,
+  g.initiator_id,
+  g.day,
+  g.week,
+  g.method
