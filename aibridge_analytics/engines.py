@@ -20,6 +20,7 @@ import polars as pl
 from . import catalogue
 from .catalogue import Probe, Rendered
 from .errors import ConnectionFailed, SchemaError, SourceError, SqlError
+from .warehouse import store
 from .warehouse.schema import REQUIRED_TABLES, TABLES
 
 _PROBE_QUERY = "schema/columns"
@@ -139,7 +140,7 @@ class DuckDBConnection(Connection):
         super().__init__()
         self.con = con
         self.label = label
-        con.execute("SET TimeZone = 'UTC'")
+        store.configure(con)
 
     def _execute(self, rendered: Rendered) -> pl.DataFrame:
         try:

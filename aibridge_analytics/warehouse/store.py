@@ -21,6 +21,13 @@ META_TABLE = "warehouse_meta"
 def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Settings every DuckDB connection of this package gets (UTC: see style.md)."""
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws its own progress bar on a terminal's stdout, which must stay pipeable data.
+    # Inside Jupyter DuckDB refuses to touch the setting at all without ipywidgets; it draws no
+    # terminal bar there, so nothing is lost by leaving it.
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
     return con
 
 
