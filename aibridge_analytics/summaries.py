@@ -2,9 +2,10 @@
 
 Two pipelines compute the same figures:
 
-- `summarise` (the ``summary`` command) pushes the grouping down: ``sql/summaries/grouped.sql``,
-  rendered with just the ``--by`` keys, runs where the data lives (DuckDB, or the PostgreSQL
-  server) and returns one row per group; Polars shapes and pandera validates the small result.
+- `summarise` (the ``summary`` command) pushes the grouping down: ``sql/summaries/figures.sql``
+  and ``sql/summaries/child_sums.sql``, rendered with just the ``--by`` keys, run where the data
+  lives (DuckDB, or the PostgreSQL server) and return one row per group each; Polars joins and
+  shapes the small results and pandera validates them.
   Ten million interceptions never cross into Python.
 - `load_rows` + `group` read one row per interception (``sql/summaries/rows.sql``, validated
   row by row) and group in Polars. The report uses it, reading a week once and grouping it
@@ -58,6 +59,8 @@ FIGURES = ("interceptions", "initiators", "sessions", "threads", *SUMS, *(f"dura
 RETENTION_DAYS = 60
 """Coder's default retention: rows older than this before the newest start may have been deleted."""
 
+#: Columns that follow from another key column (the provider's id), never grouped or joined by.
+_DEPENDENT = ("provider_name", "provider_type")
 #: Low-cardinality text columns, held as Categorical once they reach Polars.
 _CATEGORIES = ("resolved_provider_id", "provider_name", "provider_type", "method", "model", "client", "initiator_id")
 #: Rows per batch read from DuckDB: each batch's text is dropped before the next arrives.
@@ -272,15 +275,29 @@ def _completeness_frame(counts: pl.DataFrame, tz: str, since: datetime | None, u
 
 
 def _grouped(con: Connection, keys: Sequence[str], tz: str, since: datetime | None, until: datetime | None) -> pl.DataFrame:
-    """The summary for ``keys`` computed by the source's engine (``sql/summaries/grouped.sql``)."""
+    """The summary for ``keys`` computed by the source's engine, in two queries joined here.
+
+    ``sql/summaries/figures.sql`` gives the interception figures per group and
+    ``sql/summaries/child_sums.sql`` the child-table sums; apart, their hash tables never coexist.
+    """
     columns = [c for k in keys for c in KEYS[k]]
-    frame = con.query("summaries/grouped", {"since": since, "until": until, "tz": tz}, keys=columns)
+    params = {"since": since, "until": until, "tz": tz}
+    figures = con.query("summaries/figures", params, keys=columns)
+    # The provider's name and type come with the figures alone: they follow from its id.
+    joined_on = [c for c in columns if c not in _DEPENDENT]
+    sums = con.query("summaries/child_sums", params, keys=joined_on)
+    if joined_on:
+        frame = figures.join(sums, on=joined_on, how="left", nulls_equal=True)
+    else:
+        frame = pl.concat([figures, sums], how="horizontal")
     return (
         frame.lazy()
         # Without keys an empty range still aggregates to one all-zero row: no group, no row.
         .filter(pl.col("interceptions") > 0)
         .with_columns(
-            *(pl.col(c).cast(pl.Int64) for c in FIGURES if not c.startswith("duration")),
+            # A group whose interceptions have no child rows has no row of sums.
+            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in SUMS),
+            *(pl.col(c).cast(pl.Int64) for c in FIGURES if c not in SUMS and not c.startswith("duration")),
             *(pl.col(c).cast(pl.Float64) for c in FIGURES if c.startswith("duration")),
         )
         .sort(columns, nulls_last=True)

@@ -289,9 +289,11 @@ def test_postgres_and_duckdb_agree(pg_schema):
     with pg:
         for name in ("summaries/rows", "summaries/totals"):
             assert_same_rows(duck.query(name, {"since": "2026-09-15T00:00:00Z"}), pg.query(name, {"since": "2026-09-15T00:00:00Z"}))
-        for keys in (None, ["resolved_provider_id", "provider_name", "provider_type"], []):
-            params = {"tz": "Europe/Berlin"}
-            assert_same_rows(duck.query("summaries/grouped", params, keys=keys), pg.query("summaries/grouped", params, keys=keys))
+        params = {"tz": "Europe/Berlin"}
+        for name, keys in (("summaries/figures", None), ("summaries/figures", ["resolved_provider_id", "provider_name", "provider_type"]),
+                           ("summaries/figures", []), ("summaries/child_sums", None), ("summaries/child_sums", ["resolved_provider_id"]),
+                           ("summaries/child_sums", [])):
+            assert_same_rows(duck.query(name, params, keys=keys), pg.query(name, params, keys=keys))
         assert_frame_equal(duck.query("summaries/completeness"), pg.query("summaries/completeness"))
         for by in (["provider"], ["model", "client", "day", "method"]):
             a = summaries.summarise(duck, by, tz="Europe/Berlin", since="2026-10-01")

@@ -1,0 +1,438 @@
+-- summaries/child_sums: A summary's child-table sums per group (summary_keyed): user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors. Child rows are joined straight to the groups, never aggregated per interception first; the join carries the provider id alone (its name and type come with the interception figures, summaries/figures.sql). Groups without child rows have no row here. Written grouped by every key but the provider's name and type; rendering keeps the keys asked for.
+WITH providers AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(type AS TEXT) AS type,
+    CAST(name AS TEXT) AS name,
+    CAST(display_name AS TEXT) AS display_name,
+    CAST(enabled AS BOOLEAN) AS enabled,
+    CAST(deleted AS BOOLEAN) AS deleted,
+    CAST(base_url AS TEXT) AS base_url,
+    CAST(settings AS TEXT) AS settings,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at,
+    CAST(updated_at AS TIMESTAMPTZ) AS updated_at
+  FROM ai_providers
+), wire_formats AS NOT MATERIALIZED (
+  SELECT
+    w.type,
+    w.wire
+  FROM (
+    SELECT
+      CAST('openai' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('azure' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('google' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('openai-compat' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('openrouter' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('vercel' AS TEXT) AS type,
+      CAST('openai' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('anthropic' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('bedrock' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('bedrock-mantle' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('claude-platform-aws' AS TEXT) AS type,
+      CAST('anthropic' AS TEXT) AS wire
+    UNION ALL
+    SELECT
+      CAST('copilot' AS TEXT) AS type,
+      CAST('copilot' AS TEXT) AS wire
+  ) AS w
+), interceptions AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(initiator_id AS UUID) AS initiator_id,
+    CAST(provider AS TEXT) AS provider,
+    CAST(provider_name AS TEXT) AS provider_name,
+    CAST(provider_id AS UUID) AS provider_id,
+    CAST(model AS TEXT) AS model,
+    CAST(started_at AS TIMESTAMPTZ) AS started_at,
+    CAST(ended_at AS TIMESTAMPTZ) AS ended_at,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(api_key_id AS TEXT) AS api_key_id,
+    CAST(client AS TEXT) AS client,
+    CAST(thread_parent_id AS UUID) AS thread_parent_id,
+    CAST(thread_root_id AS UUID) AS thread_root_id,
+    CAST(client_session_id AS TEXT) AS client_session_id,
+    CAST(credential_kind AS TEXT) AS credential_kind,
+    CAST(credential_hint AS TEXT) AS credential_hint,
+    COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
+  FROM aibridge_interceptions
+), tool_usages AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(server_url AS TEXT) AS server_url,
+    CAST(tool AS TEXT) AS tool,
+    CAST(input AS TEXT) AS input,
+    CAST(injected AS BOOLEAN) AS injected,
+    CAST(invocation_error AS TEXT) AS invocation_error,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_tool_usages
+), token_usages AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(input_tokens AS BIGINT) AS input_tokens,
+    CAST(output_tokens AS BIGINT) AS output_tokens,
+    CAST(cache_read_input_tokens AS BIGINT) AS cache_read_input_tokens,
+    CAST(cache_write_input_tokens AS BIGINT) AS cache_write_input_tokens,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_token_usages
+), user_prompts AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(prompt AS TEXT) AS prompt,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_user_prompts
+), attribution AS NOT MATERIALIZED (
+  WITH live AS NOT MATERIALIZED (
+    SELECT
+      p.id,
+      p.name,
+      p.type
+    FROM providers AS p
+    WHERE
+      NOT p.deleted
+  ), live_wire_counts AS NOT MATERIALIZED (
+    SELECT
+      w.wire,
+      COUNT(*) AS n
+    FROM live AS l
+    JOIN wire_formats AS w
+      ON w.type = l.type
+    GROUP BY
+      w.wire
+  ), words AS NOT MATERIALIZED (
+    SELECT
+      TRUE AS named,
+      l.name AS word
+    FROM live AS l
+    UNION
+    SELECT
+      FALSE,
+      l.type
+    FROM live AS l
+    WHERE
+      NOT l.type IS NULL
+    UNION
+    SELECT
+      TRUE,
+      c.wire
+    FROM live_wire_counts AS c
+    UNION
+    SELECT
+      FALSE,
+      c.wire
+    FROM live_wire_counts AS c
+  ), lookup AS NOT MATERIALIZED (
+    SELECT
+      k.named,
+      k.word,
+      COUNT(l.id) AS n,
+      CAST(CASE WHEN COUNT(l.id) = 1 THEN MAX(CAST(l.id AS TEXT)) END AS UUID) AS id,
+      MAX(c.n) AS live_same_wire
+    FROM words AS k
+    LEFT JOIN live AS l
+      ON (
+        k.named AND l.name = k.word
+      ) OR (
+        NOT k.named AND l.type = k.word
+      )
+    LEFT JOIN live_wire_counts AS c
+      ON c.wire = k.word
+    GROUP BY
+      k.named,
+      k.word
+  ), by_snapshot AS NOT MATERIALIZED (
+    SELECT
+      i.id,
+      i.provider,
+      i.provider_name,
+      i.provider_id,
+      i.started_at,
+      i.ended_at,
+      i.model,
+      i.client,
+      i.initiator_id,
+      i.session_id,
+      i.thread_root_id,
+      CASE
+        WHEN i.provider_name <> '' AND k.n > 0
+        THEN 'provider_name'
+        WHEN i.provider_name = '' AND k.n = 1
+        THEN 'unique_type'
+        WHEN i.provider_name = '' AND k.n > 1
+        THEN 'ambiguous_type'
+        ELSE 'no_live_provider'
+      END AS snapshot_method,
+      k.id AS snapshot_provider_id,
+      COALESCE(i.provider_name <> '' AND k.n > 1, FALSE) AS duplicate_live_name,
+      CASE WHEN k.word = i.provider THEN k.live_same_wire END AS live_same_wire
+    FROM interceptions AS i
+    LEFT JOIN lookup AS k
+      ON k.named = (
+        i.provider_name <> ''
+      )
+      AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
+  ), resolvable AS NOT MATERIALIZED (
+    SELECT
+      p.id,
+      p.name,
+      p.type,
+      p.created_at,
+      p.enabled,
+      p.deleted,
+      w.wire
+    FROM providers AS p
+    LEFT JOIN wire_formats AS w
+      ON w.type = p.type
+  ), decided AS NOT MATERIALIZED (
+    SELECT
+      s.id,
+      s.provider,
+      s.provider_name,
+      s.provider_id,
+      s.started_at,
+      s.ended_at,
+      s.model,
+      s.client,
+      s.initiator_id,
+      s.session_id,
+      s.thread_root_id,
+      s.snapshot_method,
+      s.snapshot_provider_id,
+      s.duplicate_live_name,
+      s.live_same_wire,
+      CASE
+        WHEN NOT s.provider_id IS NULL AND NOT r.id IS NULL
+        THEN 'provider_id'
+        WHEN NOT s.provider_id IS NULL
+        THEN 'unknown_provider_id'
+        ELSE s.snapshot_method
+      END AS method,
+      r.id AS resolved_provider_id,
+      r.name AS resolved_provider_name,
+      r.type AS resolved_provider_type,
+      r.created_at AS resolved_created_at,
+      r.enabled AS resolved_enabled,
+      r.deleted AS resolved_deleted,
+      r.wire AS resolved_wire
+    FROM by_snapshot AS s
+    LEFT JOIN resolvable AS r
+      ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
+  ), flagged AS NOT MATERIALIZED (
+    SELECT
+      d.id,
+      d.resolved_provider_id,
+      d.method,
+      d.provider,
+      d.provider_name,
+      d.provider_id,
+      d.resolved_provider_name,
+      d.resolved_provider_type,
+      d.started_at,
+      d.ended_at,
+      d.model,
+      d.client,
+      d.initiator_id,
+      d.session_id,
+      d.thread_root_id,
+      d.snapshot_method,
+      d.snapshot_provider_id,
+      d.duplicate_live_name,
+      COALESCE(d.resolved_created_at > d.started_at, FALSE) AS name_reused_after_start,
+      COALESCE(
+        d.method = 'provider_id'
+        AND (
+          (
+            d.provider_name <> '' AND d.provider_name <> d.resolved_provider_name
+          )
+          OR (
+            d.provider <> COALESCE(d.resolved_wire, '')
+            AND d.provider <> COALESCE(d.resolved_provider_type, '')
+          )
+        ),
+        FALSE
+      ) AS snapshot_mismatch,
+      COALESCE(
+        d.live_same_wire > 1
+        AND (
+          d.method = 'unique_type'
+          OR (
+            d.method = 'provider_name' AND d.provider_name = d.provider
+          )
+          OR (
+            d.method = 'provider_id'
+            AND (
+              d.provider_name = ''
+              OR (
+                d.provider_name = d.provider AND d.provider_name = d.resolved_provider_name
+              )
+            )
+          )
+        ),
+        FALSE
+      ) AS wire_family_ambiguous,
+      COALESCE(NOT d.resolved_enabled AND NOT d.resolved_deleted, FALSE) AS disabled_provider,
+      COALESCE(d.resolved_deleted, FALSE) AS deleted_provider
+    FROM decided AS d
+  )
+  SELECT
+    f.id AS interception_id,
+    f.resolved_provider_id,
+    f.method,
+    f.provider,
+    f.provider_name,
+    f.provider_id,
+    f.resolved_provider_name,
+    f.resolved_provider_type,
+    f.started_at,
+    f.ended_at,
+    CONCAT_WS(
+      ',',
+      CASE WHEN f.name_reused_after_start THEN 'name_reused_after_start' END,
+      CASE WHEN f.snapshot_mismatch THEN 'snapshot_mismatch' END,
+      CASE WHEN f.wire_family_ambiguous THEN 'wire_family_ambiguous' END,
+      CASE WHEN f.disabled_provider THEN 'disabled_provider' END,
+      CASE WHEN f.deleted_provider THEN 'deleted_provider' END,
+      CASE WHEN f.duplicate_live_name THEN 'duplicate_live_name' END,
+      CASE WHEN f.ended_at IS NULL THEN 'in_flight' END
+    ) AS warnings,
+    f.snapshot_method,
+    f.snapshot_provider_id,
+    f.name_reused_after_start,
+    f.snapshot_mismatch,
+    f.wire_family_ambiguous,
+    f.model,
+    f.client,
+    f.initiator_id,
+    f.session_id,
+    f.thread_root_id
+  FROM flagged AS f
+), summary_keyed AS NOT MATERIALIZED (
+  SELECT
+    a.interception_id AS interception_key,
+    a.resolved_provider_id,
+    a.resolved_provider_name AS provider_name,
+    a.resolved_provider_type AS provider_type,
+    a.model,
+    COALESCE(a.client, 'Unknown') AS client,
+    a.initiator_id,
+    CAST(a.started_at AT TIME ZONE CAST($tz AS TEXT) AS DATE) AS day,
+    CAST(DATE_TRUNC('WEEK', a.started_at AT TIME ZONE CAST($tz AS TEXT)) AS DATE) AS week,
+    a.method,
+    a.initiator_id AS initiator_key,
+    CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
+    COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
+    CAST(ROUND((
+      EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)
+    ) * 1000, 3) AS DOUBLE) AS duration_ms
+  FROM attribution AS a
+  WHERE
+    NOT a.ended_at IS NULL
+    AND (
+      CAST($since AS TIMESTAMPTZ) IS NULL
+      OR a.started_at >= CAST($since AS TIMESTAMPTZ)
+    )
+    AND (
+      CAST($until AS TIMESTAMPTZ) IS NULL OR a.started_at < CAST($until AS TIMESTAMPTZ)
+    )
+), child_rows AS NOT MATERIALIZED (
+  SELECT
+    t.interception_id,
+    0 AS user_prompts,
+    1 AS token_usages,
+    t.input_tokens,
+    t.output_tokens,
+    t.cache_read_input_tokens,
+    t.cache_write_input_tokens,
+    0 AS tool_calls_injected,
+    0 AS tool_calls_client,
+    0 AS injected_tool_errors
+  FROM token_usages AS t
+  UNION ALL
+  SELECT
+    p.interception_id,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0
+  FROM user_prompts AS p
+  UNION ALL
+  SELECT
+    u.interception_id,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    CASE WHEN u.injected THEN 1 ELSE 0 END,
+    CASE WHEN u.injected THEN 0 ELSE 1 END,
+    CASE WHEN u.injected AND NOT u.invocation_error IS NULL THEN 1 ELSE 0 END
+  FROM tool_usages AS u
+)
+SELECT
+  k.resolved_provider_id,
+  k.model,
+  k.client,
+  k.initiator_id,
+  k.day,
+  k.week,
+  k.method,
+  CAST(SUM(c.user_prompts) AS BIGINT) AS user_prompts,
+  CAST(SUM(c.token_usages) AS BIGINT) AS token_usages,
+  CAST(SUM(c.input_tokens) AS BIGINT) AS input_tokens,
+  CAST(SUM(c.output_tokens) AS BIGINT) AS output_tokens,
+  CAST(SUM(c.cache_read_input_tokens) AS BIGINT) AS cache_read_input_tokens,
+  CAST(SUM(c.cache_write_input_tokens) AS BIGINT) AS cache_write_input_tokens,
+  CAST(SUM(c.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
+  CAST(SUM(c.tool_calls_client) AS BIGINT) AS tool_calls_client,
+  CAST(SUM(c.injected_tool_errors) AS BIGINT) AS injected_tool_errors
+FROM child_rows AS c
+JOIN summary_keyed AS k
+  ON k.interception_key = c.interception_id
+GROUP BY
+  k.resolved_provider_id,
+  k.model,
+  k.client,
+  k.initiator_id,
+  k.day,
+  k.week,
+  k.method
