@@ -290,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="copy new and changed rows of a Coder database (or export) into a local warehouse")
     p.add_argument("--source", required=True, help="postgresql://... (read-only), a JSON export or a Parquet directory")
     p.add_argument("--db", required=True, help="the warehouse file to create or update (.duckdb)")
-    p.add_argument("--batch-rows", type=int, default=250_000, help="rows per committed batch (default 250000)")
+    p.add_argument("--batch-rows", type=int, default=250_000, help="rows per committed batch of a file source (default 250000); a live database commits table by table")
     p.add_argument("--overlap-hours", type=float, default=24.0,
                    help="re-read this much history before the last sync's watermark (default 24)")
     p.add_argument("--keep-latest", action="store_true",

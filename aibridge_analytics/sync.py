@@ -11,11 +11,13 @@ long as the analyst wants. What a run does, in order:
    ``valid_from`` / ``valid_to`` (the syncs that first saw the state and first saw it replaced)
    and ``observed_at`` (the last sync that saw it), so a provider that is soft-deleted, changes
    type or disappears keeps its earlier state.
-3. Each aibridge table is streamed from one ordered query: interceptions by ``(started_at, id)``,
-   child tables by ``(created_at, id)``, model thoughts by ``created_at`` (they have no id). Rows
-   are committed in batches, each in one DuckDB transaction together with the table's watermark
-   (the last key committed), so a run killed at any point leaves whole batches and a watermark
-   that describes them; the next run continues from there.
+3. Each aibridge table of a live database is copied in one DuckDB transaction together with its
+   watermark (the newest ``started_at`` / ``created_at`` copied): a run killed at any point
+   leaves whole tables and watermarks that describe them, and the next run copies again what the
+   killed one had not committed. Reads are unordered, through the attached database (DuckDB
+   pushes the watermark filter down to the server and streams the rows straight into the
+   table); ordering them, so that batches could carry watermarks, made the server sort tables
+   Coder does not index by time and doubled the copy.
 4. Each run re-reads an overlap window before the watermark (``overlap``, default one day):
    rows whose transaction committed late, and interceptions that ended since. Interceptions the
    warehouse still has in flight and that are older than the window are re-read by id. Re-read
@@ -43,7 +45,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -51,7 +55,6 @@ from typing import Callable, Iterator
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .catalogue import Probe, _missing_value
 from .engines import Connection, DuckDBConnection, PostgresConnection
@@ -65,7 +68,8 @@ __all__ = ["HISTORY_TABLE", "SyncSummary", "snapshot", "sync"]
 
 HISTORY_TABLE = "ai_providers_history"
 
-#: Test hook: seconds to sleep after each committed batch, so a test can kill a sync mid-copy.
+#: Test hook: seconds to sleep before each commit, inside its transaction, so a test can kill a
+#: sync while a table's rows are written but not committed.
 PAUSE_ENV = "AIBRIDGE_SYNC_BATCH_PAUSE"
 
 _META_PREFIX = "sync."
@@ -133,7 +137,8 @@ def sync(
     ``source`` is a ``postgresql://`` URL (incremental, see the module docstring), a Parquet
     directory, a JSON export (``keep_latest`` resolves conflicting duplicates, see
     :func:`.exports.connect_export`) or another warehouse. Idempotent: a second run with nothing
-    new in the source writes nothing new. ``statement_timeout_ms`` bounds each server statement,
+    new in the source writes nothing new. ``batch_rows`` is the size of a file source's committed
+    batches (a live database commits table by table). ``statement_timeout_ms`` bounds each server statement,
     the streaming reads included, hence the generous default.
     """
     if batch_rows < 1:
@@ -149,6 +154,10 @@ def sync(
             # default threshold is 16 MB) rewrote the tables' blocks again and again and tripled the
             # copy time. One checkpoint at the end instead.
             con.execute("SET checkpoint_threshold = '4GB'")
+            # query_progress() (the progress of a table's copy) needs DuckDB to track progress;
+            # it must still never print its own bar.
+            con.execute("SET enable_progress_bar = true")
+            con.execute("SET enable_progress_bar_print = false")
         except duckdb.Error as exc:
             raise SourceError(f"cannot open warehouse {str(path)!r}: {str(exc).splitlines()[0]}") from None
         try:
@@ -199,24 +208,39 @@ class _Reader:
             from .warehouse.pgattach import AttachedPostgres
 
             self.attached = AttachedPostgres(con, source, timeout_ms)
+            # Tables are scanned through the attached catalogue, in the schema the DSN selects
+            # (its search_path), which postgres_query would have used.
+            row = src.conn.execute("SELECT current_schema()").fetchone()
+            src.conn.rollback()
+            self.schema = row[0] if row and row[0] else "public"
             # Its own cursor: the stream stays open while the warehouse connection commits.
             self.duck = con.cursor()
         else:
             assert isinstance(src, DuckDBConnection)
             self.duck = src.con
 
+    def remote(self, table: str) -> str:
+        """DuckDB's name for a live source's ``table``: the attached database, in the session's schema."""
+        assert self.attached is not None
+        from .warehouse.pgattach import ALIAS
+
+        return f"{ALIAS}.{_ident(self.schema)}.{_ident(table)}"
+
     def batches(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
         text = self.attached.query_sql(sql) if self.attached else sql
-        try:
+        with self.reading():
             yield from self.duck.execute(text).to_arrow_reader(rows)
-        except duckdb.Error as exc:
-            message = f"reading {self.label} failed: {str(exc).strip().splitlines()[0]}"
-            raise SourceError(self.attached.scrub(message) if self.attached else message) from None
 
     def table(self, sql: str) -> pa.Table:
         text = self.attached.query_sql(sql) if self.attached else sql
-        try:
+        with self.reading():
             return self.duck.execute(text).to_arrow_table()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A failed read of the source as one line, without the password."""
+        try:
+            yield
         except duckdb.Error as exc:
             message = f"reading {self.label} failed: {str(exc).strip().splitlines()[0]}"
             raise SourceError(self.attached.scrub(message) if self.attached else message) from None
@@ -243,6 +267,8 @@ class _Run:
                                    conflicts=list(getattr(src, "conflicts", [])))
         self.done = 0
         self.total = 0
+        #: Rows each table is expected to bring (the server planner's estimate for a live source).
+        self.estimates: dict[str, int] = {}
 
     def run(self) -> SyncSummary:
         _prepare_warehouse(self.con)
@@ -315,10 +341,10 @@ class _Run:
                     {"t": stream.table}).fetchone()
                 self.src.conn.rollback()
                 have = self.con.execute(f"SELECT count(*) FROM {stream.table}").fetchone()[0]
-                total += max(int(row[0] if row and row[0] is not None else 0) - have, 0)
+                self.estimates[stream.table] = max(int(row[0] if row and row[0] is not None else 0) - have, 0)
             else:
-                total += reader.duck.execute(f"SELECT count(*) FROM {stream.table}").fetchone()[0]
-        return total
+                self.estimates[stream.table] = reader.duck.execute(f"SELECT count(*) FROM {stream.table}").fetchone()[0]
+        return sum(self.estimates.values())
 
     def _tick(self, rows: int) -> None:
         self.done += rows
@@ -362,74 +388,123 @@ class _Run:
 
     # -- streams ------------------------------------------------------------------------------------
     def _stream(self, reader: _Reader, stream: _Stream) -> None:
-        # Rows up to the watermark this run started from may be in the warehouse already.
-        watermark = self._watermark(stream)
-        merge_all = self._has_rows_beyond(stream, watermark)
-        where = ""
-        if watermark is not None:
-            lower = watermark[0] - self.overlap
-            where = f" WHERE {stream.key[0]} >= CAST('{lower.isoformat()}' AS TIMESTAMPTZ)"
-        sql = (f"SELECT {_select_list(stream.table, self.probe)} FROM {stream.table}{where} "
-               f"ORDER BY {', '.join(stream.key)}")
         self.summary.rows[stream.table] = 0
-        pending: pa.Table | None = None
-        for batch in reader.batches(sql, self.batch_rows):
-            table = pa.Table.from_batches([batch])
-            if not stream.unique:
-                # Rows sharing a key go into one commit, so the watermark never splits them.
-                if pending is not None:
-                    table = pa.concat_tables([pending, table])
-                in_tail = pc.equal(table.column(stream.key[0]), table.column(stream.key[0])[-1])
-                # filter() copies; DuckDB misread a registered slice (an offset view) here.
-                table, pending = table.filter(pc.invert(in_tail)), table.filter(in_tail)
-                if table.num_rows == 0:
-                    continue
-            self._commit(stream, table, watermark, merge_all)
-        if pending is not None and pending.num_rows:
-            self._commit(stream, pending, watermark, merge_all)
-
-    def _has_rows_beyond(self, stream: _Stream, watermark: tuple | None) -> bool:
-        if watermark is None:
-            where = ""
-            params: list = []
-        elif stream.unique:
-            where = f" WHERE {stream.key[0]} > ? OR ({stream.key[0]} = ? AND id > ?)"
-            params = [watermark[0], watermark[0], watermark[1]]
+        if reader.live:
+            self._copy_live(reader, stream)
         else:
-            where = f" WHERE {stream.key[0]} > ?"
-            params = [watermark[0]]
-        return self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {stream.table}{where})", params).fetchone()[0]
+            self._copy_file(reader, stream)
 
-    def _commit(self, stream: _Stream, table: pa.Table, watermark: tuple | None, merge_all: bool) -> None:
-        """Write one batch and the watermark after it, in one transaction.
+    def _copy_live(self, reader: _Reader, stream: _Stream) -> None:
+        """One table of a live database, in one transaction together with its watermark.
 
-        ``watermark`` is the one the run started from: rows at or before it are merged by identity.
+        Unordered reads through the attached database: an ORDER BY made the server sort tables
+        that have no index on the key, which doubled its reading time. Rows in the overlap window
+        (at or before the old watermark) may be in the warehouse already and replace it by
+        identity; newer rows are appended as they come, DuckDB reading them straight from the
+        server without a trip through Python.
         """
-        last = tuple(_py(table.column(k)[-1]) for k in stream.key)
-        first = tuple(_py(table.column(k)[0]) for k in stream.key)
-        rewrite = merge_all or (watermark is not None and first <= watermark)
+        key = stream.key[0]
+        watermark = self._watermark(stream)
+        mark = watermark[0] if watermark else None
+        merge_all = self._has_rows_beyond(stream, watermark)
+        rows = f"SELECT {_select_list(stream.table, self.probe)} FROM {reader.remote(stream.table)}"
+        newer, params = (f"{rows} WHERE {key} > ?", [mark]) if mark else (rows, [])
         con = self.con
+        written = 0
         con.execute("BEGIN")
         try:
-            con.register("_batch", table)
-            if rewrite:
-                self._merge(stream.table, stream.identity)
+            if mark is not None:
+                with reader.reading():
+                    con.execute(f"CREATE TEMP TABLE _batch AS {rows} WHERE {key} >= ? AND {key} <= ?",
+                                [mark - self.overlap, mark])
+                written += self._write(stream, merge=True)
+                con.execute("DROP TABLE _batch")
+            if merge_all:
+                with reader.reading(), self._watching(stream):
+                    con.execute(f"CREATE TEMP TABLE _batch AS {newer}", params)
+                written += self._write(stream, merge=True)
+                newest = _newest(con, "_batch", key)
+                con.execute("DROP TABLE _batch")
             else:
                 cols = ", ".join(c.name for c in TABLES[stream.table])
-                con.execute(f"INSERT INTO {stream.table} ({cols}) SELECT {cols} FROM _batch")
-            if self.live:
-                self._set_meta({f"watermark.{stream.table}": json.dumps([last[0].isoformat(), *last[1:]])}, transaction=False)
+                with reader.reading(), self._watching(stream):
+                    inserted = con.execute(f"INSERT INTO {stream.table} ({cols}) {newer}", params).fetchall()
+                written += inserted[0][0]
+                # Nothing lay beyond the old watermark before this insert (merge_all is false).
+                newest = _newest(con, stream.table, key)
+            newest = max((m for m in (newest, mark) if m is not None), default=None)
+            if newest is not None:
+                self._set_meta({f"watermark.{stream.table}": json.dumps([newest.isoformat()])}, transaction=False)
+            self._before_commit(stream, written)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        finally:
-            con.unregister("_batch")
-        self.summary.rows[stream.table] = self.summary.rows.get(stream.table, 0) + table.num_rows
-        self._tick(table.num_rows)
-        self.log(f"{stream.table}: {table.num_rows} rows committed, up to {last[0].isoformat()}")
+        self._committed(stream, written, newest)
+
+    def _copy_file(self, reader: _Reader, stream: _Stream) -> None:
+        """One table of a file source, batch by batch; a file source is merged whole each run."""
+        merge = self._has_rows_beyond(stream, None)
+        for batch in reader.batches(f"SELECT {_select_list(stream.table, self.probe)} FROM {stream.table}", self.batch_rows):
+            self.con.execute("BEGIN")
+            try:
+                self.con.register("_batch", pa.Table.from_batches([batch]))
+                written = self._write(stream, merge)
+                self._before_commit(stream, written)
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            finally:
+                self.con.unregister("_batch")
+            self._committed(stream, written, None)
+
+    def _has_rows_beyond(self, stream: _Stream, watermark: tuple | None) -> bool:
+        where, params = (f" WHERE {stream.key[0]} > ?", [watermark[0]]) if watermark else ("", [])
+        return self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {stream.table}{where})", params).fetchone()[0]
+
+    def _write(self, stream: _Stream, merge: bool) -> int:
+        """Write the rows of ``_batch`` into the stream's table (inside the caller's transaction)."""
+        if merge:
+            self._merge(stream.table, stream.identity)
+        else:
+            cols = ", ".join(c.name for c in TABLES[stream.table])
+            self.con.execute(f"INSERT INTO {stream.table} ({cols}) SELECT {cols} FROM _batch")
+        return self.con.execute("SELECT count(*) FROM _batch").fetchone()[0]
+
+    def _before_commit(self, stream: _Stream, rows: int) -> None:
+        self.log(f"{stream.table}: {rows} rows written, committing")
         if self.pause:
-            time.sleep(self.pause)
+            time.sleep(self.pause)  # the kill test's window: inside the open transaction
+
+    def _committed(self, stream: _Stream, rows: int, newest: datetime | None) -> None:
+        self.summary.rows[stream.table] += rows
+        self._tick(rows)
+        up_to = f", up to {newest.isoformat()}" if newest else ""
+        self.log(f"{stream.table}: {rows} rows committed{up_to}")
+
+    @contextmanager
+    def _watching(self, stream: _Stream) -> Iterator[None]:
+        """Progress while one statement copies a table: DuckDB's own estimate, polled."""
+        expected = self.estimates.get(stream.table, 0)
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.wait(0.5):
+                try:
+                    share = self.con.query_progress()
+                except duckdb.Error:
+                    continue  # between statements: nothing to report
+                if share >= 0 and expected:
+                    self.progress(self.done + int(expected * min(share, 100) / 100), self.total)
+
+        watcher = threading.Thread(target=poll, daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            watcher.join()
 
     def _merge(self, table: str, identity: tuple[str, ...]) -> None:
         """Replace the warehouse's copies of the rows in ``_batch`` (inside the caller's transaction).
@@ -495,9 +570,18 @@ def _select_list(table: str, probe: Probe) -> str:
     return ", ".join(parts)
 
 
-def _py(value: pa.Scalar):
-    v = value.as_py()
-    return str(v) if not isinstance(v, datetime) else v
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _newest(con: duckdb.DuckDBPyConnection, table: str, key: str) -> datetime | None:
+    """The largest ``key`` in ``table``, as microseconds: DuckDB's own TIMESTAMPTZ conversion needs pytz."""
+    micros = con.execute(f"SELECT epoch_us(MAX({key})) FROM {table}").fetchall()[0][0]
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
+def _ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
