@@ -3,8 +3,8 @@ from the same server (target: the sync takes at most 2x as long).
 
 The baseline reads every Coder table with psycopg's ``COPY table TO STDOUT`` and throws the bytes
 away: the least any copy of these tables out of PostgreSQL costs. The sync does all of its work:
-ordered reads through DuckDB's postgres extension, batch commits with watermarks, ai_providers
-history, and a final checkpoint of the warehouse file.
+the schema probe, reads through DuckDB's postgres extension, a transaction per table with its
+watermark, ai_providers history, and a final checkpoint of the warehouse file.
 """
 
 from __future__ import annotations
