@@ -446,18 +446,22 @@ class _Run:
         """One table of a file source, batch by batch; a file source is merged whole each run."""
         merge = self._has_rows_beyond(stream, None)
         for batch in reader.batches(f"SELECT {_select_list(stream.table, self.probe)} FROM {stream.table}", self.batch_rows):
-            self.con.execute("BEGIN")
-            try:
-                self.con.register("_batch", pa.Table.from_batches([batch]))
-                written = self._write(stream, merge)
-                self._before_commit(stream, written)
-                self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
-            finally:
-                self.con.unregister("_batch")
-            self._committed(stream, written, None)
+            self._committed(stream, self._write_batch(stream, batch, merge), None)
+
+    def _write_batch(self, stream: _Stream, batch: pa.RecordBatch, merge: bool) -> int:
+        """Write one Arrow batch into the stream's table in a transaction of its own."""
+        self.con.execute("BEGIN")
+        try:
+            self.con.register("_batch", pa.Table.from_batches([batch]))
+            written = self._write(stream, merge)
+            self._before_commit(stream, written)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            self.con.unregister("_batch")
+        return written
 
     def _has_rows_beyond(self, stream: _Stream, watermark: tuple | None) -> bool:
         where, params = (f" WHERE {stream.key[0]} > ?", [watermark[0]]) if watermark else ("", [])
@@ -546,16 +550,7 @@ class _Run:
             # Literal UUIDs read back from a UUID column: safe to inline.
             listed = ", ".join(f"'{i}'" for i in ids[start:start + 1000])
             for batch in reader.batches(f"SELECT {select} FROM {stream.table} WHERE id IN ({listed})", self.batch_rows):
-                self.con.execute("BEGIN")
-                try:
-                    self.con.register("_batch", pa.Table.from_batches([batch]))
-                    self._merge(stream.table, ("id",))
-                    self.con.execute("COMMIT")
-                except BaseException:
-                    self.con.execute("ROLLBACK")
-                    raise
-                finally:
-                    self.con.unregister("_batch")
+                self._write_batch(stream, batch, merge=True)
 
 
 def _select_list(table: str, probe: Probe) -> str:
