@@ -159,3 +159,26 @@ def test_an_export_merged_after_a_database_sync_keeps_providers_and_provider_ids
     got = dict(con.execute("SELECT CAST(id AS VARCHAR), CAST(provider_id AS VARCHAR) FROM aibridge_interceptions").fetchall())
     assert got == {uid("a"): openai["id"], uid("older"): None}
     con.close()
+
+
+def test_a_database_sync_after_an_export_merges_by_id(pg_schema, tmp_path):
+    # The warehouse holds exported rows beyond any watermark: the first database sync must merge
+    # them by id, not append duplicates, and a second sync must add nothing.
+    openai = provider("openai", "openai")
+    row = interception("a", "openai", "openai", openai["id"], day=1)
+    later = interception("b", "openai", "openai", openai["id"], day=2)
+    load_postgres(pg_schema.conn, frames({"ai_providers": [openai], "aibridge_interceptions": [row, later]}))
+    db = tmp_path / "w.duckdb"
+    export = copy.deepcopy(item("a"))
+    export["started_at"] = row["started_at"].isoformat()
+    sync(write(tmp_path / "e.json", [export, item("older")]), db)
+    first = sync(url(pg_schema), db)
+    assert first.rows["aibridge_interceptions"] == 2
+    again = sync(url(pg_schema), db)
+    con = duckdb.connect(str(db), read_only=True)
+    got = dict(con.execute("SELECT CAST(id AS VARCHAR), CAST(provider_id AS VARCHAR) FROM aibridge_interceptions").fetchall())
+    total = con.execute("SELECT count(*) FROM aibridge_interceptions").fetchone()[0]
+    con.close()
+    assert total == len(got) == 3
+    assert got == {uid("a"): openai["id"], uid("b"): openai["id"], uid("older"): None}
+    assert again.rows["aibridge_interceptions"] <= 2  # the overlap window, re-read by id
