@@ -33,12 +33,15 @@ nevertheless holds rows beyond its watermark (another source was merged in) is m
 for the whole run.
 
 Sources: a live PostgreSQL database (read through DuckDB's postgres extension, see
-:mod:`.warehouse.pgattach`), or anything :func:`.sources.connect` opens (a Parquet directory, a JSON
-export, another warehouse). Watermarks are kept for live databases only; a file source is merged
-whole each time. Columns the source lacks are stored as NULL (a NOT NULL column gets what Coder's
-own migration wrote for old rows: ``provider_name = provider``, cache tokens 0), an existing row
-keeps the value an earlier sync gave it, and ``warehouse_meta`` records the columns the source
-lacked (``sync.source_missing_columns``).
+:mod:`.warehouse.pgattach`; DuckDB scans a table in page ranges over parallel connections sharing
+one snapshot, and over one connection on a standby, where the extension cannot share it), or
+anything :func:`.sources.connect` opens (a Parquet directory, a JSON export, another warehouse).
+Watermarks are kept for live databases only; a file source is merged whole each time, in
+batches (model thoughts, whose identity is their whole content, in one transaction). Columns the
+source lacks are stored as NULL (a NOT NULL column gets what Coder's own migration wrote for old
+rows: ``provider_name = provider``, cache tokens 0), an existing row keeps the value an earlier
+sync gave it, and ``warehouse_meta`` records the columns the source lacked
+(``sync.source_missing_columns``).
 """
 
 from __future__ import annotations
@@ -210,9 +213,14 @@ class _Reader:
             self.attached = AttachedPostgres(con, source, timeout_ms)
             # Tables are scanned through the attached catalogue, in the schema the DSN selects
             # (its search_path), which postgres_query would have used.
-            row = src.conn.execute("SELECT current_schema()").fetchone()
+            row = src.conn.execute("SELECT current_schema(), pg_is_in_recovery()").fetchone()
             src.conn.rollback()
             self.schema = row[0] if row and row[0] else "public"
+            if row and row[1]:
+                # DuckDB scans a table in page ranges over several connections, which share one
+                # snapshot only on a primary (the extension exports none on a standby): there a
+                # row updated mid-scan could be read twice or not at all. One connection instead.
+                con.execute("SET pg_use_ctid_scan = false")
             # Its own cursor: the stream stays open while the warehouse connection commits.
             self.duck = con.cursor()
         else:
@@ -283,7 +291,8 @@ class _Run:
                 if self.probe.has(stream.table):
                     self._stream(reader, stream)
             self._refresh(reader, in_flight)
-            self._set_meta({"last_completed_at": self.now.isoformat()})
+            with _transaction(self.con):
+                self._set_meta({"last_completed_at": self.now.isoformat()})
         finally:
             reader.close()
         return self.summary
@@ -293,14 +302,11 @@ class _Run:
         row = self.con.execute(f"SELECT value FROM {store.META_TABLE} WHERE key = ?", [_META_PREFIX + key]).fetchone()
         return row[0] if row else None
 
-    def _set_meta(self, values: dict[str, str], transaction: bool = True) -> None:
-        if transaction:
-            self.con.execute("BEGIN")
+    def _set_meta(self, values: dict[str, str]) -> None:
+        """Store sync metadata (inside the caller's transaction)."""
         for key, value in values.items():
             self.con.execute(f"DELETE FROM {store.META_TABLE} WHERE key = ?", [_META_PREFIX + key])
             self.con.execute(f"INSERT INTO {store.META_TABLE} VALUES (?, ?)", [_META_PREFIX + key, value])
-        if transaction:
-            self.con.execute("COMMIT")
 
     def _record_schema(self) -> None:
         """Record the source and what it lacks; a change of schema re-reads everything once.
@@ -310,14 +316,12 @@ class _Run:
         """
         missing = ",".join(self.summary.missing_columns)
         previous = self._meta("source_missing_columns")
-        self.con.execute("BEGIN")
-        if previous is not None and previous != missing:
-            self.log(f"source schema changed (lacked: {previous or 'nothing'}; now: {missing or 'nothing'}): re-reading every row")
-            self.con.execute(f"DELETE FROM {store.META_TABLE} WHERE key LIKE ?", [_META_PREFIX + "watermark.%"])
-        self._set_meta({"source": self.src.label, "source_missing_columns": missing,
-                        "source_extra_columns": ",".join(self.probe.extra()), "last_started_at": self.now.isoformat()},
-                       transaction=False)
-        self.con.execute("COMMIT")
+        with _transaction(self.con):
+            if previous is not None and previous != missing:
+                self.log(f"source schema changed (lacked: {previous or 'nothing'}; now: {missing or 'nothing'}): re-reading every row")
+                self.con.execute(f"DELETE FROM {store.META_TABLE} WHERE key LIKE ?", [_META_PREFIX + "watermark.%"])
+            self._set_meta({"source": self.src.label, "source_missing_columns": missing,
+                            "source_extra_columns": ",".join(self.probe.extra()), "last_started_at": self.now.isoformat()})
 
     def _watermark(self, stream: _Stream) -> tuple | None:
         if not self.live:
@@ -360,9 +364,7 @@ class _Run:
         changed = " OR ".join(f"h.{c} IS DISTINCT FROM p.{c}" for c in cols if c != "id")
         now = [self.now]
         con = self.con
-        con.execute("BEGIN")
-        try:
-            con.register("_providers", incoming)
+        with _registered(con, "_providers", incoming), _transaction(con):
             # Close the current version of every provider whose state changed...
             con.execute(f"UPDATE {HISTORY_TABLE} AS h SET valid_to = ? WHERE valid_to IS NULL AND EXISTS "
                         f"(SELECT 1 FROM _providers AS p WHERE p.id = h.id AND ({changed}))", now)
@@ -378,12 +380,6 @@ class _Run:
                         f"(SELECT 1 FROM {HISTORY_TABLE} AS h WHERE h.id = p.id AND h.valid_to IS NULL)", now * 2)
             con.execute("DELETE FROM ai_providers WHERE id IN (SELECT CAST(id AS UUID) FROM _providers)")
             con.execute(f"INSERT INTO ai_providers ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _providers")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister("_providers")
         self.summary.rows["ai_providers"] = incoming.num_rows
 
     # -- streams ------------------------------------------------------------------------------------
@@ -411,8 +407,7 @@ class _Run:
         newer, params = (f"{rows} WHERE {key} > ?", [mark]) if mark else (rows, [])
         con = self.con
         written = 0
-        con.execute("BEGIN")
-        try:
+        with _transaction(con):
             if mark is not None:
                 with reader.reading():
                     con.execute(f"CREATE TEMP TABLE _batch AS {rows} WHERE {key} >= ? AND {key} <= ?",
@@ -434,33 +429,41 @@ class _Run:
                 newest = _newest(con, stream.table, key)
             newest = max((m for m in (newest, mark) if m is not None), default=None)
             if newest is not None:
-                self._set_meta({f"watermark.{stream.table}": json.dumps([newest.isoformat()])}, transaction=False)
+                self._set_meta({f"watermark.{stream.table}": json.dumps([newest.isoformat()])})
             self._before_commit(stream, written)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         self._committed(stream, written, newest)
 
     def _copy_file(self, reader: _Reader, stream: _Stream) -> None:
-        """One table of a file source, batch by batch; a file source is merged whole each run."""
+        """One table of a file source, batch by batch; a file source is merged whole each run.
+
+        Model thoughts are merged in one transaction instead: their identity is their whole
+        content, and a batch merged on its own would replace every copy of a thought whose
+        identical twin comes in a later batch, which then replaces the first copy again (two
+        identical thoughts became one).
+        """
         merge = self._has_rows_beyond(stream, None)
-        for batch in reader.batches(f"SELECT {_select_list(stream.table, self.probe)} FROM {stream.table}", self.batch_rows):
-            self._committed(stream, self._write_batch(stream, batch, merge), None)
+        sql = f"SELECT {_select_list(stream.table, self.probe)} FROM {stream.table}"
+        if stream.unique or not merge:
+            for batch in reader.batches(sql, self.batch_rows):
+                self._committed(stream, self._write_batch(stream, batch, merge), None)
+            return
+        cols = ", ".join(c.name for c in TABLES[stream.table])
+        con = self.con
+        with _transaction(con):
+            con.execute(f"CREATE TEMP TABLE _batch AS SELECT {cols} FROM {stream.table} LIMIT 0")
+            for batch in reader.batches(sql, self.batch_rows):
+                with _registered(con, "_arrow", pa.Table.from_batches([batch])):
+                    con.execute(f"INSERT INTO _batch SELECT {cols} FROM _arrow")
+            written = self._write(stream, merge=True)
+            con.execute("DROP TABLE _batch")
+            self._before_commit(stream, written)
+        self._committed(stream, written, None)
 
     def _write_batch(self, stream: _Stream, batch: pa.RecordBatch, merge: bool) -> int:
         """Write one Arrow batch into the stream's table in a transaction of its own."""
-        self.con.execute("BEGIN")
-        try:
-            self.con.register("_batch", pa.Table.from_batches([batch]))
+        with _registered(self.con, "_batch", pa.Table.from_batches([batch])), _transaction(self.con):
             written = self._write(stream, merge)
             self._before_commit(stream, written)
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        finally:
-            self.con.unregister("_batch")
         return written
 
     def _has_rows_beyond(self, stream: _Stream, watermark: tuple | None) -> bool:
@@ -579,6 +582,28 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One warehouse transaction: committed when the block ends, rolled back on any error or interrupt."""
+    con.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` readable as the view ``name`` for the length of the block."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def _prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """Create the sync's tables if missing (one transaction); refuse a demo warehouse."""
     kind = None
@@ -587,18 +612,17 @@ def _prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
         kind = row[0] if row else None
     if kind not in (None, "sync"):
         raise UsageError(f"the warehouse was built by `{kind}`, not by sync: sync into a new --db file")
-    con.execute("BEGIN")
-    for table, cols in TABLES.items():
-        if table == "ai_providers":
-            con.execute(duckdb_ddl(table))
-        else:
-            # No primary key on the streamed tables: see the module docstring.
-            body = ", ".join(f"{c.name} {c.duckdb}{'' if c.nullable else ' NOT NULL'}" for c in cols)
-            con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
-    history = ", ".join(f"{c.name} {c.duckdb}{'' if c.nullable else ' NOT NULL'}" for c in TABLES["ai_providers"])
-    con.execute(f"CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} ({history}, valid_from TIMESTAMPTZ NOT NULL, "
-                "valid_to TIMESTAMPTZ, observed_at TIMESTAMPTZ NOT NULL)")
-    store.create_schema(con)
-    if kind is None:
-        con.execute(f"INSERT INTO {store.META_TABLE} VALUES ('kind', 'sync')")
-    con.execute("COMMIT")
+    with _transaction(con):
+        for table, cols in TABLES.items():
+            if table == "ai_providers":
+                con.execute(duckdb_ddl(table))
+            else:
+                # No primary key on the streamed tables: see the module docstring.
+                body = ", ".join(f"{c.name} {c.duckdb}{'' if c.nullable else ' NOT NULL'}" for c in cols)
+                con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+        history = ", ".join(f"{c.name} {c.duckdb}{'' if c.nullable else ' NOT NULL'}" for c in TABLES["ai_providers"])
+        con.execute(f"CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} ({history}, valid_from TIMESTAMPTZ NOT NULL, "
+                    "valid_to TIMESTAMPTZ, observed_at TIMESTAMPTZ NOT NULL)")
+        store.create_schema(con)
+        if kind is None:
+            con.execute(f"INSERT INTO {store.META_TABLE} VALUES ('kind', 'sync')")
