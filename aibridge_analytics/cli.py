@@ -295,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-read this much history before the last sync's watermark (default 24)")
     p.add_argument("--keep-latest", action="store_true",
                    help="JSON exports: keep the copy read last of an interception that appears with different content")
-    p.add_argument("-v", "--verbose", action="store_true", help="one line per committed batch on stderr")
+    p.add_argument("-v", "--verbose", action="store_true", help="log each commit on stderr (one per table of a live database, one per batch of a file source)")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_sync)
 
