@@ -221,19 +221,24 @@ def _cli(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, **kw)
 
 
-def test_a_killed_sync_leaves_a_consistent_warehouse_that_the_next_run_completes(new_pg_schema, tmp_path):
-    schema = new_pg_schema()
-    load_postgres(schema.conn, {t: f for t, f in demo_tables(600, 11).items() if t in TABLES})
-    killed, clean = tmp_path / "killed.duckdb", tmp_path / "clean.duckdb"
-    proc = _cli("sync", "--source", url(schema), "--db", str(killed), "-v", env={PAUSE_ENV: "2"})
+def kill_sync_while_committing(source: str, db: Path, table: str) -> None:
+    """Run ``sync`` in a subprocess and SIGKILL it inside ``table``'s open transaction."""
+    proc = _cli("sync", "--source", source, "--db", str(db), "-v", env={PAUSE_ENV: "2"})
     assert proc.stderr is not None
     for line in proc.stderr:
-        # Kill while the second table's rows are written but not yet committed.
-        if line.startswith("aibridge_token_usages:") and "committing" in line:
+        if line.startswith(f"{table}:") and "committing" in line:
             break
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+
+
+def test_a_killed_sync_leaves_a_consistent_warehouse_that_the_next_run_completes(new_pg_schema, tmp_path):
+    schema = new_pg_schema()
+    load_postgres(schema.conn, {t: f for t, f in demo_tables(600, 11).items() if t in TABLES})
+    killed, clean = tmp_path / "killed.duckdb", tmp_path / "clean.duckdb"
+    # Killed while the second table's rows are written but not yet committed.
+    kill_sync_while_committing(url(schema), killed, "aibridge_token_usages")
 
     # Consistent: the first table whole, with a watermark that covers it; the second table, killed
     # inside its transaction, neither rows nor watermark; nothing after it.

@@ -6,8 +6,6 @@ model thoughts."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 from datetime import datetime
 from pathlib import Path
 
@@ -15,12 +13,12 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from aibridge_analytics.sync import PAUSE_ENV, STREAMS, sync
+from aibridge_analytics.sync import STREAMS, sync
 from aibridge_analytics.warehouse.demo import demo_tables
 from aibridge_analytics.warehouse.pgload import load_postgres
 from aibridge_analytics.warehouse.schema import TABLES
 from tests.datasets import frames
-from tests.test_sync import _cli, dump, meta, small_dataset, source_ids, url
+from tests.test_sync import _cli, dump, kill_sync_while_committing, meta, small_dataset, source_ids, url
 
 
 def _hold_back_rows_after(conn, days: int) -> None:
@@ -84,15 +82,8 @@ def test_an_incremental_sync_killed_mid_table_rolls_that_table_back_and_the_next
     before_marks = meta(killed)
     _release_held_rows(schema.conn)
 
-    proc = _cli("sync", "--source", url(schema), "--db", str(killed), "-v", env={PAUSE_ENV: "2"})
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        # Killed while the token usages are merged and appended but not yet committed.
-        if line.startswith("aibridge_token_usages:") and "committing" in line:
-            break
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    # Killed while the token usages are merged and appended but not yet committed.
+    kill_sync_while_committing(url(schema), killed, "aibridge_token_usages")
 
     after = _assert_consistent(killed, schema.conn)
     marks = meta(killed)
