@@ -205,6 +205,7 @@ class _Reader:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, src: Connection, source: str, timeout_ms: int) -> None:
         self.live = isinstance(src, PostgresConnection)
+        self.standby = False
         self.attached = None
         self.label = src.label
         if self.live:
@@ -216,7 +217,8 @@ class _Reader:
             row = src.conn.execute("SELECT current_schema(), pg_is_in_recovery()").fetchone()
             src.conn.rollback()
             self.schema = row[0] if row and row[0] else "public"
-            if row and row[1]:
+            self.standby = bool(row and row[1])
+            if self.standby:
                 # DuckDB scans a table in page ranges over several connections, which share one
                 # snapshot only on a primary (the extension exports none on a standby): there a
                 # row updated mid-scan could be read twice or not at all. One connection instead.
@@ -282,6 +284,8 @@ class _Run:
         _prepare_warehouse(self.con)
         reader = _Reader(self.con, self.src, self.source, self.timeout_ms)
         self.live = reader.live
+        if reader.standby:
+            self.log("the source is a standby (in recovery): each table is read over one connection")
         try:
             self._record_schema()
             self.total = self._estimate(reader)
