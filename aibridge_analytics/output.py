@@ -43,19 +43,39 @@ def _flat_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(n).list.join(",") for n in lists) if lists else frame
 
 
-def render_table(frame: pl.DataFrame, title: str | None = None) -> str:
-    """A readable text table (rich), with every row."""
+def render_table(frame: pl.DataFrame, title: str | None = None, width: int | None = None) -> str:
+    """A readable text table (rich), with every row, ``width`` columns wide (default: the terminal's,
+    200 when writing to a pipe or file).
+
+    A table wider than that is shown expanded instead, one block of ``column  value`` lines per row
+    (psql's ``\\x auto``): folded into narrow columns, a summary's 21 figures were unreadable.
+    """
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
 
+    if width is None:
+        width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, no_color=True)
+    cells = [["" if v is None else (",".join(v) if isinstance(v, list) else str(v)) for v in row] for row in frame.iter_rows()]
     table = Table(title=title, show_lines=False)
     for name in frame.columns:
         table.add_column(name, overflow="fold")
-    for row in frame.iter_rows():
-        table.add_row(*("" if v is None else (",".join(v) if isinstance(v, list) else str(v)) for v in row))
-    buffer = io.StringIO()
-    width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
-    Console(file=buffer, width=width, no_color=True).print(table)
+    for row in cells:
+        table.add_row(*row)
+    # Measured without the width limit: its natural width, every cell on one line.
+    if Measurement.get(console, console.options.update_width(10**6), table).maximum <= width or not cells:
+        console.print(table)
+        return buffer.getvalue()
+    for number, row in enumerate(cells, 1):
+        record = Table(title=f"{title} - row {number}" if title else f"row {number}", show_header=False,
+                       title_justify="left")
+        record.add_column(style="bold", no_wrap=True)
+        record.add_column(overflow="fold")
+        for name, value in zip(frame.columns, row):
+            record.add_row(name, value)
+        console.print(record)
     return buffer.getvalue()
 
 

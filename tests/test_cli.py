@@ -87,3 +87,23 @@ def test_module_entry_point_and_usage_errors():
     assert done.returncode == 1 and "invalid choice: 'fuzzy'" in done.stderr and done.stderr.count("\n") == 1
     done = subprocess.run([sys.executable, "-m", "aibridge_analytics", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "attribute" in done.stdout
+
+
+def test_a_table_wider_than_the_screen_is_shown_one_row_per_block():
+    import polars as pl
+
+    from aibridge_analytics.output import render_table
+
+    narrow = pl.DataFrame({"provider": ["anthropic-prod", None], "interceptions": [12, 3]})
+    grid = render_table(narrow, width=80).splitlines()
+    assert "provider" in grid[1] and "interceptions" in grid[1]  # one header line: a grid
+    assert any("anthropic-prod" in line and "12" in line for line in grid)
+
+    wide = pl.DataFrame({f"figure_number_{i}": [i * 1_000_003, i] for i in range(12)})
+    blocks = render_table(wide, title="summary", width=80)
+    lines = blocks.splitlines()
+    assert [line.strip() for line in lines if line.startswith("summary")] == ["summary - row 1", "summary - row 2"]
+    assert max(len(line) for line in lines) <= 80
+    # Every column on a line of its own, next to its value whole (never folded).
+    for i in range(12):
+        assert any(f"figure_number_{i} " in line and f" {i * 1_000_003} " in line for line in lines), i
