@@ -4,6 +4,7 @@ The notebook user's entry point::
 
     import aibridge_analytics as aa
     con = aa.connect()                 # the demo warehouse; or a .duckdb path, postgresql://..., ...
+    aa.list_providers(con)             # every provider, live and soft-deleted, with its id
     aa.attribute(con)                  # one row per interception: provider, method, warnings
     aa.count_interceptions(con, aa.Filters(provider_id="..."), mode="coder")
     aa.summary(con, by=["provider", "model"], tz="Europe/Berlin")   # per-provider figures
@@ -30,7 +31,7 @@ from .errors import (
     UsageError,
     ValidationFailed,
 )
-from .interceptions import Filters, count_interceptions, count_sessions, list_interceptions, list_sessions
+from .interceptions import Filters, count_interceptions, count_sessions, list_interceptions, list_providers, list_sessions
 from .report import build_report
 from .sources import connect
 from .summaries import summary, summary_completeness
@@ -64,6 +65,7 @@ __all__ = [
     "count_sessions",
     "edge_cases",
     "list_interceptions",
+    "list_providers",
     "list_sessions",
     "render",
     "snapshot",

@@ -113,6 +113,16 @@ def cmd_sql_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_providers(args: argparse.Namespace) -> int:
+    from .interceptions import list_providers
+    from .sources import connect
+
+    with connect(args.source) as con:
+        frame = list_providers(con)
+    _emit(args, frame)
+    return EXIT_OK
+
+
 def cmd_interceptions_list(args: argparse.Namespace) -> int:
     from .interceptions import list_interceptions
     from .sources import connect
@@ -267,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
         _common(p)
         _filters(p)
         p.set_defaults(func=counting)
+
+    p = sub.add_parser("providers", help="every provider (ai_providers), live and soft-deleted: the ids --provider-id takes")
+    _common(p)
+    p.set_defaults(func=cmd_providers)
 
     p = sub.add_parser("attribute", help="one row per interception with its attribution")
     _common(p)

@@ -1,4 +1,4 @@
-"""Coder's interception and session listings, with the provider filter in two modes.
+"""Coder's provider, interception and session listings, with the provider filter in two modes.
 
 - ``coder``: the runtime semantics of Coder's PR #25606, defects included (domain.md section 3):
   the provider is looked up among live providers (a soft-deleted id is refused), its name is also
@@ -140,3 +140,8 @@ def count_sessions(con: Connection, filters: Filters | None = None, *, mode: str
 
 
 __all__ = ["Filters", "MODES", "list_interceptions", "count_interceptions", "list_sessions", "count_sessions"]
+
+
+def list_providers(con: Connection) -> pl.DataFrame:
+    """Every ai_providers row, live and soft-deleted, oldest first: the ids ``--provider-id`` takes."""
+    return con.query("providers/list")

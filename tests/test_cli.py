@@ -107,3 +107,21 @@ def test_a_table_wider_than_the_screen_is_shown_one_row_per_block():
     # Every column on a line of its own, next to its value whole (never folded).
     for i in range(12):
         assert any(f"figure_number_{i} " in line and f" {i * 1_000_003} " in line for line in lines), i
+
+
+def test_providers_lists_every_provider_soft_deleted_included(capsys, tmp_path):
+    import duckdb
+
+    from datasets import provider
+
+    path = str(tmp_path / "providers.duckdb")
+    write_warehouse(path, {"ai_providers": [provider("claude", "anthropic", deleted=True, label="old"),
+                                            provider("claude", "anthropic", created=5, label="new"),
+                                            provider("openai", "openai", enabled=False, created=2)]})
+    code, out, _ = run(capsys, "providers", "--source", path, "--format", "json")
+    listed = json.loads(out)
+    with duckdb.connect(path, read_only=True) as con:
+        stored = con.execute("SELECT CAST(id AS VARCHAR), name, deleted, enabled FROM ai_providers").fetchall()
+    assert code == 0 and len(stored) == 3
+    assert sorted((p["id"], p["name"], p["deleted"], p["enabled"]) for p in listed) == sorted(stored)
+    assert [p["created_at"] for p in listed] == sorted(p["created_at"] for p in listed)  # oldest first
