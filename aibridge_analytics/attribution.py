@@ -10,16 +10,18 @@ import polars as pl
 
 from .engines import Connection
 
-METHODS = ("provider_id", "provider_name", "unique_type", "ambiguous_type", "no_live_provider", "unknown_provider_id")
-"""Every attribution method, in the order the rules try them (contract.md)."""
+METHODS = ("provider_id", "provider_name", "deleted_provider_name", "ambiguous_name", "unique_type", "ambiguous_type",
+           "wire_type", "no_live_provider", "unknown_provider_id")
+"""Every attribution method, in the order the rules try them (README: attribution)."""
 
 WARNINGS = (
-    "name_reused_after_start",
+    "name_reused",
     "snapshot_mismatch",
     "wire_family_ambiguous",
     "disabled_provider",
     "deleted_provider",
     "duplicate_live_name",
+    "decided_by_current_providers",
     "in_flight",
 )
 """Every warning an attributed row can carry."""

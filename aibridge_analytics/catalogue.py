@@ -46,8 +46,9 @@ BASE_RELATIONS = {
     "model_thoughts": "aibridge_model_thoughts",
 }
 
-#: Relations made from this package's own constants rather than from a source table.
-CONSTANT_RELATIONS = ("wire_formats",)
+#: Relations made from this package's own constants, or from the source's probe, rather than
+#: from a source table.
+CONSTANT_RELATIONS = ("wire_formats", "source_facts")
 
 _PARAM_LINE = re.compile(r"^:(\w+)\s+(\w+)(\?)?(?:\s*=\s*(\S+))?\s*(.*)$")
 
@@ -305,9 +306,22 @@ def _wire_formats_sql() -> str:
     return f"SELECT w.type, w.wire FROM ({rows}) AS w"
 
 
+def _source_facts_sql(probe: Probe) -> str:
+    """``source_facts``: one row saying which of the tables and columns that decide attribution
+    the source has (so a query can tell an old Coder without ai_providers from an empty one)."""
+    facts = {
+        "has_providers": probe.has("ai_providers"),
+        "has_provider_id": probe.has("aibridge_interceptions", "provider_id"),
+        "has_provider_name": probe.has("aibridge_interceptions", "provider_name"),
+    }
+    return "SELECT " + ", ".join(f"{'TRUE' if v else 'FALSE'} AS {k}" for k, v in facts.items())
+
+
 def _relation_tree(name: str, probe: Probe) -> exp.Expression:
     if name == "wire_formats":
         return sqlglot.parse_one(_wire_formats_sql(), read=SOURCE_DIALECT)
+    if name == "source_facts":
+        return sqlglot.parse_one(_source_facts_sql(probe), read=SOURCE_DIALECT)
     return _base_tree(BASE_RELATIONS[name], _probe_key(probe))
 
 

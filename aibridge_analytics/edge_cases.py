@@ -2,7 +2,7 @@
 
 Used by the edge-cases notebook, and by anyone asking "why is this row attributed like that?":
 
-- :data:`CASES`: the fifteen cases, numbered as in domain.md, with the demo labels that plant them;
+- :data:`CASES`: the sixteen cases, numbered as in the README, with the demo labels that plant them;
 - :func:`flags`: one row per interception with a flag per case (``sql/edge_cases/flags.sql``),
   judged from the source's own columns, so it works on every source, demo or not;
 - :func:`counts`: how many rows show each case, and how many of those stay unattributed
@@ -83,12 +83,15 @@ CASES: tuple[Case, ...] = (
          "its session (session_id, initiator_id) holds rows of several resolved providers"),
     Case(15, "type_drift", "Type drift", ("type_drift",),
          "empty name, provider_id set, and today's type fallback gives another answer"),
+    Case(16, "upgrade_timeline", "Legacy traffic before the providers existed", (),
+         "started before the first provider row was created, or the source has no ai_providers"),
 )
-"""The fifteen cases in domain.md order."""
+"""The sixteen cases. The demo world's providers predate its history, so case 16 is planted by the
+upgrade histories (:mod:`aibridge_analytics.warehouse.upgrades`) instead."""
 
 
 def case(number: int) -> Case:
-    """The case numbered ``number`` (1..15)."""
+    """The case numbered ``number`` (1..16)."""
     for c in CASES:
         if c.number == number:
             return c
@@ -97,7 +100,7 @@ def case(number: int) -> Case:
 
 def flags(con: Connection) -> pl.DataFrame:
     """One row per interception: interception_id, started_at, ended_at, model, client (raw, NULL
-    kept), session_id, resolved, case_01 .. case_15 and stuck (see ``sql/edge_cases/flags.sql``)."""
+    kept), session_id, resolved, case_01 .. case_16 and stuck (see ``sql/edge_cases/flags.sql``)."""
     return con.query("edge_cases/flags")
 
 

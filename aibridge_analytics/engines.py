@@ -40,6 +40,7 @@ class Connection:
 
     def __init__(self) -> None:
         self._probe: Probe | None = None
+        self._meta: dict[str, str] | None = None
 
     # -- engine-specific ------------------------------------------------------------------
     def _execute(self, rendered: Rendered) -> pl.DataFrame:  # pragma: no cover - abstract
@@ -68,11 +69,35 @@ class Connection:
         for table, column, dtype in frame.iter_rows():
             if table in TABLES:
                 columns.setdefault(table, {})[column] = dtype.lower()
+        _hide_source_gaps(columns, self.meta())
         missing = [t for t in REQUIRED_TABLES if t not in columns]
         if missing:
             raise SchemaError(f"{self.label} has no {' or '.join(missing)} table: not a Coder AI Bridge database or export")
         _check_types(columns, self.label)
         return Probe(columns)
+
+    def meta(self) -> dict[str, str]:
+        """What a synced or demo warehouse records about itself (``warehouse_meta``); {} elsewhere."""
+        if self._meta is None:
+            self._meta = {}
+            if self.dialect == "duckdb":
+                found = self.run(catalogue.render("schema/has_table", self.dialect, {"table": store.META_TABLE}))
+                if found["tables"][0]:
+                    meta = self.run(catalogue.render("schema/warehouse_meta", self.dialect))
+                    self._meta = dict(meta.iter_rows())
+        return self._meta
+
+    def enum_labels(self) -> list[str] | None:
+        """The labels of the source's ``ai_provider_type`` enum, or None where the source cannot tell.
+
+        PostgreSQL answers from its catalogue; a synced warehouse from what the sync recorded; a
+        Parquet directory, an export or a demo warehouse cannot tell.
+        """
+        if self.dialect == "postgres":
+            labels = self.run(catalogue.render("schema/enum_labels", self.dialect))["label"].to_list()
+            return labels or None
+        recorded = self.meta().get(ENUM_LABELS_META)
+        return recorded.split(",") if recorded else None
 
     def render(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None,
                keys: Sequence[str] | None = None) -> Rendered:
@@ -89,6 +114,28 @@ class Connection:
         if rendered.dialect != self.dialect:
             raise SqlError(f"{rendered.name} was rendered for {rendered.dialect}, not {self.dialect}")
         return canonical(self._execute(rendered))
+
+
+#: warehouse_meta keys the sync writes: what no source it synced from had, and the enum labels.
+MISSING_COLUMNS_META = "sync.never_provided_columns"
+MISSING_TABLES_META = "sync.never_provided_tables"
+ENUM_LABELS_META = "sync.source_enum_labels"
+
+
+def _hide_source_gaps(columns: dict[str, dict[str, str]], meta: Mapping[str, str]) -> None:
+    """Drop from a warehouse's probe what the source it was synced from lacked.
+
+    The sync stores such columns as NULL; read as present, a NULL provider_id would look like a
+    row the backfill left alone. Hidden, they read as the source's would (a warehouse verifies
+    as its source does).
+    """
+    for table in filter(None, meta.get(MISSING_TABLES_META, "").split(",")):
+        columns.pop(table, None)
+    # A warehouse synced before the sync kept this key records its last source's gaps instead.
+    lacking = meta.get(MISSING_COLUMNS_META, meta.get("sync.source_missing_columns", ""))
+    for item in filter(None, lacking.split(",")):
+        table, _, column = item.partition(".")
+        columns.get(table, {}).pop(column, None)
 
 
 # Types a probe accepts per declared type: a snapshot or export may carry UUIDs as text, say, but

@@ -60,7 +60,8 @@ import duckdb
 import pyarrow as pa
 
 from .catalogue import Probe, _missing_value
-from .engines import Connection, DuckDBConnection, PostgresConnection
+from .engines import (ENUM_LABELS_META, MISSING_COLUMNS_META, MISSING_TABLES_META, Connection, DuckDBConnection,
+                      PostgresConnection)
 from .errors import SourceError, UsageError
 from .progress import ProgressFn
 from .sources import is_postgres
@@ -326,6 +327,24 @@ class _Run:
                 self.con.execute(f"DELETE FROM {store.META_TABLE} WHERE key LIKE ?", [_META_PREFIX + "watermark.%"])
             self._set_meta({"source": self.src.label, "source_missing_columns": missing,
                             "source_extra_columns": ",".join(self.probe.extra()), "last_started_at": self.now.isoformat()})
+            self._record_gaps()
+
+    def _record_gaps(self) -> None:
+        """Record what no source synced into this warehouse has had, and the source's enum labels.
+
+        Reads of the warehouse hide those columns and tables (engines.MISSING_*_META), so that it
+        verifies as its sources would; a column once provided (a database sync after exports)
+        stays visible.
+        """
+        tables = [t for t in ("ai_providers",) if not self.probe.has(t)]
+        for key, lacking in ((MISSING_COLUMNS_META, self.summary.missing_columns), (MISSING_TABLES_META, tables)):
+            previous = self._meta(key.removeprefix(_META_PREFIX))
+            if previous is not None:
+                lacking = [item for item in lacking if item in previous.split(",")]
+            self._set_meta({key.removeprefix(_META_PREFIX): ",".join(lacking)})
+        labels = self.src.enum_labels()
+        if labels is not None:
+            self._set_meta({ENUM_LABELS_META.removeprefix(_META_PREFIX): ",".join(labels)})
 
     def _watermark(self, stream: _Stream) -> tuple | None:
         if not self.live:
@@ -361,6 +380,8 @@ class _Run:
 
     # -- ai_providers -------------------------------------------------------------------------------
     def _providers(self, reader: _Reader) -> None:
+        if not self.probe.has("ai_providers"):
+            return  # a Coder older than ai_providers (migration 000495)
         cols = [c.name for c in TABLES["ai_providers"]]
         incoming = reader.table(f"SELECT {_select_list('ai_providers', self.probe)} FROM ai_providers")
         if incoming.num_rows == 0 and not reader.live:

@@ -33,18 +33,20 @@ CLASSES = (
     "unchanged_correct",
     "attributed_by_name",
     "attributed_by_unique_type",
+    "backfill_would_misattribute",
     "left_null_ambiguous_type",
     "left_null_no_live_provider",
     "left_null_deleted_provider",
-    "left_null_name_reused",
     "left_null_duplicate_live_name",
     "set_null_by_hard_delete",
+    "awaiting_providers",
+    "misattributed_successor",
     "conflicting",
     "dangling_id",
 )
 """Every verification class, in report order (README: verify-backfill, classes)."""
 
-ALWAYS_DISCREPANT = ("conflicting", "dangling_id")
+ALWAYS_DISCREPANT = ("misattributed_successor", "conflicting", "dangling_id")
 """Classes that are discrepancies on any source."""
 
 MISSED_BY_BACKFILL = ("attributed_by_name", "attributed_by_unique_type")
@@ -69,8 +71,9 @@ class VerificationReport:
     """The backfill verification of one source; every part is a Polars frame.
 
     - ``classes``: class, discrepancy, interceptions (every class, zeros included);
-    - ``by_provider``: class, provider_id, provider_name, interceptions (the provider a row ends up
-      with after the backfill; null when it stays NULL);
+    - ``by_provider``: class, provider_id, provider_name, likely_provider_id, likely_provider_name,
+      interceptions (the provider a row ends up with after the backfill, null when it stays NULL;
+      for the misattribution classes, the provider that can have served the rows when they started);
     - ``strict``: class, method (strict attribution), strict_agrees, interceptions;
     - ``samples``: class, interception_ids (a few per class);
     - ``findings``: finding, severity, affected, examples;
@@ -102,6 +105,21 @@ class VerificationReport:
     def clean(self) -> bool:
         """No discrepancy rows, no error findings, every invariant holds (exit code 0)."""
         return self.discrepancies == 0 and not self.errors and bool(self.invariants["ok"].all())
+
+    @property
+    def has_providers(self) -> bool:
+        """Whether the source has Coder's ai_providers table (migration 000495 ran)."""
+        return bool(self.classes.filter(pl.col("class") == "awaiting_providers")["interceptions"].sum() == 0)
+
+    def scope(self) -> str:
+        """What the verification is of: the migration that ran, or a preview of what is to come."""
+        if not self.has_providers:
+            return ("PREVIEW of the whole upgrade: the source has no ai_providers table; 000495 will create "
+                    "provider rows from the deployment's configuration, 000458 name legacy rows after their "
+                    "wire type, 000507 attach rows whose name a created provider holds")
+        if self.has_provider_id:
+            return "with a provider_id column: migration 000507 ran"
+        return "without a provider_id column: a preview of migration 000507"
 
     def verdict(self) -> str:
         """One line: clean, or what is wrong."""
@@ -139,6 +157,7 @@ class VerificationReport:
 
         return {
             "source": self.source,
+            "scope": self.scope(),
             "has_provider_id": self.has_provider_id,
             "clean": self.clean,
             "verdict": self.verdict(),
@@ -156,8 +175,7 @@ class VerificationReport:
         """The report as ``table`` (text), ``json`` or ``markdown``."""
         if fmt == "json":
             return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
-        header = (f"Backfill verification of {self.source} "
-                  f"({'with' if self.has_provider_id else 'without'} a provider_id column)")
+        header = f"Backfill verification of {self.source} ({self.scope()})"
         if fmt == "table":
             body = "".join(render_table(frame, title) for title, frame in self.sections())
             return f"{header}\n{body}{self.verdict()}\n"
@@ -185,6 +203,12 @@ def _markdown(frame: pl.DataFrame) -> str:
 
 def _has_provider_id(con: Connection) -> bool:
     return con.probe.has("aibridge_interceptions", "provider_id")
+
+
+def _enum_copilot(con: Connection) -> str:
+    """``present``, ``absent`` or ``unknown``: whether copilot is a label of the source's enum."""
+    labels = con.enum_labels()
+    return "unknown" if labels is None else ("present" if "copilot" in labels else "absent")
 
 
 def backfill(con: Connection) -> pl.DataFrame:
@@ -233,7 +257,8 @@ def verify_backfill(con: Connection, *, samples: int = 3, truth: pl.DataFrame | 
             "_o", *keys, nulls_last=True).drop("_o")
 
     by_provider = in_class_order(
-        detail.group_by("class", "provider_id", "provider_name").agg(pl.col("interceptions").sum()), "provider_name")
+        detail.group_by("class", "provider_id", "provider_name", "likely_provider_id", "likely_provider_name").agg(
+            pl.col("interceptions").sum()), "provider_name", "likely_provider_name")
     strict = in_class_order(
         detail.group_by("class", "method", "strict_agrees").agg(pl.col("interceptions").sum()), "method", "strict_agrees")
     picked = con.query("verification/samples", {**params, "per_class": samples}) if samples else pl.DataFrame(
@@ -247,7 +272,7 @@ def verify_backfill(con: Connection, *, samples: int = 3, truth: pl.DataFrame | 
         by_provider=by_provider,
         strict=strict,
         samples=sample_ids,
-        findings=con.query("verification/findings"),
+        findings=con.query("verification/findings", {**params, "enum_copilot": _enum_copilot(con)}),
         invariants=_invariants(figures, int(classes["interceptions"].sum())),
         coder_filter=coder_filter_report(con, truth=truth),
     )

@@ -72,7 +72,8 @@ def test_demo_warnings_per_planted_case(tables):
     assert share("wire_family_misattributed", "wire_family_ambiguous") == 1
     assert share("snapshot_name_mismatch", "snapshot_mismatch") == 1
     assert share("snapshot_wire_mismatch", "snapshot_mismatch") == 1
-    assert share("name_reused", "name_reused_after_start") == 1
+    assert share("name_reused", "name_reused") == 1
+    assert share("name_reused", "deleted_provider") == 1
     assert share("soft_deleted_provider", "deleted_provider") == 1
     assert share("disabled_provider", "disabled_provider") == 1
     assert share("in_flight", "in_flight") == 1 and share("stuck", "in_flight") == 1

@@ -24,12 +24,13 @@ UNATTRIBUTED = "(unattributed)"
 TOP = 10
 
 WARNING_MEANINGS = {
-    "name_reused_after_start": "the resolved provider was created after the interception started (a reused name)",
+    "name_reused": "another provider held the row's name when it started (the name was reused since)",
     "snapshot_mismatch": "provider_id's provider has another name or a type that cannot produce the row's wire format",
     "wire_family_ambiguous": "resolved by type or wire-type name while another live provider speaks the same wire format",
     "disabled_provider": "the resolved provider is disabled (still matched, like Coder)",
-    "deleted_provider": "provider_id points to a soft-deleted provider",
+    "deleted_provider": "the resolved provider is soft-deleted",
     "duplicate_live_name": "several live providers share the snapshot name; left unresolved",
+    "decided_by_current_providers": "no provider of the row's name or type existed when it started; one created later decided",
     "in_flight": "the interception has not ended (left out of the figures)",
 }
 

@@ -78,12 +78,15 @@ MIN_INTERCEPTIONS = 200
 METHODS = (
     "provider_id",
     "provider_name",
+    "deleted_provider_name",
+    "ambiguous_name",
     "unique_type",
     "ambiguous_type",
     "no_live_provider",
     "unknown_provider_id",
 )
-"""The strict-mode attribution methods of contract.md, in rule order."""
+"""The strict-mode attribution methods, in rule order (``wire_type`` needs a source without
+ai_providers, which the demo never is)."""
 
 _NAMESPACE = uuid.UUID("5b0f5d6e-8c1a-4d7e-9a3b-2f64c1e0a7d1")
 _US = 1_000_000
@@ -214,31 +217,53 @@ _P = {p.key: i for i, p in enumerate(PROVIDERS)}
 _NONE = len(PROVIDERS)  # truth code for "no provider of ours served it"
 
 
+SETTLE = timedelta(hours=1)
+"""Providers created within this time of the first provider row came with the upgrade."""
+
+
 def strict_method(
     provider_id: uuid.UUID | None,
     provider_name: str,
     provider: str,
     snapshot: tuple[DemoProvider, ...] | None = None,
+    at: datetime | None = None,
 ) -> tuple[str, uuid.UUID | None]:
-    """contract.md's strict method for one row against the ai_providers snapshot, and the id it
-    resolves to.
+    """The strict method for one row started at ``at`` (None: before every provider) against the
+    ai_providers snapshot, and the id it resolves to: an implementation of the README's rules
+    written apart from the SQL, as the tests' oracle.
 
-    provider_id set and its row exists -> provider_id; set but no row -> unknown_provider_id;
-    else a non-empty name held by a live (deleted = false) provider -> provider_name; else an
-    empty name and exactly one live provider whose type equals ``provider`` -> unique_type,
-    several -> ambiguous_type; otherwise no_live_provider. ``enabled`` is never looked at.
+    provider_id set and its row exists -> provider_id; set but no row -> unknown_provider_id.
+    Else the candidates are the snapshot rows holding the name (or, for an empty name, the type
+    ``provider``): not soft-deleted before ``at`` (updated_at bounds the deletion), and, when any
+    of them existed at ``at`` (before the upgrade: within its first hour), only those. One
+    candidate -> provider_name (deleted_provider_name when soft-deleted) or unique_type; several
+    -> ambiguous_name / ambiguous_type; none -> no_live_provider.
     """
     rows = [p for p in (snapshot if snapshot is not None else PROVIDERS) if p.in_snapshot]
     if provider_id is not None:
         return ("provider_id", provider_id) if any(p.id == provider_id for p in rows) else ("unknown_provider_id", None)
-    live = [p for p in rows if not p.deleted]
-    if provider_name != "":
-        named = [p for p in live if p.name == provider_name]
-        return ("provider_name", named[0].id) if named else ("no_live_provider", None)
-    typed = [p for p in live if p.type == provider]
-    if len(typed) == 1:
-        return "unique_type", typed[0].id
-    return ("ambiguous_type", None) if typed else ("no_live_provider", None)
+    words = [p for p in rows if (p.name == provider_name if provider_name else p.type == provider)]
+    first = min((_days_before(p.created_days) for p in rows), default=None)
+    reference = None if first is None else max(at or first, first + SETTLE)
+    alive = [p for p in words if not p.deleted or at is None or at < p.updated_at]
+    existed = [p for p in alive if reference is not None and _days_before(p.created_days) <= reference]
+    found = existed or alive
+    if len(found) > 1:
+        return ("ambiguous_name" if provider_name else "ambiguous_type"), None
+    if not found:
+        return "no_live_provider", None
+    if provider_name:
+        return ("deleted_provider_name" if found[0].deleted else "provider_name"), found[0].id
+    return "unique_type", found[0].id
+
+
+def _time_bounds() -> np.ndarray:
+    """Microsecond times at which :func:`strict_method`'s answer for some word can change."""
+    rows = [p for p in PROVIDERS if p.in_snapshot]
+    first = min(_days_before(p.created_days) for p in rows)
+    times = {first + SETTLE, *(_days_before(p.created_days) for p in rows),
+             *(p.updated_at for p in rows if p.deleted)}
+    return np.array(sorted(_us(t) for t in times), dtype=np.int64)
 
 
 def _backfill(provider_name: str, provider: str) -> int:
@@ -332,9 +357,9 @@ _EDGE_CASES = (
              "anthropic to bedrock afterwards, so a type fallback today would be ambiguous.",
              "provider_id", 0.005, 5, _PRE, (("bedrock-prod", 1),), name_rule="empty", wire="bedrock"),
     EdgeCase("name_reused", (6,), "History of the soft-deleted 'claude' provider (deleted before the "
-             "migration, so never backfilled); a newer live provider reuses the name and was created "
-             "after these rows started.", "provider_name", 0.01, 5, _PRE, (("claude-old", 1),),
-             resolves_to_truth=False),
+             "migration, so never backfilled); a newer live provider reuses the name. The deleted "
+             "holder's lifetime covers these rows, so strict attribution gives them to it.",
+             "deleted_provider_name", 0.01, 5, _PRE, (("claude-old", 1),)),
     EdgeCase("soft_deleted_provider", (6,), "Rows of azure-westeu, soft-deleted 20 days before the "
              "anchor: provider_id points to a row with deleted = true.", "provider_id", 0.015, 5, _ALL,
              (("azure-westeu", 1),)),
@@ -806,19 +831,28 @@ def _providers_table() -> pa.Table:
     })
 
 
-def _expectations(pid: np.ndarray, name: np.ndarray, wire: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Strict method code and resolved provider code per row, and the method without provider_id."""
-    key = (pid + 1) + (len(PROVIDERS) + 1) * (name + len(_NAMES) * wire)
+def _expectations(pid: np.ndarray, name: np.ndarray, wire: np.ndarray,
+                  started: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Strict method code and resolved provider code per row, and the method without provider_id.
+
+    The rules are evaluated once per distinct (provider id, name, wire, period), a period being
+    the time between two instants at which some provider was created or deleted.
+    """
+    bounds = _time_bounds()
+    period = np.searchsorted(bounds, started, side="right")
+    key = (pid + 1) + (len(PROVIDERS) + 1) * (name + len(_NAMES) * (wire + len(_WIRES) * period))
     uniq, inverse = np.unique(key, return_inverse=True)
     method, resolved, mainline = (np.empty(uniq.size, dtype=np.int64) for _ in range(3))
     by_id = {p.id: i for i, p in enumerate(PROVIDERS)}
     for j, k in enumerate(uniq.tolist()):
         p = k % (len(PROVIDERS) + 1) - 1
         rest = k // (len(PROVIDERS) + 1)
-        nm, wr = _NAMES[rest % len(_NAMES)], _WIRES[rest // len(_NAMES)]
-        m, rid = strict_method(PROVIDERS[p].id if p >= 0 else None, nm, wr)
+        nm, rest = _NAMES[rest % len(_NAMES)], rest // len(_NAMES)
+        wr, b = _WIRES[rest % len(_WIRES)], rest // len(_WIRES)
+        at = None if b == 0 else datetime.fromtimestamp(int(bounds[b - 1]) / _US, timezone.utc)
+        m, rid = strict_method(PROVIDERS[p].id if p >= 0 else None, nm, wr, at=at)
         method[j], resolved[j] = _METHOD_CODE[m], by_id[rid] if rid is not None else -1
-        mainline[j] = _METHOD_CODE[strict_method(None, nm, wr)[0]]
+        mainline[j] = _METHOD_CODE[strict_method(None, nm, wr, at=at)[0]]
     return method[inverse], resolved[inverse], mainline[inverse]
 
 
@@ -886,7 +920,7 @@ def _chunk(interceptions: int, seed: int, index: int, chunk_size: int, people: _
             _take(hint_central, np.where(with_key, truth_hint, -1))),
     })
 
-    method, resolved, mainline = _expectations(rows["pid"], rows["name"], rows["wire"])
+    method, resolved, mainline = _expectations(rows["pid"], rows["name"], rows["wire"], started)
     truth = rows["truth"]
     truth = np.where(truth == _NONE, -1, truth)
     ground_truth = _table(GROUND_TRUTH_TABLE, {

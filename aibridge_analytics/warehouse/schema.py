@@ -147,8 +147,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
 }
 """Coder's AI Bridge tables as this project reads them (domain.md section 1)."""
 
-REQUIRED_TABLES = ("ai_providers", "aibridge_interceptions")
-"""Tables every source must have; the child tables may be absent (read as empty)."""
+REQUIRED_TABLES = ("aibridge_interceptions",)
+"""Tables every source must have. The child tables may be absent (read as empty), and so may
+``ai_providers``: Coder versions before migration 000495 record interceptions without it."""
 
 PRIMARY_KEYS = {
     "ai_providers": ("id",),

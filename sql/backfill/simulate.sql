@@ -3,6 +3,10 @@
 -- live provider's name, enabled not checked) and pass 2 (an empty provider_name, provider = the
 -- type of exactly one live provider) touch only rows whose provider_id is NULL; backfill_* say
 -- what the passes give a row were its provider_id NULL, migrated_provider_id what it holds after.
+-- The passes use today's live providers, as the migration does; truth_provider_id is the strict,
+-- time-aware attribution of the snapshot columns (which provider can have served the row when it
+-- started), and misattributes says a pass sets a provider other than that one (a reused name, or
+-- a provider of the type added after the row).
 -- relation: backfill
 WITH enum_types AS (
   SELECT w.type FROM wire_formats AS w
@@ -23,16 +27,17 @@ WITH enum_types AS (
     a.method,
     a.resolved_provider_id,
     a.snapshot_mismatch,
-    a.name_reused_after_start,
-    a.snapshot_provider_id AS backfill_provider_id,
+    a.name_reused,
+    a.snapshot_provider_id AS truth_provider_id,
+    a.live_provider_id AS backfill_provider_id,
     CASE
-      WHEN a.snapshot_method = 'provider_name' AND NOT a.snapshot_provider_id IS NULL THEN 'name'
-      WHEN a.snapshot_method = 'unique_type' THEN 'unique_type'
+      WHEN a.live_method = 'provider_name' AND NOT a.live_provider_id IS NULL THEN 'name'
+      WHEN a.live_method = 'unique_type' THEN 'unique_type'
     END AS backfill_pass,
     CASE
-      WHEN NOT a.snapshot_provider_id IS NULL THEN NULL
-      WHEN a.snapshot_method = 'provider_name' THEN 'duplicate_live_name'
-      WHEN a.snapshot_method = 'ambiguous_type' THEN 'ambiguous_type'
+      WHEN NOT a.live_provider_id IS NULL THEN NULL
+      WHEN a.live_method = 'provider_name' THEN 'duplicate_live_name'
+      WHEN a.live_method = 'ambiguous_type' THEN 'ambiguous_type'
       WHEN a.provider_name <> '' AND kn.live = 0 THEN 'deleted_provider'
       WHEN
         a.provider_name <> ''
@@ -42,13 +47,11 @@ WITH enum_types AS (
       THEN 'hard_deleted_provider'
       ELSE 'no_live_provider'
     END AS backfill_null_reason,
-    COALESCE(bp.created_at > a.started_at, FALSE) AS backfill_after_start,
+    COALESCE(a.snapshot_provider_id <> a.live_provider_id, FALSE) AS misattributes,
     et.type IS NULL AS provider_outside_enum,
     -- Rows pass 2 compares with provider::ai_provider_type (NULL after pass 1, empty name).
     a.provider_id IS NULL AND a.provider_name = '' AS reaches_pass_2
   FROM attribution AS a
-  LEFT JOIN providers AS bp
-    ON bp.id = a.snapshot_provider_id
   LEFT JOIN known_names AS kn
     ON kn.name = a.provider_name
   LEFT JOIN wire_words AS ww
@@ -65,11 +68,12 @@ SELECT
   s.method,
   s.resolved_provider_id,
   s.snapshot_mismatch,
-  s.name_reused_after_start,
+  s.name_reused,
+  s.truth_provider_id,
   s.backfill_provider_id,
   s.backfill_pass,
   s.backfill_null_reason,
-  s.backfill_after_start,
+  s.misattributes,
   CASE
     WHEN NOT s.provider_id IS NULL THEN 'kept'
     WHEN s.backfill_pass = 'name' THEN 'set_by_name'

@@ -34,5 +34,7 @@ SELECT
   COUNT(*) FILTER (WHERE f.case_14 AND NOT f.resolved) AS case_14_unattributed,
   COUNT(*) FILTER (WHERE f.case_15) AS case_15,
   COUNT(*) FILTER (WHERE f.case_15 AND NOT f.resolved) AS case_15_unattributed,
+  COUNT(*) FILTER (WHERE f.case_16) AS case_16,
+  COUNT(*) FILTER (WHERE f.case_16 AND NOT f.resolved) AS case_16_unattributed,
   COUNT(*) FILTER (WHERE f.stuck) AS stuck
 FROM edge_case_flags AS f

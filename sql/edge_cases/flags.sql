@@ -1,6 +1,6 @@
--- One row per interception with one flag per edge case of domain.md section 4 (case_01 .. case_15):
--- whether the row shows the case, judged from the source's own columns (no ground truth), so it
--- works on every source. Flags are not exclusive: a row may show several cases.
+-- One row per interception with one flag per legacy-row edge case (case_01 .. case_16; README:
+-- edge cases): whether the row shows the case, judged from the source's own columns (no ground
+-- truth), so it works on every source. Flags are not exclusive: a row may show several cases.
 --   case_01  its attribution depends on provider_id: without the column (mainline Coder) it would
 --            resolve to another provider, or to none
 --   case_02  provider_name is the wire type (migration 000458's backfill value)
@@ -9,7 +9,7 @@
 --   case_05  the wire format is not the provider's type, or the evidence names only a wire format
 --            another live provider speaks too (warning wire_family_ambiguous)
 --   case_06  a soft-deleted provider: resolved to one, a name only soft-deleted providers hold, or
---            a name reused by a provider created after the row started
+--            a reused name (another provider row held it when the row started: warning name_reused)
 --   case_07  provider_id NULL and a name no provider row holds that is no wire word: its provider
 --            was hard-deleted (ON DELETE SET NULL)
 --   case_08  provider_id names no ai_providers row
@@ -22,9 +22,13 @@
 --            counts as a provider of its own); sessions mixing models only are common and harmless
 --   case_15  empty name and provider_id set, but a type fallback today gives another answer (the
 --            type held by exactly one live provider when the id was set has changed since)
+--   case_16  legacy traffic: started before the first provider row was created (judged as of the
+--            upgrade that created them), or the source has no ai_providers table at all
 -- relation: edge_case_flags
 WITH newest AS (
   SELECT MAX(n.started_at) AS started_at FROM interceptions AS n
+), first_provider AS (
+  SELECT MIN(p.created_at) AS created_at FROM providers AS p
 ), live_types AS (
   SELECT p.type, COUNT(*) AS n FROM providers AS p WHERE NOT p.deleted GROUP BY p.type
 ), rows AS (
@@ -38,7 +42,8 @@ WITH newest AS (
     a.resolved_provider_type,
     a.snapshot_method,
     a.snapshot_provider_id,
-    a.name_reused_after_start,
+    a.live_provider_id,
+    a.name_reused,
     a.snapshot_mismatch,
     a.wire_family_ambiguous,
     a.started_at,
@@ -83,7 +88,7 @@ SELECT
   x.provider_name = '' AND x.live_same_type > 1 AS case_04,
   COALESCE(x.resolved_provider_type <> x.provider, FALSE) OR x.wire_family_ambiguous AS case_05,
   COALESCE(x.resolved_deleted, FALSE)
-    OR x.name_reused_after_start
+    OR x.name_reused
     OR COALESCE(x.backfill_null_reason = 'deleted_provider', FALSE) AS case_06,
   x.provider_id IS NULL AND COALESCE(x.backfill_null_reason = 'hard_deleted_provider', FALSE) AS case_07,
   x.method = 'unknown_provider_id' AS case_08,
@@ -96,11 +101,13 @@ SELECT
   COALESCE(
     x.provider_name = ''
     AND NOT x.provider_id IS NULL
-    AND (x.snapshot_provider_id IS NULL OR x.snapshot_provider_id <> x.provider_id),
+    AND (x.live_provider_id IS NULL OR x.live_provider_id <> x.provider_id),
     FALSE
   ) AS case_15,
+  COALESCE(x.started_at < fp.created_at, TRUE) AS case_16,
   x.ended_at IS NULL AND x.started_at <= nw.started_at - INTERVAL '1 day' AS stuck
 FROM rows AS x
 CROSS JOIN newest AS nw
+CROSS JOIN first_provider AS fp
 LEFT JOIN sessions AS se
   ON se.session_id = x.session_id AND se.initiator_id = x.initiator_id

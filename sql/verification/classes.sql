@@ -1,15 +1,28 @@
 -- Rows per verification class, provider (after the backfill) and strict method, with whether
--- strict attribution resolves them to that same provider: the body of the verification report.
+-- strict attribution resolves them to that same provider, and (misattribution classes) the
+-- provider that can have served them: the body of the verification report.
 SELECT
   v.class,
   v.discrepancy,
   v.expected_provider_id AS provider_id,
   p.name AS provider_name,
+  v.likely_provider_id,
+  q.name AS likely_provider_name,
   v.method,
   v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id AS strict_agrees,
   CAST(COUNT(*) AS BIGINT) AS interceptions
 FROM verification_rows AS v
 LEFT JOIN providers AS p
   ON p.id = v.expected_provider_id
-GROUP BY v.class, v.discrepancy, v.expected_provider_id, p.name, v.method, v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id
-ORDER BY v.class, p.name NULLS LAST, v.method, strict_agrees
+LEFT JOIN providers AS q
+  ON q.id = v.likely_provider_id
+GROUP BY
+  v.class,
+  v.discrepancy,
+  v.expected_provider_id,
+  p.name,
+  v.likely_provider_id,
+  q.name,
+  v.method,
+  v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id
+ORDER BY v.class, p.name NULLS LAST, q.name NULLS LAST, v.method, strict_agrees

@@ -1,5 +1,10 @@
 -- Faults of the migration and of the snapshot, reported instead of aborting: one row per kind
 -- with its severity, the number of affected rows (or providers) and a few example values.
+-- copilot_same_transaction depends on the source's ai_provider_type enum: an error only when its
+-- labels are known to lack copilot (migration 000506 would run in the same transaction as 000507),
+-- undecided when they are unknown (a Parquet directory, an export), moot once 000507 has run.
+-- :has_provider_id  bool  whether the source has the provider_id column (000507 ran)
+-- :enum_copilot     text  present | absent | unknown: copilot among the source's enum labels
 WITH outside_enum_types AS (
   SELECT p.id, p.name, p.type
   FROM providers AS p
@@ -23,12 +28,17 @@ WITH outside_enum_types AS (
   SELECT
     2,
     'copilot_same_transaction',
-    'error',
+    CASE CAST(:enum_copilot AS TEXT) WHEN 'absent' THEN 'error' WHEN 'unknown' THEN 'undecided' ELSE 'info' END,
     CAST(COUNT(*) AS BIGINT),
-    CAST(NULL AS VARCHAR)
+    CASE CAST(:enum_copilot AS TEXT)
+      WHEN 'absent' THEN 'the enum lacks copilot: 000506 and 000507 would run in one transaction'
+      WHEN 'unknown' THEN 'the source does not tell the enum labels'
+    END
   FROM backfill AS b
   WHERE
     b.copilot_same_transaction
+    AND NOT CAST(:has_provider_id AS BOOLEAN)
+    AND CAST(:enum_copilot AS TEXT) <> 'present'
   UNION ALL
   SELECT
     3,
@@ -68,13 +78,13 @@ WITH outside_enum_types AS (
   UNION ALL
   SELECT
     7,
-    'name_reused_by_newer_provider',
+    'backfill_would_misattribute',
     'warning',
     CAST(COUNT(*) AS BIGINT),
     STRING_AGG(DISTINCT b.provider_name, ',' ORDER BY b.provider_name)
   FROM backfill AS b
   WHERE
-    b.backfill_after_start AND b.provider_id IS NULL
+    b.misattributes AND b.provider_id IS NULL
   UNION ALL
   SELECT
     8,
@@ -85,6 +95,17 @@ WITH outside_enum_types AS (
   FROM attribution AS a
   WHERE
     a.wire_family_ambiguous
+  UNION ALL
+  SELECT
+    9,
+    'no_ai_providers_table',
+    'info',
+    CAST(COUNT(*) AS BIGINT),
+    STRING_AGG(DISTINCT i.provider, ',' ORDER BY i.provider)
+  FROM interceptions AS i
+  CROSS JOIN source_facts AS src
+  WHERE
+    NOT src.has_providers
 )
 SELECT
   f.finding,

@@ -1,4 +1,4 @@
--- attribution/resolve: Every interception with the provider it is attributed to, the method, and warnings (strict rules of contract.md): provider_id when its row exists, else an exact live name, else the type when exactly one live provider has it. Warnings are a comma-separated list. The snapshot_* columns give the name/type resolution alone (provider_id ignored): the method a source without the provider_id column gets, and what migration 000507 gives a row whose provider_id is NULL.
+-- attribution/resolve: Every interception with the provider it is attributed to, the method, and warnings (strict rules, docs in README: attribution): provider_id when its row exists; else the providers that can have served the row when it started, by its provider_name or (an empty name) by its type. A provider soft-deleted before the row started (its updated_at is the latest its deletion can have happened) cannot have served it; of several that held one name or type, one created after the row started cannot have served it while another existed. Rows older than every provider row (legacy traffic, before the upgrade that created ai_providers) are judged as of the upgrade: the providers created within its first hour stand for the configuration that served them. Warnings are a comma-separated list. live_method / live_provider_id apply the same rules with today's live providers alone (migration 000507's rule, which the backfill simulation replays); snapshot_method / snapshot_provider_id are the time-aware answer with provider_id ignored (what a source without the provider_id column gets).
 WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -81,6 +81,11 @@ WITH providers AS NOT MATERIALIZED (
     CAST(credential_hint AS TEXT) AS credential_hint,
     COALESCE(CAST(client_session_id AS TEXT), CAST(thread_root_id AS TEXT), CAST(id AS TEXT)) AS session_id
   FROM aibridge_interceptions
+), source_facts AS NOT MATERIALIZED (
+  SELECT
+    TRUE AS has_providers,
+    TRUE AS has_provider_id,
+    TRUE AS has_provider_name
 ), live AS (
   SELECT
     p.id,
@@ -139,6 +144,115 @@ WITH providers AS NOT MATERIALIZED (
   GROUP BY
     k.named,
     k.word
+), members AS (
+  SELECT
+    TRUE AS named,
+    p.name AS word,
+    p.id,
+    p.created_at,
+    CASE WHEN p.deleted THEN p.updated_at END AS gone_by
+  FROM providers AS p
+  UNION ALL
+  SELECT
+    FALSE,
+    p.type,
+    p.id,
+    p.created_at,
+    CASE WHEN p.deleted THEN p.updated_at END
+  FROM providers AS p
+  WHERE
+    NOT p.type IS NULL
+), upgrade AS (
+  SELECT
+    MIN(p.created_at) + INTERVAL '1 HOUR' AS settled
+  FROM providers AS p
+), bounds AS (
+  SELECT
+    m.named,
+    m.word,
+    m.created_at AS lo
+  FROM members AS m
+  UNION
+  SELECT
+    m.named,
+    m.word,
+    m.gone_by
+  FROM members AS m
+  WHERE
+    NOT m.gone_by IS NULL
+  UNION
+  SELECT
+    m.named,
+    m.word,
+    u.settled
+  FROM members AS m
+  CROSS JOIN upgrade AS u
+  UNION
+  SELECT
+    m.named,
+    m.word,
+    CAST(NULL AS TIMESTAMPTZ)
+  FROM members AS m
+), segments AS (
+  SELECT
+    b.named,
+    b.word,
+    b.lo,
+    LEAD(b.lo) OVER (PARTITION BY b.named, b.word ORDER BY b.lo NULLS FIRST) AS hi
+  FROM bounds AS b
+), judged AS (
+  SELECT
+    g.named,
+    g.word,
+    g.lo,
+    g.hi,
+    m.id,
+    m.gone_by IS NULL OR g.lo IS NULL OR g.lo < m.gone_by AS alive,
+    m.created_at <= CASE WHEN g.lo IS NULL OR g.lo < u.settled THEN u.settled ELSE g.lo END AS existed
+  FROM segments AS g
+  JOIN members AS m
+    ON m.named = g.named AND m.word = g.word
+  CROSS JOIN upgrade AS u
+), counted AS (
+  SELECT
+    j.named,
+    j.word,
+    j.lo,
+    j.hi,
+    j.id,
+    j.alive,
+    j.existed,
+    SUM(CASE WHEN j.alive AND j.existed THEN 1 ELSE 0 END) OVER (PARTITION BY j.named, j.word, j.lo) AS n_existing
+  FROM judged AS j
+), timeline AS (
+  SELECT
+    c.named,
+    c.word,
+    c.lo,
+    c.hi,
+    SUM(CASE WHEN c.alive AND (
+      c.existed OR c.n_existing = 0
+    ) THEN 1 ELSE 0 END) AS n,
+    CAST(CASE
+      WHEN SUM(CASE WHEN c.alive AND (
+        c.existed OR c.n_existing = 0
+      ) THEN 1 ELSE 0 END) = 1
+      THEN MAX(
+        CASE
+          WHEN c.alive AND (
+            c.existed OR c.n_existing = 0
+          )
+          THEN CAST(c.id AS TEXT)
+        END
+      )
+    END AS UUID) AS id,
+    MAX(c.n_existing) = 0 AS none_existed
+  FROM counted AS c
+  GROUP BY
+    c.named,
+    c.word,
+    c.lo,
+    c.hi
 ), by_snapshot AS (
   SELECT
     i.id,
@@ -160,22 +274,48 @@ WITH providers AS NOT MATERIALIZED (
       WHEN i.provider_name = '' AND k.n > 1
       THEN 'ambiguous_type'
       ELSE 'no_live_provider'
-    END AS snapshot_method,
-    k.id AS snapshot_provider_id,
+    END AS live_method,
+    k.id AS live_provider_id,
+    CASE
+      WHEN NOT src.has_providers
+      THEN 'wire_type'
+      WHEN i.provider_name <> '' AND t.n = 1
+      THEN 'provider_name'
+      WHEN i.provider_name <> '' AND t.n > 1
+      THEN 'ambiguous_name'
+      WHEN i.provider_name = '' AND t.n = 1
+      THEN 'unique_type'
+      WHEN i.provider_name = '' AND t.n > 1
+      THEN 'ambiguous_type'
+      ELSE 'no_live_provider'
+    END AS timed_method,
+    t.id AS snapshot_provider_id,
+    COALESCE(t.none_existed AND NOT t.id IS NULL, FALSE) AS decided_later,
     COALESCE(i.provider_name <> '' AND k.n > 1, FALSE) AS duplicate_live_name,
     CASE WHEN k.word = i.provider THEN k.live_same_wire END AS live_same_wire
   FROM interceptions AS i
+  CROSS JOIN source_facts AS src
   LEFT JOIN lookup AS k
     ON k.named = (
       i.provider_name <> ''
     )
     AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
+  LEFT JOIN timeline AS t
+    ON t.named = (
+      i.provider_name <> ''
+    )
+    AND t.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
+    AND (
+      t.lo IS NULL OR i.started_at >= t.lo
+    )
+    AND (
+      t.hi IS NULL OR i.started_at < t.hi
+    )
 ), resolvable AS (
   SELECT
     p.id,
     p.name,
     p.type,
-    p.created_at,
     p.enabled,
     p.deleted,
     w.wire
@@ -195,27 +335,37 @@ WITH providers AS NOT MATERIALIZED (
     s.initiator_id,
     s.session_id,
     s.thread_root_id,
-    s.snapshot_method,
+    s.live_method,
+    s.live_provider_id,
     s.snapshot_provider_id,
+    s.decided_later,
     s.duplicate_live_name,
     s.live_same_wire,
+    CASE
+      WHEN s.timed_method = 'provider_name' AND sp.deleted
+      THEN 'deleted_provider_name'
+      ELSE s.timed_method
+    END AS snapshot_method,
     CASE
       WHEN NOT s.provider_id IS NULL AND NOT r.id IS NULL
       THEN 'provider_id'
       WHEN NOT s.provider_id IS NULL
       THEN 'unknown_provider_id'
-      ELSE s.snapshot_method
+      WHEN s.timed_method = 'provider_name' AND sp.deleted
+      THEN 'deleted_provider_name'
+      ELSE s.timed_method
     END AS method,
     r.id AS resolved_provider_id,
     r.name AS resolved_provider_name,
     r.type AS resolved_provider_type,
-    r.created_at AS resolved_created_at,
     r.enabled AS resolved_enabled,
     r.deleted AS resolved_deleted,
     r.wire AS resolved_wire
   FROM by_snapshot AS s
   LEFT JOIN resolvable AS r
     ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
+  LEFT JOIN resolvable AS sp
+    ON sp.id = s.snapshot_provider_id
 ), flagged AS (
   SELECT
     d.id,
@@ -235,8 +385,9 @@ WITH providers AS NOT MATERIALIZED (
     d.thread_root_id,
     d.snapshot_method,
     d.snapshot_provider_id,
+    d.live_method,
+    d.live_provider_id,
     d.duplicate_live_name,
-    COALESCE(d.resolved_created_at > d.started_at, FALSE) AS name_reused_after_start,
     COALESCE(
       d.method = 'provider_id'
       AND (
@@ -250,6 +401,16 @@ WITH providers AS NOT MATERIALIZED (
       ),
       FALSE
     ) AS snapshot_mismatch,
+    COALESCE(
+      d.provider_name <> ''
+      AND NOT d.snapshot_provider_id IS NULL
+      AND d.snapshot_provider_id <> COALESCE(d.provider_id, d.live_provider_id)
+      AND (
+        d.provider_id IS NULL OR d.provider_name = d.resolved_provider_name
+      ),
+      FALSE
+    ) AS name_reused,
+    COALESCE(d.provider_id IS NULL AND d.decided_later, FALSE) AS decided_by_current_providers,
     COALESCE(
       d.live_same_wire > 1
       AND (
@@ -281,22 +442,25 @@ SELECT
   f.provider_name,
   f.provider_id,
   f.resolved_provider_name,
-  f.resolved_provider_type,
+  CASE WHEN f.method = 'wire_type' THEN f.provider ELSE f.resolved_provider_type END AS resolved_provider_type,
   f.started_at,
   f.ended_at,
   CONCAT_WS(
     ',',
-    CASE WHEN f.name_reused_after_start THEN 'name_reused_after_start' END,
+    CASE WHEN f.name_reused THEN 'name_reused' END,
     CASE WHEN f.snapshot_mismatch THEN 'snapshot_mismatch' END,
     CASE WHEN f.wire_family_ambiguous THEN 'wire_family_ambiguous' END,
     CASE WHEN f.disabled_provider THEN 'disabled_provider' END,
     CASE WHEN f.deleted_provider THEN 'deleted_provider' END,
     CASE WHEN f.duplicate_live_name THEN 'duplicate_live_name' END,
+    CASE WHEN f.decided_by_current_providers THEN 'decided_by_current_providers' END,
     CASE WHEN f.ended_at IS NULL THEN 'in_flight' END
   ) AS warnings,
   f.snapshot_method,
   f.snapshot_provider_id,
-  f.name_reused_after_start,
+  f.live_method,
+  f.live_provider_id,
+  f.name_reused,
   f.snapshot_mismatch,
   f.wire_family_ambiguous,
   f.model,
