@@ -108,19 +108,18 @@ def _older_coder(conn: psycopg.Connection, s: Scenario, variant: str, *, enum_co
 @pytest.mark.postgres
 @pytest.mark.parametrize(("s", "variant"), _cases())
 def test_scenario_on_postgres(s: Scenario, variant: str, pg_schema) -> None:
-    con = postgres_connection(pg_schema, _frames(s, variant))
-    _older_coder(pg_schema.conn, s, variant)
-    _check(con, s, variant)
+    with postgres_connection(pg_schema, _frames(s, variant)) as con:
+        _older_coder(pg_schema.conn, s, variant)
+        _check(con, s, variant)
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(("s", "variant"), _cases())
 def test_scenario_through_a_warehouse_sync(s: Scenario, variant: str, pg_schema, tmp_path: Path) -> None:
     """A warehouse synced from the source verifies and attributes as the source does."""
-    source = postgres_connection(pg_schema, _frames(s, variant))
+    postgres_connection(pg_schema, _frames(s, variant)).close()
     _older_coder(pg_schema.conn, s, variant)
     db = tmp_path / "history.duckdb"
-    source.close()
     aa.sync(_url(pg_schema), db)
     with aa.connect(str(db)) as con:
         _check(con, s, variant)
@@ -130,9 +129,11 @@ def test_scenario_through_a_warehouse_sync(s: Scenario, variant: str, pg_schema,
 @pytest.mark.parametrize("enum_copilot", [True, False], ids=["000506-ran-earlier", "000506-in-same-upgrade"])
 def test_copilot_same_transaction_follows_the_enum(enum_copilot: bool, pg_schema) -> None:
     s = scenario("copilot_pass_2")
-    con = postgres_connection(pg_schema, _frames(s, "mainline"))
-    _older_coder(pg_schema.conn, s, "mainline", enum_copilot=enum_copilot)
-    finding = aa.verify_backfill(con).findings.filter(pl.col("finding") == "copilot_same_transaction").row(0, named=True)
+    with postgres_connection(pg_schema, _frames(s, "mainline")) as con:
+        _older_coder(pg_schema.conn, s, "mainline", enum_copilot=enum_copilot)
+        report = aa.verify_backfill(con)
+    finding = report.findings.filter(pl.col("finding") == "copilot_same_transaction").row(0, named=True)
+    assert report.clean is enum_copilot
     assert finding["affected"] == 3
     assert finding["severity"] == ("info" if enum_copilot else "error")
 
@@ -167,20 +168,21 @@ WHERE i.provider_id IS NULL AND i.provider_name = '' AND NOT p.deleted
 @pytest.mark.postgres
 @pytest.mark.parametrize("s", [s for s in SCENARIOS if s.has_providers], ids=lambda s: s.name)
 def test_migration_replayed_matches_the_simulation(s: Scenario, pg_schema) -> None:
-    con = postgres_connection(pg_schema, _frames(s, "mainline"))
-    _older_coder(pg_schema.conn, s, "mainline")
-    predicted = aa.backfill(con).select("interception_id", "migrated_provider_id")
-    preview = aa.verify_backfill(con)
+    with postgres_connection(pg_schema, _frames(s, "mainline")) as con:
+        _older_coder(pg_schema.conn, s, "mainline")
+        predicted = aa.backfill(con).select("interception_id", "migrated_provider_id")
+        preview = aa.verify_backfill(con)
     with pg_schema.conn.transaction():
         pg_schema.conn.execute("ALTER TABLE aibridge_interceptions ADD COLUMN provider_id uuid")
         pg_schema.conn.execute(_PASS_1)
         pg_schema.conn.execute(_PASS_2)
-    migrated = aa.connect(_url(pg_schema))
-    got = migrated.query("attribution/rows").select("interception_id", pl.col("provider_id").alias("migrated_provider_id"))
+    with aa.connect(_url(pg_schema)) as migrated:
+        got = migrated.query("attribution/rows").select(
+            "interception_id", pl.col("provider_id").alias("migrated_provider_id"))
+        report = aa.verify_backfill(migrated)
     assert got.sort("interception_id").equals(predicted.sort("interception_id"))
     # A correct migration verifies clean, unless the preview saw it misattribute a reused name.
     would_misattribute = preview.classes.filter(pl.col("class") == "backfill_would_misattribute")["interceptions"].sum()
-    report = aa.verify_backfill(migrated)
     assert report.clean is (would_misattribute == 0), report.verdict()
     if would_misattribute:
         assert report.classes.filter(pl.col("class") == "misattributed_successor")["interceptions"].sum() == would_misattribute

@@ -33,12 +33,12 @@ WITH outside_enum_types AS (
     CASE CAST(:enum_copilot AS TEXT)
       WHEN 'absent' THEN 'the enum lacks copilot: 000506 and 000507 would run in one transaction'
       WHEN 'unknown' THEN 'the source does not tell the enum labels'
+      ELSE 'copilot is already an enum label (000506 ran in an earlier upgrade)'
     END
   FROM backfill AS b
   WHERE
     b.copilot_same_transaction
     AND NOT CAST(:has_provider_id AS BOOLEAN)
-    AND CAST(:enum_copilot AS TEXT) <> 'present'
   UNION ALL
   SELECT
     3,
