@@ -55,7 +55,7 @@ class Case:
 
 CASES: tuple[Case, ...] = (
     Case(1, "no_provider_id_column", "Database without a provider_id column",
-         ("soft_deleted_provider", "snapshot_name_mismatch", "snapshot_wire_mismatch", "type_drift"),
+         ("snapshot_name_mismatch", "snapshot_wire_mismatch", "type_drift"),
          "attribution would differ without the column (all rows on a source that lacks it)"),
     Case(2, "wire_type_name", "provider_name is the wire type", ("legacy_wire_type_name", "legacy_openai_name"),
          "provider_name equals provider"),

@@ -69,10 +69,15 @@ def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, 
         "session_id": filters.session_id,
         "provider_id": filters.provider_id,
     }
+    if mode == "coder" and filters.provider_name is not None:
+        _check_live_name(con, filters.provider_name)
     if filters.provider_id is None:
         if mode == "coder":
             params.update(p_name=None, p_type=None)
         return params
+    if not con.probe.has("ai_providers"):
+        raise UsageError(f"cannot filter by provider id {filters.provider_id}: {con.label} has no ai_providers table "
+                         "(a Coder older than migration 000495); filter by --provider-name, the wire type there")
     found = con.query("providers/get", {"provider_id": filters.provider_id})
     if found.is_empty():
         raise UnknownProviderError(f"unknown provider id {filters.provider_id}: no ai_providers row has it")
@@ -86,6 +91,24 @@ def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, 
         # Coder's search parser also sets provider_name to P.name whenever provider_id is given.
         params.update(provider_name=provider["name"], p_name=provider["name"], p_type=provider["type"])
     return params
+
+
+def _check_live_name(con: Connection, name: str) -> None:
+    """Refuse, as Coder's API does (HTTP 400), a provider name no live provider holds.
+
+    A source older than ai_providers filters the name as plain text, as Coder did then.
+    """
+    if not con.probe.has("ai_providers"):
+        return
+    holders = con.query("providers/by_name", {"name": name})
+    if holders.is_empty():
+        raise UnknownProviderError(f"unknown provider name {name!r}: no ai_providers row has it (Coder answers 400); "
+                                   "`aibridge-analytics providers` lists them")
+    if holders["deleted"][0]:
+        raise UsageError(
+            f"provider name {name!r} belongs only to a soft-deleted provider ({holders['id'][0]}); Coder refuses it "
+            f"(400). Its history: --mode strict --provider-id {holders['id'][0]}"
+        )
 
 
 def _relations(mode: str) -> dict[str, str]:

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Legacy-row attribution: the fifteen edge cases
+# # Legacy-row attribution: the sixteen edge cases
 #
 # Every AI Bridge interception must be attributed to the provider *instance* that served it. Rows
 # written after PR #25606 carry a `provider_id`; older rows only carry two snapshot columns:
@@ -25,9 +25,9 @@
 # |---|---|
 # | **backfill** (migration 000507) | once, for rows whose `provider_id` is NULL: pass 1 sets it from the *live* provider with exactly that name; pass 2, for empty names only, from the type held by exactly one live provider. Everything else stays NULL. |
 # | **Coder's runtime filter** (`mode="coder"`) | per query: `provider_id = P` or, for NULL ids, name = P.name or (empty name and `provider` = P.type), with **no** uniqueness guard on the type. The API also ANDs `provider_name = P.name`, so the type branch never applies there. Only live providers can be filtered by; in-flight rows are never listed. |
-# | **strict attribution** (`mode="strict"`, this package) | `provider_id` if its row exists; else an exact live name; else a type held by exactly one live provider; otherwise unattributed, with a `method` and `warnings` saying why. |
+# | **strict attribution** (`mode="strict"`, this package) | `provider_id` if its row exists; else the provider rows that can have served the row *when it started*, by name (or, for an empty name, by type): not soft-deleted before it, and not created after it while another existed (legacy rows, older than every provider row, are judged as of the upgrade). One such provider resolves the row; several leave it ambiguous; otherwise unattributed, with a `method` and `warnings` saying why. |
 #
-# Each section below shows one case of domain.md section 4 on real rows of the source (the demo
+# Each section below shows one case (README: attribution) on real rows of the source (the demo
 # warehouse by default), then what each mechanism does with them and what that does to
 # per-provider figures. Tables of rows have these columns:
 #
@@ -219,11 +219,15 @@ effect_chart(5, "Case 5: rows whose wire format is not their provider's type")
 # A soft-deleted provider keeps its row (`deleted = true`) but is excluded from both backfill
 # passes and from Coder's filter (filtering by its id is refused). Its name can then be reused by a
 # new provider. The old `claude` was deleted before the migration ran, so its history stayed NULL
-# then; the new `claude` was created later, and today a re-run of pass 1 (the `backfill` column),
-# Coder's filter and strict attribution all give that history to the new instance, since only the
-# name is known. Strict attribution raises `name_reused_after_start`: the provider was created
-# after the row started, so the row must belong to an earlier holder of the name. Rows whose `provider_id` points to the soft-deleted `azure-westeu` keep it under
-# strict attribution (`deleted_provider`), while Coder's filter cannot return them at all.
+# then; the new `claude` was created later, and today a re-run of pass 1 (the `backfill` column)
+# and Coder's filter give that history to the new instance, since they look at today's live
+# providers only. Strict attribution looks at the providers as they stood when each row started:
+# the old `claude` held the name then and the new one did not exist yet, so the rows stay with the
+# old instance (method `deleted_provider_name`, warnings `name_reused` and `deleted_provider`), and
+# `--mode strict --provider-id <old claude>` finds them. That the new provider was created after a
+# row started is no evidence by itself (see case 16); the soft-deleted holder of the same name is.
+# Rows whose `provider_id` points to the soft-deleted `azure-westeu` keep it under strict
+# attribution (`deleted_provider`), while Coder's filter cannot return them at all.
 
 # %%
 book.examples(6).drop(HIDE)
@@ -395,6 +399,66 @@ providers.filter(pl.col("type") == "bedrock").select("name", "type", "deleted", 
 
 # %%
 effect_chart(15, "Case 15: rows set by a type that has drifted since")
+
+# %% [markdown]
+# ## 16. The upgrade timeline: legacy traffic before any provider row
+#
+# `ai_providers` only exists since migration 000495. On a real deployment the provider rows are
+# created when the provider configuration moves into the database, at or after that upgrade, so
+# **every legacy interception started before every provider row was created**. A provider created
+# after a row started is therefore normally that row's own provider, not a stranger: strict
+# attribution judges legacy rows as of the upgrade (the providers created within its first hour
+# stand for the configuration that served them). Later changes must not move them: a soft delete
+# followed by name reuse, a provider deleted for good, a second provider of a type.
+#
+# The demo world's providers predate its history, so this case is shown on the upgrade histories
+# (`aibridge_analytics.warehouse.upgrades`): deterministic deployments with hand-derived answers.
+# Each row below is one history; `verify-backfill` exits 0 when `clean`.
+
+# %%
+from aibridge_analytics.warehouse import upgrades  # noqa: E402
+
+
+def history_connection(s: upgrades.Scenario, mainline: bool = False):
+    """An in-memory source holding exactly the history's tables and columns."""
+    import duckdb
+
+    from aibridge_analytics.engines import DuckDBConnection
+    from aibridge_analytics.warehouse import store
+
+    raw = store.configure(duckdb.connect())
+    for name, frame in s.tables(provider_id=not mainline).items():
+        raw.register("incoming", frame)
+        raw.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+        raw.unregister("incoming")
+    return DuckDBConnection(raw, label=s.name)
+
+
+rows = []
+for s in upgrades.SCENARIOS:
+    for mainline in ((False, True) if s.has_provider_id else (False,)):
+        report = aa.verify_backfill(history_connection(s, mainline))
+        classes = report.classes.filter(pl.col("interceptions") > 0)
+        rows.append({"history": s.name, "provider_id column": s.has_provider_id and not mainline,
+                     "clean": report.clean, "classes": ", ".join(f"{c} {n}" for c, n in classes.select("class", "interceptions").iter_rows())})
+pl.DataFrame(rows)
+
+# %% [markdown]
+# The reused name, row by row: with the column, 000507 ran at the upgrade and every row keeps its
+# own provider. Without it, a re-run of pass 1 would give the old rows to the name's new holder
+# (`backfill_would_misattribute`), while strict attribution keeps them with the old one.
+
+# %%
+reuse = upgrades.scenario("name_reused")
+mainline = history_connection(reuse, mainline=True)
+names = dict(mainline.query("providers/list").select("id", "name").iter_rows())
+aa.backfill(mainline).join(aa.attribute(mainline).select("interception_id", "method", "warnings"), on="interception_id").select(
+    "started_at", "provider_name", "method",
+    pl.col("resolved_provider_id").replace_strict(names, default=None).alias("strict"),
+    pl.col("backfill_provider_id").replace_strict(names, default=None).alias("pass_1_today"),
+    "warnings",
+).group_by("provider_name", "method", "strict", "pass_1_today", pl.col("warnings").list.join(",")).agg(
+    pl.len().alias("rows"), pl.col("started_at").min().alias("first"), pl.col("started_at").max().alias("last")).sort("first")
 
 # %% [markdown]
 # ## All cases in this source

@@ -182,33 +182,46 @@ def test_every_label_present_with_its_declared_method(size, request):
 
 
 def _contract_methods(frames: dict[str, pl.DataFrame], with_provider_id: bool = True) -> pl.DataFrame:
-    """contract.md's strict rules, evaluated from the tables alone (a second implementation)."""
+    """The README's strict rules, evaluated from the tables alone with Polars (a second
+    implementation): the candidates for a row without provider_id hold its name (or its type for
+    an empty name), were not deleted before it started (updated_at), and, when any of them existed
+    then (before the first provider: within an hour of it), only those."""
     providers = frames["ai_providers"]
-    live = providers.filter(~pl.col("deleted"))
-    by_name = live.select(pl.col("name").alias("provider_name"), pl.col("id").alias("named_id"))
-    by_type = live.group_by(pl.col("type").alias("provider")).agg(
-        pl.len().alias("typed"), pl.col("id").first().alias("typed_id"))
-    rows = frames["aibridge_interceptions"].select("id", "provider_id", "provider_name", "provider")
+    settled = providers["created_at"].min() + timedelta(hours=1)
+    rows = frames["aibridge_interceptions"].select("id", "provider_id", "provider_name", "provider", "started_at")
     if not with_provider_id:
         rows = rows.with_columns(pl.lit(None, pl.String).alias("provider_id"))
-    rows = (
-        rows.join(providers.select(pl.col("id").alias("provider_id"), pl.lit(True).alias("known")),
-                  on="provider_id", how="left")
-        .join(by_name, on="provider_name", how="left")
-        .join(by_type, on="provider", how="left")
+    rows = rows.with_columns(
+        pl.when(pl.col("provider_name") != "").then(pl.col("provider_name")).otherwise(pl.col("provider")).alias("word"))
+    members = pl.concat([
+        providers.select(pl.lit(True).alias("named"), pl.col("name").alias("word"), "id", "deleted", "created_at", "updated_at"),
+        providers.select(pl.lit(False).alias("named"), pl.col("type").alias("word"), "id", "deleted", "created_at", "updated_at"),
+    ])
+    candidates = (
+        rows.filter(pl.col("provider_id").is_null()).select("id", "started_at", "word", (pl.col("provider_name") != "").alias("named"))
+        .join(members.rename({"id": "candidate"}), on=["named", "word"])
+        .filter(~pl.col("deleted") | (pl.col("started_at") < pl.col("updated_at")))
+        .with_columns((pl.col("created_at") <= pl.max_horizontal("started_at", pl.lit(settled))).alias("existed"))
+        .filter(pl.col("existed") | ~pl.col("existed").any().over("id"))
+        .group_by("id").agg(pl.len().alias("n"), pl.col("candidate").first(), pl.col("deleted").first())
     )
+    rows = (
+        rows.join(providers.select(pl.col("id").alias("provider_id"), pl.lit(True).alias("known")), on="provider_id", how="left")
+        .join(candidates, on="id", how="left")
+    )
+    named = pl.col("provider_name") != ""
     return rows.select(
         "id",
         pl.when(pl.col("provider_id").is_not_null() & pl.col("known").is_not_null()).then(pl.lit("provider_id"))
         .when(pl.col("provider_id").is_not_null()).then(pl.lit("unknown_provider_id"))
-        .when((pl.col("provider_name") != "") & pl.col("named_id").is_not_null()).then(pl.lit("provider_name"))
-        .when((pl.col("provider_name") == "") & (pl.col("typed") == 1)).then(pl.lit("unique_type"))
-        .when((pl.col("provider_name") == "") & (pl.col("typed") > 1)).then(pl.lit("ambiguous_type"))
+        .when(named & (pl.col("n") == 1) & pl.col("deleted")).then(pl.lit("deleted_provider_name"))
+        .when(named & (pl.col("n") == 1)).then(pl.lit("provider_name"))
+        .when(named & (pl.col("n") > 1)).then(pl.lit("ambiguous_name"))
+        .when(~named & (pl.col("n") == 1)).then(pl.lit("unique_type"))
+        .when(~named & (pl.col("n") > 1)).then(pl.lit("ambiguous_type"))
         .otherwise(pl.lit("no_live_provider")).alias("method"),
         pl.when(pl.col("provider_id").is_not_null() & pl.col("known").is_not_null()).then(pl.col("provider_id"))
-        .when(pl.col("provider_id").is_null() & (pl.col("provider_name") != "")).then(pl.col("named_id"))
-        .when(pl.col("provider_id").is_null() & (pl.col("provider_name") == "") & (pl.col("typed") == 1))
-        .then(pl.col("typed_id")).alias("resolved"),
+        .when(pl.col("provider_id").is_null() & (pl.col("n") == 1)).then(pl.col("candidate")).alias("resolved"),
     )
 
 
@@ -242,7 +255,8 @@ def test_planted_states(default):
     reused = rows("name_reused")
     new_claude = next(p for p in demo.PROVIDERS if p.key == "claude-new")
     assert (reused["started_at"] < new_claude.serving_window[0]).all()
-    assert (reused["expected_provider_id"] == providers["claude-new"]).all()
+    # The old claude held the name when these rows started: strict attribution gives them to it.
+    assert (reused["expected_provider_id"] == providers["claude-old"]).all()
     assert (reused["true_provider_id"] == providers["claude-old"]).all()
     hard = rows("hard_deleted_provider")
     assert hard["provider_id"].is_null().all() and (hard["true_provider_id"] == providers["gemini-old"]).all()

@@ -3,6 +3,8 @@ they find every planted case, agree on DuckDB and PostgreSQL, and cover a mainli
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 import pytest
 
@@ -23,12 +25,30 @@ def _coder(tables):
     return {k: v for k, v in tables.items() if k != "demo_ground_truth"}
 
 
-def test_cases_are_the_fifteen_of_domain_md_with_real_labels():
-    assert [c.number for c in edge_cases.CASES] == list(range(1, 16))
-    for c in edge_cases.CASES:
+def test_cases_are_the_sixteen_with_real_labels():
+    assert [c.number for c in edge_cases.CASES] == list(range(1, 17))
+    for c in edge_cases.CASES[:15]:
         assert c.labels and set(c.labels) <= set(demo.PLANTED_EDGE_CASES), c
-    with pytest.raises(ValueError, match="unknown edge case 16"):
-        edge_cases.case(16)
+    # The demo's providers predate its history: the upgrade histories plant case 16.
+    assert edge_cases.case(16).labels == ()
+    with pytest.raises(ValueError, match="unknown edge case 17"):
+        edge_cases.case(17)
+
+
+def test_case_16_flags_the_traffic_before_the_upgrade():
+    from aibridge_analytics.warehouse.upgrades import UPGRADE, START, scenario
+
+    for name in ("clean_upgrade", "pre_ai_providers"):
+        s = scenario(name)
+        tables = s.tables()
+        con = duckdb_connection({k: v for k, v in tables.items() if k != "ai_providers" or s.has_providers})
+        if not s.has_providers:
+            con.con.execute("DROP TABLE ai_providers")
+        flags = edge_cases.flags(con)
+        upgrade = START + timedelta(days=UPGRADE)
+        legacy = flags["started_at"] < upgrade if s.has_providers else pl.lit(True)
+        assert flags.select((pl.col("case_16") == legacy).all()).item(), name
+        assert flags["case_16"].any()
 
 
 def test_every_planted_row_shows_its_case(tables):
@@ -39,7 +59,7 @@ def test_every_planted_row_shows_its_case(tables):
     for c in edge_cases.CASES:
         for label in c.labels:
             rows = labelled.filter(pl.col("edge_case") == label)
-            if c.number == 1 and label not in ("soft_deleted_provider", "type_drift"):
+            if c.number == 1 and label != "type_drift":
                 # provider_id decides these rows' attribution only where the snapshot disagrees.
                 continue
             if c.number == 14:

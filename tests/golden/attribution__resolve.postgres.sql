@@ -1,4 +1,4 @@
--- attribution/resolve: Every interception with the provider it is attributed to, the method, and warnings (strict rules, docs in README: attribution): provider_id when its row exists; else the providers that can have served the row when it started, by its provider_name or (an empty name) by its type. A provider soft-deleted before the row started (its updated_at is the latest its deletion can have happened) cannot have served it; of several that held one name or type, one created after the row started cannot have served it while another existed. Rows older than every provider row (legacy traffic, before the upgrade that created ai_providers) are judged as of the upgrade: the providers created within its first hour stand for the configuration that served them. Warnings are a comma-separated list. live_method / live_provider_id apply the same rules with today's live providers alone (migration 000507's rule, which the backfill simulation replays); snapshot_method / snapshot_provider_id are the time-aware answer with provider_id ignored (what a source without the provider_id column gets).
+-- attribution/resolve: Every interception with the provider it is attributed to, the method, and warnings (strict rules, README: attribution): provider_id when its row exists; else the providers that can have served the row when it started, by its provider_name or (an empty name) by its type (attribution/timeline.sql says which). Warnings are a comma-separated list. live_method / live_provider_id apply the same rules with today's live providers alone (migration 000507's rule, which the backfill simulation replays); snapshot_method / snapshot_provider_id are the time-aware answer with provider_id ignored (what a source without the provider_id column gets).
 WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -86,6 +86,116 @@ WITH providers AS NOT MATERIALIZED (
     TRUE AS has_providers,
     TRUE AS has_provider_id,
     TRUE AS has_provider_name
+), provider_timeline AS (
+  WITH members AS (
+    SELECT
+      TRUE AS named,
+      p.name AS word,
+      p.id,
+      p.created_at,
+      CASE WHEN p.deleted THEN p.updated_at END AS gone_by
+    FROM providers AS p
+    UNION ALL
+    SELECT
+      FALSE,
+      p.type,
+      p.id,
+      p.created_at,
+      CASE WHEN p.deleted THEN p.updated_at END
+    FROM providers AS p
+    WHERE
+      NOT p.type IS NULL
+  ), upgrade AS (
+    SELECT
+      MIN(p.created_at) + INTERVAL '1 HOUR' AS settled
+    FROM providers AS p
+  ), bounds AS (
+    SELECT
+      m.named,
+      m.word,
+      m.created_at AS lo
+    FROM members AS m
+    UNION
+    SELECT
+      m.named,
+      m.word,
+      m.gone_by
+    FROM members AS m
+    WHERE
+      NOT m.gone_by IS NULL
+    UNION
+    SELECT
+      m.named,
+      m.word,
+      u.settled
+    FROM members AS m
+    CROSS JOIN upgrade AS u
+    UNION
+    SELECT
+      m.named,
+      m.word,
+      CAST(NULL AS TIMESTAMPTZ)
+    FROM members AS m
+  ), segments AS (
+    SELECT
+      b.named,
+      b.word,
+      b.lo,
+      LEAD(b.lo) OVER (PARTITION BY b.named, b.word ORDER BY b.lo NULLS FIRST) AS hi
+    FROM bounds AS b
+  ), judged AS (
+    SELECT
+      g.named,
+      g.word,
+      g.lo,
+      g.hi,
+      m.id,
+      m.gone_by IS NULL OR g.lo IS NULL OR g.lo < m.gone_by AS alive,
+      m.created_at <= CASE WHEN g.lo IS NULL OR g.lo < u.settled THEN u.settled ELSE g.lo END AS existed
+    FROM segments AS g
+    JOIN members AS m
+      ON m.named = g.named AND m.word = g.word
+    CROSS JOIN upgrade AS u
+  ), counted AS (
+    SELECT
+      j.named,
+      j.word,
+      j.lo,
+      j.hi,
+      j.id,
+      j.alive,
+      j.existed,
+      SUM(CASE WHEN j.alive AND j.existed THEN 1 ELSE 0 END) OVER (PARTITION BY j.named, j.word, j.lo) AS n_existing
+    FROM judged AS j
+  )
+  SELECT
+    c.named,
+    c.word,
+    c.lo,
+    c.hi,
+    SUM(CASE WHEN c.alive AND (
+      c.existed OR c.n_existing = 0
+    ) THEN 1 ELSE 0 END) AS n,
+    CAST(CASE
+      WHEN SUM(CASE WHEN c.alive AND (
+        c.existed OR c.n_existing = 0
+      ) THEN 1 ELSE 0 END) = 1
+      THEN MAX(
+        CASE
+          WHEN c.alive AND (
+            c.existed OR c.n_existing = 0
+          )
+          THEN CAST(c.id AS TEXT)
+        END
+      )
+    END AS UUID) AS id,
+    MAX(c.n_existing) = 0 AS none_existed
+  FROM counted AS c
+  GROUP BY
+    c.named,
+    c.word,
+    c.lo,
+    c.hi
 ), live AS (
   SELECT
     p.id,
@@ -144,115 +254,6 @@ WITH providers AS NOT MATERIALIZED (
   GROUP BY
     k.named,
     k.word
-), members AS (
-  SELECT
-    TRUE AS named,
-    p.name AS word,
-    p.id,
-    p.created_at,
-    CASE WHEN p.deleted THEN p.updated_at END AS gone_by
-  FROM providers AS p
-  UNION ALL
-  SELECT
-    FALSE,
-    p.type,
-    p.id,
-    p.created_at,
-    CASE WHEN p.deleted THEN p.updated_at END
-  FROM providers AS p
-  WHERE
-    NOT p.type IS NULL
-), upgrade AS (
-  SELECT
-    MIN(p.created_at) + INTERVAL '1 HOUR' AS settled
-  FROM providers AS p
-), bounds AS (
-  SELECT
-    m.named,
-    m.word,
-    m.created_at AS lo
-  FROM members AS m
-  UNION
-  SELECT
-    m.named,
-    m.word,
-    m.gone_by
-  FROM members AS m
-  WHERE
-    NOT m.gone_by IS NULL
-  UNION
-  SELECT
-    m.named,
-    m.word,
-    u.settled
-  FROM members AS m
-  CROSS JOIN upgrade AS u
-  UNION
-  SELECT
-    m.named,
-    m.word,
-    CAST(NULL AS TIMESTAMPTZ)
-  FROM members AS m
-), segments AS (
-  SELECT
-    b.named,
-    b.word,
-    b.lo,
-    LEAD(b.lo) OVER (PARTITION BY b.named, b.word ORDER BY b.lo NULLS FIRST) AS hi
-  FROM bounds AS b
-), judged AS (
-  SELECT
-    g.named,
-    g.word,
-    g.lo,
-    g.hi,
-    m.id,
-    m.gone_by IS NULL OR g.lo IS NULL OR g.lo < m.gone_by AS alive,
-    m.created_at <= CASE WHEN g.lo IS NULL OR g.lo < u.settled THEN u.settled ELSE g.lo END AS existed
-  FROM segments AS g
-  JOIN members AS m
-    ON m.named = g.named AND m.word = g.word
-  CROSS JOIN upgrade AS u
-), counted AS (
-  SELECT
-    j.named,
-    j.word,
-    j.lo,
-    j.hi,
-    j.id,
-    j.alive,
-    j.existed,
-    SUM(CASE WHEN j.alive AND j.existed THEN 1 ELSE 0 END) OVER (PARTITION BY j.named, j.word, j.lo) AS n_existing
-  FROM judged AS j
-), timeline AS (
-  SELECT
-    c.named,
-    c.word,
-    c.lo,
-    c.hi,
-    SUM(CASE WHEN c.alive AND (
-      c.existed OR c.n_existing = 0
-    ) THEN 1 ELSE 0 END) AS n,
-    CAST(CASE
-      WHEN SUM(CASE WHEN c.alive AND (
-        c.existed OR c.n_existing = 0
-      ) THEN 1 ELSE 0 END) = 1
-      THEN MAX(
-        CASE
-          WHEN c.alive AND (
-            c.existed OR c.n_existing = 0
-          )
-          THEN CAST(c.id AS TEXT)
-        END
-      )
-    END AS UUID) AS id,
-    MAX(c.n_existing) = 0 AS none_existed
-  FROM counted AS c
-  GROUP BY
-    c.named,
-    c.word,
-    c.lo,
-    c.hi
 ), by_snapshot AS (
   SELECT
     i.id,
@@ -300,7 +301,7 @@ WITH providers AS NOT MATERIALIZED (
       i.provider_name <> ''
     )
     AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-  LEFT JOIN timeline AS t
+  LEFT JOIN provider_timeline AS t
     ON t.named = (
       i.provider_name <> ''
     )

@@ -86,66 +86,8 @@ WITH interceptions AS NOT MATERIALIZED (
     TRUE AS has_providers,
     TRUE AS has_provider_id,
     TRUE AS has_provider_name
-), attribution AS (
-  WITH live AS (
-    SELECT
-      p.id,
-      p.name,
-      p.type
-    FROM providers AS p
-    WHERE
-      NOT p.deleted
-  ), live_wire_counts AS (
-    SELECT
-      w.wire,
-      COUNT(*) AS n
-    FROM live AS l
-    JOIN wire_formats AS w
-      ON w.type = l.type
-    GROUP BY
-      w.wire
-  ), words AS (
-    SELECT
-      TRUE AS named,
-      l.name AS word
-    FROM live AS l
-    UNION
-    SELECT
-      FALSE,
-      l.type
-    FROM live AS l
-    WHERE
-      NOT l.type IS NULL
-    UNION
-    SELECT
-      TRUE,
-      c.wire
-    FROM live_wire_counts AS c
-    UNION
-    SELECT
-      FALSE,
-      c.wire
-    FROM live_wire_counts AS c
-  ), lookup AS (
-    SELECT
-      k.named,
-      k.word,
-      COUNT(l.id) AS n,
-      CAST(CASE WHEN COUNT(l.id) = 1 THEN MAX(CAST(l.id AS TEXT)) END AS UUID) AS id,
-      MAX(c.n) AS live_same_wire
-    FROM words AS k
-    LEFT JOIN live AS l
-      ON (
-        k.named AND l.name = k.word
-      ) OR (
-        NOT k.named AND l.type = k.word
-      )
-    LEFT JOIN live_wire_counts AS c
-      ON c.wire = k.word
-    GROUP BY
-      k.named,
-      k.word
-  ), members AS (
+), provider_timeline AS (
+  WITH members AS (
     SELECT
       TRUE AS named,
       p.name AS word,
@@ -225,35 +167,94 @@ WITH interceptions AS NOT MATERIALIZED (
       j.existed,
       SUM(CASE WHEN j.alive AND j.existed THEN 1 ELSE 0 END) OVER (PARTITION BY j.named, j.word, j.lo) AS n_existing
     FROM judged AS j
-  ), timeline AS (
-    SELECT
-      c.named,
-      c.word,
-      c.lo,
-      c.hi,
-      SUM(CASE WHEN c.alive AND (
+  )
+  SELECT
+    c.named,
+    c.word,
+    c.lo,
+    c.hi,
+    SUM(CASE WHEN c.alive AND (
+      c.existed OR c.n_existing = 0
+    ) THEN 1 ELSE 0 END) AS n,
+    CAST(CASE
+      WHEN SUM(CASE WHEN c.alive AND (
         c.existed OR c.n_existing = 0
-      ) THEN 1 ELSE 0 END) AS n,
-      CAST(CASE
-        WHEN SUM(CASE WHEN c.alive AND (
-          c.existed OR c.n_existing = 0
-        ) THEN 1 ELSE 0 END) = 1
-        THEN MAX(
-          CASE
-            WHEN c.alive AND (
-              c.existed OR c.n_existing = 0
-            )
-            THEN CAST(c.id AS TEXT)
-          END
-        )
-      END AS UUID) AS id,
-      MAX(c.n_existing) = 0 AS none_existed
-    FROM counted AS c
+      ) THEN 1 ELSE 0 END) = 1
+      THEN MAX(
+        CASE
+          WHEN c.alive AND (
+            c.existed OR c.n_existing = 0
+          )
+          THEN CAST(c.id AS TEXT)
+        END
+      )
+    END AS UUID) AS id,
+    MAX(c.n_existing) = 0 AS none_existed
+  FROM counted AS c
+  GROUP BY
+    c.named,
+    c.word,
+    c.lo,
+    c.hi
+), attribution AS (
+  WITH live AS (
+    SELECT
+      p.id,
+      p.name,
+      p.type
+    FROM providers AS p
+    WHERE
+      NOT p.deleted
+  ), live_wire_counts AS (
+    SELECT
+      w.wire,
+      COUNT(*) AS n
+    FROM live AS l
+    JOIN wire_formats AS w
+      ON w.type = l.type
     GROUP BY
-      c.named,
-      c.word,
-      c.lo,
-      c.hi
+      w.wire
+  ), words AS (
+    SELECT
+      TRUE AS named,
+      l.name AS word
+    FROM live AS l
+    UNION
+    SELECT
+      FALSE,
+      l.type
+    FROM live AS l
+    WHERE
+      NOT l.type IS NULL
+    UNION
+    SELECT
+      TRUE,
+      c.wire
+    FROM live_wire_counts AS c
+    UNION
+    SELECT
+      FALSE,
+      c.wire
+    FROM live_wire_counts AS c
+  ), lookup AS (
+    SELECT
+      k.named,
+      k.word,
+      COUNT(l.id) AS n,
+      CAST(CASE WHEN COUNT(l.id) = 1 THEN MAX(CAST(l.id AS TEXT)) END AS UUID) AS id,
+      MAX(c.n) AS live_same_wire
+    FROM words AS k
+    LEFT JOIN live AS l
+      ON (
+        k.named AND l.name = k.word
+      ) OR (
+        NOT k.named AND l.type = k.word
+      )
+    LEFT JOIN live_wire_counts AS c
+      ON c.wire = k.word
+    GROUP BY
+      k.named,
+      k.word
   ), by_snapshot AS (
     SELECT
       i.id,
@@ -301,7 +302,7 @@ WITH interceptions AS NOT MATERIALIZED (
         i.provider_name <> ''
       )
       AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-    LEFT JOIN timeline AS t
+    LEFT JOIN provider_timeline AS t
       ON t.named = (
         i.provider_name <> ''
       )
