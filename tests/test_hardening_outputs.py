@@ -7,10 +7,12 @@ warehouse (provider names, models, clients), not in the arguments.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -79,13 +81,12 @@ def full_dir(tmp_path):
     where = tmp_path / "full"
     _mount_tmpfs(where, "size=64k")
     try:
-        with open(where / "filler", "wb") as filler:
+        with open(where / "filler", "wb", buffering=0) as filler:
             try:
-                while True:
-                    filler.write(b"\0" * 4096)
-                    filler.flush()
+                while filler.write(b"\0" * 4096):
+                    pass
             except OSError:
-                pass
+                pass  # full
         yield where
     finally:
         subprocess.run(["umount", str(where)], check=True)
@@ -394,6 +395,16 @@ def test_json_keeps_the_values_exactly(capsys, hostile):
     code, out, _ = run(capsys, "interceptions", "list", "--source", hostile, "--format", "json")
     rows = {r["id"]: r for r in json.loads(out)}
     assert code == 0 and rows[uid("h-1")]["client"] == OSC8 and rows[uid("h-4")]["model"] == "C1\x9bDEL\x7fNL\nEND"
+
+
+def test_a_report_on_hostile_data_is_written(capsys, hostile, tmp_path):
+    # SVG charts cannot hold control characters: a provider name with an ESC aborted the process.
+    code, out, err = run(capsys, "report", "--source", hostile, "--out", str(tmp_path / "r"))
+    assert code == 0 and out == "" and "report written" in err
+    page = (tmp_path / "r" / "report.html").read_text()
+    svgs = [base64.b64decode(uri).decode() for uri in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)]
+    assert svgs and not [s for s in svgs if "\x1b" in s]
+    assert [s for s in svgs if r"\x1b]0;pwned\x07" in s]
 
 
 # --- item 17: verify-backfill's Markdown escapes what comes from the data ----------------------------
