@@ -170,17 +170,18 @@ def resolve_output(path: str | os.PathLike[str], *, streams: bool = True) -> Pat
     text = os.fspath(path)
     if not text:
         raise OutputError("cannot write '': the output path is empty")
-    real = Path(os.path.realpath(text))
     try:
-        mode = real.stat().st_mode
+        mode = os.stat(text).st_mode  # through every symlink, /proc's fd links too
     except FileNotFoundError:
-        return real
+        return Path(os.path.realpath(text))  # absent, or a dangling symlink: the file it names
     except OSError as exc:
         raise output_failure(text, exc) from exc
     if stat.S_ISDIR(mode):
         raise output_failure(text, IsADirectoryError(errno.EISDIR, "is a directory: name a file in it"))
-    if stat.S_ISREG(mode) or (streams and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode))):
-        return real
+    if stat.S_ISREG(mode):
+        return Path(os.path.realpath(text))  # renamed over: the link's target, not the link
+    if streams and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        return Path(text)  # opened, never renamed (/dev/stdout on a pipe has no real path)
     kinds = "a regular file, a character device or a FIFO" if streams else "a regular file"
     raise OutputError(f"cannot write {text!r}: it is not {kinds}, and is not replaced")
 

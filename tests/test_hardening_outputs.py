@@ -16,6 +16,7 @@ import re
 import socket
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -216,6 +217,13 @@ def test_a_fifo_is_written_through_not_replaced(capsys, warehouse, tmp_path):
         os.close(reader)
     assert (code, out, err) == (0, "", "")
     assert json.loads(received) == [{"interceptions": 2}] and stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_dev_stdout_on_a_pipe_is_written_through(warehouse):
+    done = subprocess.run([sys.executable, "-m", "aibridge_analytics", "interceptions", "count", "--source", warehouse,
+                           "--format", "json", "--out", "/dev/stdout"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [{"interceptions": 2}]
 
 
 def test_a_socket_is_refused_and_kept(capsys, warehouse, tmp_path):
