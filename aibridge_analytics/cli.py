@@ -26,8 +26,10 @@ class _Parser(argparse.ArgumentParser):
 def _common(p: argparse.ArgumentParser, data: bool = True) -> None:
     p.add_argument("--source", help="a .duckdb warehouse (default: the demo), postgresql://..., a Parquet directory or a JSON export")
     if data:
-        p.add_argument("--format", default="table", choices=("table", "json", "csv", "parquet"), help="output format (default: table)")
-        p.add_argument("--out", help="write to this file (atomically) instead of standard output")
+        p.add_argument("--format", default="table", choices=("table", "json", "csv", "csv-raw", "parquet"),
+                       help="output format (default: table); csv quotes cells a spreadsheet would run as formulas, csv-raw does not")
+        p.add_argument("--out", help="write to this file (atomically; a symlink is followed, a device or FIFO written) "
+                       "instead of standard output")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
@@ -71,12 +73,14 @@ def _scalar(args: argparse.Namespace, name: str, value: int) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .output import resolve_output, writing
     from .progress import bar
     from .warehouse.demo import build_demo
     from .warehouse.store import DEFAULT_DEMO_PATH
 
-    path = args.db or DEFAULT_DEMO_PATH
-    with bar("generating demo interceptions") as progress:
+    given = DEFAULT_DEMO_PATH if args.db is None else args.db
+    path = resolve_output(given, streams=False)  # a warehouse is a regular file: a symlink is followed
+    with writing(given), bar("generating demo interceptions") as progress:
         summary = build_demo(path, interceptions=args.interceptions, seed=args.seed, progress=progress)
     print(f"demo warehouse written to {path}: {summary.describe() if hasattr(summary, 'describe') else summary}")
     return EXIT_OK
@@ -179,10 +183,8 @@ def cmd_verify_backfill(args: argparse.Namespace) -> int:
     with connect(args.source) as con:
         report = verify_backfill(con, samples=args.samples)
     text = report.render(args.format)
-    if args.out:
-        from pathlib import Path
-
-        atomic_write(Path(args.out), text.encode())
+    if args.out is not None:
+        atomic_write(args.out, text.encode())
     else:
         sys.stdout.write(text)
     print(report.verdict(), file=sys.stderr)
@@ -230,6 +232,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse an ``--out`` that cannot or must not be written before any work is done."""
+    out = getattr(args, "out", None)
+    if out is None:
+        return
+    if args.func is cmd_report:
+        from .report.publish import resolve_directory
+
+        resolve_directory(out)
+    else:
+        from .output import resolve_output
+
+        resolve_output(out)
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 
@@ -247,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sql = sub.add_parser("sql", help="the SQL catalogue").add_subparsers(dest="sql_command", required=True, parser_class=_Parser)
     p = sql.add_parser("list", help="list the catalogue's queries")
-    p.add_argument("--format", default="table", choices=("table", "json", "csv"))
+    p.add_argument("--format", default="table", choices=("table", "json", "csv", "csv-raw"))
     p.add_argument("--out")
     p.add_argument("--debug", action="store_true")
     p.set_defaults(func=cmd_sql_list)
@@ -315,7 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="the scheduled report: HTML, Markdown, JSON, Parquet and a manifest in one directory")
     _common(p, data=False)
-    p.add_argument("--out", required=True, help="directory to write (replaced only once the new report is complete)")
+    p.add_argument("--out", required=True, help="directory to write: absent, empty or a previous report, replaced only once "
+                   "the new report is complete (a symlink is followed)")
     p.add_argument("--since", help="first start included: ISO 8601 (no offset = in --tz) or an age such as 7d "
                    "(default: the 7 days ending with the day of the newest interception)")
     p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 1d")
@@ -331,6 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        _check_out(args)
         return func(args)
     except AibridgeError as exc:
         if getattr(args, "debug", False):

@@ -11,6 +11,7 @@ on purpose, and tell user mistakes from broken data::
     │   └── SchemaError                     a source missing a required table or with a wrong type
     ├── SqlError                            a catalogue query that is unknown, unportable or badly bound
     ├── ExportError (also ValueError)       a truncated or invalid JSON export, conflicting duplicates
+    ├── OutputError                         an output (--out, a report directory) that cannot or must not be written
     └── ValidationFailed                    a frame failing its pandera schema (names the failing rows)
 
 The CLI turns any of them into exit code 1 and a single line; ``--debug`` shows the traceback.
@@ -53,3 +54,8 @@ class ExportError(AibridgeError, ValueError):
 
 class ValidationFailed(AibridgeError):
     """A frame that fails its pandera schema; the message names table, column, check and rows."""
+
+
+class OutputError(AibridgeError):
+    """An output that cannot be written (a full or read-only disk) or must not be (a directory, a socket,
+    a directory that is not a report); the message names the path and the problem."""

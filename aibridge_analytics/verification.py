@@ -27,7 +27,7 @@ import polars as pl
 
 from .engines import Connection
 from .errors import UsageError
-from .output import render_table
+from .output import markdown_text, render_table
 
 CLASSES = (
     "unchanged_correct",
@@ -181,7 +181,7 @@ class VerificationReport:
             return f"{header}\n{body}{self.verdict()}\n"
         if fmt == "markdown":
             out = io.StringIO()
-            out.write(f"# {header}\n\n**{self.verdict()}**\n")
+            out.write(f"# {markdown_text(header)}\n\n**{self.verdict()}**\n")
             for title, frame in self.sections():
                 out.write(f"\n## {title}\n\n{_markdown(frame)}\n")
             return out.getvalue()
@@ -193,8 +193,7 @@ def _markdown(frame: pl.DataFrame) -> str:
         return "(none)\n"
 
     def cell(value: Any) -> str:
-        text = "" if value is None else (", ".join(value) if isinstance(value, list) else str(value))
-        return text.replace("|", "\\|").replace("\n", " ")
+        return markdown_text(", ".join(value) if isinstance(value, list) else value)
 
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * frame.width]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.iter_rows()]

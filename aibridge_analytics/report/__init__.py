@@ -51,8 +51,11 @@ def build_report(con: "Connection", out_dir: str | Path, since: Any = None, unti
     ``7d``; without ``since`` the report covers the seven whole days in ``tz`` ending with the day
     of the newest interception (see :mod:`.window`). ``include_prompts`` adds a few recent prompts
     per provider (prompts may hold secrets: off by default). ``progress(done, total)`` is called
-    as the steps finish.
+    as the steps finish. ``out_dir`` must be absent, empty or a previous report (a symlink to a
+    directory is followed); anything else raises OutputError before any query runs.
     """
+    from . import publish
     from ._build import build
 
+    publish.resolve_directory(out_dir)  # a directory that must not be replaced is refused before any work
     return build(con, Path(out_dir), since, until, tz, include_prompts, progress or (lambda done, total: None))

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 import altair as alt
 import polars as pl
 
+from ..output import visible
 from .data import UNATTRIBUTED, ReportData
 
 WIDTH = 760
@@ -39,10 +41,25 @@ class Chart:
     uri: str
 
 
+def _visible_strings(spec: Any) -> Any:
+    """The chart spec with control characters in every string shown as escapes.
+
+    SVG is XML, which cannot hold them: vl-convert aborted the whole process on a provider name
+    holding an ESC. They are shown the way tables show them.
+    """
+    if isinstance(spec, str):
+        return visible(spec)
+    if isinstance(spec, list):
+        return [_visible_strings(v) for v in spec]
+    if isinstance(spec, dict):
+        return {k: _visible_strings(v) for k, v in spec.items()}
+    return spec
+
+
 def _svg_uri(chart: alt.TopLevelMixin) -> str:
     import vl_convert
 
-    svg = vl_convert.vegalite_to_svg(chart.to_dict(), allowed_base_urls=[])
+    svg = vl_convert.vegalite_to_svg(_visible_strings(chart.to_dict()), allowed_base_urls=[])
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 

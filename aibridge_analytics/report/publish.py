@@ -6,23 +6,72 @@ target's place. On Linux the swap is one atomic ``renameat2(RENAME_EXCHANGE)``; 
 two renames, with the previous report restored if the second fails. A run killed at any point
 leaves the previous report untouched (and at worst a hidden staging directory, removed by the
 next run).
+
+Only a report is ever replaced: the target must be absent, empty, or hold a ``manifest.json``
+this package wrote (:func:`resolve_directory`). A symlink to a directory (``current ->
+reports-v1``) is followed: the report goes into its target, staged and swapped beside the target,
+and the symlink stays as it is.
 """
 
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import shutil
+import stat
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from ..errors import OutputError
+from ..output import output_failure, writing
 
 #: Test hook: seconds to sleep just before the swap, so a test can kill a run at its last moment.
 PAUSE_ENV = "AIBRIDGE_REPORT_PAUSE_BEFORE_PUBLISH"
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+
+#: What ``manifest.json`` says of the package that wrote it (see ``_build._manifest``).
+PACKAGE = "aibridge-analytics"
+
+
+def is_report(directory: Path) -> bool:
+    """Whether ``directory`` holds a report of this package (a ``manifest.json`` it wrote)."""
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        return manifest["package"]["name"] == PACKAGE
+    except (OSError, ValueError, TypeError, KeyError):
+        return False
+
+
+def resolve_directory(out_dir: str | os.PathLike[str]) -> Path:
+    """The directory a report goes to: ``out_dir`` with symlinks followed, checked before any work.
+
+    It must be absent, empty or a previous report; anything else (an empty path, ``/``, a file, a
+    directory holding other files) raises an OutputError naming ``out_dir``, and nothing is touched.
+    """
+    text = os.fspath(out_dir)
+    if not text:
+        raise OutputError("cannot write '': the report directory path is empty")
+    real = Path(os.path.realpath(text))
+    if real.parent == real:
+        raise OutputError(f"cannot write {text!r}: the root directory cannot hold a report")
+    try:
+        mode = real.stat().st_mode
+    except FileNotFoundError:
+        return real
+    except OSError as exc:
+        raise output_failure(text, exc) from exc
+    if not stat.S_ISDIR(mode):
+        raise OutputError(f"cannot write {text!r}: it exists and is not a directory")
+    with writing(text):
+        if any(real.iterdir()) and not is_report(real):
+            raise OutputError(f"cannot write {text!r}: a directory that is not empty and is not a report of "
+                              f"{PACKAGE} (no manifest.json of it); it is left untouched")
+    return real
 
 
 def _alive(pid: int) -> bool:
@@ -75,27 +124,28 @@ def _swap_in(staging: Path, target: Path) -> None:
 
 
 @contextmanager
-def staged(target: Path) -> Iterator[Path]:
+def staged(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield an empty staging directory; on success it replaces ``target`` in one step.
 
-    On an exception the staging directory is removed and ``target`` is left as it was.
+    ``target`` is checked by :func:`resolve_directory` (again just before the swap, as a run takes
+    a while). On an exception the staging directory is removed and ``target`` is left as it was; a
+    failure to write (a full or read-only disk) is an OutputError naming ``target``.
     """
-    target = Path(target).absolute()
-    if target.exists() and not target.is_dir():
-        from ..errors import UsageError
-
-        raise UsageError(f"--out {str(target)!r} exists and is not a directory")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale(target)
-    staging = target.with_name(f".{target.name}.staging-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    name = os.fspath(target)
+    real = resolve_directory(name)
+    staging = real.with_name(f".{real.name}.staging-{os.getpid()}")
     try:
-        yield staging
-        pause = os.environ.get(PAUSE_ENV)
-        if pause:
-            time.sleep(float(pause))
-        _swap_in(staging, target)
+        with writing(name):
+            real.parent.mkdir(parents=True, exist_ok=True)
+            _clean_stale(real)
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            yield staging
+            pause = os.environ.get(PAUSE_ENV)
+            if pause:
+                time.sleep(float(pause))
+            resolve_directory(name)  # still absent, empty or a report after the run
+            _swap_in(staging, real)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

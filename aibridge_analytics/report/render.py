@@ -2,19 +2,20 @@
 
 Both environments escape every value a template prints, so text taken from the data (provider
 names, models, clients, tool names, prompts) can never become markup: the HTML one with jinja2's
-HTML autoescape, the Markdown one through ``finalize`` (HTML escaping, which Markdown renderers
-show literally, plus the characters that would break a table row).
+HTML autoescape, the Markdown one through ``finalize`` with :func:`..output.markdown_text` (HTML
+escaping, which Markdown renderers show literally, plus the characters that would break a table
+row), the escaping ``verify-backfill --format markdown`` uses too.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 import jinja2
+
+from ..output import markdown_text
 
 PROMPT_CHARS = 400
 
@@ -84,15 +85,6 @@ def shorten(text: Any, limit: int = PROMPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _markdown_safe(value: Any) -> Any:
-    # Undefined/None print as empty; everything else is escaped as text.
-    if value is None:
-        return ""
-    text = html.escape(str(value), quote=False)
-    text = re.sub(r"[\r\n]+", " ", text)
-    return re.sub(r"([\\|`*_\[\]])", r"\\\1", text)
-
-
 _FILTERS = {"number": number, "compact": compact, "percent": percent, "duration": duration, "when": when, "shorten": shorten}
 
 
@@ -103,7 +95,7 @@ def _environment(kind: str) -> jinja2.Environment:
         env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                                  trim_blocks=True, lstrip_blocks=True)
     else:
-        env = jinja2.Environment(loader=loader, autoescape=False, finalize=_markdown_safe,
+        env = jinja2.Environment(loader=loader, autoescape=False, finalize=markdown_text,
                                  undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(_FILTERS)
     return env

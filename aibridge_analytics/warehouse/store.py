@@ -75,14 +75,17 @@ def replacing(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    con = configure(duckdb.connect(str(tmp)))
+    con = None
     try:
+        # Opening may fail already (a full disk) after creating the file: inside the cleanup.
+        con = configure(duckdb.connect(str(tmp)))
         yield con
         con.execute("CHECKPOINT")
         con.close()
         os.replace(tmp, path)
     except BaseException:
-        con.close()
+        if con is not None:
+            con.close()
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
