@@ -60,7 +60,7 @@ RETENTION_DAYS = 60
 """Coder's default retention: rows older than this before the newest start may have been deleted."""
 
 #: Columns that follow from another key column (the provider's id), never grouped or joined by.
-_DEPENDENT = ("provider_name", "provider_type")
+_DEPENDENT = ("provider_name",)
 #: Low-cardinality text columns, held as Categorical once they reach Polars.
 _CATEGORIES = ("resolved_provider_id", "provider_name", "provider_type", "method", "model", "client", "initiator_id")
 #: Rows per batch read from DuckDB: each batch's text is dropped before the next arrives.

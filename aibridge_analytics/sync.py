@@ -405,6 +405,11 @@ class _Run:
                         f"(SELECT 1 FROM {HISTORY_TABLE} AS h WHERE h.id = p.id AND h.valid_to IS NULL)", now * 2)
             con.execute("DELETE FROM ai_providers WHERE id IN (SELECT CAST(id AS UUID) FROM _providers)")
             con.execute(f"INSERT INTO ai_providers ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _providers")
+            if reader.live:
+                # A provider the database no longer has was hard-deleted since the last sync: kept
+                # for its history, but no longer live (its name may be taken again), gone by now.
+                con.execute("UPDATE ai_providers SET deleted = true, enabled = false, updated_at = ? WHERE NOT deleted "
+                            "AND id NOT IN (SELECT CAST(id AS UUID) FROM _providers)", now)
         self.summary.rows["ai_providers"] = incoming.num_rows
 
     # -- streams ------------------------------------------------------------------------------------

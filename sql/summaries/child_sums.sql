@@ -1,10 +1,10 @@
 -- A summary's child-table sums per group (summary_keyed): user prompts, token usage rows and
 -- their tokens, injected and client tool calls, injected tool errors. Child rows are joined
 -- straight to the groups, never aggregated per interception first; the join carries the provider
--- id alone (its name and type come with the interception figures, summaries/figures.sql).
--- Groups without child rows have no row here. Written grouped by every key but the provider's
--- name and type; rendering keeps the keys asked for.
--- keys: resolved_provider_id, model, client, initiator_id, day, week, method
+-- id and type (its name comes with the interception figures, summaries/figures.sql; the type
+-- splits a Coder without ai_providers per wire format). Groups without child rows have no row
+-- here. Written grouped by every key but the provider's name; rendering keeps the keys asked for.
+-- keys: resolved_provider_id, provider_type, model, client, initiator_id, day, week, method
 WITH child_rows AS (
   SELECT
     t.interception_id,
@@ -37,6 +37,7 @@ WITH child_rows AS (
 )
 SELECT
   k.resolved_provider_id,
+  k.provider_type,
   k.model,
   k.client,
   k.initiator_id,
@@ -55,4 +56,4 @@ SELECT
 FROM child_rows AS c
 JOIN summary_keyed AS k
   ON k.interception_key = c.interception_id
-GROUP BY k.resolved_provider_id, k.model, k.client, k.initiator_id, k.day, k.week, k.method
+GROUP BY k.resolved_provider_id, k.provider_type, k.model, k.client, k.initiator_id, k.day, k.week, k.method

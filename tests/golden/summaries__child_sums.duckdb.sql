@@ -1,4 +1,4 @@
--- summaries/child_sums: A summary's child-table sums per group (summary_keyed): user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors. Child rows are joined straight to the groups, never aggregated per interception first; the join carries the provider id alone (its name and type come with the interception figures, summaries/figures.sql). Groups without child rows have no row here. Written grouped by every key but the provider's name and type; rendering keeps the keys asked for.
+-- summaries/child_sums: A summary's child-table sums per group (summary_keyed): user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors. Child rows are joined straight to the groups, never aggregated per interception first; the join carries the provider id and type (its name comes with the interception figures, summaries/figures.sql; the type splits a Coder without ai_providers per wire format). Groups without child rows have no row here. Written grouped by every key but the provider's name; rendering keeps the keys asked for.
 WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -575,6 +575,7 @@ WITH providers AS NOT MATERIALIZED (
 )
 SELECT
   k.resolved_provider_id,
+  k.provider_type,
   k.model,
   k.client,
   k.initiator_id,
@@ -595,6 +596,7 @@ JOIN summary_keyed AS k
   ON k.interception_key = c.interception_id
 GROUP BY
   k.resolved_provider_id,
+  k.provider_type,
   k.model,
   k.client,
   k.initiator_id,

@@ -1,4 +1,4 @@
--- summaries/figures: A summary's interception figures per group (summary_keyed): the count, distinct initiators, sessions and threads, and duration percentiles in ms (linear interpolation, one aggregate for all four). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name and provider_type follow from resolved_provider_id: carried (MAX), not grouped by, so that every hash table holds one narrow key instead of three. The child-table sums are a query of their own (summaries/child_sums.sql): run apart, the two never hold their hash tables at the same time (on ten million rows, one query spilled to disk under a 1.5 GB cap where the two ran in 1 GB, faster).
+-- summaries/figures: A summary's interception figures per group (summary_keyed): the count, distinct initiators, sessions and threads, and duration percentiles in ms (linear interpolation, one aggregate for all four). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere. The child-table sums are a query of their own (summaries/child_sums.sql): run apart, the two never hold their hash tables at the same time (on ten million rows, one query spilled to disk under a 1.5 GB cap where the two ran in 1 GB, faster).
 WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -523,7 +523,7 @@ FROM (
   SELECT
     k.resolved_provider_id,
     MAX(k.provider_name) AS provider_name,
-    MAX(k.provider_type) AS provider_type,
+    k.provider_type,
     k.model,
     k.client,
     k.initiator_id,
@@ -539,6 +539,7 @@ FROM (
   FROM summary_keyed AS k
   GROUP BY
     k.resolved_provider_id,
+    k.provider_type,
     k.model,
     k.client,
     k.initiator_id,
