@@ -35,7 +35,7 @@ def warnings_as_list(frame: pl.DataFrame, column: str = "warnings") -> pl.DataFr
 
 
 def attribute(con: Connection) -> pl.DataFrame:
-    """One row per interception with its attribution (contract.md attribution columns).
+    """One row per interception with its attribution (README: attribution).
 
     Works on sources without a provider_id column too: every provider_id then reads as NULL, and
     the attribution is what the backfill would produce from the snapshot columns now.

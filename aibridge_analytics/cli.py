@@ -17,7 +17,7 @@ EXIT_OK, EXIT_ERROR, EXIT_DISCREPANCIES = 0, 1, 3
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as one line with exit code 1 (contract.md)."""
+    """argparse that reports usage errors as one line with exit code 1 (README: exit codes)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_ERROR, f"aibridge-analytics: error: {message} (see --help)\n")

@@ -1,4 +1,4 @@
-"""The legacy-row edge cases of domain.md section 4, found and explained row by row.
+"""The legacy-row edge cases of docs/edge-cases.md, found and explained row by row.
 
 Used by the edge-cases notebook, and by anyone asking "why is this row attributed like that?":
 
@@ -38,7 +38,7 @@ __all__ = ["CASES", "Case", "CaseBook", "case", "counts", "examples", "explain",
 
 @dataclass(frozen=True)
 class Case:
-    """One edge case of domain.md section 4: its number, a short key and title, the demo labels
+    """One edge case of docs/edge-cases.md: its number, a short key and title, the demo labels
     (``demo_ground_truth.edge_case``) that plant it, and what its flag means."""
 
     number: int

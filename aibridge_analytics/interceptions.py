@@ -1,9 +1,9 @@
 """Coder's provider, interception and session listings, with the provider filter in two modes.
 
-- ``coder``: the runtime semantics of Coder's PR #25606, defects included (domain.md section 3):
+- ``coder``: the runtime semantics of Coder's PR #25606, defects included (docs/provider-filter.md):
   the provider is looked up among live providers (a soft-deleted id is refused), its name is also
   applied as a provider_name filter, and the type fallback has no uniqueness guard.
-- ``strict``: exactly the rows whose attribution (contract.md method rules) resolves to the
+- ``strict``: exactly the rows whose attribution (README: attribution) resolves to the
   provider; soft-deleted providers are accepted so that their history stays filterable.
 """
 

@@ -268,3 +268,19 @@ def test_a_provider_hard_deleted_between_syncs_stops_being_live_in_the_warehouse
         rows = aa.attribute(con).filter(pl.col("provider_id") == old)
         assert rows.height > 0 and (rows["method"] == "provider_id").all()
         assert rows["warnings"].list.contains("deleted_provider").all()
+
+
+@pytest.mark.postgres
+def test_columns_of_newer_coder_versions_are_ignored(pg_schema, tmp_path: Path) -> None:
+    s = scenario("clean_upgrade")
+    postgres_connection(pg_schema, _frames(s, "full")).close()
+    for statement in ("ALTER TABLE ai_providers ADD COLUMN settings_key_id text",
+                      "ALTER TABLE aibridge_tool_usages ADD COLUMN provider_tool_call_id text",
+                      "ALTER TABLE aibridge_tool_usages ADD COLUMN provider_item_id text",
+                      "ALTER TABLE aibridge_interceptions ADD COLUMN error_message text"):
+        pg_schema.conn.execute(statement)
+    with aa.connect(_url(pg_schema)) as con:
+        _check(con, s, "full")
+    aa.sync(_url(pg_schema), tmp_path / "history.duckdb")
+    with aa.connect(str(tmp_path / "history.duckdb")) as con:
+        _check(con, s, "full")

@@ -2,12 +2,12 @@
 
 The demo world is anchored to a fixed instant (:data:`ANCHOR`) and holds :data:`HISTORY_DAYS` days
 of interceptions, so part of it lies beyond Coder's 60-day retention. Migration 000507 (the
-provider_id backfill, domain.md section 2) is simulated at :data:`MIGRATION_INSTANT` against the
+provider_id backfill, docs/coder-data-model.md) is simulated at :data:`MIGRATION_INSTANT` against the
 provider state of that instant; rows written later carry the provider id the server wrote.
 
 Every interception has one primary ``edge_case`` label (:data:`PLANTED_EDGE_CASES`, ``typical`` for
 ordinary rows) and a ground-truth row in ``demo_ground_truth``: the provider that truly served it,
-the strict-mode method (contract.md) the attribution must report for it, the provider that method
+the strict-mode method (README: attribution) the attribution must report for it, the provider that method
 resolves to, and the method a database without the provider_id column would give. These
 expectations are computed here, in Python, from the planted provider state (:func:`strict_method`),
 independently of the attribution SQL that is tested against them.
@@ -69,7 +69,7 @@ MIGRATION_INSTANT = ANCHOR - timedelta(days=40)
 _REPLICA_DAYS = (34, 31)
 REPLICA_WINDOW = (ANCHOR - timedelta(days=_REPLICA_DAYS[0]), ANCHOR - timedelta(days=_REPLICA_DAYS[1]))
 """A gateway replica still running pre-000458 code after the upgrade wrote rows with an empty
-provider_name and no provider_id during this window (domain.md: "exports, older paths")."""
+provider_name and no provider_id during this window (exports and older write paths)."""
 
 DEFAULT_CHUNK_SIZE = 500_000
 MIN_INTERCEPTIONS = 200
@@ -397,7 +397,7 @@ _TYPICAL = EdgeCase("typical", (), "Ordinary traffic written after the migration
                     "provider_name and provider all consistent.", "provider_id", 0.0, 0, _POST, _TYPICAL_MIX)
 
 PLANTED_EDGE_CASES: Mapping[str, EdgeCase] = {e.label: e for e in (_TYPICAL, *_EDGE_CASES)}
-"""Every ``edge_case`` label of demo_ground_truth, with its description, the domain.md section 4
+"""Every ``edge_case`` label of demo_ground_truth, with its description, the docs/edge-cases.md
 cases it plants, and the strict method its rows must get. Case 1 (no provider_id column) is a
 schema variant: drop the column and compare with ``expected_method_without_provider_id``."""
 

@@ -145,7 +145,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("created_at", _TS, False),
     ),
 }
-"""Coder's AI Bridge tables as this project reads them (domain.md section 1)."""
+"""Coder's AI Bridge tables as this project reads them (docs/coder-data-model.md)."""
 
 REQUIRED_TABLES = ("aibridge_interceptions",)
 """Tables every source must have. The child tables may be absent (read as empty), and so may
@@ -171,7 +171,7 @@ GROUND_TRUTH_COLUMNS = (
     _c("interception_id", _UUID, False),
     _c("true_provider_id", _UUID),
     _c("edge_case", _TEXT),
-    # The strict-mode method (contract.md) the attribution must give this row, the provider id it
+    # The strict-mode method (README: attribution) the attribution must give this row, the provider id it
     # must resolve to, and the method a database without the provider_id column would give.
     _c("expected_method", _TEXT),
     _c("expected_provider_id", _UUID),
@@ -218,7 +218,7 @@ def postgres_ddl() -> list[str]:
             body.append(f"PRIMARY KEY ({', '.join(pk)})")
         stmts.append(f"CREATE TABLE {table} (\n  " + ",\n  ".join(body) + "\n)")
     # No foreign key on provider_id: the data loaded here is a snapshot, and a snapshot may hold
-    # a dangling provider id (domain.md section 4, case 8) that Coder's own FK would refuse.
+    # a dangling provider id (docs/edge-cases.md, case 8) that Coder's own FK would refuse.
     stmts += [
         "CREATE INDEX idx_aibridge_interceptions_started_id_desc "
         "ON aibridge_interceptions (started_at DESC, id DESC)",

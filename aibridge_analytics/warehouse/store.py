@@ -19,7 +19,7 @@ META_TABLE = "warehouse_meta"
 
 
 def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Settings every DuckDB connection of this package gets (UTC: see style.md)."""
+    """Settings every DuckDB connection of this package gets (UTC: an empty TZ breaks Polars, Etc/UTC fails pandera's UTC check)."""
     con.execute("SET TimeZone = 'UTC'")
     # DuckDB draws its own progress bar on a terminal's stdout, which must stay pipeable data.
     # Inside Jupyter DuckDB refuses to touch the setting at all without ipywidgets; it draws no

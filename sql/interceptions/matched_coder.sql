@@ -1,6 +1,6 @@
 -- The interceptions Coder's runtime provider filter returns (PR #25606), defects included: the type
 -- fallback has no uniqueness guard, and the caller also passes P's name as :provider_name, which
--- filtered_interceptions ANDs in (domain.md section 3).
+-- filtered_interceptions ANDs in (docs/provider-filter.md).
 -- relation: matched_coder
 -- :provider_id    uuid?  P.id; NULL = no provider filter
 -- :p_name         text?  P.name, looked up from the live provider

@@ -1,5 +1,5 @@
 -- Every (ended interception, provider) pair that Coder's provider filter or strict attribution
--- selects. in_coder_sql: the SQL predicate alone (domain.md section 3, no uniqueness guard on the
+-- selects. in_coder_sql: the SQL predicate alone (docs/provider-filter.md, no uniqueness guard on the
 -- type fallback); in_coder_api: what the API returns, the predicate ANDed with provider_name =
 -- P.name by the search parser; in_strict: strict attribution resolves the row to P. Coder accepts
 -- only live providers; strict attribution may resolve to a soft-deleted one.

@@ -1,4 +1,4 @@
--- edge_cases/counts: How many interceptions show each edge case of domain.md section 4 (edge_cases/flags.sql), and how many of those strict attribution leaves unattributed (case_NN_unattributed); one row. A row may show several cases, so the case columns do not add up to interceptions.
+-- edge_cases/counts: How many interceptions show each edge case of docs/edge-cases.md (edge_cases/flags.sql), and how many of those strict attribution leaves unattributed (case_NN_unattributed); one row. A row may show several cases, so the case columns do not add up to interceptions.
 WITH interceptions AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,

@@ -1,4 +1,4 @@
--- interceptions/matched_coder: The interceptions Coder's runtime provider filter returns (PR #25606), defects included: the type fallback has no uniqueness guard, and the caller also passes P's name as :provider_name, which filtered_interceptions ANDs in (domain.md section 3).
+-- interceptions/matched_coder: The interceptions Coder's runtime provider filter returns (PR #25606), defects included: the type fallback has no uniqueness guard, and the caller also passes P's name as :provider_name, which filtered_interceptions ANDs in (docs/provider-filter.md).
 WITH interceptions AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
