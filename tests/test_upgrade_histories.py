@@ -122,8 +122,11 @@ def test_scenario_through_a_warehouse_sync(s: Scenario, variant: str, pg_schema,
     _older_coder(pg_schema.conn, s, variant)
     db = tmp_path / "history.duckdb"
     aa.sync(_url(pg_schema), db)
+    with aa.connect(_url(pg_schema)) as source:
+        labels = source.enum_labels()
     with aa.connect(str(db)) as con:
         _check(con, s, variant)
+        assert labels and con.enum_labels() == labels  # recorded by the sync, for copilot_same_transaction
 
 
 @pytest.mark.postgres

@@ -77,8 +77,8 @@ WITH live AS (
   LEFT JOIN provider_timeline AS t
     ON t.named = (i.provider_name <> '')
     AND t.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-    AND (t.lo IS NULL OR i.started_at >= t.lo)
-    AND (t.hi IS NULL OR i.started_at < t.hi)
+    AND i.started_at >= t.lo
+    AND i.started_at < t.hi
 ), resolvable AS (
   SELECT p.id, p.name, p.type, p.enabled, p.deleted, w.wire
   FROM providers AS p

@@ -7,7 +7,8 @@
 -- row (legacy traffic, before the upgrade that created ai_providers) are judged as of the
 -- upgrade: the providers created within its first hour stand for the configuration that served
 -- them. Where none existed yet, those created later decide (warning decided_by_current_providers).
--- Periods are [lo, hi); NULL lo is the start of time, NULL hi the end.
+-- Periods are [lo, hi); the first starts in year 1 and the last ends in year 9999, so that a row
+-- finds its period by a plain range (a NULL bound there made DuckDB's join 5x slower).
 -- relation: provider_timeline
 WITH members AS (
   -- Every provider row under each word it answers to (its name; its type), with its lifetime:
@@ -75,8 +76,8 @@ WITH members AS (
 SELECT
   c.named,
   c.word,
-  c.lo,
-  c.hi,
+  COALESCE(c.lo, CAST('0001-01-01 00:00:00+00' AS TIMESTAMPTZ)) AS lo,
+  COALESCE(c.hi, CAST('9999-12-31 00:00:00+00' AS TIMESTAMPTZ)) AS hi,
   SUM(CASE WHEN c.alive AND (c.existed OR c.n_existing = 0) THEN 1 ELSE 0 END) AS n,
   CAST(
     CASE

@@ -149,8 +149,8 @@ WITH interceptions AS NOT MATERIALIZED (
   SELECT
     c.named,
     c.word,
-    c.lo,
-    c.hi,
+    COALESCE(c.lo, CAST('0001-01-01 00:00:00+00' AS TIMESTAMPTZ)) AS lo,
+    COALESCE(c.hi, CAST('9999-12-31 00:00:00+00' AS TIMESTAMPTZ)) AS hi,
     SUM(CASE WHEN c.alive AND (
       c.existed OR c.n_existing = 0
     ) THEN 1 ELSE 0 END) AS n,
@@ -184,12 +184,8 @@ WITH interceptions AS NOT MATERIALIZED (
       f.provider_name <> ''
     )
     AND s.word = CASE WHEN f.provider_name <> '' THEN f.provider_name ELSE f.provider END
-    AND (
-      s.lo IS NULL OR f.started_at >= s.lo
-    )
-    AND (
-      s.hi IS NULL OR f.started_at < s.hi
-    )
+    AND f.started_at >= s.lo
+    AND f.started_at < s.hi
   WHERE
     CAST($provider_id AS UUID) IS NULL
     OR f.provider_id = CAST($provider_id AS UUID)

@@ -171,8 +171,8 @@ WITH providers AS NOT MATERIALIZED (
   SELECT
     c.named,
     c.word,
-    c.lo,
-    c.hi,
+    COALESCE(c.lo, CAST('0001-01-01 00:00:00+00' AS TIMESTAMPTZ)) AS lo,
+    COALESCE(c.hi, CAST('9999-12-31 00:00:00+00' AS TIMESTAMPTZ)) AS hi,
     SUM(CASE WHEN c.alive AND (
       c.existed OR c.n_existing = 0
     ) THEN 1 ELSE 0 END) AS n,
@@ -307,12 +307,8 @@ WITH providers AS NOT MATERIALIZED (
         i.provider_name <> ''
       )
       AND t.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
-      AND (
-        t.lo IS NULL OR i.started_at >= t.lo
-      )
-      AND (
-        t.hi IS NULL OR i.started_at < t.hi
-      )
+      AND i.started_at >= t.lo
+      AND i.started_at < t.hi
   ), resolvable AS (
     SELECT
       p.id,
