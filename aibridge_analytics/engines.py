@@ -97,11 +97,17 @@ class Connection:
 _COMPATIBLE = {
     "uuid": ("uuid", "varchar", "text", "character varying", "string"),
     "timestamptz": ("timestamp", "date"),
-    "bigint": ("int", "bigint", "smallint", "hugeint", "numeric", "decimal"),
+    "bigint": ("int", "bigint", "smallint", "hugeint"),
     "boolean": ("bool",),
     "varchar": ("varchar", "text", "character", "user-defined", "string", "enum"),
     "json": ("json", "varchar", "text", "character varying", "string", "struct", "map"),
 }
+
+
+#: A NUMERIC / DECIMAL that cannot hold a fraction: declared with scale 0. The probe reports a
+#: PostgreSQL numeric with its precision and scale (``sql/schema/columns.sql``); an unconstrained
+#: ``numeric`` may hold fractions, which a count column would round silently.
+_INTEGRAL_DECIMAL = re.compile(r"(?:numeric|decimal)\(\d+,\s*0\)$")
 
 
 def _check_types(columns: Mapping[str, Mapping[str, str]], label: str) -> None:
@@ -110,6 +116,11 @@ def _check_types(columns: Mapping[str, Mapping[str, str]], label: str) -> None:
             actual = columns.get(table, {}).get(col.name)
             if actual is None:
                 continue
+            if col.duckdb.lower() == "bigint" and actual.startswith(("numeric", "decimal")):
+                if _INTEGRAL_DECIMAL.match(actual):
+                    continue  # integral by declaration: exact
+                raise SchemaError(f"{label}: column {table}.{col.name} has type {actual!r}, expected bigint: "
+                                  "a count with a fraction would be rounded (a numeric of scale 0 is accepted)")
             allowed = _COMPATIBLE[col.duckdb.lower()]
             if not any(actual.startswith(a) or a in actual for a in allowed):
                 raise SchemaError(f"{label}: column {table}.{col.name} has type {actual!r}, expected {col.duckdb.lower()}")

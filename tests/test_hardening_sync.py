@@ -113,6 +113,57 @@ def test_a_second_connection_refused_at_the_role_limit_echoes_no_password(limite
         assert not any(password in v or escaped in v for v in meta(db).values())
 
 
+# --- 7. fractional token counts ---------------------------------------------------------------------
+
+
+def _parquet_with_tokens(directory: Path, tokens: pa.Array) -> Path:
+    directory.mkdir()
+    for name, frame in frames(small_dataset()).items():
+        table = frame.to_arrow()
+        if name == "aibridge_token_usages":
+            i = table.schema.get_field_index("input_tokens")
+            table = table.set_column(i, "input_tokens", tokens)
+        pq.write_table(table, directory / f"{name}.parquet")
+    return directory
+
+
+def test_a_decimal_token_column_with_fractions_is_a_type_error(tmp_path):
+    from decimal import Decimal
+
+    n = len(small_dataset()["aibridge_token_usages"])
+    directory = _parquet_with_tokens(tmp_path / "p", pa.array([Decimal("10.5")] * n, pa.decimal128(18, 3)))
+    with pytest.raises(SchemaError, match=r"aibridge_token_usages\.input_tokens"):
+        with connect(directory) as con:
+            con.probe
+    err = _one_line_error(_cli("summary", "--source", str(directory)))
+    assert "aibridge_token_usages.input_tokens" in err and "decimal(18,3)" in err.lower(), err
+
+
+def test_a_decimal_token_column_of_scale_zero_is_accepted_and_exact(tmp_path):
+    from decimal import Decimal
+
+    n = len(small_dataset()["aibridge_token_usages"])
+    directory = _parquet_with_tokens(tmp_path / "p", pa.array([Decimal(2**60 + 1)] * n, pa.decimal128(38, 0)))
+    db = tmp_path / "w.duckdb"
+    sync(directory, db)
+    con = duckdb.connect(str(db), read_only=True)
+    assert {r[0] for r in con.execute("SELECT input_tokens FROM aibridge_token_usages").fetchall()} == {2**60 + 1}
+    con.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("declared, refused", [("numeric", True), ("numeric(12,2)", True), ("numeric(20,0)", False)])
+def test_a_numeric_token_column_must_have_scale_zero(pg_schema, declared, refused):
+    load_postgres(pg_schema.conn, frames(small_dataset()))
+    pg_schema.conn.execute(f"ALTER TABLE aibridge_token_usages ALTER COLUMN output_tokens TYPE {declared}")
+    with connect(url(pg_schema)) as con:
+        if refused:
+            with pytest.raises(SchemaError, match=r"aibridge_token_usages\.output_tokens has type 'numeric"):
+                con.probe
+        else:
+            assert con.probe.has("aibridge_token_usages", "output_tokens")
+
+
 # --- 13. a locked source table ----------------------------------------------------------------------
 
 
