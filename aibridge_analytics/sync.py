@@ -152,6 +152,7 @@ def sync(
         log = (lambda line, _log=log: _log(redact(line)))
     with _open_source(str(source), keep_latest, statement_timeout_ms) as src:
         src.probe  # errors about the source come before the warehouse is touched
+        _refuse_duplicate_ids(src)
         path = Path(db)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -201,6 +202,24 @@ def _open_source(source: str, keep_latest: bool, statement_timeout_ms: int) -> C
     from .sources import connect
 
     return connect(source)
+
+
+def _refuse_duplicate_ids(src: Connection) -> None:
+    """A file source holding an id twice is refused, naming one: merging it would multiply the rows.
+
+    A live database has primary keys; a Parquet directory or another warehouse may not. Which copy
+    is right cannot be told, so none is taken (as with a JSON export's conflicting copies).
+    """
+    if not isinstance(src, DuckDBConnection):
+        return
+    for table, cols in TABLES.items():
+        if not src.probe.has(table) or "id" not in {c.name for c in cols}:
+            continue
+        row = src.con.execute(f"SELECT CAST(id AS VARCHAR), count(*) OVER () FROM {table} GROUP BY id "
+                              "HAVING count(*) > 1 ORDER BY id LIMIT 1").fetchone()
+        if row:
+            raise SourceError(f"{src.label}: {table} holds {row[1]} id(s) more than once, such as {row[0]}: "
+                              "a source must hold each id once (deduplicate it first)")
 
 
 class _Reader:

@@ -45,6 +45,27 @@ def _one_line_error(proc: subprocess.Popen, timeout: float = 120) -> str:
     return err
 
 
+# --- 4. duplicate ids in a file source -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", ["aibridge_interceptions", "aibridge_token_usages"])
+def test_duplicate_ids_in_a_parquet_source_are_a_one_line_error_naming_one(tmp_path, table):
+    directory = tmp_path / "snapshot"
+    directory.mkdir()
+    for name, frame in frames(small_dataset()).items():
+        if name == table:
+            frame = frame.vstack(frame.head(2))  # two ids twice
+        pq.write_table(frame.to_arrow(), directory / f"{name}.parquet")
+    twice = {str(i) for i in frames(small_dataset())[table]["id"].head(2)}
+    db = tmp_path / "w.duckdb"
+    err = _one_line_error(_cli("sync", "--source", str(directory), "--db", str(db)))
+    assert table in err and any(i in err for i in twice), err
+    with pytest.raises(SourceError):
+        sync(directory, db)  # the library raises, every time: nothing multiplied
+    if db.exists():
+        assert all(len(rows) == 0 for rows in dump(db).values())
+
+
 # --- 5. passwords ----------------------------------------------------------------------------------
 
 
