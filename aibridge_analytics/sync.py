@@ -62,7 +62,7 @@ import pyarrow as pa
 from .catalogue import Probe, _missing_value
 from .engines import (Connection, DuckDBConnection, PostgresConnection, _first_line, is_lock_timeout, lock_timeout_message,
                       redact)
-from .errors import SourceError, UsageError
+from .errors import SourceError, UsageError, WarehouseError, is_interrupt
 from .progress import ProgressFn
 from .sources import is_postgres
 from .warehouse import store
@@ -167,11 +167,9 @@ def sync(
             con.execute("SET enable_progress_bar_print = false")
         except duckdb.Error as exc:
             raise SourceError(f"cannot open warehouse {str(path)!r}: {str(exc).splitlines()[0]}") from None
-        try:
+        with _writing(con, path):
             summary = _Run(con, src, str(source), batch_rows, overlap, statement_timeout_ms, progress, log).run()
             con.execute("CHECKPOINT")
-        finally:
-            con.close()
     summary.db = str(path)
     summary.seconds = time.perf_counter() - began
     return summary
@@ -185,7 +183,12 @@ def snapshot(source: str | Path, *, keep_latest: bool = False) -> DuckDBConnecti
     """
     with _open_source(str(source), keep_latest, 3_600_000) as src:
         con = store.configure(duckdb.connect())
-        _Run(con, src, str(source), 1_000_000, timedelta(0), 3_600_000, None, None).run()
+        try:
+            with _interrupts():
+                _Run(con, src, str(source), 1_000_000, timedelta(0), 3_600_000, None, None).run()
+        except duckdb.Error as exc:
+            con.close()
+            raise WarehouseError(f"copying {src.label} into memory failed: {_first_line(exc)}") from None
     return DuckDBConnection(con, label=f"snapshot of {src.label}")
 
 
@@ -220,6 +223,44 @@ def _refuse_duplicate_ids(src: Connection) -> None:
         if row:
             raise SourceError(f"{src.label}: {table} holds {row[1]} id(s) more than once, such as {row[0]}: "
                               "a source must hold each id once (deduplicate it first)")
+
+
+@contextmanager
+def _interrupts() -> Iterator[None]:
+    """An interrupt that DuckDB reports as an error (SIGINT mid-statement) raised as KeyboardInterrupt."""
+    try:
+        yield
+    except Exception as exc:
+        if is_interrupt(exc):
+            raise KeyboardInterrupt from None
+        raise
+
+
+@contextmanager
+def _writing(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[None]:
+    """The sync's writes to the warehouse file: a failure is one line, and the file stays as committed.
+
+    A table's rows and watermark are one transaction, rolled back by DuckDB when anything fails,
+    its COMMIT included (a WAL that cannot be written: disk full). What must not follow is a
+    checkpoint of the failed connection's state when it is closed: DuckDB checkpoints on shutdown,
+    on a disk that is still full. The connection is closed without one; the next run replays the
+    write-ahead log, which holds exactly the transactions that committed.
+    """
+    failed = True
+    try:
+        with _interrupts():
+            yield
+        failed = False
+    except duckdb.Error as exc:
+        raise WarehouseError(f"writing the warehouse {str(path)!r} failed (committed tables stay, the table in "
+                             f"progress was rolled back; the next sync copies the rest): {_first_line(exc)}") from None
+    finally:
+        try:
+            if failed:
+                con.execute("PRAGMA disable_checkpoint_on_shutdown")
+            con.close()
+        except duckdb.Error:
+            pass  # an invalidated database (a failed checkpoint) refuses even this; its log is intact
 
 
 class _Reader:
@@ -274,7 +315,11 @@ class _Reader:
         """A failed read of the source as one line, without the password; a lock named."""
         try:
             yield
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
         except duckdb.Error as exc:
+            if isinstance(exc, duckdb.OutOfMemoryException) or "Could not write file" in str(exc):
+                raise  # the warehouse's side of the copy (memory limit, disk full): see _writing
             if isinstance(self.src, PostgresConnection) and is_lock_timeout(str(exc)):
                 raise SourceError(lock_timeout_message(self.src.conn, self.label)) from None
             raise SourceError(redact(f"reading {self.label} failed: {_first_line(exc)}")) from None

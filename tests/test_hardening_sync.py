@@ -45,6 +45,61 @@ def _one_line_error(proc: subprocess.Popen, timeout: float = 120) -> str:
     return err
 
 
+# --- 1. a full disk ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 48 MB tmpfs of its own (root only), unmounted at teardown."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs (a real full filesystem) needs root; CI runs as root")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def _fill(directory: Path, leave_bytes: int) -> Path:
+    """A file taking all of ``directory``'s filesystem but ``leave_bytes``."""
+    filler = directory / "filler"
+    free = os.statvfs(directory).f_bavail * os.statvfs(directory).f_frsize
+    with open(filler, "wb") as f:
+        f.truncate(0)
+        chunk = b"\0" * (1 << 20)
+        remaining = max(free - leave_bytes, 0)
+        while remaining > 0:
+            remaining -= f.write(chunk[:min(len(chunk), remaining)])
+    return filler
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("leave_kb", [64, 1024, 4096])
+def test_an_incremental_sync_on_a_full_disk_fails_in_one_line_and_the_next_one_copies_the_rest(
+        new_pg_schema, small_disk, tmp_path, leave_kb):
+    schema = new_pg_schema()
+    load_postgres(schema.conn, {t: f for t, f in demo_tables(3000, 11).items() if t in TABLES})
+    _hold_back_rows_after(schema.conn, 10)
+    db = small_disk / "w.duckdb"
+    sync(url(schema), db)  # the first sync fits
+    _release_held_rows(schema.conn)
+
+    filler = _fill(small_disk, leave_kb * 1024)
+    err = _one_line_error(_cli("sync", "--source", url(schema), "--db", str(db)))
+    assert "No space left on device" in err, err
+    _assert_consistent(db, schema.conn)  # whole tables, each with the watermark that covers it
+
+    filler.unlink()
+    resumed = _cli("sync", "--source", url(schema), "--db", str(db))
+    _, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+    clean = tmp_path / "clean.duckdb"
+    sync(url(schema), clean)
+    assert dump(db) == dump(clean)
+
+
 # --- 4. duplicate ids in a file source -----------------------------------------------------------
 
 
@@ -183,6 +238,46 @@ def test_a_numeric_token_column_must_have_scale_zero(pg_schema, declared, refuse
                 con.probe
         else:
             assert con.probe.has("aibridge_token_usages", "output_tokens")
+
+
+# --- 12. SIGINT ----------------------------------------------------------------------------------------
+
+
+def _slow_table(conn, table: str, seconds_per_row: float) -> None:
+    """Replace ``table`` with a view that yields its rows one by one, slowly (a slow server)."""
+    conn.execute(f"ALTER TABLE {table} RENAME TO {table}_rows")
+    conn.execute(f"CREATE VIEW {table} AS SELECT * FROM {table}_rows WHERE pg_sleep({float(seconds_per_row)}) IS NOT NULL")
+
+
+@pytest.mark.postgres
+def test_sigint_during_a_sync_exits_130_in_one_line_and_leaves_a_consistent_warehouse(new_pg_schema, tmp_path):
+    schema = new_pg_schema()
+    load_postgres(schema.conn, {t: f for t, f in demo_tables(600, 11).items() if t in TABLES})
+    _slow_table(schema.conn, "aibridge_token_usages", 0.005)  # several seconds for the table
+    db = tmp_path / "w.duckdb"
+    proc = _cli("sync", "--source", url(schema), "--db", str(db), "-v")
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("aibridge_interceptions:") and "committed" in line:
+            break
+    time.sleep(1.0)  # inside the token usages' copy, its transaction open
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.count("\n") == 1 and "Traceback" not in err and "interrupted" in err, err
+    marks = meta(db)
+    assert "sync.watermark.aibridge_interceptions" in marks
+    assert "sync.watermark.aibridge_token_usages" not in marks
+
+    schema.conn.execute("DROP VIEW aibridge_token_usages")
+    schema.conn.execute("ALTER TABLE aibridge_token_usages_rows RENAME TO aibridge_token_usages")
+    _assert_consistent(db, schema.conn)
+    resumed = _cli("sync", "--source", url(schema), "--db", str(db))
+    _, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+    clean = tmp_path / "clean.duckdb"
+    sync(url(schema), clean)
+    assert dump(db) == dump(clean)
 
 
 # --- 13. a locked source table ----------------------------------------------------------------------
