@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from .errors import AibridgeError
+from .errors import AibridgeError, is_interrupt
 
 EXIT_OK, EXIT_ERROR, EXIT_DISCREPANCIES = 0, 1, 3
 
@@ -354,13 +354,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AibridgeError as exc:
         if getattr(args, "debug", False):
             raise
-        print(f"aibridge-analytics: error: {exc}", file=sys.stderr)
+        from .engines import redact
+
+        # Messages are redacted where they are made; this is the last line of defence.
+        print(f"aibridge-analytics: error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("aibridge-analytics: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         return EXIT_OK
+    except BaseException as exc:
+        # SIGINT, Ctrl-C: whatever was being written is rolled back (sync: the table in progress).
+        if not is_interrupt(exc) or getattr(args, "debug", False):
+            raise
+        print("aibridge-analytics: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import decimal
 import json
+import os
 import re
 import uuid
 from typing import Any, Mapping, Sequence
@@ -19,7 +20,7 @@ import polars as pl
 
 from . import catalogue
 from .catalogue import Probe, Rendered
-from .errors import ConnectionFailed, SchemaError, SourceError, SqlError
+from .errors import ConnectionFailed, SchemaError, SourceError, SqlError, UsageError
 from .warehouse import store
 from .warehouse.schema import REQUIRED_TABLES, TABLES
 
@@ -143,11 +144,17 @@ def _hide_source_gaps(columns: dict[str, dict[str, str]], meta: Mapping[str, str
 _COMPATIBLE = {
     "uuid": ("uuid", "varchar", "text", "character varying", "string"),
     "timestamptz": ("timestamp", "date"),
-    "bigint": ("int", "bigint", "smallint", "hugeint", "numeric", "decimal"),
+    "bigint": ("int", "bigint", "smallint", "hugeint"),
     "boolean": ("bool",),
     "varchar": ("varchar", "text", "character", "user-defined", "string", "enum"),
     "json": ("json", "varchar", "text", "character varying", "string", "struct", "map"),
 }
+
+
+#: A NUMERIC / DECIMAL that cannot hold a fraction: declared with scale 0. The probe reports a
+#: PostgreSQL numeric with its precision and scale (``sql/schema/columns.sql``); an unconstrained
+#: ``numeric`` may hold fractions, which a count column would round silently.
+_INTEGRAL_DECIMAL = re.compile(r"(?:numeric|decimal)\(\d+,\s*0\)$")
 
 
 def _check_types(columns: Mapping[str, Mapping[str, str]], label: str) -> None:
@@ -156,6 +163,11 @@ def _check_types(columns: Mapping[str, Mapping[str, str]], label: str) -> None:
             actual = columns.get(table, {}).get(col.name)
             if actual is None:
                 continue
+            if col.duckdb.lower() == "bigint" and actual.startswith(("numeric", "decimal")):
+                if _INTEGRAL_DECIMAL.match(actual):
+                    continue  # integral by declaration: exact
+                raise SchemaError(f"{label}: column {table}.{col.name} has type {actual!r}, expected bigint: "
+                                  "a count with a fraction would be rounded (a numeric of scale 0 is accepted)")
             allowed = _COMPATIBLE[col.duckdb.lower()]
             if not any(actual.startswith(a) or a in actual for a in allowed):
                 raise SchemaError(f"{label}: column {table}.{col.name} has type {actual!r}, expected {col.duckdb.lower()}")
@@ -220,22 +232,101 @@ def _pg_value(value: Any) -> Any:
     return value
 
 
-_PASSWORD = re.compile(r"(://[^:/@]*:)([^@]*)(@)")
+#: A URL's password: ``scheme://user:PASSWORD@``.
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
+#: A keyword/value password, bare or single-quoted with libpq's backslash escapes, or a URL
+#: query parameter (``?password=...``, up to the next ``&``).
+_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&'\"]+)", re.IGNORECASE)
+#: Passwords this process has handed to libpq (see `session_conninfo`), masked wherever they appear.
+_PASSWORDS: set[str] = set()
+MASK = "***"
 
 
-def redact(dsn: str) -> str:
-    """``dsn`` with any password replaced, safe for messages, logs and manifests."""
-    dsn = _PASSWORD.sub(r"\1***\3", dsn)
-    return re.sub(r"(password=)[^&\s]*", r"\1***", dsn)
+def redact(text: str) -> str:
+    """``text`` with every password masked: the one redaction of this package.
 
-
-def scrub(message: str, info: Mapping[str, Any]) -> str:
-    """``message`` with the password of connection parameters ``info`` masked wherever it appears.
-
-    For messages a driver or extension builds itself: some echo the whole connection string.
+    For anything that may reach a person or a file (error lines, ``-v`` logs, warehouse_meta,
+    manifests). Masks a URL's password, a keyword/value ``password=`` (bare, or quoted with libpq's
+    escapes), and every password this process gave libpq or found in ``PGPASSWORD`` in each form
+    libpq, DuckDB or a URL can echo it: as is, percent-encoded, with libpq's ``\\'`` and ``\\\\``
+    escapes, with SQL's doubled quotes (the ATTACH statement) and as Python's repr shows it.
     """
-    password = info.get("password")
-    return message.replace(str(password), "***") if password else message
+    secrets = set(_PASSWORDS)
+    if os.environ.get("PGPASSWORD"):
+        secrets.add(os.environ["PGPASSWORD"])
+    # Every span to hide is found in the text as given, then all are masked at once, so that
+    # masking one cannot hide or split another.
+    hidden = [False] * len(text)
+    for pattern in (_URL_PASSWORD, _KV_PASSWORD):  # passwords by where they stand
+        for match in pattern.finditer(text):
+            hidden[match.start(2):match.end(2)] = [True] * (match.end(2) - match.start(2))
+    for form in {form for secret in secrets for form in _echoed_forms(secret) if form}:
+        start = text.find(form)
+        while start >= 0:
+            hidden[start:start + len(form)] = [True] * len(form)
+            start = text.find(form, start + 1)
+    out, i = [], 0
+    while i < len(text):
+        if hidden[i]:
+            while i < len(text) and hidden[i]:
+                i += 1
+            out.append(MASK)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _echoed_forms(secret: str) -> set[str]:
+    from urllib.parse import quote, quote_plus
+
+    libpq = secret.replace("\\", "\\\\").replace("'", "\\'")
+    return {secret, libpq, quote(secret, safe=""), quote(secret), quote_plus(secret),
+            secret.replace("'", "''"), libpq.replace("'", "''"), repr(secret)[1:-1]}
+
+
+def _remember_password(info: Mapping[str, Any]) -> None:
+    if info.get("password"):
+        _PASSWORDS.add(str(info["password"]))
+
+
+#: Environment variable: how long a read waits for a table lock before giving up, in milliseconds.
+LOCK_TIMEOUT_ENV = "AIBRIDGE_LOCK_TIMEOUT_MS"
+DEFAULT_LOCK_TIMEOUT_MS = 60_000
+
+
+def lock_timeout_ms() -> int:
+    """The lock timeout of every read-only session: ``AIBRIDGE_LOCK_TIMEOUT_MS``, default one minute."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT_MS
+    if not raw.isdigit() or int(raw) < 1:
+        raise UsageError(f"{LOCK_TIMEOUT_ENV}={raw!r} is not a positive number of milliseconds")
+    return int(raw)
+
+
+def is_lock_timeout(message: str) -> bool:
+    """Whether a server error is PostgreSQL's lock timeout (SQLSTATE 55P03)."""
+    return "lock timeout" in message
+
+
+def lock_timeout_message(conn: Any, label: str) -> str:
+    """One line naming the source table(s) another session holds locked, read from ``pg_locks``.
+
+    ``conn`` is a psycopg connection to the same database (read-only; rolled back afterwards).
+    """
+    held = []
+    try:
+        held = conn.execute(
+            "SELECT c.relname, l.mode, l.pid FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation "
+            "WHERE l.granted AND l.mode = 'AccessExclusiveLock' AND c.relnamespace = CAST(current_schema() AS regnamespace) "
+            "AND c.relname = ANY(%(tables)s) ORDER BY c.relname", {"tables": list(TABLES)}).fetchall()
+        conn.rollback()
+    except Exception:  # noqa: BLE001 - the lock is the news; naming it is a courtesy
+        pass
+    what = ", ".join(f"{name} (pid {pid}, {mode})" for name, mode, pid in held) or "a source table"
+    return (f"{label}: {what} is locked by another session; gave up after waiting "
+            f"{lock_timeout_ms()} ms ({LOCK_TIMEOUT_ENV}); try again when the lock is released")
 
 
 def session_conninfo(
@@ -244,7 +335,9 @@ def session_conninfo(
     """libpq connection parameters for ``dsn`` with this tool's session settings added.
 
     Read-only at the session level, so nothing this tool runs can write to Coder; a statement
-    timeout; UTC. Options the URL already carries (a search_path, say) are kept. Credentials stay
+    timeout; a lock timeout (a table another session holds locked is an error, not a wait as long
+    as the statement timeout, see `lock_timeout_ms`); UTC. The password, if any, is remembered for
+    `redact`. Options the URL already carries (a search_path, say) are kept. Credentials stay
     libpq's business: the URL, ``PG*`` environment variables or ``~/.pgpass``.
     """
     import psycopg
@@ -254,7 +347,9 @@ def session_conninfo(
         info = {k: str(v) for k, v in conninfo_to_dict(dsn).items()}
     except psycopg.Error as exc:
         raise ConnectionFailed(f"invalid PostgreSQL URL {redact(dsn)}: {_first_line(exc)}") from None
-    ours = f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)} -c TimeZone=UTC"
+    _remember_password(info)
+    ours = (f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)} "
+            f"-c lock_timeout={lock_timeout_ms()} -c TimeZone=UTC")
     info["options"] = f"{info.get('options', '')} {ours}".strip()
     info.setdefault("application_name", application_name)
     info.setdefault("connect_timeout", str(connect_timeout_s))
@@ -275,7 +370,7 @@ class PostgresConnection(Connection):
         try:
             self.conn = psycopg.connect(**info)
         except psycopg.Error as exc:
-            raise ConnectionFailed(scrub(f"cannot connect to {self.label}: {_first_line(exc)}", info)) from None
+            raise ConnectionFailed(redact(f"cannot connect to {self.label}: {_first_line(exc)}")) from None
         self.conn.read_only = True
 
     def _execute(self, rendered: Rendered) -> pl.DataFrame:
@@ -290,7 +385,9 @@ class PostgresConnection(Connection):
             self.conn.rollback()
         except psycopg.Error as exc:
             self.conn.rollback()
-            raise SqlError(f"{rendered.name} failed on PostgreSQL ({self.label}): {_first_line(exc)}") from None
+            if isinstance(exc, psycopg.errors.LockNotAvailable):
+                raise SourceError(lock_timeout_message(self.conn, self.label)) from None
+            raise SqlError(redact(f"{rendered.name} failed on PostgreSQL ({self.label}): {_first_line(exc)}")) from None
         schema = {n: _PG_TYPES.get(o, pl.String) for n, o in zip(names, oids)}
         data = {n: [_pg_value(r[i]) for r in rows] for i, n in enumerate(names)}
         return pl.DataFrame(data, schema=schema)
@@ -300,4 +397,5 @@ class PostgresConnection(Connection):
         self.conn.close()
 
 
-__all__ = ["Connection", "DuckDBConnection", "PostgresConnection", "canonical", "redact", "scrub", "session_conninfo", "SourceError"]
+__all__ = ["Connection", "DuckDBConnection", "PostgresConnection", "canonical", "lock_timeout_ms", "redact", "session_conninfo",
+           "SourceError"]

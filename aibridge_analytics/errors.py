@@ -10,11 +10,13 @@ on purpose, and tell user mistakes from broken data::
     │   ├── ConnectionFailed                a database that refuses or cannot be reached
     │   └── SchemaError                     a source missing a required table or with a wrong type
     ├── SqlError                            a catalogue query that is unknown, unportable or badly bound
+    ├── WarehouseError                      the local warehouse cannot be written (disk full, I/O error)
     ├── ExportError (also ValueError)       a truncated or invalid JSON export, conflicting duplicates
     ├── OutputError                         an output (--out, a report directory) that cannot or must not be written
     └── ValidationFailed                    a frame failing its pandera schema (names the failing rows)
 
 The CLI turns any of them into exit code 1 and a single line; ``--debug`` shows the traceback.
+An interrupt (SIGINT, Ctrl-C) is not an error: it stays ``KeyboardInterrupt`` (exit code 130).
 """
 
 from __future__ import annotations
@@ -59,3 +61,16 @@ class ValidationFailed(AibridgeError):
 class OutputError(AibridgeError):
     """An output that cannot be written (a full or read-only disk) or must not be (a directory, a socket,
     a directory that is not a report); the message names the path and the problem."""
+
+
+class WarehouseError(AibridgeError):
+    """The local warehouse cannot be written (disk full, I/O error, memory limit); what was being
+    written is rolled back."""
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is an interrupt (SIGINT, Ctrl-C), also one that a driver reported as its own
+    error: DuckDB raises ``RuntimeError: Query interrupted`` from the KeyboardInterrupt, or its
+    ``InterruptException``."""
+    return (isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException"
+            or isinstance(exc.__cause__, KeyboardInterrupt) or isinstance(exc.__context__, KeyboardInterrupt))

@@ -61,8 +61,8 @@ import pyarrow as pa
 
 from .catalogue import Probe, _missing_value
 from .engines import (ENUM_LABELS_META, MISSING_COLUMNS_META, MISSING_TABLES_META, Connection, DuckDBConnection,
-                      PostgresConnection)
-from .errors import SourceError, UsageError
+                      PostgresConnection, _first_line, is_lock_timeout, lock_timeout_message, redact)
+from .errors import SourceError, UsageError, WarehouseError, is_interrupt
 from .progress import ProgressFn
 from .sources import is_postgres
 from .warehouse import store
@@ -148,8 +148,11 @@ def sync(
     if batch_rows < 1:
         raise UsageError(f"batch_rows must be positive, got {batch_rows}")
     began = time.perf_counter()
+    if log is not None:
+        log = (lambda line, _log=log: _log(redact(line)))
     with _open_source(str(source), keep_latest, statement_timeout_ms) as src:
         src.probe  # errors about the source come before the warehouse is touched
+        _refuse_duplicate_ids(src)
         path = Path(db)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -164,11 +167,9 @@ def sync(
             con.execute("SET enable_progress_bar_print = false")
         except duckdb.Error as exc:
             raise SourceError(f"cannot open warehouse {str(path)!r}: {str(exc).splitlines()[0]}") from None
-        try:
+        with _writing(con, path):
             summary = _Run(con, src, str(source), batch_rows, overlap, statement_timeout_ms, progress, log).run()
             con.execute("CHECKPOINT")
-        finally:
-            con.close()
     summary.db = str(path)
     summary.seconds = time.perf_counter() - began
     return summary
@@ -182,7 +183,12 @@ def snapshot(source: str | Path, *, keep_latest: bool = False) -> DuckDBConnecti
     """
     with _open_source(str(source), keep_latest, 3_600_000) as src:
         con = store.configure(duckdb.connect())
-        _Run(con, src, str(source), 1_000_000, timedelta(0), 3_600_000, None, None).run()
+        try:
+            with _interrupts():
+                _Run(con, src, str(source), 1_000_000, timedelta(0), 3_600_000, None, None).run()
+        except duckdb.Error as exc:
+            con.close()
+            raise WarehouseError(f"copying {src.label} into memory failed: {_first_line(exc)}") from None
     return DuckDBConnection(con, label=f"snapshot of {src.label}")
 
 
@@ -201,11 +207,68 @@ def _open_source(source: str, keep_latest: bool, statement_timeout_ms: int) -> C
     return connect(source)
 
 
+def _refuse_duplicate_ids(src: Connection) -> None:
+    """A file source holding an id twice is refused, naming one: merging it would multiply the rows.
+
+    A live database has primary keys; a Parquet directory or another warehouse may not. Which copy
+    is right cannot be told, so none is taken (as with a JSON export's conflicting copies).
+    """
+    if not isinstance(src, DuckDBConnection):
+        return
+    for table, cols in TABLES.items():
+        if not src.probe.has(table) or "id" not in {c.name for c in cols}:
+            continue
+        row = src.con.execute(f"SELECT CAST(id AS VARCHAR), count(*) OVER () FROM {table} GROUP BY id "
+                              "HAVING count(*) > 1 ORDER BY id LIMIT 1").fetchone()
+        if row:
+            raise SourceError(f"{src.label}: {table} holds {row[1]} id(s) more than once, such as {row[0]}: "
+                              "a source must hold each id once (deduplicate it first)")
+
+
+@contextmanager
+def _interrupts() -> Iterator[None]:
+    """An interrupt that DuckDB reports as an error (SIGINT mid-statement) raised as KeyboardInterrupt."""
+    try:
+        yield
+    except Exception as exc:
+        if is_interrupt(exc):
+            raise KeyboardInterrupt from None
+        raise
+
+
+@contextmanager
+def _writing(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[None]:
+    """The sync's writes to the warehouse file: a failure is one line, and the file stays as committed.
+
+    A table's rows and watermark are one transaction, rolled back by DuckDB when anything fails,
+    its COMMIT included (a WAL that cannot be written: disk full). What must not follow is a
+    checkpoint of the failed connection's state when it is closed: DuckDB checkpoints on shutdown,
+    on a disk that is still full. The connection is closed without one; the next run replays the
+    write-ahead log, which holds exactly the transactions that committed.
+    """
+    failed = True
+    try:
+        with _interrupts():
+            yield
+        failed = False
+    except duckdb.Error as exc:
+        raise WarehouseError(f"writing the warehouse {str(path)!r} failed (committed tables stay, the table in "
+                             f"progress was rolled back; the next sync copies the rest): {_first_line(exc)}") from None
+    finally:
+        try:
+            if failed:
+                con.execute("PRAGMA disable_checkpoint_on_shutdown")
+            con.close()
+        except duckdb.Error:
+            pass  # an invalidated database (a failed checkpoint) refuses even this; its log is intact
+
+
 class _Reader:
     """Runs the copy's SELECTs (SQL both engines accept) on the source, as Arrow batches."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, src: Connection, source: str, timeout_ms: int) -> None:
         self.live = isinstance(src, PostgresConnection)
+        self.src = src
         self.standby = False
         self.attached = None
         self.label = src.label
@@ -249,12 +312,17 @@ class _Reader:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """A failed read of the source as one line, without the password."""
+        """A failed read of the source as one line, without the password; a lock named."""
         try:
             yield
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
         except duckdb.Error as exc:
-            message = f"reading {self.label} failed: {str(exc).strip().splitlines()[0]}"
-            raise SourceError(self.attached.scrub(message) if self.attached else message) from None
+            if isinstance(exc, duckdb.OutOfMemoryException) or "Could not write file" in str(exc):
+                raise  # the warehouse's side of the copy (memory limit, disk full): see _writing
+            if isinstance(self.src, PostgresConnection) and is_lock_timeout(str(exc)):
+                raise SourceError(lock_timeout_message(self.src.conn, self.label)) from None
+            raise SourceError(redact(f"reading {self.label} failed: {_first_line(exc)}")) from None
 
     def close(self) -> None:
         if self.attached:

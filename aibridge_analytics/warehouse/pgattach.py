@@ -10,7 +10,7 @@ The attached database is read-only twice over: ``READ_ONLY`` for DuckDB, and the
 settings as :class:`..engines.PostgresConnection` (``default_transaction_read_only``, statement
 timeout, UTC, application_name) for PostgreSQL. Credentials are libpq's business (URL, ``PG*``
 environment, ``~/.pgpass``); the extension bundles libpq, and its errors echo the connection
-string, so every message leaving this module is scrubbed of the password.
+string, so every message leaving this module goes through :func:`..engines.redact`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..engines import redact, scrub, session_conninfo
+from ..engines import _first_line, redact, session_conninfo
 from ..errors import ConnectionFailed, SourceError
 
 ALIAS = "coder_pg"
@@ -43,20 +43,16 @@ class AttachedPostgres:
         self.con = con
         self.label = redact(dsn)
         self.info = session_conninfo(dsn, statement_timeout_ms, application_name="aibridge-analytics-sync")
-        conninfo = " ".join(f"{k}={_quote(v)}" for k, v in self.info.items())
+        conninfo = conninfo_string(self.info)
         try:
             con.execute(f"LOAD '{_literal(str(extension_path()))}'")
             con.execute(f"ATTACH '{_literal(conninfo)}' AS {ALIAS} (TYPE postgres, READ_ONLY)")
         except duckdb.Error as exc:
-            raise ConnectionFailed(self.scrub(f"cannot connect to {self.label}: {_first_line(exc)}")) from None
+            raise ConnectionFailed(redact(f"cannot connect to {self.label}: {_first_line(exc)}")) from None
 
     def query_sql(self, sql: str) -> str:
         """DuckDB SQL that runs ``sql`` (PostgreSQL syntax) on the server and reads its rows."""
         return f"SELECT * FROM postgres_query('{ALIAS}', '{_literal(sql)}')"
-
-    def scrub(self, message: str) -> str:
-        """``message`` without the password and without the raw connection string."""
-        return scrub(message, self.info)
 
     def detach(self) -> None:
         """Close the extension's connections to the server."""
@@ -66,9 +62,9 @@ class AttachedPostgres:
             pass
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def conninfo_string(info: dict[str, str]) -> str:
+    """libpq connection parameters as one keyword/value string (the form the extension takes)."""
+    return " ".join(f"{k}={_quote(v)}" for k, v in info.items())
 
 
 def _literal(text: str) -> str:

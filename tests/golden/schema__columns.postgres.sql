@@ -1,8 +1,12 @@
--- schema/columns: The tables and columns the connected source has: the schema-version probe.
+-- schema/columns: The tables and columns the connected source has: the schema-version probe. A PostgreSQL numeric is reported with its precision and scale (numeric(20,0)), as DuckDB reports its decimals, so that the probe can tell an integral numeric from one with fractions.
 SELECT
   table_name,
   column_name,
-  data_type
+  CASE
+    WHEN LOWER(data_type) = 'numeric' AND NOT numeric_scale IS NULL
+    THEN 'numeric(' || CAST(numeric_precision AS TEXT) || ',' || CAST(numeric_scale AS TEXT) || ')'
+    ELSE data_type
+  END AS data_type
 FROM information_schema.columns
 WHERE
   table_schema = CURRENT_SCHEMA
