@@ -19,8 +19,11 @@
 # exact live name, pass 2 (empty names only) by a type held by exactly one live provider. Did it
 # do what it should on *this* data? `aa.verify_backfill(con)` replays both passes on the source's
 # snapshot (`aa.backfill(con)`), reporting the migration's faults as findings instead of aborting,
-# and puts every interception in exactly one class. On a source without the column (mainline
-# Coder) the classes preview what the migration would do.
+# and puts every interception in exactly one class. The replay uses today's live providers, as the
+# migration does; strict attribution judges each row by the providers as they stood when it
+# started, and the classes compare the two. On a source without the column (mainline Coder) the
+# classes preview what the migration would do; on a Coder without `ai_providers` the report is a
+# preview of the whole upgrade.
 
 # %% tags=["parameters"]
 SOURCE = None  # None: the demo warehouse; or a .duckdb path, postgresql://..., a Parquet dir
@@ -37,7 +40,7 @@ alt.renderers.enable("svg")
 pl.Config(tbl_rows=30, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=250)
 con = aa.connect(SOURCE)
 report = aa.verify_backfill(con, samples=SAMPLES)
-print(f"{report.source}: {'with' if report.has_provider_id else 'without'} a provider_id column")
+print(f"{report.source}: {report.scope()}")
 print(report.verdict())
 
 # %% [markdown]
@@ -49,9 +52,11 @@ print(report.verdict())
 # | class | the row | discrepancy |
 # |---|---|---|
 # | `dangling_id` | has a `provider_id` that no `ai_providers` row has (partial export) | yes |
-# | `conflicting` | has a `provider_id` that contradicts the snapshot (another name, an impossible wire format, a provider created after the row started) or the backfill's answer | yes |
+# | `conflicting` | has a `provider_id` that contradicts the snapshot (another name, an impossible wire format) | yes |
+# | `misattributed_successor` | has a `provider_id` naming a provider that took its name (or type) over after it started, while another held it then: the backfill ran after a reuse. Both are named | yes |
 # | `unchanged_correct` | has a `provider_id` that agrees; the backfill leaves it alone | no |
-# | `left_null_name_reused` | is NULL; a re-run of pass 1 would attach it to a live provider created after it started (a reused name) | no |
+# | `awaiting_providers` | the source has no `ai_providers` table: the whole upgrade is still to come | no |
+# | `backfill_would_misattribute` | is NULL; a pass would set it, but to another provider than the one that can have served it (a reused name). Both are named | no, a warning finding |
 # | `attributed_by_name` | is NULL, but pass 1 sets it: the backfill missed it, or has not run | yes, with the column |
 # | `attributed_by_unique_type` | is NULL, but pass 2 sets it | yes, with the column |
 # | `left_null_ambiguous_type` | is NULL with an empty name and several live providers of its type | no |
