@@ -120,26 +120,14 @@ def check_zone(tz: str) -> str:
     return str(tz)
 
 
-def parse_instant(value: Any, what: str, tz: str) -> datetime | None:
-    """An instant for ``--since``/``--until``: ISO 8601 or an age like ``7d``.
+def parse_instant(value: Any, what: str, tz: str, now: datetime | None = None) -> datetime | None:
+    """An instant for ``--since``/``--until`` (None stays None): see :func:`values.parse_timestamp`.
 
     A value without an offset (``2026-03-29`` or ``2026-03-29T08:00``) is read in the summary's
     zone ``tz``, so that ``--since 2026-03-29 --tz Europe/Berlin`` starts exactly at that day's
-    bucket; values with an offset and ages are absolute.
+    bucket; values with an offset and ages (counted back from ``now``) are absolute.
     """
-    if value is None:
-        return None
-    zone = zoneinfo.ZoneInfo(tz)
-    if isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            pass  # an age such as 7d, or garbage: parse_timestamp tells them apart
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return values.parse_timestamp(value, what)
+    return None if value is None else values.parse_timestamp(value, what, now=now, tz=tz)
 
 
 # --- reading the per-interception rows ---------------------------------------------------------
