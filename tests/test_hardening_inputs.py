@@ -83,7 +83,8 @@ def _deep(depth: int) -> str:
 @pytest.mark.parametrize("text, problem", [
     (_deep(200_000), "nested"),
     ("[" + json.dumps({**item("a"), "model": "x"}).replace('"model": "x"', '"model": "\\ud800"') + "]", "surrogate"),
-    ('[{"id": "\\udc00"}]', "surrogate"),
+    (json.dumps([{**item("a"), "metadata": {"k\udc00": 1}}]), "surrogate"),
+    ("[" + json.dumps(item("a"))[:-1] + ', "metadata": ' + _deep(5_000) + "}]", "nested"),
 ])
 def test_hostile_exports_are_one_line_errors(capsys, tmp_path, text, problem):
     path = tmp_path / "hostile.json"
