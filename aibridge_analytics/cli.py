@@ -300,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="first start included: ISO 8601 (no offset = in --tz) or an age such as 7d")
     p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 7d")
     p.add_argument("--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway")
+    p.add_argument("-v", "--verbose", action="store_true", help="with an error, also show its details (example rows)")
     p.set_defaults(func=cmd_summary)
     p = sub.add_parser("sync", help="copy new and changed rows of a Coder database (or export) into a local warehouse")
     p.add_argument("--source", required=True, help="postgresql://... (read-only), a JSON export or a Parquet directory")
@@ -336,6 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "debug", False):
             raise
         print(f"aibridge-analytics: error: {exc}", file=sys.stderr)
+        if getattr(args, "verbose", False):
+            for line in getattr(exc, "details", ()):
+                print(line, file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("aibridge-analytics: interrupted", file=sys.stderr)

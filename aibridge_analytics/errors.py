@@ -52,4 +52,12 @@ class ExportError(AibridgeError, ValueError):
 
 
 class ValidationFailed(AibridgeError):
-    """A frame that fails its pandera schema; the message names table, column, check and rows."""
+    """Rows that break their schema: the message is one line naming each problem and its count;
+    ``details`` holds a line per problem with example rows (the CLI shows them with ``-v``, and
+    they are the exception's notes, so a traceback shows them too)."""
+
+    def __init__(self, message: str, details: tuple[str, ...] | list[str] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
+        for line in self.details:
+            self.add_note(line)

@@ -294,16 +294,23 @@ def _grouped(con: Connection, keys: Sequence[str], tz: str, since: datetime | No
     )
 
 
-def _anomalies(con: Connection, since: datetime | None, until: datetime | None, retention_days: int, lax: bool) -> list[str]:
-    """Validation problems of the source rows a summary reads (raises without ``lax``).
+def anomalies(con: Connection, since: datetime | None, until: datetime | None, lax: bool = False) -> list[str]:
+    """The source rows a summary of ``[since, until)`` reads that break its row schema.
 
-    A cheap SQL scan looks for the values the row schema refuses; only if it finds some are the
-    rows read and validated one by one, so that the message names them.
+    ``sql/summaries/anomalies.sql`` looks for every anomaly of :data:`schemas.ROW_ANOMALIES`, row
+    by row, where the data lives. Without ``lax`` any finding raises one ValidationFailed naming
+    every anomaly and its count (details: an example id each); with ``lax`` its message is returned.
     """
-    found = con.query("summaries/anomalies").row(0)
-    if not any(found):
+    from . import schemas
+
+    found = con.query("summaries/anomalies", {"since": since, "until": until})
+    hint = "" if lax else " (-v shows an example of each; --lax summarises anyway)"
+    failure = schemas.anomalies_failure("source rows of the summary", found, hint)
+    if failure is None:
         return []
-    return load_rows(con, since, until, retention_days, lax)[1]
+    if not lax:
+        raise failure
+    return [str(failure)]
 
 
 def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), tz: str = "UTC",
@@ -325,7 +332,7 @@ def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), t
         raise UsageError(f"--since {start.isoformat()} is after --until {end.isoformat()}")
     if retention_days < 0:
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
-    problems = _anomalies(con, start, end, retention_days, lax)
+    problems = anomalies(con, start, end, lax)
     frame = _grouped(con, keys, tz, start, end)
     counts = con.query("summaries/completeness", {"since": start, "until": end, "retention_days": retention_days})
     complete = _completeness_frame(counts, tz, start, end, retention_days)

@@ -114,3 +114,146 @@ def test_the_largest_64_bit_token_count_is_read_exactly(tmp_path):
     path = tmp_path / "max.json"
     path.write_text(json.dumps([item("a", tokens=2**63 - 1)]))
     assert read_export(path).tables["aibridge_token_usages"].column("input_tokens").to_pylist() == [2**63 - 1]
+
+
+# --- source rows that break the row schema: found on every source kind and engine ----------------
+
+from datetime import timedelta  # noqa: E402
+
+import polars as pl  # noqa: E402
+from datasets import T0, frames, interception, postgres_connection, provider, uid  # noqa: E402
+
+from aibridge_analytics import summaries  # noqa: E402
+from aibridge_analytics.errors import ValidationFailed  # noqa: E402
+from aibridge_analytics.schemas import ROW_ANOMALIES  # noqa: E402
+from aibridge_analytics.sources import connect  # noqa: E402
+
+TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
+
+
+def _token(label: str, of: str, **counts: int) -> dict:
+    return {"id": uid(f"tok/{label}"), "interception_id": uid(of), "provider_response_id": "r",
+            **{c: counts.get(c, 5) for c in TOKEN_COLUMNS}, "metadata": None, "created_at": T0 + timedelta(days=10)}
+
+
+def _anomalous(anomaly: str) -> dict:
+    """A clean dataset plus rows holding ``anomaly``: a negative token count is outweighed by the
+    interception's other token row, so the per-interception sums stay positive."""
+    rows = [interception("ok", "openai", "openai", day=10), interception("bad", "openai", "openai", day=11)]
+    tokens = [_token("ok", "ok"), _token("bad-plus", "bad", **{c: 100 for c in TOKEN_COLUMNS})]
+    if anomaly == "ended_before_start":
+        rows[1]["ended_at"] = rows[1]["started_at"] - timedelta(seconds=1)
+    elif anomaly.startswith("negative_"):
+        tokens.append(_token("bad-minus", "bad", **{anomaly.removeprefix("negative_"): -7}))
+    elif anomaly == "duplicate_id":
+        rows.append(dict(rows[1]))
+    elif anomaly == "missing_value":
+        rows[1]["model"] = None
+    return {"ai_providers": [provider("openai", "openai")], "aibridge_interceptions": rows, "aibridge_token_usages": tokens}
+
+
+def _export_item(row: dict, tokens: list[dict]) -> dict:
+    def ts(value):
+        return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+    return {
+        "id": row["id"], "initiator": {"id": row["initiator_id"]}, "provider": row["provider"],
+        "provider_name": row["provider_name"], "model": row["model"], "client": row["client"], "metadata": None,
+        "started_at": ts(row["started_at"]), "ended_at": ts(row["ended_at"]),
+        "token_usages": [{**{k: t[k] for k in ("id", "provider_response_id", *TOKEN_COLUMNS)},
+                          "created_at": ts(t["created_at"])} for t in tokens if t["interception_id"] == row["id"]],
+    }
+
+
+def _open(kind: str, tables: dict, tmp_path, new_pg_schema=None):
+    """``tables`` as a source of ``kind``: the connection a command would get."""
+    if kind == "warehouse":
+        write_warehouse(tmp_path / "w.duckdb", tables)
+        return connect(str(tmp_path / "w.duckdb"))
+    if kind == "parquet":
+        (tmp_path / "pq").mkdir()
+        for name, frame in frames(tables).items():
+            frame.write_parquet(tmp_path / "pq" / f"{name}.parquet")
+        return connect(str(tmp_path / "pq"))
+    if kind == "export":
+        items = [_export_item(r, tables["aibridge_token_usages"]) for r in tables["aibridge_interceptions"]]
+        (tmp_path / "e.json").write_text(json.dumps(items))
+        return connect(str(tmp_path / "e.json"))
+    return postgres_connection(new_pg_schema(), frames(tables))
+
+
+#: What each kind of source can hold: Coder's tables (and the warehouse) have a primary key and
+#: NOT NULL columns, and an export reader refuses missing values, so those two anomalies exist in
+#: Parquet files alone.
+CAN_HOLD = {
+    "warehouse": [a for a in ROW_ANOMALIES if a not in ("duplicate_id", "missing_value")],
+    "parquet": list(ROW_ANOMALIES),
+    "export": [a for a in ROW_ANOMALIES if a not in ("duplicate_id", "missing_value")],
+    "postgres": [a for a in ROW_ANOMALIES if a not in ("duplicate_id", "missing_value")],
+}
+CASES = [pytest.param(k, a, marks=[pytest.mark.postgres] if k == "postgres" else [], id=f"{k}-{a}")
+         for k, held in CAN_HOLD.items() for a in held]
+
+
+@pytest.fixture
+def pg_factory(request):
+    """``new_pg_schema`` for PostgreSQL cases only (the others need no server)."""
+    return request.getfixturevalue("new_pg_schema") if "postgres" in request.node.name else None
+
+
+@pytest.mark.parametrize("kind, anomaly", CASES)
+def test_every_anomaly_stops_the_summary_on_every_source(tmp_path, pg_factory, kind, anomaly):
+    with _open(kind, _anomalous(anomaly), tmp_path, pg_factory) as con:
+        with pytest.raises(ValidationFailed) as info:
+            summaries.summarise(con, ["provider"])
+        lax = summaries.summarise(con, ["provider"], lax=True)
+    message = str(info.value)
+    assert f"{anomaly} (1 " in message and "\n" not in message
+    assert [a for a in ROW_ANOMALIES if a in message] == [anomaly]
+    assert any(anomaly in line for line in info.value.details)
+    assert len(lax.problems) == 1 and anomaly in lax.problems[0]
+
+
+@pytest.mark.parametrize("kind", [pytest.param(k, marks=[pytest.mark.postgres] if k == "postgres" else []) for k in CAN_HOLD])
+def test_all_anomalies_at_once_are_all_named_with_their_counts(tmp_path, pg_factory, kind):
+    ok = interception("ok", "openai", "openai", day=10)
+    bad = interception("bad", "openai", "openai", day=11)
+    bad["ended_at"] = bad["started_at"] - timedelta(seconds=1)
+    rows = [ok, bad]
+    if kind == "parquet":
+        rows += [dict(ok), {**interception("no-model", "openai", "openai", day=12), "model": None}]
+    tokens = [_token("plus", "ok", **{c: 1000 for c in TOKEN_COLUMNS}), _token("minus-again", "bad", input_tokens=-1)]
+    tokens += [_token(f"minus-{c}", "ok", **{c: -3}) for c in TOKEN_COLUMNS]
+    tables = {"ai_providers": [provider("openai", "openai")], "aibridge_interceptions": rows, "aibridge_token_usages": tokens}
+    with _open(kind, tables, tmp_path, pg_factory) as con:
+        with pytest.raises(ValidationFailed) as info:
+            summaries.summarise(con, [])
+    message = str(info.value)
+    assert "\n" not in message
+    assert [a for a in ROW_ANOMALIES if a in message] == CAN_HOLD[kind]
+    assert "negative_input_tokens (2 token usages)" in message and "ended_before_start (1 interception)" in message
+    assert len(info.value.details) == len(CAN_HOLD[kind])
+
+
+def test_cli_anomaly_error_is_one_line_and_verbose_gives_the_details(capsys, tmp_path):
+    path = tmp_path / "bad.duckdb"
+    write_warehouse(path, _anomalous("negative_output_tokens"))
+    err = _one_line_error(capsys, ["summary", "--source", str(path)], "negative_output_tokens (1 token usage)", "-v")
+    assert uid("tok/bad-minus") not in err
+    assert main(["summary", "--source", str(path), "-v"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and uid("tok/bad-minus") in err.splitlines()[1]
+    assert main(["summary", "--source", str(path), "--lax", "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("aibridge-analytics: warning: ") and "negative_output_tokens" in err
+    assert len([line for line in err.splitlines() if "warning" in line]) == 1
+
+
+def test_row_schema_failures_are_one_line_with_details():
+    from aibridge_analytics.schemas import SummaryRows, validate
+
+    rows = pl.DataFrame({"input_tokens": [-1, 2]})
+    with pytest.raises(ValidationFailed) as info:
+        validate(rows, SummaryRows, "some rows")
+    assert "\n" not in str(info.value) and "some rows fails its schema" in str(info.value)
+    assert info.value.details

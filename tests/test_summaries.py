@@ -221,8 +221,8 @@ def test_rows_failing_validation_are_named_and_lax_goes_on():
     with pytest.raises(ValidationFailed) as err:
         aa.summary(con)
     text = str(err.value)
-    assert "summary input rows" in text and "input_tokens: greater_than_or_equal_to(0)" in text
-    assert uid("i3") in text and "ended_at_not_before_started_at" in text and uid("i7") in text
+    assert "negative_input_tokens (1 token usage)" in text and "ended_before_start (1 interception)" in text
+    assert "\n" not in text and uid("i7") in "\n".join(err.value.details)
     with pytest.warns(ValidationWarning, match="input_tokens"):
         got = aa.summary(con, lax=True)
     assert got["interceptions"].sum() == 5
@@ -349,4 +349,4 @@ def test_cli_validation_failure_exits_1_unless_lax(tmp_path, capsys):
     assert "input_tokens" in capsys.readouterr().err
     assert main(["summary", "--source", str(path), "--lax", "--format", "csv"]) == 0
     out, err = capsys.readouterr()
-    assert "warning: summary input rows" in err and out.startswith("resolved_provider_id,")
+    assert "warning: source rows of the summary" in err and out.startswith("resolved_provider_id,")
