@@ -17,8 +17,9 @@ Definitions (contract.md "Summary columns"):
   and counted in the completeness figures;
 - ``sessions`` = distinct (session_id, initiator_id), as Coder groups sessions;
 - ``threads`` = distinct thread roots, ``COALESCE(thread_root_id, id)``;
-- durations are ``ended_at - started_at`` in milliseconds, percentiles linearly interpolated
-  (as SQL's PERCENTILE_CONT);
+- durations are ``ended_at - started_at`` in whole microseconds; each percentile is linearly
+  interpolated (as SQL's PERCENTILE_CONT) and rounded by one rule (:func:`percentile_us`), the
+  same in DuckDB, PostgreSQL and Polars, then given in milliseconds;
 - ``day`` / ``week`` are dates in the chosen IANA zone, weeks starting on Monday (ISO);
 - rows without a resolved provider form their own group (null ``resolved_provider_id``), so the
   groups always add up to the whole.
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator, Sequence
 
+import numpy as np
 import polars as pl
 
 from . import values
@@ -160,7 +162,7 @@ def _compact(rows: pl.DataFrame) -> pl.DataFrame:
         pl.concat_str("session_id", "initiator_id", separator=" ").hash().alias("session_key"),
         pl.col("thread_root_id").hash().alias("thread_key"),
         "started_at",
-        ((pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds() / 1000).alias("duration_ms"),
+        (pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds().alias("duration_us"),
         "outside_retention",
         *(pl.col(c).cast(pl.UInt32) for c in COUNTS),
         *TOKENS,
@@ -202,6 +204,23 @@ def _key_exprs(keys: Sequence[str], tz: str) -> list[pl.Expr]:
     return [exprs.get(c, pl.col(c)) for k in keys for c in KEYS[k]]
 
 
+def percentile_us(interpolated_us: pl.Expr) -> pl.Expr:
+    """A percentile of whole microseconds, linearly interpolated, rounded as ``summaries/figures.sql`` does.
+
+    The exact interpolation of whole microseconds at ``q * (n - 1)`` (q in hundredths) is a whole
+    number of hundredths of a microsecond: the floating result is brought to that number (the
+    floating error is far below half a hundredth) and rounded half up to the microsecond.
+    """
+    hundredths = (interpolated_us * 100).round().cast(pl.Int64)
+    return (hundredths + 50) // 100
+
+
+def _in_ms(micros: pl.Series) -> pl.Series:
+    # Polars divides by a constant as a multiplication by its reciprocal (9 / 1000 gives
+    # 0.009000000000000001); numpy's true division is the one IEEE operation SQL performs.
+    return pl.Series(micros.name, np.divide(micros.cast(pl.Float64).to_numpy(), 1000.0))
+
+
 def group(rows: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "UTC") -> pl.DataFrame:
     """Group compacted rows (see :func:`load_rows`) into the summary frame for keys ``by``."""
     columns = [c for k in by for c in KEYS[k]]
@@ -211,16 +230,17 @@ def group(rows: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "UTC")
         pl.col("session_key").n_unique().alias("sessions"),
         pl.col("thread_key").n_unique().alias("threads"),
         *(pl.col(c).sum().alias(c) for c in SUMS),
-        *(pl.col("duration_ms").quantile(q / 100, interpolation="linear").alias(f"duration_p{q}_ms") for q in PERCENTILES),
+        *(percentile_us(pl.col("duration_us").quantile(q / 100, interpolation="linear")).alias(f"duration_p{q}_ms")
+          for q in PERCENTILES),
     ]
-    ended = rows.lazy().filter(pl.col("duration_ms").is_not_null())
+    ended = rows.lazy().filter(pl.col("duration_us").is_not_null())
     # A constant key makes the grand total (no keys) an ordinary group: empty input, no rows.
     keyed = ended.with_columns(*_key_exprs(by, tz), pl.lit(0).alias("_all"))
     out = keyed.group_by([*columns, "_all"]).agg(figures).drop("_all")
     out = out.with_columns(
         *(pl.col(c).cast(pl.String) for c in columns if c in _CATEGORIES),
         *(pl.col(c).cast(pl.Int64) for c in FIGURES if not c.startswith("duration")),
-        *(pl.col(c).cast(pl.Float64) for c in FIGURES if c.startswith("duration")),
+        *(pl.col(c).map_batches(_in_ms, return_dtype=pl.Float64) for c in FIGURES if c.startswith("duration")),
     )
     return out.sort(columns, nulls_last=True).select(*columns, *FIGURES).collect()
 
@@ -233,7 +253,7 @@ def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: 
     summarised (ended) rows, and their shares are of ``summarised``; ``in_flight`` and
     ``outside_retention`` count every row started in the range.
     """
-    ended = pl.col("duration_ms").is_not_null()
+    ended = pl.col("duration_us").is_not_null()
     counts = rows.lazy().select(
         pl.len().alias("rows_total"),
         (~ended).sum().alias("in_flight"),

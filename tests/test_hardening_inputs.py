@@ -257,3 +257,67 @@ def test_row_schema_failures_are_one_line_with_details():
         validate(rows, SummaryRows, "some rows")
     assert "\n" not in str(info.value) and "some rows fails its schema" in str(info.value)
     assert info.value.details
+
+
+# --- percentiles: one exact rule, identical on DuckDB, PostgreSQL and Polars ----------------------
+
+import math  # noqa: E402
+from fractions import Fraction  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from datasets import duckdb_connection  # noqa: E402
+
+
+def _exact_percentile_ms(durations_us: list[int], q: int) -> float:
+    """The README's rule: linear interpolation of whole microseconds at q/100 * (n - 1), exactly,
+    rounded half up to the microsecond, in milliseconds."""
+    xs = sorted(durations_us)
+    h = Fraction(q * (len(xs) - 1), 100)
+    lo = int(h)
+    value = xs[lo] + (h - lo) * (xs[min(lo + 1, len(xs) - 1)] - xs[lo])
+    return math.floor(value + Fraction(1, 2)) / 1000
+
+
+def _timed_tables(groups: list[list[int]]) -> dict:
+    rows = []
+    for g, durations in enumerate(groups):
+        for i, us in enumerate(durations):
+            row = interception(f"p{g}-{i}", "openai", "openai", day=10 + i / 1000, model=f"m{g}")
+            row["ended_at"] = row["started_at"] + timedelta(microseconds=us)
+            rows.append(row)
+    return {"ai_providers": [provider("openai", "openai")], "aibridge_interceptions": rows}
+
+
+DURATIONS = st.lists(st.lists(st.one_of(st.integers(0, 2_000), st.integers(0, 10**10)), min_size=1, max_size=30),
+                     min_size=1, max_size=3)
+
+
+def _percentiles(frame: pl.DataFrame) -> dict[str, list[float]]:
+    return {r["model"]: [r[f"duration_p{q}_ms"] for q in summaries.PERCENTILES] for r in frame.iter_rows(named=True)}
+
+
+@pytest.mark.postgres
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(groups=DURATIONS)
+def test_property_percentiles_are_exact_and_identical_on_both_engines(new_pg_schema, groups):
+    tables = frames(_timed_tables(groups))
+    expected = {f"m{g}": [_exact_percentile_ms(d, q) for q in summaries.PERCENTILES] for g, d in enumerate(groups)}
+    duck = duckdb_connection(tables)
+    with postgres_connection(new_pg_schema(), tables) as pg:
+        from_pg = _percentiles(summaries.summarise(pg, ["model"]).frame)
+    assert _percentiles(summaries.summarise(duck, ["model"]).frame) == expected
+    assert from_pg == expected
+    rows, _ = summaries.load_rows(duck, None, None)
+    assert _percentiles(summaries.group(rows, ["model"])) == expected  # the report's pipeline
+
+
+@pytest.mark.parametrize("durations, p50", [
+    ([1, 2], 0.002),            # 1.5 us: half up
+    ([1000, 1001, 1002, 1003], 1.002),  # 1001.5 us
+    ([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.005),
+])
+def test_percentile_rounding_rule_examples(durations, p50):
+    con = duckdb_connection(frames(_timed_tables([durations])))
+    assert summaries.summarise(con, []).frame["duration_p50_ms"][0] == p50 == _exact_percentile_ms(durations, 50)

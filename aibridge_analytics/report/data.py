@@ -149,7 +149,7 @@ def _provider_rows(by_provider: pl.DataFrame, by_method: pl.DataFrame, providers
 
 def _sessions(rows: pl.DataFrame) -> dict[str, Any]:
     per = (
-        rows.lazy().filter(pl.col("duration_ms").is_not_null()).group_by("session_key").agg(
+        rows.lazy().filter(pl.col("duration_us").is_not_null()).group_by("session_key").agg(
             pl.len().alias("n"),
             pl.col("resolved_provider_id").n_unique().alias("providers"),
             pl.col("model").n_unique().alias("models"),
