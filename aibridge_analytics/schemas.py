@@ -272,6 +272,7 @@ class Completeness(pa.DataFrameModel):
     ambiguous_share: pl.Float64 = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
     outside_retention: pl.Int64 = pa.Field(ge=0)
     retention_days: pl.Int64 = pa.Field(ge=0)
+    future_dated: pl.Int64 = pa.Field(ge=0)
 
     @pa.dataframe_check
     def parts_fit_the_whole(cls, data: pa.PolarsData) -> pl.LazyFrame:

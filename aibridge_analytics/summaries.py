@@ -30,7 +30,7 @@ from __future__ import annotations
 import warnings
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -89,7 +89,8 @@ class SummaryResult:
             f"summary: tz={c['tz']}, started in [{span}), {c['summarised']} of {c['rows_total']} interceptions "
             f"summarised ({c['in_flight']} in flight), unattributed {c['unattributed']} ({pct(c['unattributed_share'])}), "
             f"ambiguous {c['ambiguous']} ({pct(c['ambiguous_share'])}), "
-            f"outside {c['retention_days']}-day retention {c['outside_retention']}"
+            f"outside {c['retention_days']}-day retention {c['outside_retention']}, "
+            f"future-dated {c['future_dated']} (in the whole source, started after the generation time)"
         )
 
 
@@ -170,15 +171,18 @@ def _compact(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def load_rows(con: Connection, since: datetime | None, until: datetime | None,
-              retention_days: int = RETENTION_DAYS, lax: bool = False) -> tuple[pl.DataFrame, list[str]]:
+              retention_days: int = RETENTION_DAYS, lax: bool = False,
+              now: datetime | None = None) -> tuple[pl.DataFrame, list[str]]:
     """The compacted, validated per-interception rows and, if ``lax``, the validation problems.
+
+    ``now`` is the generation time: retention counts back from the newest start not after it.
 
     Each batch is validated eagerly as it arrives (with its interception ids still present, so a
     failure names the rows); without ``lax`` the first failure raises ValidationFailed.
     """
     from . import schemas  # pandera is slow to import: only when a summary is computed
 
-    params = {"since": since, "until": until, "retention_days": retention_days}
+    params = {"since": since, "until": until, "retention_days": retention_days, "now": now}
     parts, problems = [], []
     for batch in _batches(con, params):
         try:
@@ -246,12 +250,13 @@ def group(rows: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "UTC")
 
 
 def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: datetime | None,
-                    retention_days: int = RETENTION_DAYS) -> pl.DataFrame:
+                    retention_days: int = RETENTION_DAYS, future_dated: int = 0) -> pl.DataFrame:
     """Completeness figures of compacted rows (see :func:`load_rows`): one row.
 
     ``unattributed`` (no resolved provider) and ``ambiguous`` (method ``ambiguous_type``) count
     summarised (ended) rows, and their shares are of ``summarised``; ``in_flight`` and
-    ``outside_retention`` count every row started in the range.
+    ``outside_retention`` count every row started in the range. ``future_dated`` is the source's
+    count of rows started after the generation time (``sql/summaries/newest.sql``).
     """
     ended = pl.col("duration_us").is_not_null()
     counts = rows.lazy().select(
@@ -261,6 +266,7 @@ def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: 
         (ended & pl.col("resolved_provider_id").is_null()).sum().alias("unattributed"),
         (ended & (pl.col("method") == "ambiguous_type")).sum().alias("ambiguous"),
         pl.col("outside_retention").sum().alias("outside_retention"),
+        pl.lit(future_dated).alias("future_dated"),
     ).collect()
     return _completeness_frame(counts, tz, since, until, retention_days)
 
@@ -279,6 +285,7 @@ def _completeness_frame(counts: pl.DataFrame, tz: str, since: datetime | None, u
         (pl.col("ambiguous") / total if total else pl.lit(None)).cast(pl.Float64).alias("ambiguous_share"),
         pl.col("outside_retention").cast(pl.Int64),
         pl.lit(retention_days, dtype=pl.Int64).alias("retention_days"),
+        pl.col("future_dated").cast(pl.Int64),
     )
 
 
@@ -335,13 +342,14 @@ def anomalies(con: Connection, since: datetime | None, until: datetime | None, l
 
 def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), tz: str = "UTC",
               since: Any = None, until: Any = None, *, retention_days: int = RETENTION_DAYS,
-              lax: bool = False) -> SummaryResult:
+              lax: bool = False, now: datetime | None = None) -> SummaryResult:
     """The summary for keys ``by`` and its completeness figures, computed by the source's engine.
 
     ``since`` (included) and ``until`` (excluded) bound ``started_at``; see :func:`parse_instant`
     for the accepted forms. Without ``lax`` a frame failing its schema raises ValidationFailed;
     with ``lax`` the problems are returned in ``problems`` and the figures computed anyway.
-    An empty range gives an empty (valid) summary.
+    An empty range gives an empty (valid) summary. ``now`` is the generation time (default: the
+    current time): rows started after it are counted as ``future_dated``.
     """
     from . import schemas
 
@@ -354,7 +362,8 @@ def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), t
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
     problems = anomalies(con, start, end, lax)
     frame = _grouped(con, keys, tz, start, end)
-    counts = con.query("summaries/completeness", {"since": start, "until": end, "retention_days": retention_days})
+    now = now or datetime.now(timezone.utc)
+    counts = con.query("summaries/completeness", {"since": start, "until": end, "retention_days": retention_days, "now": now})
     complete = _completeness_frame(counts, tz, start, end, retention_days)
     for out, model, name in ((frame, schemas.Summary, "summary"), (complete, schemas.Completeness, "completeness")):
         try:

@@ -321,3 +321,35 @@ def test_property_percentiles_are_exact_and_identical_on_both_engines(new_pg_sch
 def test_percentile_rounding_rule_examples(durations, p50):
     con = duckdb_connection(frames(_timed_tables([durations])))
     assert summaries.summarise(con, []).frame["duration_p50_ms"][0] == p50 == _exact_percentile_ms(durations, 50)
+
+
+# --- rows dated after the generation time ---------------------------------------------------------
+
+from datetime import datetime, timezone  # noqa: E402
+
+from aibridge_analytics.report import build_report  # noqa: E402
+
+
+def _with_future_rows() -> dict:
+    """Three ended rows in October 2026 and two dated years ahead of any generation time."""
+    rows = [interception(f"now-{i}", "openai", "openai", day=10 + i) for i in range(3)]
+    rows += [interception(f"ahead-{i}", "openai", "openai", day=3650 + i) for i in range(2)]
+    return {"ai_providers": [provider("openai", "openai")], "aibridge_interceptions": rows}
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_future_dated_rows_are_counted_and_do_not_choose_the_default_window(tmp_path, request, engine):
+    tables = frames(_with_future_rows())
+    con = duckdb_connection(tables) if engine == "duckdb" else postgres_connection(request.getfixturevalue("pg_schema"), tables)
+    with con:
+        summary = build_report(con, tmp_path / "r").summary
+        result = summaries.summarise(con, [])
+    newest_now = (T0 + timedelta(days=12)).date()
+    assert summary["window"]["until"] == datetime.combine(newest_now + timedelta(days=1), datetime.min.time(), timezone.utc).isoformat()
+    assert summary["completeness"]["future_dated"] == 2
+    assert summary["totals"]["interceptions"] == 3
+    c = result.completeness.row(0, named=True)
+    assert c["future_dated"] == 2 and c["outside_retention"] == 0
+    assert "future-dated 2" in result.describe()
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "after the generation time" in html
