@@ -397,9 +397,10 @@ def summary(con: Connection, by: str | Iterable[str] | None = ("provider",), tz:
 
 
 def summary_completeness(con: Connection, tz: str = "UTC", since: Any = None, until: Any = None, *,
-                         retention_days: int = RETENTION_DAYS, lax: bool = False) -> pl.DataFrame:
+                         retention_days: int = RETENTION_DAYS, lax: bool = False,
+                         now: datetime | None = None) -> pl.DataFrame:
     """How complete a summary over this range is: one row (see :func:`completeness_of`)."""
-    return _warn(summarise(con, (), tz, since, until, retention_days=retention_days, lax=lax)).completeness
+    return _warn(summarise(con, (), tz, since, until, retention_days=retention_days, lax=lax, now=now)).completeness
 
 
 def reconcile(con: Connection, frame: pl.DataFrame, since: Any = None, until: Any = None, tz: str = "UTC") -> pl.DataFrame:

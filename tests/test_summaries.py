@@ -111,13 +111,17 @@ def test_hand_checked_per_provider_figures(hand):
 
 
 def test_hand_checked_completeness(hand):
-    c = aa.summary_completeness(hand).row(0, named=True)
+    later = T0 + timedelta(days=100)  # a generation time after every row
+    c = aa.summary_completeness(hand, now=later).row(0, named=True)
     assert c["rows_total"] == 6 and c["in_flight"] == 2 and c["summarised"] == 4
     assert (c["unattributed"], c["unattributed_share"], c["ambiguous"], c["ambiguous_share"]) == (1, 0.25, 1, 0.25)
     # newest start is day 80: everything before day 20 is outside the 60-day window
-    assert c["outside_retention"] == 5 and c["retention_days"] == 60 and c["tz"] == "UTC"
-    longer = summaries.summary_completeness(hand, retention_days=75).row(0, named=True)
+    assert c["outside_retention"] == 5 and c["retention_days"] == 60 and c["tz"] == "UTC" and c["future_dated"] == 0
+    longer = summaries.summary_completeness(hand, retention_days=75, now=later).row(0, named=True)
     assert longer["outside_retention"] == 0
+    # Generated on day 50: the row of day 80 is future-dated and the newest start is day 13.
+    earlier = aa.summary_completeness(hand, now=T0 + timedelta(days=50)).row(0, named=True)
+    assert earlier["future_dated"] == 1 and earlier["outside_retention"] == 0
 
 
 def test_client_null_reads_unknown_and_method_key(hand):
