@@ -8,14 +8,34 @@ schema, percentiles, rows dated after the report's generation time.
 from __future__ import annotations
 
 import json
+import math
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
 from pathlib import Path
 
+import polars as pl
 import pytest
-from datasets import DATA_FILE_TABLES, write_warehouse
+from datasets import (
+    DATA_FILE_TABLES,
+    T0,
+    duckdb_connection,
+    frames,
+    interception,
+    postgres_connection,
+    provider,
+    uid,
+    write_warehouse,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from aibridge_analytics import summaries
 from aibridge_analytics.cli import main
-from aibridge_analytics.errors import ExportError
+from aibridge_analytics.errors import ExportError, ValidationFailed
 from aibridge_analytics.exports import read_export
+from aibridge_analytics.report import build_report
+from aibridge_analytics.schemas import ROW_ANOMALIES
+from aibridge_analytics.sources import connect
 from tests.test_exports import item
 
 
@@ -118,15 +138,6 @@ def test_the_largest_64_bit_token_count_is_read_exactly(tmp_path):
 
 # --- source rows that break the row schema: found on every source kind and engine ----------------
 
-from datetime import timedelta  # noqa: E402
-
-import polars as pl  # noqa: E402
-from datasets import T0, frames, interception, postgres_connection, provider, uid  # noqa: E402
-
-from aibridge_analytics import summaries  # noqa: E402
-from aibridge_analytics.errors import ValidationFailed  # noqa: E402
-from aibridge_analytics.schemas import ROW_ANOMALIES  # noqa: E402
-from aibridge_analytics.sources import connect  # noqa: E402
 
 TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
 
@@ -261,14 +272,6 @@ def test_row_schema_failures_are_one_line_with_details():
 
 # --- percentiles: one exact rule, identical on DuckDB, PostgreSQL and Polars ----------------------
 
-import math  # noqa: E402
-from fractions import Fraction  # noqa: E402
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from datasets import duckdb_connection  # noqa: E402
-
 
 def _exact_percentile_ms(durations_us: list[int], q: int) -> float:
     """The README's rule: linear interpolation of whole microseconds at q/100 * (n - 1), exactly,
@@ -324,10 +327,6 @@ def test_percentile_rounding_rule_examples(durations, p50):
 
 
 # --- rows dated after the generation time ---------------------------------------------------------
-
-from datetime import datetime, timezone  # noqa: E402
-
-from aibridge_analytics.report import build_report  # noqa: E402
 
 
 def _with_future_rows() -> dict:
