@@ -11,7 +11,7 @@ on purpose, and tell user mistakes from broken data::
     │   └── SchemaError                     a source missing a required table or with a wrong type
     ├── SqlError                            a catalogue query that is unknown, unportable or badly bound
     ├── ExportError (also ValueError)       a truncated or invalid JSON export, conflicting duplicates
-    └── ValidationFailed                    a frame failing its pandera schema (names the failing rows)
+    └── ValidationFailed                    rows breaking their schema (one line; example rows in .details)
 
 The CLI turns any of them into exit code 1 and a single line; ``--debug`` shows the traceback.
 """
