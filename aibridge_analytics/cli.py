@@ -205,14 +205,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
     from .progress import bar
     from .sync import sync
+    from .values import parse_hours
 
+    overlap = parse_hours(args.overlap_hours, "--overlap-hours")
     log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
     with bar("syncing rows") as progress:
-        summary = sync(args.source, args.db, batch_rows=args.batch_rows, overlap=timedelta(hours=args.overlap_hours),
+        summary = sync(args.source, args.db, batch_rows=args.batch_rows, overlap=overlap,
                        keep_latest=args.keep_latest, progress=progress, log=log)
     print(summary.describe())
     return EXIT_OK
@@ -317,13 +317,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="first start included: ISO 8601 (no offset = in --tz) or an age such as 7d")
     p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 7d")
     p.add_argument("--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway")
+    p.add_argument("-v", "--verbose", action="store_true", help="with an error, also show its details (example rows)")
     p.set_defaults(func=cmd_summary)
     p = sub.add_parser("sync", help="copy new and changed rows of a Coder database (or export) into a local warehouse")
     p.add_argument("--source", required=True, help="postgresql://... (read-only), a JSON export or a Parquet directory")
     p.add_argument("--db", required=True, help="the warehouse file to create or update (.duckdb)")
     p.add_argument("--batch-rows", type=int, default=250_000, help="rows per committed batch of a file source (default 250000); a live database commits table by table")
-    p.add_argument("--overlap-hours", type=float, default=24.0,
-                   help="re-read this much history before the last sync's watermark (default 24)")
+    p.add_argument("--overlap-hours", default="24",
+                   help="re-read this much history before the last sync's watermark: 0 to 87840 hours (default 24)")
     p.add_argument("--keep-latest", action="store_true",
                    help="JSON exports: keep the copy read last of an interception that appears with different content")
     p.add_argument("-v", "--verbose", action="store_true", help="log each commit on stderr (one per table of a live database, one per batch of a file source)")
@@ -358,6 +359,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # Messages are redacted where they are made; this is the last line of defence.
         print(f"aibridge-analytics: error: {redact(str(exc))}", file=sys.stderr)
+        if getattr(args, "verbose", False):
+            for line in getattr(exc, "details", ()):
+                print(redact(line), file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK

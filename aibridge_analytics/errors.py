@@ -13,7 +13,7 @@ on purpose, and tell user mistakes from broken data::
     ├── WarehouseError                      the local warehouse cannot be written (disk full, I/O error)
     ├── ExportError (also ValueError)       a truncated or invalid JSON export, conflicting duplicates
     ├── OutputError                         an output (--out, a report directory) that cannot or must not be written
-    └── ValidationFailed                    a frame failing its pandera schema (names the failing rows)
+    └── ValidationFailed                    rows breaking their schema (one line; example rows in .details)
 
 The CLI turns any of them into exit code 1 and a single line; ``--debug`` shows the traceback.
 An interrupt (SIGINT, Ctrl-C) is not an error: it stays ``KeyboardInterrupt`` (exit code 130).
@@ -55,7 +55,15 @@ class ExportError(AibridgeError, ValueError):
 
 
 class ValidationFailed(AibridgeError):
-    """A frame that fails its pandera schema; the message names table, column, check and rows."""
+    """Rows that break their schema: the message is one line naming each problem and its count;
+    ``details`` holds a line per problem with example rows (the CLI shows them with ``-v``, and
+    they are the exception's notes, so a traceback shows them too)."""
+
+    def __init__(self, message: str, details: tuple[str, ...] | list[str] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
+        for line in self.details:
+            self.add_note(line)
 
 
 class OutputError(AibridgeError):

@@ -8,8 +8,9 @@ directory of ``*.json`` pages (read in name order), each a bare list or the API'
 Pages overlap when they are fetched at different times, so interceptions are deduplicated by id:
 identical copies collapse; copies that differ (say, an interception that ended between two pages)
 are a conflict, an :class:`ExportError` naming the id, unless ``keep_latest`` is given, which keeps
-the copy read last. Any problem (truncated or invalid JSON, a value of the wrong kind) is one
-ExportError naming the file and the position, raised before anything is written anywhere.
+the copy read last. Any problem (truncated or invalid JSON, nesting too deep to parse, a value of
+the wrong kind, a count beyond a 64-bit integer, a lone surrogate such as ``"\\ud800"`` in a string)
+is one ExportError naming the file and the position, raised before anything is written anywhere.
 
 An export carries no ``provider_id``, no ``ai_providers``, no model thoughts and no thread,
 session or credential columns: the tables built here simply lack them, so the schema probe sees an
@@ -124,6 +125,8 @@ def read_export(path: str | Path, *, keep_latest: bool = False) -> Export:
 def _items(file: Path) -> list[Any]:
     try:
         data = json.loads(file.read_bytes())
+    except RecursionError:
+        raise ExportError(f"{file}: JSON nested too deeply to read (arrays or objects nested hundreds of levels)") from None
     except json.JSONDecodeError as exc:
         raise ExportError(f"{file}: invalid JSON at line {exc.lineno}, column {exc.colno} (character {exc.pos}): {exc.msg}") from None
     except (UnicodeDecodeError, OSError) as exc:
@@ -154,7 +157,7 @@ def _record(item: Any, where: str, present: set[tuple[str, str]]) -> _Record:
         "model": _text(obj.get("model"), f"{where}.model"),
         "started_at": _timestamp(obj.get("started_at"), f"{where}.started_at"),
         "ended_at": _timestamp(obj.get("ended_at"), f"{where}.ended_at", nullable=True),
-        "metadata": _json(obj.get("metadata")),
+        "metadata": _json(obj.get("metadata"), f"{where}.metadata"),
     }
     if "provider_name" in obj:
         row["provider_name"] = _text(obj["provider_name"], f"{where}.provider_name", empty=True)
@@ -180,7 +183,7 @@ def _child(table: str, item: Any, iid: str, where: str, present: set[tuple[str, 
         "id": _uuid(obj.get("id"), f"{where}.id"),
         "interception_id": _uuid(obj.get("interception_id", iid), f"{where}.interception_id"),
         "provider_response_id": _text(obj.get("provider_response_id", ""), f"{where}.provider_response_id", empty=True),
-        "metadata": _json(obj.get("metadata")),
+        "metadata": _json(obj.get("metadata"), f"{where}.metadata"),
         "created_at": _timestamp(obj.get("created_at"), f"{where}.created_at"),
     }
     if table == "aibridge_token_usages":
@@ -240,17 +243,37 @@ def _text(value: Any, where: str, nullable: bool = False, empty: bool = False) -
         return None
     if not isinstance(value, str) or (value == "" and not empty):
         return _bad(where, "a non-empty string" if not empty else "a string", value)
-    return value
+    return _unicode(value, where)
+
+
+def _unicode(text: str, where: str) -> str:
+    """``text`` if it is valid Unicode: JSON's ``\\ud800`` escape yields a lone surrogate, which
+    no UTF-8 text (DuckDB, PostgreSQL, any output) can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ExportError(f"{where}: a lone surrogate {text[exc.start]!r} at character {exc.start} is not valid Unicode") from None
+    return text
+
+
+#: Coder's token counts are PostgreSQL bigints: a value outside is no count Coder could have written.
+_BIGINT_RANGE = range(-(2**63), 2**63)
 
 
 def _integer(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         return _bad(where, "an integer", value)
+    if value not in _BIGINT_RANGE:
+        return _bad(where, "a 64-bit integer (a bigint)", value)
     return value
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, sort_keys=True)
+def _json(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    # Checked in full (keys too) as text, stored ASCII-escaped as before.
+    _unicode(json.dumps(value, sort_keys=True, ensure_ascii=False), where)
+    return json.dumps(value, sort_keys=True)
 
 
 def _timestamp(value: Any, where: str, nullable: bool = False) -> datetime | None:

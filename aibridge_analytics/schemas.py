@@ -194,6 +194,33 @@ class SummaryRows(_ChildSums):
         strict = True
 
 
+#: Every anomaly of source rows that breaks :class:`SummaryRows`, as ``sql/summaries/anomalies.sql``
+#: finds it row by row: name -> (the kind of row holding it, what is wrong with that row).
+ROW_ANOMALIES: dict[str, tuple[str, str]] = {
+    "duplicate_id": ("interception id", "held by several rows (interception_id: unique)"),
+    "ended_before_start": ("interception", "ending before it starts (ended_at_not_before_started_at)"),
+    "missing_value": ("interception", "without an id, initiator, model or start (not nullable)"),
+    **{f"negative_{c}": ("token usage", f"with a negative {c} ({c}: greater_than_or_equal_to(0))")
+       for c in ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")},
+}
+
+
+def anomalies_failure(name: str, found: pl.DataFrame, hint: str = "") -> ValidationFailed | None:
+    """The error for the anomalies ``found`` (rows of ``sql/summaries/anomalies.sql``), or None.
+
+    One line names every anomaly and how many rows hold it; the details give an example id each.
+    """
+    if found.is_empty():
+        return None
+    parts, details = [], []
+    for r in found.iter_rows(named=True):
+        kind, what = ROW_ANOMALIES[r["anomaly"]]
+        n = r["row_count"]
+        parts.append(f"{r['anomaly']} ({n} {kind}{'' if n == 1 else 's'})")
+        details.append(f"  {r['anomaly']}: {n} {kind}{'' if n == 1 else 's'} {what}, e.g. {r['example_id']}")
+    return ValidationFailed(f"{name} break the row schema: {', '.join(parts)}{hint}", details)
+
+
 class Summary(_ChildSums):
     """The output of ``summary``: the chosen keys (each optional here), then the figures."""
 
@@ -245,6 +272,7 @@ class Completeness(pa.DataFrameModel):
     ambiguous_share: pl.Float64 = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
     outside_retention: pl.Int64 = pa.Field(ge=0)
     retention_days: pl.Int64 = pa.Field(ge=0)
+    future_dated: pl.Int64 = pa.Field(ge=0)
 
     @pa.dataframe_check
     def parts_fit_the_whole(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -271,31 +299,35 @@ def _shown(row: dict) -> str:
     return "{" + ", ".join(f"{k}: {short(v)}" for k, v in row.items()) + "}"
 
 
-def _describe(name: str, frame: pl.DataFrame, cases: pl.DataFrame) -> str:
-    lines = [f"{name} fails its schema:"]
+def _failure(name: str, frame: pl.DataFrame, cases: pl.DataFrame) -> ValidationFailed:
+    """One line naming each failing column and check with its count; example rows as details."""
+    parts, details = [], []
     for (column, check), group in cases.group_by(["column", "check"], maintain_order=True):
         rows = sorted({int(i) for i in group["index"].drop_nulls()})
-        head = f"  {column}: {check}"
+        head = f"{column}: {check}"
         if not rows:
-            lines.append(f"{head} ({group['failure_case'][0]})")
+            case = str(group["failure_case"][0]).strip().splitlines() or [""]
+            parts.append(f"{head} ({case[0]})")
             continue
-        lines.append(f"{head}: {len(rows)} row(s), e.g.")
-        lines += [f"    row {i}: {_shown(frame.row(i, named=True))}" for i in rows[:SHOWN_ROWS]]
-    return "\n".join(lines)
+        parts.append(f"{head} ({len(rows)} row{'' if len(rows) == 1 else 's'})")
+        details.append(f"  {head}: {len(rows)} row(s), e.g.")
+        details += [f"    row {i}: {_shown(frame.row(i, named=True))}" for i in rows[:SHOWN_ROWS]]
+    return ValidationFailed(f"{name} fails its schema: {'; '.join(parts)}", details)
 
 
 def validate(frame: pl.DataFrame, model: type[pa.DataFrameModel], name: str | None = None) -> pl.DataFrame:
     """Check ``frame`` (eager, so values are checked) against ``model``; return it unchanged.
 
-    Raises ValidationFailed naming the frame (``name``, default the model's), each failing column
-    and check, and up to :data:`SHOWN_ROWS` failing rows per check.
+    Raises ValidationFailed naming, on one line, the frame (``name``, default the model's) and each
+    failing column and check with its count; its details show up to :data:`SHOWN_ROWS` failing
+    rows per check.
     """
     if isinstance(frame, pl.LazyFrame):
         raise TypeError("validate() takes an eager DataFrame: a LazyFrame's values would not be checked")
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise ValidationFailed(_describe(name or model.__name__, frame, exc.failure_cases)) from None
+        raise _failure(name or model.__name__, frame, exc.failure_cases) from None
     return frame
 
 

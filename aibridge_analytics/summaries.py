@@ -17,8 +17,9 @@ Definitions (contract.md "Summary columns"):
   and counted in the completeness figures;
 - ``sessions`` = distinct (session_id, initiator_id), as Coder groups sessions;
 - ``threads`` = distinct thread roots, ``COALESCE(thread_root_id, id)``;
-- durations are ``ended_at - started_at`` in milliseconds, percentiles linearly interpolated
-  (as SQL's PERCENTILE_CONT);
+- durations are ``ended_at - started_at`` in whole microseconds; each percentile is linearly
+  interpolated (as SQL's PERCENTILE_CONT) and rounded by one rule (:func:`percentile_us`), the
+  same in DuckDB, PostgreSQL and Polars, then given in milliseconds;
 - ``day`` / ``week`` are dates in the chosen IANA zone, weeks starting on Monday (ISO);
 - rows without a resolved provider form their own group (null ``resolved_provider_id``), so the
   groups always add up to the whole.
@@ -29,9 +30,10 @@ from __future__ import annotations
 import warnings
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator, Sequence
 
+import numpy as np
 import polars as pl
 
 from . import values
@@ -87,7 +89,8 @@ class SummaryResult:
             f"summary: tz={c['tz']}, started in [{span}), {c['summarised']} of {c['rows_total']} interceptions "
             f"summarised ({c['in_flight']} in flight), unattributed {c['unattributed']} ({pct(c['unattributed_share'])}), "
             f"ambiguous {c['ambiguous']} ({pct(c['ambiguous_share'])}), "
-            f"outside {c['retention_days']}-day retention {c['outside_retention']}"
+            f"outside {c['retention_days']}-day retention {c['outside_retention']}, "
+            f"future-dated {c['future_dated']} (in the whole source, started after the generation time)"
         )
 
 
@@ -120,26 +123,14 @@ def check_zone(tz: str) -> str:
     return str(tz)
 
 
-def parse_instant(value: Any, what: str, tz: str) -> datetime | None:
-    """An instant for ``--since``/``--until``: ISO 8601 or an age like ``7d``.
+def parse_instant(value: Any, what: str, tz: str, now: datetime | None = None) -> datetime | None:
+    """An instant for ``--since``/``--until`` (None stays None): see :func:`values.parse_timestamp`.
 
     A value without an offset (``2026-03-29`` or ``2026-03-29T08:00``) is read in the summary's
     zone ``tz``, so that ``--since 2026-03-29 --tz Europe/Berlin`` starts exactly at that day's
-    bucket; values with an offset and ages are absolute.
+    bucket; values with an offset and ages (counted back from ``now``) are absolute.
     """
-    if value is None:
-        return None
-    zone = zoneinfo.ZoneInfo(tz)
-    if isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            pass  # an age such as 7d, or garbage: parse_timestamp tells them apart
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return values.parse_timestamp(value, what)
+    return None if value is None else values.parse_timestamp(value, what, now=now, tz=tz)
 
 
 # --- reading the per-interception rows ---------------------------------------------------------
@@ -172,7 +163,7 @@ def _compact(rows: pl.DataFrame) -> pl.DataFrame:
         pl.concat_str("session_id", "initiator_id", separator=" ").hash().alias("session_key"),
         pl.col("thread_root_id").hash().alias("thread_key"),
         "started_at",
-        ((pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds() / 1000).alias("duration_ms"),
+        (pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds().alias("duration_us"),
         "outside_retention",
         *(pl.col(c).cast(pl.UInt32) for c in COUNTS),
         *TOKENS,
@@ -180,15 +171,18 @@ def _compact(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def load_rows(con: Connection, since: datetime | None, until: datetime | None,
-              retention_days: int = RETENTION_DAYS, lax: bool = False) -> tuple[pl.DataFrame, list[str]]:
+              retention_days: int = RETENTION_DAYS, lax: bool = False,
+              now: datetime | None = None) -> tuple[pl.DataFrame, list[str]]:
     """The compacted, validated per-interception rows and, if ``lax``, the validation problems.
+
+    ``now`` is the generation time: retention counts back from the newest start not after it.
 
     Each batch is validated eagerly as it arrives (with its interception ids still present, so a
     failure names the rows); without ``lax`` the first failure raises ValidationFailed.
     """
     from . import schemas  # pandera is slow to import: only when a summary is computed
 
-    params = {"since": since, "until": until, "retention_days": retention_days}
+    params = {"since": since, "until": until, "retention_days": retention_days, "now": now}
     parts, problems = [], []
     for batch in _batches(con, params):
         try:
@@ -214,6 +208,23 @@ def _key_exprs(keys: Sequence[str], tz: str) -> list[pl.Expr]:
     return [exprs.get(c, pl.col(c)) for k in keys for c in KEYS[k]]
 
 
+def percentile_us(interpolated_us: pl.Expr) -> pl.Expr:
+    """A percentile of whole microseconds, linearly interpolated, rounded as ``summaries/figures.sql`` does.
+
+    The exact interpolation of whole microseconds at ``q * (n - 1)`` (q in hundredths) is a whole
+    number of hundredths of a microsecond: the floating result is brought to that number (the
+    floating error is far below half a hundredth) and rounded half up to the microsecond.
+    """
+    hundredths = (interpolated_us * 100).round().cast(pl.Int64)
+    return (hundredths + 50) // 100
+
+
+def _in_ms(micros: pl.Series) -> pl.Series:
+    # Polars divides by a constant as a multiplication by its reciprocal (9 / 1000 gives
+    # 0.009000000000000001); numpy's true division is the one IEEE operation SQL performs.
+    return pl.Series(micros.name, np.divide(micros.cast(pl.Float64).to_numpy(), 1000.0))
+
+
 def group(rows: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "UTC") -> pl.DataFrame:
     """Group compacted rows (see :func:`load_rows`) into the summary frame for keys ``by``."""
     columns = [c for k in by for c in KEYS[k]]
@@ -223,29 +234,31 @@ def group(rows: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "UTC")
         pl.col("session_key").n_unique().alias("sessions"),
         pl.col("thread_key").n_unique().alias("threads"),
         *(pl.col(c).sum().alias(c) for c in SUMS),
-        *(pl.col("duration_ms").quantile(q / 100, interpolation="linear").alias(f"duration_p{q}_ms") for q in PERCENTILES),
+        *(percentile_us(pl.col("duration_us").quantile(q / 100, interpolation="linear")).alias(f"duration_p{q}_ms")
+          for q in PERCENTILES),
     ]
-    ended = rows.lazy().filter(pl.col("duration_ms").is_not_null())
+    ended = rows.lazy().filter(pl.col("duration_us").is_not_null())
     # A constant key makes the grand total (no keys) an ordinary group: empty input, no rows.
     keyed = ended.with_columns(*_key_exprs(by, tz), pl.lit(0).alias("_all"))
     out = keyed.group_by([*columns, "_all"]).agg(figures).drop("_all")
     out = out.with_columns(
         *(pl.col(c).cast(pl.String) for c in columns if c in _CATEGORIES),
         *(pl.col(c).cast(pl.Int64) for c in FIGURES if not c.startswith("duration")),
-        *(pl.col(c).cast(pl.Float64) for c in FIGURES if c.startswith("duration")),
+        *(pl.col(c).map_batches(_in_ms, return_dtype=pl.Float64) for c in FIGURES if c.startswith("duration")),
     )
     return out.sort(columns, nulls_last=True).select(*columns, *FIGURES).collect()
 
 
 def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: datetime | None,
-                    retention_days: int = RETENTION_DAYS) -> pl.DataFrame:
+                    retention_days: int = RETENTION_DAYS, future_dated: int = 0) -> pl.DataFrame:
     """Completeness figures of compacted rows (see :func:`load_rows`): one row.
 
     ``unattributed`` (no resolved provider) and ``ambiguous`` (method ``ambiguous_type``) count
     summarised (ended) rows, and their shares are of ``summarised``; ``in_flight`` and
-    ``outside_retention`` count every row started in the range.
+    ``outside_retention`` count every row started in the range. ``future_dated`` is the source's
+    count of rows started after the generation time (``sql/summaries/newest.sql``).
     """
-    ended = pl.col("duration_ms").is_not_null()
+    ended = pl.col("duration_us").is_not_null()
     counts = rows.lazy().select(
         pl.len().alias("rows_total"),
         (~ended).sum().alias("in_flight"),
@@ -253,6 +266,7 @@ def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: 
         (ended & pl.col("resolved_provider_id").is_null()).sum().alias("unattributed"),
         (ended & (pl.col("method") == "ambiguous_type")).sum().alias("ambiguous"),
         pl.col("outside_retention").sum().alias("outside_retention"),
+        pl.lit(future_dated).alias("future_dated"),
     ).collect()
     return _completeness_frame(counts, tz, since, until, retention_days)
 
@@ -271,6 +285,7 @@ def _completeness_frame(counts: pl.DataFrame, tz: str, since: datetime | None, u
         (pl.col("ambiguous") / total if total else pl.lit(None)).cast(pl.Float64).alias("ambiguous_share"),
         pl.col("outside_retention").cast(pl.Int64),
         pl.lit(retention_days, dtype=pl.Int64).alias("retention_days"),
+        pl.col("future_dated").cast(pl.Int64),
     )
 
 
@@ -306,27 +321,35 @@ def _grouped(con: Connection, keys: Sequence[str], tz: str, since: datetime | No
     )
 
 
-def _anomalies(con: Connection, since: datetime | None, until: datetime | None, retention_days: int, lax: bool) -> list[str]:
-    """Validation problems of the source rows a summary reads (raises without ``lax``).
+def anomalies(con: Connection, since: datetime | None, until: datetime | None, lax: bool = False) -> list[str]:
+    """The source rows a summary of ``[since, until)`` reads that break its row schema.
 
-    A cheap SQL scan looks for the values the row schema refuses; only if it finds some are the
-    rows read and validated one by one, so that the message names them.
+    ``sql/summaries/anomalies.sql`` looks for every anomaly of :data:`schemas.ROW_ANOMALIES`, row
+    by row, where the data lives. Without ``lax`` any finding raises one ValidationFailed naming
+    every anomaly and its count (details: an example id each); with ``lax`` its message is returned.
     """
-    found = con.query("summaries/anomalies").row(0)
-    if not any(found):
+    from . import schemas
+
+    found = con.query("summaries/anomalies", {"since": since, "until": until})
+    hint = "" if lax else " (-v shows an example of each; --lax summarises anyway)"
+    failure = schemas.anomalies_failure("source rows of the summary", found, hint)
+    if failure is None:
         return []
-    return load_rows(con, since, until, retention_days, lax)[1]
+    if not lax:
+        raise failure
+    return [str(failure)]
 
 
 def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), tz: str = "UTC",
               since: Any = None, until: Any = None, *, retention_days: int = RETENTION_DAYS,
-              lax: bool = False) -> SummaryResult:
+              lax: bool = False, now: datetime | None = None) -> SummaryResult:
     """The summary for keys ``by`` and its completeness figures, computed by the source's engine.
 
     ``since`` (included) and ``until`` (excluded) bound ``started_at``; see :func:`parse_instant`
     for the accepted forms. Without ``lax`` a frame failing its schema raises ValidationFailed;
     with ``lax`` the problems are returned in ``problems`` and the figures computed anyway.
-    An empty range gives an empty (valid) summary.
+    An empty range gives an empty (valid) summary. ``now`` is the generation time (default: the
+    current time): rows started after it are counted as ``future_dated``.
     """
     from . import schemas
 
@@ -337,9 +360,10 @@ def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), t
         raise UsageError(f"--since {start.isoformat()} is after --until {end.isoformat()}")
     if retention_days < 0:
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
-    problems = _anomalies(con, start, end, retention_days, lax)
+    problems = anomalies(con, start, end, lax)
     frame = _grouped(con, keys, tz, start, end)
-    counts = con.query("summaries/completeness", {"since": start, "until": end, "retention_days": retention_days})
+    now = now or datetime.now(timezone.utc)
+    counts = con.query("summaries/completeness", {"since": start, "until": end, "retention_days": retention_days, "now": now})
     complete = _completeness_frame(counts, tz, start, end, retention_days)
     for out, model, name in ((frame, schemas.Summary, "summary"), (complete, schemas.Completeness, "completeness")):
         try:
@@ -373,9 +397,10 @@ def summary(con: Connection, by: str | Iterable[str] | None = ("provider",), tz:
 
 
 def summary_completeness(con: Connection, tz: str = "UTC", since: Any = None, until: Any = None, *,
-                         retention_days: int = RETENTION_DAYS, lax: bool = False) -> pl.DataFrame:
+                         retention_days: int = RETENTION_DAYS, lax: bool = False,
+                         now: datetime | None = None) -> pl.DataFrame:
     """How complete a summary over this range is: one row (see :func:`completeness_of`)."""
-    return _warn(summarise(con, (), tz, since, until, retention_days=retention_days, lax=lax)).completeness
+    return _warn(summarise(con, (), tz, since, until, retention_days=retention_days, lax=lax, now=now)).completeness
 
 
 def reconcile(con: Connection, frame: pl.DataFrame, since: Any = None, until: Any = None, tz: str = "UTC") -> pl.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import zoneinfo
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -29,31 +30,58 @@ def parse_uuid(value: Any, what: str = "uuid") -> str:
         raise UsageError(f"malformed UUID for {what}: {value!r}") from None
 
 
-def parse_timestamp(value: Any, what: str = "timestamp", now: datetime | None = None) -> datetime:
-    """Parse an ISO 8601 instant (naive means UTC) or a relative age like ``7d``, ``12h``.
+def parse_timestamp(value: Any, what: str = "timestamp", now: datetime | None = None, tz: str = "UTC") -> datetime:
+    """Parse an ISO 8601 instant or a relative age like ``7d``, ``12h``, into UTC.
 
-    Relative ages count back from ``now`` (default: the current time), as cron users expect
-    from ``--since 7d``.
+    The one parser of user-given times (filters, summaries, the report's range). A value without
+    an offset (``2026-03-29``, ``2026-03-29T08:00``, a naive datetime or a date) is read in the
+    IANA zone ``tz``. Relative ages count back from ``now`` (default: the current time), as cron
+    users expect from ``--since 7d``. An instant outside what both engines and Python hold
+    (years 1 to 9999, in UTC and in ``tz``) is a UsageError naming the value.
     """
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        text = str(value).strip()
-        rel = _RELATIVE.match(text)
-        if rel:
-            base = now or datetime.now(timezone.utc)
-            return base - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
-        try:
-            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(
-                f"malformed timestamp for {what}: {value!r} (use ISO 8601 like 2026-11-01T00:00:00Z, or 7d)"
-            ) from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+    try:
+        if isinstance(value, datetime):
+            dt = value
+        elif isinstance(value, date):
+            dt = datetime(value.year, value.month, value.day)
+        else:
+            text = str(value).strip()
+            rel = _RELATIVE.match(text)
+            if rel:
+                base = now or datetime.now(timezone.utc)
+                return base - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+            try:
+                dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise UsageError(
+                    f"malformed timestamp for {what}: {value!r} (use ISO 8601 like 2026-11-01T00:00:00Z, or 7d)"
+                ) from None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=zoneinfo.ZoneInfo(tz))
+        return dt.astimezone(timezone.utc)
+    except OverflowError:
+        # datetime holds years 1 to 9999: an age reaching before year 1, or an instant whose UTC
+        # time falls outside (9999-12-31T23:00-10:00 is in year 10000), cannot be compared.
+        raise UsageError(
+            f"timestamp out of range for {what}: {value!r} (instants must fall between years 1 and 9999 UTC)"
+        ) from None
+
+
+#: The longest ``--overlap-hours``: ten years, far beyond any retention, far below datetime's range.
+MAX_HOURS = 24 * 366 * 10
+
+
+def parse_hours(value: Any, what: str = "hours", maximum: float = MAX_HOURS) -> timedelta:
+    """A span given in hours (``1.5``), as a timedelta: finite, not negative, at most ``maximum``."""
+    try:
+        if isinstance(value, bool):
+            raise ValueError(value)
+        hours = float(value if isinstance(value, (int, float)) else str(value).strip())
+    except ValueError:
+        raise UsageError(f"not a number of hours for {what}: {value!r}") from None
+    if not 0 <= hours <= maximum:  # NaN fails every comparison
+        raise UsageError(f"out of range for {what}: {value!r} (give hours from 0 to {maximum:g})")
+    return timedelta(hours=hours)
 
 
 def parse_int(value: Any, what: str = "integer") -> int:

@@ -111,13 +111,17 @@ def test_hand_checked_per_provider_figures(hand):
 
 
 def test_hand_checked_completeness(hand):
-    c = aa.summary_completeness(hand).row(0, named=True)
+    later = T0 + timedelta(days=100)  # a generation time after every row
+    c = aa.summary_completeness(hand, now=later).row(0, named=True)
     assert c["rows_total"] == 6 and c["in_flight"] == 2 and c["summarised"] == 4
     assert (c["unattributed"], c["unattributed_share"], c["ambiguous"], c["ambiguous_share"]) == (1, 0.25, 1, 0.25)
     # newest start is day 80: everything before day 20 is outside the 60-day window
-    assert c["outside_retention"] == 5 and c["retention_days"] == 60 and c["tz"] == "UTC"
-    longer = summaries.summary_completeness(hand, retention_days=75).row(0, named=True)
+    assert c["outside_retention"] == 5 and c["retention_days"] == 60 and c["tz"] == "UTC" and c["future_dated"] == 0
+    longer = summaries.summary_completeness(hand, retention_days=75, now=later).row(0, named=True)
     assert longer["outside_retention"] == 0
+    # Generated on day 50: the row of day 80 is future-dated and the newest start is day 13.
+    earlier = aa.summary_completeness(hand, now=T0 + timedelta(days=50)).row(0, named=True)
+    assert earlier["future_dated"] == 1 and earlier["outside_retention"] == 0
 
 
 def test_client_null_reads_unknown_and_method_key(hand):
@@ -221,8 +225,8 @@ def test_rows_failing_validation_are_named_and_lax_goes_on():
     with pytest.raises(ValidationFailed) as err:
         aa.summary(con)
     text = str(err.value)
-    assert "summary input rows" in text and "input_tokens: greater_than_or_equal_to(0)" in text
-    assert uid("i3") in text and "ended_at_not_before_started_at" in text and uid("i7") in text
+    assert "negative_input_tokens (1 token usage)" in text and "ended_before_start (1 interception)" in text
+    assert "\n" not in text and uid("i7") in "\n".join(err.value.details)
     with pytest.warns(ValidationWarning, match="input_tokens"):
         got = aa.summary(con, lax=True)
     assert got["interceptions"].sum() == 5
@@ -349,4 +353,4 @@ def test_cli_validation_failure_exits_1_unless_lax(tmp_path, capsys):
     assert "input_tokens" in capsys.readouterr().err
     assert main(["summary", "--source", str(path), "--lax", "--format", "csv"]) == 0
     out, err = capsys.readouterr()
-    assert "warning: summary input rows" in err and out.startswith("resolved_provider_id,")
+    assert "warning: source rows of the summary" in err and out.startswith("resolved_provider_id,")

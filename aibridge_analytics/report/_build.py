@@ -100,10 +100,11 @@ def build(con: Connection, out_dir: Path, since: Any, until: Any, tz: str, inclu
     generated_at = datetime.now(timezone.utc)
     log = data.QueryLog(con)
     fingerprint = log.query("report/fingerprint")
-    newest = fingerprint.filter(pl.col("table_name") == "aibridge_interceptions")["newest"][0]
-    win = window.resolve(since, until, tz, newest, generated_at)
+    # Rows dated after the generation time never choose the default range: they are counted.
+    newest = log.query("summaries/newest", {"now": generated_at}).row(0, named=True)
+    win = window.resolve(since, until, tz, newest["started_at"], generated_at)
     progress(1, STEPS)
-    figures = data.gather(log, win, include_prompts)
+    figures = data.gather(log, win, include_prompts, now=generated_at, future_dated=newest["future_dated"])
     verification = verification_summary(log)
     progress(2, STEPS)
     drawn = charts.render_all(figures)

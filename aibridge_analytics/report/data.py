@@ -9,6 +9,7 @@ read once (``sql/summaries/rows.sql``) and grouped several ways in Polars, the s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Mapping
 
 import polars as pl
@@ -150,7 +151,7 @@ def _provider_rows(by_provider: pl.DataFrame, by_method: pl.DataFrame, providers
 
 def _sessions(rows: pl.DataFrame) -> dict[str, Any]:
     per = (
-        rows.lazy().filter(pl.col("duration_ms").is_not_null()).group_by("session_key").agg(
+        rows.lazy().filter(pl.col("duration_us").is_not_null()).group_by("session_key").agg(
             pl.len().alias("n"),
             pl.col("resolved_provider_id").n_unique().alias("providers"),
             pl.col("model").n_unique().alias("models"),
@@ -197,13 +198,21 @@ def _top(frame: pl.DataFrame, total: int) -> pl.DataFrame:
         (pl.col("interceptions") / total if total else pl.lit(None, pl.Float64)).alias("share"))
 
 
-def gather(log: QueryLog, window: Window, include_prompts: bool = False, prompts_per_provider: int = 3) -> ReportData:
-    """Read every figure of the report for ``window`` through ``log``."""
+def gather(log: QueryLog, window: Window, include_prompts: bool = False, prompts_per_provider: int = 3,
+           now: datetime | None = None, future_dated: int = 0) -> ReportData:
+    """Read every figure of the report for ``window`` through ``log``.
+
+    ``now`` is the generation time and ``future_dated`` the source's rows started after it
+    (``sql/summaries/newest.sql``): named in the completeness figures, left out of retention.
+    """
     problems: list[str] = []
     tz, params = window.tz, window.params()
-    log.note("summaries/rows", {**params, "retention_days": summaries.RETENTION_DAYS})
-    rows, lax_problems = summaries.load_rows(log.con, window.since, window.until, lax=True)
-    problems += lax_problems
+    # The anomaly scan judges source rows one by one; the row schema, checked as the rows are
+    # read, is the second line of defence (and would name the same rows again).
+    found = summaries.anomalies(log.recording(), window.since, window.until, lax=True)
+    log.note("summaries/rows", {**params, "retention_days": summaries.RETENTION_DAYS, "now": now})
+    rows, lax_problems = summaries.load_rows(log.con, window.since, window.until, lax=True, now=now)
+    problems += found or lax_problems
 
     def grouped(name: str, by: list[str]) -> pl.DataFrame:
         return _validated(summaries.group(rows, by, tz), f"report summary by {', '.join(by) or 'nothing'}", problems)
@@ -217,7 +226,7 @@ def gather(log: QueryLog, window: Window, include_prompts: bool = False, prompts
         "by_model": grouped("by_model", ["model"]),
         "by_client": grouped("by_client", ["client"]),
     }
-    completeness = summaries.completeness_of(rows, tz, window.since, window.until)
+    completeness = summaries.completeness_of(rows, tz, window.since, window.until, future_dated=future_dated)
     frames["completeness"] = completeness
     providers = log.query("providers/list")
     ids = frames["by_provider"]["resolved_provider_id"].to_list()

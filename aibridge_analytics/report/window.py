@@ -1,9 +1,10 @@
 """The time range a report covers: ``--since``/``--until``, or the source's last week by default.
 
 Without ``--since`` the report covers the :data:`DEFAULT_DAYS` whole days, in the report's zone,
-that end with the day of the newest ``started_at`` in the source (so a report on an old
-snapshot, or on the fixed-date demo, shows its last week rather than an empty one, and every day
-of the trend is a full day); with ``--until`` alone, the :data:`DEFAULT_DAYS` days ending there. With
+that end with the day of the newest ``started_at`` in the source not after the generation time (so
+a report on an old snapshot, or on the fixed-date demo, shows its last week rather than an empty
+one, and every day of the trend is a full day; rows dated in the future are counted, never
+followed); with ``--until`` alone, the :data:`DEFAULT_DAYS` days ending there. With
 ``--since`` alone the end is pinned to the generation time, so every query of one report reads
 the same range even while a live database keeps growing.
 """
@@ -42,8 +43,9 @@ class Window:
 def resolve(since: Any, until: Any, tz: str, newest_start: datetime | None, now: datetime) -> Window:
     """The report's range from the user's ``since``/``until`` (ISO 8601 or ages such as ``7d``).
 
-    ``newest_start`` is the newest ``started_at`` in the source (None when it has no rows);
-    ``now`` the generation time, used for ages and as the open end of ``--since`` alone.
+    ``newest_start`` is the newest ``started_at`` in the source not after ``now`` (None when it has
+    no such rows: rows dated in the future never choose the range); ``now`` the generation time,
+    used for ages and as the open end of ``--since`` alone.
     """
     tz = check_zone(tz)
     start, end = parse_instant(since, "--since", tz), parse_instant(until, "--until", tz)

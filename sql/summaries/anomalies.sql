@@ -1,10 +1,43 @@
--- Counts of source rows that would break a summary's row schema: interceptions ending before they
--- start and negative token counts. A cheap scan; only when it finds
--- something are the rows read and judged one by one (pandera), to name them.
+-- Source rows a summary of the interceptions started in [:since, :until) reads that break its row
+-- schema (schemas.SummaryRows; every anomaly of schemas.ROW_ANOMALIES), one row per anomaly
+-- found: how many rows hold it and the smallest id among them. Child rows are judged one by one,
+-- so a negative token count is found even when the interception's other token rows outweigh it
+-- in the per-interception sums. No row at all: nothing found.
+-- :since  timestamptz?  first started_at included (NULL: no lower bound)
+-- :until  timestamptz?  first started_at excluded (NULL: no upper bound)
+WITH in_range AS (
+  SELECT i.id, i.initiator_id, i.model, i.started_at, i.ended_at
+  FROM interceptions AS i
+  WHERE
+    (CAST(:since AS TIMESTAMPTZ) IS NULL OR i.started_at >= CAST(:since AS TIMESTAMPTZ))
+    AND (CAST(:until AS TIMESTAMPTZ) IS NULL OR i.started_at < CAST(:until AS TIMESTAMPTZ))
+), negative_tokens AS (
+  SELECT t.id, t.input_tokens, t.output_tokens, t.cache_read_input_tokens, t.cache_write_input_tokens
+  FROM token_usages AS t
+  WHERE
+    (t.input_tokens < 0 OR t.output_tokens < 0 OR t.cache_read_input_tokens < 0 OR t.cache_write_input_tokens < 0)
+    -- A semi-join: a token row counts once even when its interception id is duplicated.
+    AND t.interception_id IN (SELECT r.id FROM in_range AS r)
+), found AS (
+  SELECT 'ended_before_start' AS anomaly, r.id FROM in_range AS r WHERE r.ended_at < r.started_at
+  UNION ALL
+  SELECT 'missing_value', r.id FROM in_range AS r
+  WHERE r.id IS NULL OR r.initiator_id IS NULL OR r.model IS NULL OR r.started_at IS NULL
+  UNION ALL
+  SELECT 'duplicate_id', r.id FROM in_range AS r WHERE NOT r.id IS NULL GROUP BY r.id HAVING COUNT(*) > 1
+  UNION ALL
+  SELECT 'negative_input_tokens', t.id FROM negative_tokens AS t WHERE t.input_tokens < 0
+  UNION ALL
+  SELECT 'negative_output_tokens', t.id FROM negative_tokens AS t WHERE t.output_tokens < 0
+  UNION ALL
+  SELECT 'negative_cache_read_input_tokens', t.id FROM negative_tokens AS t WHERE t.cache_read_input_tokens < 0
+  UNION ALL
+  SELECT 'negative_cache_write_input_tokens', t.id FROM negative_tokens AS t WHERE t.cache_write_input_tokens < 0
+)
 SELECT
-  CAST((SELECT COUNT(*) FROM interceptions AS i WHERE i.ended_at < i.started_at) AS BIGINT) AS ended_before_start,
-  CAST((
-    SELECT COUNT(*)
-    FROM token_usages AS t
-    WHERE LEAST(t.input_tokens, t.output_tokens, t.cache_read_input_tokens, t.cache_write_input_tokens) < 0
-  ) AS BIGINT) AS negative_tokens
+  CAST(f.anomaly AS VARCHAR) AS anomaly,
+  CAST(COUNT(*) AS BIGINT) AS row_count,
+  MIN(CAST(f.id AS VARCHAR)) AS example_id
+FROM found AS f
+GROUP BY f.anomaly
+ORDER BY f.anomaly

@@ -1,9 +1,10 @@
 -- A summary's interception figures per group (summary_keyed): the count, distinct initiators,
 -- sessions and threads, and duration percentiles in ms (linear interpolation, one aggregate for
--- all four). Written grouped by every key; rendering keeps the keys asked for (`summary --by`).
--- provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash
--- tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a
--- Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere. The child-table sums are
+-- all four, one rounding rule). Written grouped by every key; rendering keeps the keys asked for
+-- (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by,
+-- so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed
+-- group of a Coder without ai_providers per wire format (method wire_type) and follows from the id
+-- elsewhere. The child-table sums are
 -- a query of their own (summaries/child_sums.sql): run apart, the two never hold their hash
 -- tables at the same time (on ten million rows, one query spilled to disk under a 1.5 GB cap
 -- where the two ran in 1 GB, faster).
@@ -22,11 +23,14 @@ SELECT
   f.initiators,
   f.sessions,
   f.threads,
-  -- Rounded to the microsecond, so both engines give the same figures.
-  CAST(ROUND(CAST(f.durations_ms[1] AS DECIMAL(18, 3)), 3) AS DOUBLE) AS duration_p50_ms,
-  CAST(ROUND(CAST(f.durations_ms[2] AS DECIMAL(18, 3)), 3) AS DOUBLE) AS duration_p90_ms,
-  CAST(ROUND(CAST(f.durations_ms[3] AS DECIMAL(18, 3)), 3) AS DOUBLE) AS duration_p95_ms,
-  CAST(ROUND(CAST(f.durations_ms[4] AS DECIMAL(18, 3)), 3) AS DOUBLE) AS duration_p99_ms
+  -- PERCENTILE_CONT over whole microseconds: the exact value is a whole number of hundredths of
+  -- a microsecond; the floating result is brought to it (ROUND of x * 100), rounded half up to
+  -- the microsecond (FLOOR of (n + 50) / 100) and given in ms. Each step is one IEEE operation
+  -- on the same operands, so both engines (and summaries.percentile_us) give identical figures.
+  CAST(FLOOR((ROUND(f.durations_us[1] * 100) + 50) / 100) / 1000 AS DOUBLE) AS duration_p50_ms,
+  CAST(FLOOR((ROUND(f.durations_us[2] * 100) + 50) / 100) / 1000 AS DOUBLE) AS duration_p90_ms,
+  CAST(FLOOR((ROUND(f.durations_us[3] * 100) + 50) / 100) / 1000 AS DOUBLE) AS duration_p95_ms,
+  CAST(FLOOR((ROUND(f.durations_us[4] * 100) + 50) / 100) / 1000 AS DOUBLE) AS duration_p99_ms
 FROM (
   SELECT
     k.resolved_provider_id,
@@ -42,7 +46,7 @@ FROM (
     COUNT(DISTINCT k.initiator_key) AS initiators,
     COUNT(DISTINCT k.session_key) AS sessions,
     COUNT(DISTINCT k.thread_key) AS threads,
-    PERCENTILE_CONT(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY k.duration_ms) AS durations_ms
+    PERCENTILE_CONT(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY k.duration_us) AS durations_us
   FROM summary_keyed AS k
   GROUP BY k.resolved_provider_id, k.provider_type, k.model, k.client, k.initiator_id, k.day, k.week, k.method
 ) AS f

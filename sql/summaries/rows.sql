@@ -4,10 +4,8 @@
 -- relation: summary_rows
 -- :since           timestamptz?  first started_at included (NULL: no lower bound)
 -- :until           timestamptz?  first started_at excluded (NULL: no upper bound)
--- :retention_days  int = 60      rows starting this many days before the source's newest start are outside retention
-WITH newest AS (
-  SELECT MAX(n.started_at) AS started_at FROM interceptions AS n
-), prompts AS (
+-- :retention_days  int = 60      rows starting this many days before the source's newest start (not after :now) are outside retention
+WITH prompts AS (
   SELECT p.interception_id, COUNT(*) AS n FROM user_prompts AS p GROUP BY p.interception_id
 ), tokens AS (
   SELECT
@@ -54,7 +52,7 @@ SELECT
 FROM interceptions AS i
 JOIN attribution AS a
   ON a.interception_id = i.id
-CROSS JOIN newest AS nw
+CROSS JOIN newest_start AS nw
 LEFT JOIN prompts AS p
   ON p.interception_id = i.id
 LEFT JOIN tokens AS t

@@ -516,9 +516,11 @@ WITH providers AS NOT MATERIALIZED (
     a.initiator_id AS initiator_key,
     CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
     COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
-    CAST(ROUND((
-      EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)
-    ) * 1000, 3) AS DOUBLE) AS duration_ms
+    CAST(ROUND(
+      (
+        EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)
+      ) * 1000000
+    ) AS BIGINT) AS duration_us
   FROM attribution AS a
   WHERE
     NOT a.ended_at IS NULL

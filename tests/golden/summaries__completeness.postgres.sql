@@ -1,4 +1,4 @@
--- summaries/completeness: How complete a summary of the interceptions started in [:since, :until) is: every row counted, in flight or not, unattributed and ambiguous among the ended ones, and those older than the retention window before the source's newest start (Coder may have deleted their neighbours).
+-- summaries/completeness: How complete a summary of the interceptions started in [:since, :until) is: every row counted, in flight or not, unattributed and ambiguous among the ended ones, and those older than the retention window before the source's newest start not after :now (Coder may have deleted their neighbours), and the source's future-dated rows (started after :now, in the range or not).
 WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -467,9 +467,16 @@ WITH providers AS NOT MATERIALIZED (
     f.session_id,
     f.thread_root_id
   FROM flagged AS f
-), newest AS (
+), newest_start AS (
   SELECT
-    MAX(n.started_at) AS started_at
+    MAX(
+      CASE
+        WHEN CAST(%(now)s AS TIMESTAMPTZ) IS NULL
+        OR n.started_at <= CAST(%(now)s AS TIMESTAMPTZ)
+        THEN n.started_at
+      END
+    ) AS started_at,
+    CAST(COALESCE(SUM(CASE WHEN n.started_at > CAST(%(now)s AS TIMESTAMPTZ) THEN 1 ELSE 0 END), 0) AS BIGINT) AS future_dated
   FROM interceptions AS n
 )
 SELECT
@@ -501,9 +508,14 @@ SELECT
       END
     ),
     0
-  ) AS BIGINT) AS outside_retention
+  ) AS BIGINT) AS outside_retention,
+  CAST((
+    SELECT
+      s.future_dated
+    FROM newest_start AS s
+  ) AS BIGINT) AS future_dated
 FROM attribution AS a
-CROSS JOIN newest AS nw
+CROSS JOIN newest_start AS nw
 WHERE
   (
     CAST(%(since)s AS TIMESTAMPTZ) IS NULL

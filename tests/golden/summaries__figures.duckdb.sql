@@ -1,4 +1,4 @@
--- summaries/figures: A summary's interception figures per group (summary_keyed): the count, distinct initiators, sessions and threads, and duration percentiles in ms (linear interpolation, one aggregate for all four). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere. The child-table sums are a query of their own (summaries/child_sums.sql): run apart, the two never hold their hash tables at the same time (on ten million rows, one query spilled to disk under a 1.5 GB cap where the two ran in 1 GB, faster).
+-- summaries/figures: A summary's interception figures per group (summary_keyed): the count, distinct initiators, sessions and threads, and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere. The child-table sums are a query of their own (summaries/child_sums.sql): run apart, the two never hold their hash tables at the same time (on ten million rows, one query spilled to disk under a 1.5 GB cap where the two ran in 1 GB, faster).
 WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -482,9 +482,11 @@ WITH providers AS NOT MATERIALIZED (
     a.initiator_id AS initiator_key,
     CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
     COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
-    CAST(ROUND((
-      EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)
-    ) * 1000, 3) AS DOUBLE) AS duration_ms
+    CAST(ROUND(
+      (
+        EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)
+      ) * 1000000
+    ) AS BIGINT) AS duration_us
   FROM attribution AS a
   WHERE
     NOT a.ended_at IS NULL
@@ -510,10 +512,18 @@ SELECT
   f.initiators,
   f.sessions,
   f.threads,
-  CAST(ROUND(CAST(f.durations_ms[1] AS DECIMAL(18, 3)), 3) AS DOUBLE) AS duration_p50_ms,
-  CAST(ROUND(CAST(f.durations_ms[2] AS DECIMAL(18, 3)), 3) AS DOUBLE) AS duration_p90_ms,
-  CAST(ROUND(CAST(f.durations_ms[3] AS DECIMAL(18, 3)), 3) AS DOUBLE) AS duration_p95_ms,
-  CAST(ROUND(CAST(f.durations_ms[4] AS DECIMAL(18, 3)), 3) AS DOUBLE) AS duration_p99_ms
+  CAST(FLOOR((
+    ROUND(f.durations_us[1] * 100) + 50
+  ) / 100) / 1000 AS DOUBLE) AS duration_p50_ms,
+  CAST(FLOOR((
+    ROUND(f.durations_us[2] * 100) + 50
+  ) / 100) / 1000 AS DOUBLE) AS duration_p90_ms,
+  CAST(FLOOR((
+    ROUND(f.durations_us[3] * 100) + 50
+  ) / 100) / 1000 AS DOUBLE) AS duration_p95_ms,
+  CAST(FLOOR((
+    ROUND(f.durations_us[4] * 100) + 50
+  ) / 100) / 1000 AS DOUBLE) AS duration_p99_ms
 FROM (
   SELECT
     k.resolved_provider_id,
@@ -529,9 +539,9 @@ FROM (
     COUNT(DISTINCT k.initiator_key) AS initiators,
     COUNT(DISTINCT k.session_key) AS sessions,
     COUNT(DISTINCT k.thread_key) AS threads,
-    QUANTILE_CONT(k.duration_ms, [0.5, 0.9, 0.95, 0.99]
+    QUANTILE_CONT(k.duration_us, [0.5, 0.9, 0.95, 0.99]
     ORDER BY
-      k.duration_ms) AS durations_ms
+      k.duration_us) AS durations_us
   FROM summary_keyed AS k
   GROUP BY
     k.resolved_provider_id,

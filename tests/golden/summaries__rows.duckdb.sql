@@ -501,9 +501,15 @@ WITH interceptions AS NOT MATERIALIZED (
     f.session_id,
     f.thread_root_id
   FROM flagged AS f
-), newest AS NOT MATERIALIZED (
+), newest_start AS NOT MATERIALIZED (
   SELECT
-    MAX(n.started_at) AS started_at
+    MAX(
+      CASE
+        WHEN CAST($now AS TIMESTAMPTZ) IS NULL OR n.started_at <= CAST($now AS TIMESTAMPTZ)
+        THEN n.started_at
+      END
+    ) AS started_at,
+    CAST(COALESCE(SUM(CASE WHEN n.started_at > CAST($now AS TIMESTAMPTZ) THEN 1 ELSE 0 END), 0) AS BIGINT) AS future_dated
   FROM interceptions AS n
 ), prompts AS NOT MATERIALIZED (
   SELECT
@@ -562,7 +568,7 @@ SELECT
 FROM interceptions AS i
 JOIN attribution AS a
   ON a.interception_id = i.id
-CROSS JOIN newest AS nw
+CROSS JOIN newest_start AS nw
 LEFT JOIN prompts AS p
   ON p.interception_id = i.id
 LEFT JOIN tokens AS t

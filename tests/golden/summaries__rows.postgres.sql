@@ -501,9 +501,16 @@ WITH interceptions AS NOT MATERIALIZED (
     f.session_id,
     f.thread_root_id
   FROM flagged AS f
-), newest AS (
+), newest_start AS (
   SELECT
-    MAX(n.started_at) AS started_at
+    MAX(
+      CASE
+        WHEN CAST(%(now)s AS TIMESTAMPTZ) IS NULL
+        OR n.started_at <= CAST(%(now)s AS TIMESTAMPTZ)
+        THEN n.started_at
+      END
+    ) AS started_at,
+    CAST(COALESCE(SUM(CASE WHEN n.started_at > CAST(%(now)s AS TIMESTAMPTZ) THEN 1 ELSE 0 END), 0) AS BIGINT) AS future_dated
   FROM interceptions AS n
 ), prompts AS (
   SELECT
@@ -562,7 +569,7 @@ SELECT
 FROM interceptions AS i
 JOIN attribution AS a
   ON a.interception_id = i.id
-CROSS JOIN newest AS nw
+CROSS JOIN newest_start AS nw
 LEFT JOIN prompts AS p
   ON p.interception_id = i.id
 LEFT JOIN tokens AS t
