@@ -181,6 +181,7 @@ class SummaryRows(_ChildSums):
     started_at: UTC
     ended_at: UTC = pa.Field(nullable=True)
     outside_retention: bool
+    decided_later: bool
 
     @pa.dataframe_check
     def ended_at_not_before_started_at(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -270,6 +271,7 @@ class Completeness(pa.DataFrameModel):
     unattributed_share: pl.Float64 = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
     ambiguous: pl.Int64 = pa.Field(ge=0)
     ambiguous_share: pl.Float64 = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
+    decided_later: pl.Int64 = pa.Field(ge=0)
     outside_retention: pl.Int64 = pa.Field(ge=0)
     retention_days: pl.Int64 = pa.Field(ge=0)
     future_dated: pl.Int64 = pa.Field(ge=0)

@@ -89,6 +89,7 @@ class SummaryResult:
             f"summary: tz={c['tz']}, started in [{span}), {c['summarised']} of {c['rows_total']} interceptions "
             f"summarised ({c['in_flight']} in flight), unattributed {c['unattributed']} ({pct(c['unattributed_share'])}), "
             f"ambiguous {c['ambiguous']} ({pct(c['ambiguous_share'])}), "
+            f"decided by providers created later {c['decided_later']}, "
             f"outside {c['retention_days']}-day retention {c['outside_retention']}, "
             f"future-dated {c['future_dated']} (in the whole source, started after the generation time)"
         )
@@ -165,6 +166,7 @@ def _compact(rows: pl.DataFrame) -> pl.DataFrame:
         "started_at",
         (pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds().alias("duration_us"),
         "outside_retention",
+        "decided_later",
         *(pl.col(c).cast(pl.UInt32) for c in COUNTS),
         *TOKENS,
     )
@@ -253,8 +255,8 @@ def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: 
                     retention_days: int = RETENTION_DAYS, future_dated: int = 0) -> pl.DataFrame:
     """Completeness figures of compacted rows (see :func:`load_rows`): one row.
 
-    ``unattributed`` (no resolved provider) and ``ambiguous`` (method ``ambiguous_type``) count
-    summarised (ended) rows, and their shares are of ``summarised``; ``in_flight`` and
+    ``unattributed`` (no resolved provider), ``ambiguous`` (an ambiguous name or type) and
+    ``decided_later`` (warning decided_by_current_providers) count summarised (ended) rows, and their shares are of ``summarised``; ``in_flight`` and
     ``outside_retention`` count every row started in the range. ``future_dated`` is the source's
     count of rows started after the generation time (``sql/summaries/newest.sql``).
     """
@@ -264,7 +266,8 @@ def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: 
         (~ended).sum().alias("in_flight"),
         ended.sum().alias("summarised"),
         (ended & pl.col("resolved_provider_id").is_null()).sum().alias("unattributed"),
-        (ended & (pl.col("method") == "ambiguous_type")).sum().alias("ambiguous"),
+        (ended & pl.col("method").is_in(["ambiguous_type", "ambiguous_name"])).sum().alias("ambiguous"),
+        (ended & pl.col("decided_later")).sum().alias("decided_later"),
         pl.col("outside_retention").sum().alias("outside_retention"),
         pl.lit(future_dated).alias("future_dated"),
     ).collect()
@@ -283,6 +286,7 @@ def _completeness_frame(counts: pl.DataFrame, tz: str, since: datetime | None, u
         (pl.col("unattributed") / total if total else pl.lit(None)).cast(pl.Float64).alias("unattributed_share"),
         pl.col("ambiguous").cast(pl.Int64),
         (pl.col("ambiguous") / total if total else pl.lit(None)).cast(pl.Float64).alias("ambiguous_share"),
+        pl.col("decided_later").cast(pl.Int64),
         pl.col("outside_retention").cast(pl.Int64),
         pl.lit(retention_days, dtype=pl.Int64).alias("retention_days"),
         pl.col("future_dated").cast(pl.Int64),

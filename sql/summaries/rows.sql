@@ -40,6 +40,8 @@ SELECT
   i.started_at,
   i.ended_at,
   i.started_at < nw.started_at - CAST(:retention_days AS INT) * INTERVAL '1 day' AS outside_retention,
+  -- No provider of its name or type existed when it started: one created later decided.
+  POSITION('decided_by_current_providers' IN a.warnings) > 0 AS decided_later,
   CAST(COALESCE(p.n, 0) AS BIGINT) AS user_prompts,
   CAST(COALESCE(t.n, 0) AS BIGINT) AS token_usages,
   CAST(COALESCE(t.input_tokens, 0) AS BIGINT) AS input_tokens,

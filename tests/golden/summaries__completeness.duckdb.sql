@@ -1,4 +1,4 @@
--- summaries/completeness: How complete a summary of the interceptions started in [:since, :until) is: every row counted, in flight or not, unattributed and ambiguous among the ended ones, and those older than the retention window before the source's newest start not after :now (Coder may have deleted their neighbours), and the source's future-dated rows (started after :now, in the range or not).
+-- summaries/completeness: How complete a summary of the interceptions started in [:since, :until) is: every row counted, in flight or not, unattributed and ambiguous among the ended ones, and those older than the retention window before the source's newest start not after :now (Coder may have deleted their neighbours), and the source's future-dated rows (started after :now, in the range or not). ambiguous counts both ambiguous methods (a name or a type several providers can have held); decided_later the ended rows no provider of whose name or type existed when they started.
 WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -494,10 +494,24 @@ SELECT
   ) AS BIGINT) AS unattributed,
   CAST(COALESCE(
     SUM(
-      CASE WHEN NOT a.ended_at IS NULL AND a.method = 'ambiguous_type' THEN 1 ELSE 0 END
+      CASE
+        WHEN NOT a.ended_at IS NULL AND a.method IN ('ambiguous_type', 'ambiguous_name')
+        THEN 1
+        ELSE 0
+      END
     ),
     0
   ) AS BIGINT) AS ambiguous,
+  CAST(COALESCE(
+    SUM(
+      CASE
+        WHEN NOT a.ended_at IS NULL AND STRPOS(a.warnings, 'decided_by_current_providers') > 0
+        THEN 1
+        ELSE 0
+      END
+    ),
+    0
+  ) AS BIGINT) AS decided_later,
   CAST(COALESCE(
     SUM(
       CASE

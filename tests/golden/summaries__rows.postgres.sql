@@ -557,6 +557,7 @@ SELECT
   i.started_at,
   i.ended_at,
   i.started_at < nw.started_at - CAST(%(retention_days)s AS INT) * INTERVAL '1 DAY' AS outside_retention,
+  POSITION('decided_by_current_providers' IN a.warnings) > 0 AS decided_later,
   CAST(COALESCE(p.n, 0) AS BIGINT) AS user_prompts,
   CAST(COALESCE(t.n, 0) AS BIGINT) AS token_usages,
   CAST(COALESCE(t.input_tokens, 0) AS BIGINT) AS input_tokens,
