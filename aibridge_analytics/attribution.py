@@ -14,6 +14,9 @@ METHODS = ("provider_id", "provider_name", "deleted_provider_name", "ambiguous_n
            "wire_type", "no_live_provider", "unknown_provider_id")
 """Every attribution method, in the order the rules try them (README: attribution)."""
 
+RESOLVING_METHODS = ("provider_id", "provider_name", "deleted_provider_name", "unique_type")
+"""The methods that name a provider; every other one leaves ``resolved_provider_id`` null."""
+
 WARNINGS = (
     "name_reused",
     "snapshot_mismatch",

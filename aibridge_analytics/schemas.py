@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 import pandera.polars as pa
 import polars as pl
 
-from .attribution import METHODS, WARNINGS
+from .attribution import METHODS, RESOLVING_METHODS, WARNINGS
 from .errors import ValidationFailed
 
 UTC = Annotated[pl.Datetime, "us", "UTC"]
@@ -147,7 +147,7 @@ class AttributionRows(pa.DataFrameModel):
     @pa.dataframe_check
     def resolved_unless_unattributed(cls, data: pa.PolarsData) -> pl.LazyFrame:
         # Only these methods name a provider; the others must leave it null.
-        names = pl.col("method").is_in(["provider_id", "provider_name", "unique_type"])
+        names = pl.col("method").is_in(RESOLVING_METHODS)
         return data.lazyframe.select(names == pl.col("resolved_provider_id").is_not_null())
 
 

@@ -99,7 +99,7 @@ def test_notebook_runs_on_the_demo(path, demo_db, kernel_env, tmp_path):
 
 
 def check_every_case_shown(nb: nbformat.NotebookNode) -> None:
-    """One section per case of domain.md section 4, in order, each showing rows of the data: the
+    """One section per edge case (docs/edge-cases.md), in order, each showing rows of the data: the
     first code cell after the case's heading displays a non-empty table."""
     numbers = []
     for i, cell in enumerate(nb.cells):
@@ -109,7 +109,7 @@ def check_every_case_shown(nb: nbformat.NotebookNode) -> None:
             shown = next(c for c in nb.cells[i + 1:] if c.cell_type == "code")
             text = "".join(o.get("data", {}).get("text/plain", "") for o in shown.outputs)
             assert "shape: (" in text and "shape: (0," not in text, f"{heading}: no rows shown"
-    assert numbers == list(range(1, 16))
+    assert numbers == list(range(1, 17))
 
 
 def test_edge_cases_notebook_runs_on_a_mainline_parquet_source(demo_db, kernel_env, tmp_path):
