@@ -1,4 +1,4 @@
-"""JSON exports of Coder's interceptions as a source (domain.md section 6).
+"""JSON exports of Coder's interceptions as a source (docs/coder-data-model.md: exports).
 
 ``coder aibridge interceptions list`` and the REST API (``/api/v2/aibridge/interceptions``) return
 interceptions with their token usages, user prompts and tool usages nested. Accepted: one file or a

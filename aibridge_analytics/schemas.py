@@ -35,7 +35,7 @@ def _ended_after_start(data: pa.PolarsData) -> pl.LazyFrame:
     return data.lazyframe.select(pl.col("ended_at").is_null() | (pl.col("ended_at") >= pl.col("started_at")))
 
 
-# --- Coder's tables as they enter Polars (domain.md section 1) ------------------------------
+# --- Coder's tables as they enter Polars (docs/coder-data-model.md) ------------------------------
 
 
 class Providers(pa.DataFrameModel):
@@ -130,7 +130,7 @@ TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
 
 
 class AttributionRows(pa.DataFrameModel):
-    """The output of ``attribute`` (contract.md attribution columns)."""
+    """The output of ``attribute`` (README: attribution)."""
 
     interception_id: str = pa.Field(unique=True)
     resolved_provider_id: str = pa.Field(nullable=True)

@@ -11,7 +11,7 @@ Two pipelines compute the same figures:
   row by row) and group in Polars. The report uses it, reading a week once and grouping it
   several ways; the tests use it as the independent check of the SQL pipeline.
 
-Definitions (contract.md "Summary columns"):
+Definitions (README: per-provider summaries):
 
 - only ended interceptions count; in-flight ones (``ended_at`` NULL) are left out of the figures
   and counted in the completeness figures;
