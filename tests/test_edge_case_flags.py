@@ -1,4 +1,4 @@
-"""The edge-case flags of domain.md section 4 (sql/edge_cases/*, aibridge_analytics.edge_cases):
+"""The edge-case flags of docs/edge-cases.md (sql/edge_cases/*, aibridge_analytics.edge_cases):
 they find every planted case, agree on DuckDB and PostgreSQL, and cover a mainline source."""
 
 from __future__ import annotations

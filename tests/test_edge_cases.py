@@ -1,4 +1,4 @@
-"""Every edge case of domain.md section 4: a hand-built dataset each, the expected strict method,
+"""Every edge case of docs/edge-cases.md: a hand-built dataset each, the expected strict method,
 resolved provider and warnings stated row by row, on DuckDB and on the real PostgreSQL.
 """
 
