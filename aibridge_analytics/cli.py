@@ -36,7 +36,8 @@ def _common(p: argparse.ArgumentParser, data: bool = True) -> None:
 def _filters(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("Coder's filters")
     g.add_argument("--provider-id", help="provider (ai_providers.id)")
-    g.add_argument("--provider-name", help="provider_name snapshot, exactly")
+    g.add_argument("--provider-name", help="provider_name snapshot, exactly (--mode coder: must be a live provider's "
+                   "name, as Coder requires; on a Coder without ai_providers it holds the wire type)")
     g.add_argument("--model")
     g.add_argument("--client", help="client; NULL clients are 'Unknown'")
     g.add_argument("--initiator", help="initiator (user) id")
