@@ -16,30 +16,36 @@ The notebook user's entry point::
 Every function returns Polars DataFrames (or plain numbers) and raises `AibridgeError` subclasses.
 """
 
-from . import edge_cases
-from .attribution import METHODS, WARNINGS, attribute
-from .catalogue import Probe, render
-from .engines import Connection
-from .errors import (
-    AibridgeError,
-    ConnectionFailed,
-    ExportError,
-    OutputError,
-    SchemaError,
-    SourceError,
-    SqlError,
-    UnknownProviderError,
-    UsageError,
-    ValidationFailed,
-)
-from .interceptions import Filters, count_interceptions, count_sessions, list_interceptions, list_providers, list_sessions
-from .report import build_report
-from .sources import connect
-from .summaries import summary, summary_completeness
-from .sync import snapshot, sync
-from .verification import VerificationReport, backfill, coder_filter_report, verify_backfill
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: Public name -> the module that defines it. Imported on first use, so that ``import
+#: aibridge_analytics`` (and the command line's ``--help``) does not load DuckDB, Polars or sqlglot.
+_EXPORTS = {
+    "edge_cases": "aibridge_analytics.pipelines.edge_cases",
+    "METHODS": "aibridge_analytics.pipelines.attribution",
+    "WARNINGS": "aibridge_analytics.pipelines.attribution",
+    "attribute": "aibridge_analytics.pipelines.attribution",
+    "Probe": "aibridge_analytics.catalogue",
+    "render": "aibridge_analytics.catalogue",
+    "Connection": "aibridge_analytics.sources.connection",
+    "connect": "aibridge_analytics.sources.kinds",
+    **dict.fromkeys(("AibridgeError", "ConnectionFailed", "ExportError", "OutputError", "SchemaError", "SourceError",
+                     "SqlError", "UnknownProviderError", "UsageError", "ValidationFailed"), "aibridge_analytics.errors"),
+    **dict.fromkeys(("Filters", "count_interceptions", "count_sessions", "list_interceptions", "list_providers",
+                     "list_sessions"), "aibridge_analytics.pipelines.interceptions"),
+    "build_report": "aibridge_analytics.outputs.report",
+    "summary": "aibridge_analytics.pipelines.summaries",
+    "summary_completeness": "aibridge_analytics.pipelines.summaries",
+    "snapshot": "aibridge_analytics.warehouse.sync",
+    "sync": "aibridge_analytics.warehouse.sync",
+    **dict.fromkeys(("VerificationReport", "backfill", "coder_filter_report", "verify_backfill"),
+                    "aibridge_analytics.pipelines.verification"),
+}
 
 __all__ = [
     "AibridgeError",
@@ -59,8 +65,8 @@ __all__ = [
     "VerificationReport",
     "WARNINGS",
     "attribute",
-    "build_report",
     "backfill",
+    "build_report",
     "coder_filter_report",
     "connect",
     "count_interceptions",
@@ -77,3 +83,53 @@ __all__ = [
     "verify_backfill",
     "__version__",
 ]
+
+if TYPE_CHECKING:
+    from aibridge_analytics.catalogue import Probe, render
+    from aibridge_analytics.errors import (
+        AibridgeError,
+        ConnectionFailed,
+        ExportError,
+        OutputError,
+        SchemaError,
+        SourceError,
+        SqlError,
+        UnknownProviderError,
+        UsageError,
+        ValidationFailed,
+    )
+    from aibridge_analytics.outputs.report import build_report
+    from aibridge_analytics.pipelines import edge_cases
+    from aibridge_analytics.pipelines.attribution import METHODS, WARNINGS, attribute
+    from aibridge_analytics.pipelines.interceptions import (
+        Filters,
+        count_interceptions,
+        count_sessions,
+        list_interceptions,
+        list_providers,
+        list_sessions,
+    )
+    from aibridge_analytics.pipelines.summaries import summary, summary_completeness
+    from aibridge_analytics.pipelines.verification import (
+        VerificationReport,
+        backfill,
+        coder_filter_report,
+        verify_backfill,
+    )
+    from aibridge_analytics.sources.connection import Connection
+    from aibridge_analytics.sources.kinds import connect
+    from aibridge_analytics.warehouse.sync import snapshot, sync
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aibridge_analytics' has no attribute {name!r}")
+    imported = importlib.import_module(module)
+    value = imported if name == "edge_cases" else getattr(imported, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from .errors import AibridgeError, is_interrupt
+from aibridge_analytics.errors import AibridgeError, is_interrupt
 
 EXIT_OK, EXIT_ERROR, EXIT_DISCREPANCIES = 0, 1, 3
 
@@ -49,7 +49,7 @@ def _filters(p: argparse.ArgumentParser) -> None:
 
 
 def _make_filters(args: argparse.Namespace):
-    from .interceptions import Filters
+    from aibridge_analytics.pipelines.interceptions import Filters
 
     return Filters(
         provider_id=args.provider_id, provider_name=args.provider_name, model=args.model, client=args.client,
@@ -59,7 +59,7 @@ def _make_filters(args: argparse.Namespace):
 
 
 def _emit(args: argparse.Namespace, frame, title: str | None = None) -> None:
-    from .output import emit
+    from aibridge_analytics.outputs.formats import emit
 
     emit(frame, args.format, args.out, title)
 
@@ -74,10 +74,10 @@ def _scalar(args: argparse.Namespace, name: str, value: int) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .output import resolve_output, writing
-    from .progress import bar
-    from .warehouse.demo import build_demo
-    from .warehouse.store import DEFAULT_DEMO_PATH
+    from aibridge_analytics.demo.generator import build_demo
+    from aibridge_analytics.outputs.formats import resolve_output, writing
+    from aibridge_analytics.outputs.progress import bar
+    from aibridge_analytics.warehouse.store import DEFAULT_DEMO_PATH
 
     given = DEFAULT_DEMO_PATH if args.db is None else args.db
     path = resolve_output(given, streams=False)  # a warehouse is a regular file: a symlink is followed
@@ -90,7 +90,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_sql_list(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from .catalogue import catalogue
+    from aibridge_analytics.catalogue import catalogue
 
     rows = [
         {"name": q.name, "relation": q.relation, "parameters": ", ".join(
@@ -102,8 +102,8 @@ def cmd_sql_list(args: argparse.Namespace) -> int:
 
 
 def cmd_sql_render(args: argparse.Namespace) -> int:
-    from .catalogue import render
-    from .errors import UsageError
+    from aibridge_analytics.catalogue import render
+    from aibridge_analytics.errors import UsageError
 
     params = {}
     for item in args.param or []:
@@ -119,8 +119,8 @@ def cmd_sql_render(args: argparse.Namespace) -> int:
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
-    from .interceptions import list_providers
-    from .sources import connect
+    from aibridge_analytics.pipelines.interceptions import list_providers
+    from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con:
         frame = list_providers(con)
@@ -129,8 +129,8 @@ def cmd_providers(args: argparse.Namespace) -> int:
 
 
 def cmd_interceptions_list(args: argparse.Namespace) -> int:
-    from .interceptions import list_interceptions
-    from .sources import connect
+    from aibridge_analytics.pipelines.interceptions import list_interceptions
+    from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con:
         frame = list_interceptions(con, _make_filters(args), mode=args.mode, after_id=args.after_id, limit=args.limit)
@@ -139,8 +139,8 @@ def cmd_interceptions_list(args: argparse.Namespace) -> int:
 
 
 def cmd_interceptions_count(args: argparse.Namespace) -> int:
-    from .interceptions import count_interceptions
-    from .sources import connect
+    from aibridge_analytics.pipelines.interceptions import count_interceptions
+    from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con:
         _scalar(args, "interceptions", count_interceptions(con, _make_filters(args), mode=args.mode))
@@ -148,8 +148,8 @@ def cmd_interceptions_count(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions_list(args: argparse.Namespace) -> int:
-    from .interceptions import list_sessions
-    from .sources import connect
+    from aibridge_analytics.pipelines.interceptions import list_sessions
+    from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con:
         frame = list_sessions(con, _make_filters(args), mode=args.mode, limit=args.limit)
@@ -158,8 +158,8 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions_count(args: argparse.Namespace) -> int:
-    from .interceptions import count_sessions
-    from .sources import connect
+    from aibridge_analytics.pipelines.interceptions import count_sessions
+    from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con:
         _scalar(args, "sessions", count_sessions(con, _make_filters(args), mode=args.mode))
@@ -167,8 +167,8 @@ def cmd_sessions_count(args: argparse.Namespace) -> int:
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
-    from .attribution import attribute
-    from .sources import connect
+    from aibridge_analytics.pipelines.attribution import attribute
+    from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con:
         frame = attribute(con)
@@ -177,9 +177,9 @@ def cmd_attribute(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_backfill(args: argparse.Namespace) -> int:
-    from .output import atomic_write
-    from .sources import connect
-    from .verification import verify_backfill
+    from aibridge_analytics.outputs.formats import atomic_write
+    from aibridge_analytics.pipelines.verification import verify_backfill
+    from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con:
         report = verify_backfill(con, samples=args.samples)
@@ -193,8 +193,8 @@ def cmd_verify_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from .sources import connect
-    from .summaries import summarise
+    from aibridge_analytics.pipelines.summaries import summarise
+    from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con:
         result = summarise(con, args.by, tz=args.tz, since=args.since, until=args.until, lax=args.lax)
@@ -206,9 +206,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from .progress import bar
-    from .sync import sync
-    from .values import parse_hours
+    from aibridge_analytics.catalogue.values import parse_hours
+    from aibridge_analytics.outputs.progress import bar
+    from aibridge_analytics.warehouse.sync import sync
 
     overlap = parse_hours(args.overlap_hours, "--overlap-hours")
     log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
@@ -220,9 +220,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .progress import bar
-    from .report import build_report
-    from .sources import connect
+    from aibridge_analytics.outputs.progress import bar
+    from aibridge_analytics.outputs.report import build_report
+    from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con, bar("building report") as progress:
         result = build_report(con, args.out, since=args.since, until=args.until, tz=args.tz,
@@ -239,11 +239,11 @@ def _check_out(args: argparse.Namespace) -> None:
     if out is None:
         return
     if args.func is cmd_report:
-        from .report.publish import resolve_directory
+        from aibridge_analytics.outputs.report.publish import resolve_directory
 
         resolve_directory(out)
     else:
-        from .output import resolve_output
+        from aibridge_analytics.outputs.formats import resolve_output
 
         resolve_output(out)
 
@@ -356,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AibridgeError as exc:
         if getattr(args, "debug", False):
             raise
-        from .engines import redact
+        from aibridge_analytics.sources.connection import redact
 
         # Messages are redacted where they are made; this is the last line of defence.
         print(f"aibridge-analytics: error: {redact(str(exc))}", file=sys.stderr)

@@ -82,3 +82,10 @@ def is_interrupt(exc: BaseException) -> bool:
     ``InterruptException``."""
     return (isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException"
             or isinstance(exc.__cause__, KeyboardInterrupt) or isinstance(exc.__context__, KeyboardInterrupt))
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a driver's or the OS's error message (the class name if it has none):
+    what goes after "failed: " in this package's one-line errors."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -17,8 +17,8 @@ from urllib.parse import quote
 import duckdb
 import psycopg
 
-from aibridge_analytics.warehouse.demo import build_demo
-from aibridge_analytics.warehouse.pgload import copy_warehouse_to_postgres
+from aibridge_analytics.demo.generator import build_demo
+from aibridge_analytics.demo.pgload import copy_warehouse_to_postgres
 
 DATA = Path(__file__).resolve().parent / ".data"
 DEFAULT_INTERCEPTIONS = int(os.environ.get("BENCH_INTERCEPTIONS", "10000000"))

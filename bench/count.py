@@ -5,7 +5,7 @@ from __future__ import annotations
 from common import arguments, demo_warehouse, postgres_copy, ratio_line, timed
 
 from aibridge_analytics import Filters, connect, count_interceptions
-from aibridge_analytics.warehouse.demo import PROVIDERS
+from aibridge_analytics.demo.generator import PROVIDERS
 
 
 def main() -> None:

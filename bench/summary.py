@@ -29,8 +29,8 @@ from common import arguments, demo_warehouse, postgres_copy, ratio_line
 
 def child(path: str, memory_limit: str) -> None:
     """The DuckDB + Polars path, measured in this (fresh) process; prints one JSON line."""
-    from aibridge_analytics.engines import DuckDBConnection
-    from aibridge_analytics.summaries import summarise
+    from aibridge_analytics.pipelines.summaries import summarise
+    from aibridge_analytics.sources.connection import DuckDBConnection
     from aibridge_analytics.warehouse import store
 
     raw = store.open_warehouse(path)
@@ -90,7 +90,7 @@ def main() -> int:
     # A fresh process, so that the peak RSS measured is the summary's own.
     run = subprocess.run([sys.executable, __file__, "--child", str(path)], check=True, capture_output=True, text=True)
     local = json.loads(run.stdout.strip().splitlines()[-1])
-    from aibridge_analytics.summaries import summarise
+    from aibridge_analytics.pipelines.summaries import summarise
 
     with connect(pg_dsn, statement_timeout_ms=0) as pg:
         pg_spent = per_query(pg)

@@ -18,8 +18,8 @@ from pathlib import Path
 import psycopg
 from common import demo_warehouse, postgres_copy
 
-from aibridge_analytics.sync import sync
-from aibridge_analytics.warehouse.schema import TABLES
+from aibridge_analytics.coder import TABLES
+from aibridge_analytics.warehouse.sync import sync
 
 TARGET = 2.0
 

@@ -34,7 +34,7 @@ import altair as alt
 import polars as pl
 
 import aibridge_analytics as aa
-from aibridge_analytics import edge_cases as ec
+from aibridge_analytics.pipelines import edge_cases as ec
 
 alt.renderers.enable("svg")
 pl.Config(tbl_rows=30, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=250)

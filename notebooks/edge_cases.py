@@ -51,7 +51,7 @@ import altair as alt
 import polars as pl
 
 import aibridge_analytics as aa
-from aibridge_analytics import edge_cases as ec
+from aibridge_analytics.pipelines import edge_cases as ec
 
 alt.renderers.enable("svg")  # static SVG, rendered offline by vl-convert: shows in any viewer
 pl.Config(tbl_rows=30, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=250)
@@ -412,18 +412,18 @@ effect_chart(15, "Case 15: rows set by a type that has drifted since")
 # followed by name reuse, a provider deleted for good, a second provider of a type.
 #
 # The demo world's providers predate its history, so this case is shown on the upgrade histories
-# (`aibridge_analytics.warehouse.upgrades`): deterministic deployments with hand-derived answers.
+# (`aibridge_analytics.demo.upgrades`): deterministic deployments with hand-derived answers.
 # Each row below is one history; `verify-backfill` exits 0 when `clean`.
 
 # %%
-from aibridge_analytics.warehouse import upgrades  # noqa: E402
+from aibridge_analytics.demo import upgrades  # noqa: E402
 
 
 def history_connection(s: upgrades.Scenario, mainline: bool = False):
     """An in-memory source holding exactly the history's tables and columns."""
     import duckdb
 
-    from aibridge_analytics.engines import DuckDBConnection
+    from aibridge_analytics.sources.connection import DuckDBConnection
     from aibridge_analytics.warehouse import store
 
     raw = store.configure(duckdb.connect())

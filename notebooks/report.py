@@ -43,8 +43,8 @@ import polars as pl
 from IPython.display import Markdown
 
 import aibridge_analytics as aa
-from aibridge_analytics.report import build_report
-from aibridge_analytics.summaries import check_zone, parse_instant
+from aibridge_analytics.outputs.report import build_report
+from aibridge_analytics.pipelines.summaries import check_zone, parse_instant
 
 pl.Config(tbl_rows=25, tbl_cols=-1, fmt_str_lengths=50, tbl_width_chars=220)
 # Parameters arrive as text from papermill: "None" or "" mean "not given".

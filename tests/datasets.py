@@ -13,9 +13,9 @@ from typing import Any, Iterable, Mapping
 import duckdb
 import polars as pl
 
-from aibridge_analytics.engines import DuckDBConnection
+from aibridge_analytics.coder import TABLES
+from aibridge_analytics.sources.connection import DuckDBConnection
 from aibridge_analytics.warehouse import store
-from aibridge_analytics.warehouse.schema import TABLES
 
 T0 = datetime(2026, 10, 1, tzinfo=timezone.utc)
 
@@ -82,8 +82,8 @@ def postgres_connection(pg_schema, tables: Mapping[str, pl.DataFrame]):
     """Load ``tables`` into the test schema with Coder's types and open it as a live source would be."""
     from urllib.parse import quote
 
-    from aibridge_analytics.engines import PostgresConnection
-    from aibridge_analytics.warehouse.pgload import load_postgres
+    from aibridge_analytics.demo.pgload import load_postgres
+    from aibridge_analytics.sources.connection import PostgresConnection
 
     load_postgres(pg_schema.conn, dict(tables))
     sep = "&" if "?" in pg_schema.dsn else "?"

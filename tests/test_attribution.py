@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from datasets import (
+    assert_same_rows,
+    dataset_strategy,
+    duckdb_connection,
+    postgres_connection,
+)
 from hypothesis import HealthCheck, given, settings
 
 import aibridge_analytics as aa
-from aibridge_analytics.attribution import METHODS
-from aibridge_analytics.warehouse import demo
-
-from datasets import assert_same_rows, dataset_strategy, duckdb_connection, postgres_connection
+from aibridge_analytics.demo import generator as demo
+from aibridge_analytics.pipelines.attribution import METHODS
 
 SIZE = 2_000
 QUERIES = ("attribution/rows", "backfill/simulate", "verification/coder_filter")

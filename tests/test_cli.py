@@ -7,10 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from datasets import DATA_FILE_TABLES, uid, write_warehouse
 
 from aibridge_analytics.cli import main
-
-from datasets import DATA_FILE_TABLES, uid, write_warehouse
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +91,7 @@ def test_module_entry_point_and_usage_errors():
 def test_a_table_wider_than_the_screen_is_shown_one_row_per_block():
     import polars as pl
 
-    from aibridge_analytics.output import render_table
+    from aibridge_analytics.outputs.formats import render_table
 
     narrow = pl.DataFrame({"provider": ["anthropic-prod", None], "interceptions": [12, 3]})
     grid = render_table(narrow, width=80).splitlines()
@@ -111,7 +110,6 @@ def test_a_table_wider_than_the_screen_is_shown_one_row_per_block():
 
 def test_providers_lists_every_provider_soft_deleted_included(capsys, tmp_path):
     import duckdb
-
     from datasets import provider
 
     path = str(tmp_path / "providers.duckdb")

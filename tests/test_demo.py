@@ -6,14 +6,15 @@ import re
 import uuid
 from datetime import timedelta
 
-import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from aibridge_analytics.coder import TABLES
+from aibridge_analytics.demo import generator as demo
+from aibridge_analytics.demo.generator import GROUND_TRUTH_COLUMNS, GROUND_TRUTH_TABLE
 from aibridge_analytics.errors import UsageError
-from aibridge_analytics.warehouse import demo, store
-from aibridge_analytics.warehouse.schema import GROUND_TRUTH_COLUMNS, GROUND_TRUTH_TABLE, TABLES
+from aibridge_analytics.warehouse import store
 
 SMALL = 600
 CHILDREN = ("aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages", "aibridge_model_thoughts")

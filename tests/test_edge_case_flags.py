@@ -1,4 +1,4 @@
-"""The edge-case flags of docs/edge-cases.md (sql/edge_cases/*, aibridge_analytics.edge_cases):
+"""The edge-case flags of docs/edge-cases.md (sql/edge_cases/*, aibridge_analytics.pipelines.edge_cases):
 they find every planted case, agree on DuckDB and PostgreSQL, and cover a mainline source."""
 
 from __future__ import annotations
@@ -7,11 +7,10 @@ from datetime import timedelta
 
 import polars as pl
 import pytest
-
-from aibridge_analytics import edge_cases
-from aibridge_analytics.warehouse import demo
-
 from datasets import assert_same_rows, duckdb_connection, postgres_connection
+
+from aibridge_analytics.demo import generator as demo
+from aibridge_analytics.pipelines import edge_cases
 
 SIZE = 2_000
 
@@ -36,7 +35,7 @@ def test_cases_are_the_sixteen_with_real_labels():
 
 
 def test_case_16_flags_the_traffic_before_the_upgrade():
-    from aibridge_analytics.warehouse.upgrades import UPGRADE, START, scenario
+    from aibridge_analytics.demo.upgrades import START, UPGRADE, scenario
 
     for name in ("clean_upgrade", "pre_ai_providers"):
         s = scenario(name)

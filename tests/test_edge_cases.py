@@ -4,18 +4,27 @@ resolved provider and warnings stated row by row, on DuckDB and on the real Post
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from dataclasses import dataclass
+from datetime import timedelta
 
 import polars as pl
 import pytest
+from datasets import (
+    duckdb_connection,
+    frames,
+    interception,
+    postgres_connection,
+    provider,
+    uid,
+)
 
 from aibridge_analytics import attribute
-from aibridge_analytics.interceptions import Filters, count_interceptions, list_sessions
-from aibridge_analytics.verification import verify_backfill
-
-from datasets import duckdb_connection, frames, interception, postgres_connection, provider, uid
+from aibridge_analytics.pipelines.interceptions import (
+    Filters,
+    count_interceptions,
+    list_sessions,
+)
+from aibridge_analytics.pipelines.verification import verify_backfill
 
 
 @dataclass(frozen=True)

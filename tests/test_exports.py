@@ -12,9 +12,9 @@ import duckdb
 import pytest
 
 from aibridge_analytics import ExportError, Filters, connect, count_interceptions
-from aibridge_analytics.exports import connect_export, read_export
-from aibridge_analytics.sync import sync
-from aibridge_analytics.warehouse.pgload import load_postgres
+from aibridge_analytics.demo.pgload import load_postgres
+from aibridge_analytics.sources.exports import connect_export, read_export
+from aibridge_analytics.warehouse.sync import sync
 from tests.datasets import frames, interception, provider, uid
 from tests.test_sync import url
 

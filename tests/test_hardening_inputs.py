@@ -29,13 +29,13 @@ from datasets import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aibridge_analytics import summaries
 from aibridge_analytics.cli import main
 from aibridge_analytics.errors import ExportError, ValidationFailed
-from aibridge_analytics.exports import read_export
-from aibridge_analytics.report import build_report
-from aibridge_analytics.schemas import ROW_ANOMALIES
-from aibridge_analytics.sources import connect
+from aibridge_analytics.outputs.report import build_report
+from aibridge_analytics.pipelines import summaries
+from aibridge_analytics.pipelines.schemas import ROW_ANOMALIES
+from aibridge_analytics.sources.exports import read_export
+from aibridge_analytics.sources.kinds import connect
 from tests.test_exports import item
 
 
@@ -261,7 +261,7 @@ def test_cli_anomaly_error_is_one_line_and_verbose_gives_the_details(capsys, tmp
 
 
 def test_row_schema_failures_are_one_line_with_details():
-    from aibridge_analytics.schemas import SummaryRows, validate
+    from aibridge_analytics.pipelines.schemas import SummaryRows, validate
 
     rows = pl.DataFrame({"input_tokens": [-1, 2]})
     with pytest.raises(ValidationFailed) as info:

@@ -21,11 +21,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from datasets import DATA_FILE_TABLES, interception, provider, uid, write_warehouse
 
 from aibridge_analytics.cli import main
-from aibridge_analytics.output import encode
-
-from datasets import DATA_FILE_TABLES, interception, provider, uid, write_warehouse
+from aibridge_analytics.outputs.formats import encode
 
 ROOT = os.geteuid() == 0
 ESC_TITLE = "\x1b]0;pwned\x07"

@@ -24,17 +24,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from aibridge_analytics import connect, engines
-from aibridge_analytics.engines import redact, session_conninfo
+from aibridge_analytics import connect
+from aibridge_analytics.coder import TABLES
+from aibridge_analytics.demo.generator import demo_tables
+from aibridge_analytics.demo.pgload import load_postgres
 from aibridge_analytics.errors import SchemaError, SourceError
-from aibridge_analytics.sync import sync
-from aibridge_analytics.warehouse.demo import demo_tables
-from aibridge_analytics.warehouse.pgattach import conninfo_string
-from aibridge_analytics.warehouse.pgload import load_postgres
-from aibridge_analytics.warehouse.schema import TABLES
+from aibridge_analytics.sources import connection as engines
+from aibridge_analytics.sources.connection import redact, session_conninfo
+from aibridge_analytics.sources.live import conninfo_string
+from aibridge_analytics.warehouse.sync import sync
 from tests.datasets import frames
 from tests.test_sync import _cli, dump, meta, small_dataset, url
-from tests.test_sync_resume import _assert_consistent, _hold_back_rows_after, _release_held_rows
+from tests.test_sync_resume import (
+    _assert_consistent,
+    _hold_back_rows_after,
+    _release_held_rows,
+)
 
 
 def _one_line_error(proc: subprocess.Popen, timeout: float = 120) -> str:

@@ -6,14 +6,28 @@ from datetime import timedelta
 
 import polars as pl
 import pytest
+from datasets import (
+    T0,
+    assert_same_rows,
+    dataset_strategy,
+    duckdb_connection,
+    frames,
+    interception,
+    postgres_connection,
+    provider,
+    uid,
+)
 from hypothesis import HealthCheck, given, settings
 
 from aibridge_analytics import attribute
 from aibridge_analytics.errors import UnknownProviderError, UsageError
-from aibridge_analytics.interceptions import Filters, count_interceptions, count_sessions, list_interceptions, list_sessions
-
-from datasets import (T0, assert_same_rows, dataset_strategy, duckdb_connection, frames, interception, postgres_connection,
-                      provider, uid)
+from aibridge_analytics.pipelines.interceptions import (
+    Filters,
+    count_interceptions,
+    count_sessions,
+    list_interceptions,
+    list_sessions,
+)
 
 PROVIDERS = {
     "openai": provider("openai", "openai"),

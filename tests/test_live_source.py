@@ -21,8 +21,8 @@ import pytest
 from psycopg import sql
 
 from aibridge_analytics import ConnectionFailed, Filters, connect, count_interceptions
-from aibridge_analytics.sync import sync
-from aibridge_analytics.warehouse.pgload import load_postgres
+from aibridge_analytics.demo.pgload import load_postgres
+from aibridge_analytics.warehouse.sync import sync
 from tests.datasets import DATA_FILE_TABLES, frames
 
 pytestmark = pytest.mark.postgres
@@ -146,8 +146,9 @@ def test_a_wrong_password_is_one_line_without_the_password(password_role, clean_
 def test_the_extension_path_scrubs_the_password_from_its_errors(password_role, clean_env, monkeypatch, tmp_path):
     # psycopg gets in with PGPASSWORD, the extension is given a wrong password in the URL: its error
     # text echoes the whole connection string, password included.
-    from aibridge_analytics.warehouse.pgattach import AttachedPostgres
     import duckdb
+
+    from aibridge_analytics.sources.live import AttachedPostgres
 
     with pytest.raises(ConnectionFailed) as info:
         AttachedPostgres(duckdb.connect(), password_role.url("Extension-Secret-9"), 10_000)

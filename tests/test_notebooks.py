@@ -20,7 +20,7 @@ import nbclient
 import nbformat
 import pytest
 
-from aibridge_analytics.warehouse.demo import build_demo
+from aibridge_analytics.demo.generator import build_demo
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.py"))
@@ -115,7 +115,7 @@ def check_every_case_shown(nb: nbformat.NotebookNode) -> None:
 def test_edge_cases_notebook_runs_on_a_mainline_parquet_source(demo_db, kernel_env, tmp_path):
     """No provider_id column and no ground truth: the notebook still runs end to end."""
     import aibridge_analytics as aa
-    from aibridge_analytics import edge_cases
+    from aibridge_analytics.pipelines import edge_cases
 
     parquet = edge_cases.mainline_copy(aa.connect(demo_db), tmp_path / "mainline")
     execute(parameterised(NOTEBOOKS / "edge_cases.py", SOURCE=str(parquet)), tmp_path)

@@ -14,15 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from aibridge_analytics.errors import UsageError
-from aibridge_analytics.warehouse import store
-from aibridge_analytics.warehouse.pgload import copy_warehouse_to_postgres, load_postgres
-from aibridge_analytics.warehouse.schema import (
+from aibridge_analytics.coder import (
     CREDENTIAL_KINDS,
     PROVIDER_TYPES,
     SESSION_KEYS,
     TABLES,
 )
+from aibridge_analytics.demo.pgload import copy_warehouse_to_postgres, load_postgres
+from aibridge_analytics.errors import UsageError
+from aibridge_analytics.warehouse import store
 
 pytestmark = pytest.mark.postgres
 

@@ -14,13 +14,21 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from datasets import (
+    T0,
+    duckdb_connection,
+    frames,
+    interception,
+    postgres_connection,
+    provider,
+    uid,
+    write_warehouse,
+)
 
-from aibridge_analytics.report import build_report
-from aibridge_analytics.report.publish import PAUSE_ENV
-from aibridge_analytics.report.window import resolve
-from aibridge_analytics.summaries import summarise
-
-from datasets import T0, duckdb_connection, frames, interception, postgres_connection, provider, uid, write_warehouse
+from aibridge_analytics.outputs.report import build_report
+from aibridge_analytics.outputs.report.publish import PAUSE_ENV
+from aibridge_analytics.outputs.report.window import resolve
+from aibridge_analytics.pipelines.summaries import summarise
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'

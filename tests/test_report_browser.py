@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 from aibridge_analytics import connect
-from aibridge_analytics.report import build_report
-from aibridge_analytics.warehouse.demo import build_demo
+from aibridge_analytics.demo.generator import build_demo
+from aibridge_analytics.outputs.report import build_report
 
 CHARTS = 5
 TABLES = ("providers-table", "days-table", "models-table", "clients-table", "tools-table", "warnings-table",

@@ -6,11 +6,11 @@ import polars as pl
 import pytest
 from datasets import duckdb_connection
 
-from aibridge_analytics import schemas
-from aibridge_analytics.attribution import attribute
+from aibridge_analytics.coder import TABLES
+from aibridge_analytics.demo.generator import demo_tables
 from aibridge_analytics.errors import ValidationFailed
-from aibridge_analytics.warehouse.demo import demo_tables
-from aibridge_analytics.warehouse.schema import TABLES
+from aibridge_analytics.pipelines import schemas
+from aibridge_analytics.pipelines.attribution import attribute
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_lazy_frames_are_refused(demo):
 def test_summary_model_refuses_extra_columns_and_sunday_weeks():
     from datetime import date
 
-    from aibridge_analytics.summaries import FIGURES
+    from aibridge_analytics.pipelines.summaries import FIGURES
 
     row = {f: 1 for f in FIGURES} | {f: 1.0 for f in FIGURES if f.startswith("duration")}
     ok = pl.DataFrame([row | {"week": date(2026, 3, 23)}]).with_columns(pl.col(f).cast(pl.Int64) for f in FIGURES if not f.startswith("duration"))

@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import aibridge_analytics as aa
-from aibridge_analytics import summaries
 from aibridge_analytics.cli import main
 from aibridge_analytics.errors import UsageError, ValidationFailed
-from aibridge_analytics.schemas import ValidationWarning
-from aibridge_analytics.summaries import FIGURES
+from aibridge_analytics.pipelines import summaries
+from aibridge_analytics.pipelines.schemas import ValidationWarning
+from aibridge_analytics.pipelines.summaries import FIGURES
 
 UTC = timezone.utc
 
@@ -272,8 +272,8 @@ def test_property_totals_reconcile_and_sql_agrees(data, tables, by):
 
 
 def test_demo_sql_vs_polars_and_reconciles():
-    from aibridge_analytics.warehouse.demo import demo_tables
-    from aibridge_analytics.warehouse.schema import TABLES
+    from aibridge_analytics.coder import TABLES
+    from aibridge_analytics.demo.generator import demo_tables
 
     con = duckdb_connection({k: v for k, v in demo_tables(2000, 3).items() if k in TABLES})
     _sql_vs_polars(con)
@@ -285,8 +285,8 @@ def test_demo_sql_vs_polars_and_reconciles():
 
 @pytest.mark.postgres
 def test_postgres_and_duckdb_agree(pg_schema):
-    from aibridge_analytics.warehouse.demo import demo_tables
-    from aibridge_analytics.warehouse.schema import TABLES
+    from aibridge_analytics.coder import TABLES
+    from aibridge_analytics.demo.generator import demo_tables
 
     tables = {k: v for k, v in demo_tables(1000, 5).items() if k in TABLES}
     duck, pg = duckdb_connection(tables), postgres_connection(pg_schema, tables)

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -18,10 +17,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from aibridge_analytics.sync import HISTORY_TABLE, PAUSE_ENV, STREAMS, sync
-from aibridge_analytics.warehouse.demo import demo_tables
-from aibridge_analytics.warehouse.pgload import load_postgres
-from aibridge_analytics.warehouse.schema import TABLES
+from aibridge_analytics.coder import TABLES
+from aibridge_analytics.demo.generator import demo_tables
+from aibridge_analytics.demo.pgload import load_postgres
+from aibridge_analytics.warehouse.sync import HISTORY_TABLE, PAUSE_ENV, STREAMS, sync
 from tests.datasets import T0, frames, interception, provider, uid
 
 pytestmark = pytest.mark.postgres
@@ -263,7 +262,7 @@ def test_a_killed_sync_leaves_a_consistent_warehouse_that_the_next_run_completes
 
 
 def test_parquet_directory_is_a_source_for_queries_and_sync(tmp_path):
-    from aibridge_analytics import connect, count_interceptions, Filters
+    from aibridge_analytics import Filters, connect, count_interceptions
 
     directory = tmp_path / "snapshot"
     directory.mkdir()
@@ -306,7 +305,7 @@ def test_database_without_aibridge_tables_is_a_one_line_error(pg_schema, tmp_pat
 
 
 def test_a_demo_warehouse_is_not_a_sync_target(pg_schema, tmp_path):
-    from aibridge_analytics.warehouse.demo import build_demo
+    from aibridge_analytics.demo.generator import build_demo
 
     load_postgres(pg_schema.conn, frames(small_dataset()))
     db = tmp_path / "demo.duckdb"

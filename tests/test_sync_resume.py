@@ -13,12 +13,20 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from aibridge_analytics.sync import STREAMS, sync
-from aibridge_analytics.warehouse.demo import demo_tables
-from aibridge_analytics.warehouse.pgload import load_postgres
-from aibridge_analytics.warehouse.schema import TABLES
+from aibridge_analytics.coder import TABLES
+from aibridge_analytics.demo.generator import demo_tables
+from aibridge_analytics.demo.pgload import load_postgres
+from aibridge_analytics.warehouse.sync import STREAMS, sync
 from tests.datasets import frames
-from tests.test_sync import _cli, dump, kill_sync_while_committing, meta, small_dataset, source_ids, url
+from tests.test_sync import (
+    _cli,
+    dump,
+    kill_sync_while_committing,
+    meta,
+    small_dataset,
+    source_ids,
+    url,
+)
 
 
 def _hold_back_rows_after(conn, days: int) -> None:

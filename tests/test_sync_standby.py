@@ -11,10 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from aibridge_analytics.sync import sync
-from aibridge_analytics.warehouse.demo import demo_tables
-from aibridge_analytics.warehouse.pgload import load_postgres
-from aibridge_analytics.warehouse.schema import TABLES
+from aibridge_analytics.coder import TABLES
+from aibridge_analytics.demo.generator import demo_tables
+from aibridge_analytics.demo.pgload import load_postgres
+from aibridge_analytics.warehouse.sync import sync
 from tests.test_sync import _cli, dump
 
 THROWAWAY = Path(__file__).resolve().parents[1] / "scripts" / "pg-throwaway"

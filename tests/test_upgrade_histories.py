@@ -1,6 +1,6 @@
 """Attribution and backfill verification on the histories real deployments have.
 
-Every scenario of :mod:`aibridge_analytics.warehouse.upgrades` states, by hand, the method,
+Every scenario of :mod:`aibridge_analytics.demo.upgrades` states, by hand, the method,
 provider, warnings and verification class of each of its rows, on the source as it is and on its
 copy without the provider_id column (mainline Coder). Checked on DuckDB, on the throwaway
 PostgreSQL (with Coder's own DDL, columns dropped as older versions lack them) and on a warehouse
@@ -18,14 +18,13 @@ import duckdb
 import polars as pl
 import psycopg
 import pytest
+from datasets import postgres_connection
 
 import aibridge_analytics as aa
-from aibridge_analytics.engines import DuckDBConnection
+from aibridge_analytics.coder import PROVIDER_TYPES
+from aibridge_analytics.demo.upgrades import SCENARIOS, Scenario, scenario
+from aibridge_analytics.sources.connection import DuckDBConnection
 from aibridge_analytics.warehouse import store
-from aibridge_analytics.warehouse.schema import PROVIDER_TYPES
-from aibridge_analytics.warehouse.upgrades import SCENARIOS, Scenario, scenario
-
-from datasets import postgres_connection
 
 VARIANTS = ("full", "mainline")
 

@@ -6,15 +6,21 @@ import json
 
 import polars as pl
 import pytest
+from datasets import (
+    assert_same_rows,
+    duckdb_connection,
+    frames,
+    interception,
+    postgres_connection,
+    provider,
+    write_warehouse,
+)
 
 import aibridge_analytics as aa
 from aibridge_analytics.cli import EXIT_DISCREPANCIES, EXIT_ERROR, EXIT_OK, main
+from aibridge_analytics.demo import generator as demo
 from aibridge_analytics.errors import SchemaError
-from aibridge_analytics.verification import CLASSES, verify_backfill
-from aibridge_analytics.warehouse import demo
-
-from datasets import (assert_same_rows, duckdb_connection, frames, interception, postgres_connection,
-                      provider, write_warehouse)
+from aibridge_analytics.pipelines.verification import CLASSES, verify_backfill
 
 SIZE = 2_000
 
@@ -190,7 +196,7 @@ def test_duplicate_interception_ids_break_an_invariant():
     tables["aibridge_interceptions"] = pl.concat([tables["aibridge_interceptions"]] * 2)
     import duckdb
 
-    from aibridge_analytics.engines import DuckDBConnection
+    from aibridge_analytics.sources.connection import DuckDBConnection
 
     raw = duckdb.connect()
     for name, frame in tables.items():

@@ -9,8 +9,8 @@ from typing import Iterator
 
 import duckdb
 
-from ..errors import SourceError
-from .schema import GROUND_TRUTH_COLUMNS, GROUND_TRUTH_TABLE, PRIMARY_KEYS, TABLES, duckdb_ddl
+from aibridge_analytics.coder import PRIMARY_KEYS, TABLES, duckdb_ddl
+from aibridge_analytics.errors import SourceError, first_line
 
 DEFAULT_DEMO_PATH = Path(os.environ.get("AIBRIDGE_DEMO_DB", "demo/demo.duckdb"))
 """Where the demo warehouse lives unless ``--db``/``--source`` says otherwise."""
@@ -31,16 +31,14 @@ def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def create_schema(con: duckdb.DuckDBPyConnection, ground_truth: bool = False, keys: bool = True) -> None:
-    """Create Coder's tables (and optionally the demo ground truth) if they do not exist.
+def create_schema(con: duckdb.DuckDBPyConnection, keys: bool = True) -> None:
+    """Create Coder's tables and the warehouse's own ``warehouse_meta`` if they do not exist.
 
     ``keys=False`` leaves the primary keys out, for a bulk load that adds them afterwards with
     `add_primary_keys` (one index build instead of millions of index inserts).
     """
     for table in TABLES:
         con.execute(duckdb_ddl(table, keys=keys))
-    if ground_truth:
-        con.execute(duckdb_ddl(GROUND_TRUTH_TABLE, GROUND_TRUTH_COLUMNS))
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"
     )
@@ -61,7 +59,7 @@ def open_warehouse(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyC
     try:
         return configure(duckdb.connect(str(path), read_only=read_only))
     except duckdb.Error as exc:
-        first = str(exc).splitlines()[0]
+        first = first_line(exc)
         raise SourceError(f"cannot open warehouse {str(path)!r}: {first}") from exc
 
 

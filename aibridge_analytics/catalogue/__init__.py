@@ -1,0 +1,44 @@
+"""The SQL catalogue: every query is a file under ``sql/``, handled as a sqlglot syntax tree.
+
+A file holds one statement and a comment header::
+
+    -- Count the ended interceptions that Coder's filters select.
+    -- relation: matched_coder           (optional: other queries may read it by this name)
+    -- :provider_id  uuid?               a parameter; ``?`` = optional (NULL when not given)
+    -- :limit        int = 100           a parameter with a default
+    -- keys: model, client               (optional: group keys a caller may leave out)
+    -- engine: duckdb                    (optional: a warehouse statement DuckDB alone runs)
+
+Queries read *logical relations* instead of physical tables: ``providers``, ``interceptions``,
+``token_usages``, ``user_prompts``, ``tool_usages``, ``model_thoughts`` (Coder's tables,
+normalised to one column set whatever the source's schema version), and the ``relation:`` of any
+other catalogue file. Rendering injects each relation a query reads as a CTE, which is templating
+at the syntax-tree level: no text is pasted, values are bound by the driver, and identifiers come
+only from the schema declaration and the catalogue. A query declaring ``keys:`` is written grouped
+by all of them; rendering with a subset removes the others from every SELECT list and GROUP BY
+(the grouping macro behind ``summary --by``).
+
+Modules: `loader` (files -> `Query`), `lint` (portability), `relations` (the base relations and
+the schema probe), `render` (CTE injection, grouping keys, binding), `values` (typed values).
+"""
+
+from aibridge_analytics.catalogue.lint import lint
+from aibridge_analytics.catalogue.loader import (
+           DIALECTS,
+           SOURCE_DIALECT,
+           Param,
+           Query,
+           catalogue,
+           get,
+           sql_dir,
+)
+from aibridge_analytics.catalogue.relations import (
+           BASE_RELATIONS,
+           CONSTANT_RELATIONS,
+           Probe,
+           missing_value,
+)
+from aibridge_analytics.catalogue.render import Rendered, render, render_statement
+
+__all__ = ["BASE_RELATIONS", "CONSTANT_RELATIONS", "DIALECTS", "SOURCE_DIALECT", "Param", "Probe", "Query", "Rendered",
+           "catalogue", "get", "lint", "missing_value", "render", "render_statement", "sql_dir"]

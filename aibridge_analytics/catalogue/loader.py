@@ -1,0 +1,137 @@
+"""Reading the catalogue: each file under ``sql/`` parsed, linted and checked once per process."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping
+
+import sqlglot
+from sqlglot import exp
+
+from aibridge_analytics.catalogue import values
+from aibridge_analytics.catalogue.lint import lint
+from aibridge_analytics.catalogue.relations import BASE_RELATIONS, SOURCE_DIALECT
+from aibridge_analytics.errors import SqlError, first_line
+
+DIALECTS = ("duckdb", "postgres")
+
+_PARAM_LINE = re.compile(r"^:(\w+)\s+(\w+)(\?)?(?:\s*=\s*(\S+))?\s*(.*)$")
+
+
+def sql_dir() -> Path:
+    """The directory holding the catalogue: inside the wheel, or the checkout's top-level ``sql/``.
+
+    A wheel carries it as ``aibridge_analytics/_sql``; an editable install or a checkout reads
+    the top-level ``sql/`` beside the package.
+    """
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_sql", here.parent / "sql"):
+        if candidate.is_dir():
+            return candidate
+    raise SqlError(f"the SQL catalogue is missing: neither {here / '_sql'} nor {here.parent / 'sql'} exists")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter."""
+
+    name: str
+    kind: str
+    optional: bool
+    default: str | None
+    doc: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """One catalogue file, parsed."""
+
+    name: str
+    path: Path
+    doc: str
+    params: Mapping[str, Param]
+    relation: str | None
+    tree: exp.Expression = field(repr=False, compare=False)
+    keys: tuple[str, ...] = ()
+    #: The engines it runs on: every dialect, unless the header says ``-- engine: duckdb`` (the
+    #: warehouse's own statements, which only the local DuckDB file ever runs).
+    dialects: tuple[str, ...] = DIALECTS
+
+
+
+def _parse_file(name: str, path: Path) -> Query:
+    text = path.read_text(encoding="utf-8")
+    doc: list[str] = []
+    params: dict[str, Param] = {}
+    relation = None
+    keys: tuple[str, ...] = ()
+    dialects: tuple[str, ...] = DIALECTS
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("--"):
+            break
+        body = stripped[2:].strip()
+        if body.startswith("relation:"):
+            relation = body.split(":", 1)[1].strip()
+            continue
+        if body.startswith("engine:"):
+            dialects = tuple(d.strip() for d in body.split(":", 1)[1].split(",") if d.strip())
+            unknown = [d for d in dialects if d not in DIALECTS]
+            if unknown or not dialects:
+                raise SqlError(f"{path.name}: engine {', '.join(unknown) or '(none)'} is not one of {', '.join(DIALECTS)}")
+            continue
+        if body.startswith("keys:"):
+            keys = tuple(k.strip() for k in body.split(":", 1)[1].split(",") if k.strip())
+            continue
+        match = _PARAM_LINE.match(body)
+        if match:
+            pname, kind, opt, default, pdoc = match.groups()
+            if kind not in values.TYPES:
+                raise SqlError(f"{path.name}: parameter :{pname} has unknown type {kind!r}")
+            params[pname] = Param(pname, kind, bool(opt), default, pdoc.strip())
+        else:
+            doc.append(body)
+    try:
+        statements = [s for s in sqlglot.parse(text, read=SOURCE_DIALECT) if s is not None]
+    except sqlglot.errors.ParseError as exc:
+        raise SqlError(f"{path}: does not parse: {first_line(exc)}") from None
+    if len(statements) != 1:
+        raise SqlError(f"{path}: holds {len(statements)} statements; one per file")
+    tree = statements[0]
+    problems = lint(tree)
+    used = {p.name for p in tree.find_all(exp.Placeholder)}
+    problems += [f"placeholder :{p} is not declared in the header" for p in sorted(used - set(params))]
+    problems += [f"declared parameter :{p} is never used" for p in sorted(set(params) - used)]
+    if problems:
+        raise SqlError(f"{path}: " + "; ".join(problems))
+    return Query(name, path, " ".join(doc), params, relation, tree, keys, dialects)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Query]:
+    """Every query of the catalogue by name (its path under ``sql/`` without ``.sql``)."""
+    root = sql_dir()
+    queries = {}
+    for path in sorted(root.rglob("*.sql")):
+        name = path.relative_to(root).with_suffix("").as_posix()
+        queries[name] = _parse_file(name, path)
+    relations = [q.relation for q in queries.values() if q.relation]
+    clash = {r for r in relations if relations.count(r) > 1 or r in BASE_RELATIONS}
+    if clash:
+        raise SqlError(f"relation names defined twice: {sorted(clash)}")
+    return queries
+
+
+def get(name: str) -> Query:
+    """The catalogue query ``name``, or a SqlError listing what exists."""
+    queries = catalogue()
+    if name not in queries:
+        raise SqlError(f"unknown query {name!r}; `aibridge-analytics sql list` shows the catalogue")
+    return queries[name]
+
+

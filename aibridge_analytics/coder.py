@@ -1,0 +1,215 @@
+"""Coder's AI Bridge data model: its tables and columns, declared once for both engines.
+
+Each column carries its DuckDB type (the local warehouse) and its PostgreSQL type (Coder's own
+database, including its enum types), so the DuckDB DDL, the PostgreSQL DDL used by tests and the
+demo loader, the schema probe and the source normalisation all read one declaration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a Coder table."""
+
+    name: str
+    duckdb: str
+    postgres: str
+    nullable: bool = True
+    #: Optional columns are absent from some Coder versions; the probe reports them.
+    optional: bool = False
+    #: The logical type the source normalisation casts to (portable SQL type name).
+    logical: str = ""
+    #: Coder's column default (PostgreSQL DDL), so a load may omit the column as Coder's writes do.
+    default: str | None = None
+
+    @property
+    def portable(self) -> str:
+        """The type this column is cast to when a source is normalised."""
+        return self.logical or self.duckdb
+
+
+PROVIDER_TYPES = (
+    "openai",
+    "anthropic",
+    "azure",
+    "bedrock",
+    "google",
+    "openai-compat",
+    "openrouter",
+    "vercel",
+    "copilot",
+    "bedrock-mantle",
+    "claude-platform-aws",
+)
+"""Values of Coder's ``ai_provider_type`` enum (latest known version)."""
+
+#: What each provider type records in aibridge_interceptions.provider (the wire format).
+WIRE_FORMAT = {
+    "openai": "openai",
+    "azure": "openai",
+    "google": "openai",
+    "openai-compat": "openai",
+    "openrouter": "openai",
+    "vercel": "openai",
+    "anthropic": "anthropic",
+    "bedrock": "anthropic",
+    "bedrock-mantle": "anthropic",
+    "claude-platform-aws": "anthropic",
+    "copilot": "copilot",
+}
+
+CREDENTIAL_KINDS = ("centralized", "byok")
+
+_UUID = dict(duckdb="UUID", postgres="uuid")
+_TS = dict(duckdb="TIMESTAMPTZ", postgres="timestamp with time zone")
+_TEXT = dict(duckdb="VARCHAR", postgres="text")
+_JSON = dict(duckdb="JSON", postgres="jsonb", logical="VARCHAR")
+_BIGINT = dict(duckdb="BIGINT", postgres="bigint")
+_BOOL = dict(duckdb="BOOLEAN", postgres="boolean")
+
+
+def _c(name: str, kind: dict, nullable: bool = True, optional: bool = False, **kw) -> Column:
+    return Column(name, nullable=nullable, optional=optional, **{**kind, **kw})
+
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "ai_providers": (
+        _c("id", _UUID, False),
+        # An enum in Coder; text here so that a broken snapshot's unknown value survives.
+        _c("type", _TEXT, False, postgres="ai_provider_type", logical="VARCHAR"),
+        _c("name", _TEXT, False),
+        _c("display_name", _TEXT),
+        _c("enabled", _BOOL, False, default="true"),
+        _c("deleted", _BOOL, False, default="false"),
+        _c("base_url", _TEXT, False),
+        _c("settings", _TEXT),
+        _c("created_at", _TS, False),
+        _c("updated_at", _TS, False),
+    ),
+    "aibridge_interceptions": (
+        _c("id", _UUID, False),
+        _c("initiator_id", _UUID, False),
+        _c("provider", _TEXT, False),
+        _c("provider_name", _TEXT, False, optional=True, default="''"),
+        _c("provider_id", _UUID, optional=True),
+        _c("model", _TEXT, False),
+        _c("started_at", _TS, False),
+        _c("ended_at", _TS),
+        _c("metadata", _JSON),
+        _c("api_key_id", _TEXT, optional=True),
+        _c("client", _TEXT, optional=True, postgres="character varying(64)", default="'Unknown'"),
+        _c("thread_parent_id", _UUID, optional=True),
+        _c("thread_root_id", _UUID, optional=True),
+        _c("client_session_id", _TEXT, optional=True, postgres="character varying(256)"),
+        _c("credential_kind", _TEXT, optional=True, postgres="credential_kind", logical="VARCHAR"),
+        _c("credential_hint", _TEXT, optional=True, postgres="character varying(15)"),
+    ),
+    "aibridge_token_usages": (
+        _c("id", _UUID, False),
+        _c("interception_id", _UUID, False),
+        _c("provider_response_id", _TEXT, False),
+        _c("input_tokens", _BIGINT, False),
+        _c("output_tokens", _BIGINT, False),
+        _c("cache_read_input_tokens", _BIGINT, False, optional=True, default="0"),
+        _c("cache_write_input_tokens", _BIGINT, False, optional=True, default="0"),
+        _c("metadata", _JSON),
+        _c("created_at", _TS, False),
+    ),
+    "aibridge_user_prompts": (
+        _c("id", _UUID, False),
+        _c("interception_id", _UUID, False),
+        _c("provider_response_id", _TEXT, False),
+        _c("prompt", _TEXT, False),
+        _c("metadata", _JSON),
+        _c("created_at", _TS, False),
+    ),
+    "aibridge_tool_usages": (
+        _c("id", _UUID, False),
+        _c("interception_id", _UUID, False),
+        _c("provider_response_id", _TEXT, False),
+        _c("server_url", _TEXT),
+        _c("tool", _TEXT, False),
+        _c("input", _TEXT, False),
+        _c("injected", _BOOL, False),
+        _c("invocation_error", _TEXT),
+        _c("metadata", _JSON),
+        _c("created_at", _TS, False),
+    ),
+    "aibridge_model_thoughts": (
+        _c("interception_id", _UUID, False),
+        _c("content", _TEXT, False),
+        _c("metadata", _JSON),
+        _c("created_at", _TS, False),
+    ),
+}
+"""Coder's AI Bridge tables as this project reads them (docs/coder-data-model.md)."""
+
+REQUIRED_TABLES = ("aibridge_interceptions",)
+"""Tables every source must have. The child tables may be absent (read as empty), and so may
+``ai_providers``: Coder versions before migration 000495 record interceptions without it."""
+
+PRIMARY_KEYS = {
+    "ai_providers": ("id",),
+    "aibridge_interceptions": ("id",),
+    "aibridge_token_usages": ("id",),
+    "aibridge_user_prompts": ("id",),
+    "aibridge_tool_usages": ("id",),
+    "aibridge_model_thoughts": (),
+}
+
+#: Coder's generated session_id is the first non-NULL of these (as text); the source
+#: normalisation computes it rather than trusting a stored copy.
+SESSION_KEYS = ("client_session_id", "thread_root_id", "id")
+
+def duckdb_ddl(table: str, columns: tuple[Column, ...] | None = None, keys: bool = True) -> str:
+    """CREATE TABLE statement for the DuckDB warehouse (``keys=False``: without the primary key)."""
+    cols = columns or TABLES[table]
+    body = ",\n  ".join(
+        f"{c.name} {c.duckdb}{'' if c.nullable else ' NOT NULL'}" for c in cols
+    )
+    pk = PRIMARY_KEYS.get(table)
+    if pk and keys:
+        body += f",\n  PRIMARY KEY ({', '.join(pk)})"
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body}\n)"
+
+
+def postgres_ddl() -> list[str]:
+    """Statements creating Coder's tables with Coder's own types in a PostgreSQL database.
+
+    Used by the tests and the demo loader; the live Coder database is never written to.
+    """
+    types = ", ".join(f"'{t}'" for t in PROVIDER_TYPES)
+    kinds = ", ".join(f"'{k}'" for k in CREDENTIAL_KINDS)
+    stmts = [
+        f"CREATE TYPE ai_provider_type AS ENUM ({types})",
+        f"CREATE TYPE credential_kind AS ENUM ({kinds})",
+    ]
+    for table, cols in TABLES.items():
+        body = [
+            f"{c.name} {c.postgres}{'' if c.default is None else f' DEFAULT {c.default}'}{'' if c.nullable else ' NOT NULL'}"
+            for c in cols
+        ]
+        if table == "aibridge_interceptions":
+            # Generated exactly as Coder declares it.
+            body.append(
+                "session_id text GENERATED ALWAYS AS (COALESCE(client_session_id::text, "
+                "thread_root_id::text, id::text)) STORED"
+            )
+        pk = PRIMARY_KEYS[table]
+        if pk:
+            body.append(f"PRIMARY KEY ({', '.join(pk)})")
+        stmts.append(f"CREATE TABLE {table} (\n  " + ",\n  ".join(body) + "\n)")
+    # No foreign key on provider_id: the data loaded here is a snapshot, and a snapshot may hold
+    # a dangling provider id (docs/edge-cases.md, case 8) that Coder's own FK would refuse.
+    stmts += [
+        "CREATE INDEX idx_aibridge_interceptions_started_id_desc "
+        "ON aibridge_interceptions (started_at DESC, id DESC)",
+        "CREATE INDEX idx_aibridge_interceptions_provider_id ON aibridge_interceptions (provider_id)",
+        "CREATE INDEX idx_aibridge_token_usages_interception_id ON aibridge_token_usages (interception_id)",
+        "CREATE INDEX idx_aibridge_user_prompts_interception_id ON aibridge_user_prompts (interception_id)",
+        "CREATE INDEX idx_aibridge_tool_usages_interception_id ON aibridge_tool_usages (interception_id)",
+    ]
+    return stmts

@@ -1,0 +1,260 @@
+"""The figures of a report, read once from the source and held as small frames and dicts.
+
+Everything a report shows comes from catalogue queries through a :class:`QueryLog`, which keeps
+each rendered query and its parameters for the manifest. The per-interception summary rows are
+read once (``sql/summaries/rows.sql``) and grouped several ways in Polars, the same pipeline as
+``summary``, so the report's figures are the summary command's figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+import polars as pl
+
+from aibridge_analytics.catalogue import Rendered
+from aibridge_analytics.errors import ValidationFailed
+from aibridge_analytics.outputs.report.window import Window
+from aibridge_analytics.pipelines import summaries
+from aibridge_analytics.pipelines.attribution import METHODS, WARNINGS
+from aibridge_analytics.sources.connection import Connection
+
+UNATTRIBUTED = "(unattributed)"
+TOP = 10
+
+WARNING_MEANINGS = {
+    "name_reused": "another provider held the row's name when it started (the name was reused since)",
+    "snapshot_mismatch": "provider_id's provider has another name or a type that cannot produce the row's wire format",
+    "wire_family_ambiguous": "resolved by type or wire-type name while another live provider speaks the same wire format",
+    "disabled_provider": "the resolved provider is disabled (still matched, like Coder)",
+    "deleted_provider": "the resolved provider is soft-deleted",
+    "duplicate_live_name": "several live providers share the snapshot name; left unresolved",
+    "decided_by_current_providers": "no provider of the row's name or type existed when it started; one created later decided",
+    "in_flight": "the interception has not ended (left out of the figures)",
+}
+
+
+class QueryLog:
+    """Runs catalogue queries on ``con`` and remembers what ran, for the manifest."""
+
+    def __init__(self, con: Connection) -> None:
+        self.con = con
+        self.rendered: list[Rendered] = []
+
+    def note(self, name: str, params: Mapping[str, Any] | None = None) -> Rendered:
+        """Render ``name`` and record it (for queries another module runs itself)."""
+        rendered = self.con.render(name, params)
+        self.rendered.append(rendered)
+        return rendered
+
+    def query(self, name: str, params: Mapping[str, Any] | None = None,
+              relations: Mapping[str, str] | None = None) -> pl.DataFrame:
+        """Run catalogue query ``name`` and record it."""
+        rendered = self.con.render(name, params, relations)
+        self.rendered.append(rendered)
+        return self.con.run(rendered)
+
+    def recording(self) -> "_Recording":
+        """The connection as another module sees it, with every ``query`` recorded here."""
+        return _Recording(self)
+
+
+class _Recording:
+    """A stand-in for a Connection whose ``query`` goes through a QueryLog (all else delegates)."""
+
+    def __init__(self, log: QueryLog) -> None:
+        self._log = log
+
+    def query(self, name: str, params: Mapping[str, Any] | None = None,
+              relations: Mapping[str, str] | None = None) -> pl.DataFrame:
+        return self._log.query(name, params, relations)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._log.con, attr)
+
+
+@dataclass
+class ReportData:
+    """What a report shows; ``frames`` are also written as Parquet."""
+
+    window: Window
+    completeness: dict[str, Any]
+    totals: dict[str, Any]
+    providers: list[dict[str, Any]]
+    sessions: dict[str, Any]
+    warnings: list[dict[str, Any]]
+    frames: dict[str, pl.DataFrame]
+    problems: list[str] = field(default_factory=list)
+    top: dict[str, pl.DataFrame] = field(default_factory=dict)
+    prompts: list[dict[str, Any]] | None = None
+    verification: Any = None
+
+
+def _validated(frame: pl.DataFrame, name: str, problems: list[str]) -> pl.DataFrame:
+    from aibridge_analytics.pipelines import schemas
+
+    try:
+        schemas.validate(frame, schemas.Summary, name)
+    except ValidationFailed as exc:
+        # A scheduled report is still produced; the problem is shown in it and on stderr.
+        problems.append(str(exc))
+    return frame
+
+
+def _labels(providers: pl.DataFrame, ids: list[str | None]) -> dict[str | None, str]:
+    """A short, unique chart label per provider id: its name, marked when soft-deleted."""
+    info = {r["id"]: r for r in providers.iter_rows(named=True)}
+    labels: dict[str | None, str] = {None: UNATTRIBUTED}
+    for pid in ids:
+        if pid is None:
+            continue
+        row = info.get(pid)
+        label = row["name"] if row else pid[:8]
+        if row and row["deleted"]:
+            label += " (deleted)"
+        if label in labels.values():
+            label += f" {pid[:8]}"
+        labels[pid] = label
+    return labels
+
+
+def _status(row: Mapping[str, Any] | None) -> str:
+    if row is None:
+        return "unknown"
+    return "deleted" if row["deleted"] else ("disabled" if not row["enabled"] else "live")
+
+
+def _provider_rows(by_provider: pl.DataFrame, by_method: pl.DataFrame, providers: pl.DataFrame,
+                   labels: Mapping[str | None, str], total: int) -> list[dict[str, Any]]:
+    info = {r["id"]: r for r in providers.iter_rows(named=True)}
+    methods: dict[str | None, dict[str, int]] = {}
+    for r in by_method.iter_rows(named=True):
+        methods.setdefault(r["resolved_provider_id"], {})[r["method"]] = r["interceptions"]
+    rows = []
+    for r in by_provider.sort("interceptions", descending=True).iter_rows(named=True):
+        pid = r["resolved_provider_id"]
+        p = info.get(pid)
+        split = methods.get(pid, {})
+        rows.append({
+            **r,
+            "label": labels[pid],
+            "display_name": p["display_name"] if p else None,
+            "status": _status(p) if pid else "unattributed",
+            "share": r["interceptions"] / total if total else None,
+            "methods": {m: split[m] for m in METHODS if m in split},
+        })
+    # The unattributed group last, whatever its size: it is a caveat, not a provider.
+    return sorted(rows, key=lambda r: r["resolved_provider_id"] is None)
+
+
+def _sessions(rows: pl.DataFrame) -> dict[str, Any]:
+    per = (
+        rows.lazy().filter(pl.col("duration_us").is_not_null()).group_by("session_key").agg(
+            pl.len().alias("n"),
+            pl.col("resolved_provider_id").n_unique().alias("providers"),
+            pl.col("model").n_unique().alias("models"),
+            ((pl.col("started_at").max() - pl.col("started_at").min()).dt.total_seconds() / 60).alias("span_min"),
+        ).collect()
+    )
+    if per.is_empty():
+        return {"sessions": 0}
+    return {
+        "sessions": per.height,
+        "interceptions_per_session_median": float(per["n"].median()),
+        "interceptions_per_session_p90": float(per["n"].quantile(0.9, interpolation="linear")),
+        "span_minutes_median": float(per["span_min"].median()),
+        "multi_provider_sessions": int((per["providers"] > 1).sum()),
+        "multi_model_sessions": int((per["models"] > 1).sum()),
+        "single_interception_sessions": int((per["n"] == 1).sum()),
+    }
+
+
+def _warnings(frame: pl.DataFrame, labels: Mapping[str | None, str], rows_total: int) -> list[dict[str, Any]]:
+    exploded = (
+        frame.filter(pl.col("warnings") != "")
+        .with_columns(pl.col("warnings").str.split(","))
+        .explode("warnings")
+    )
+    out = []
+    for name in WARNINGS:
+        hits = exploded.filter(pl.col("warnings") == name)
+        per_provider = hits.group_by("resolved_provider_id").agg(pl.col("interceptions").sum()).sort(
+            ["interceptions", "resolved_provider_id"], descending=[True, False], nulls_last=True)
+        count = int(hits["interceptions"].sum())
+        out.append({
+            "warning": name,
+            "interceptions": count,
+            "share": count / rows_total if rows_total else None,
+            "meaning": WARNING_MEANINGS.get(name, ""),
+            "providers": [labels.get(p, p or UNATTRIBUTED) for p in per_provider["resolved_provider_id"].to_list()],
+        })
+    return out
+
+
+def _top(frame: pl.DataFrame, total: int) -> pl.DataFrame:
+    return frame.sort(["interceptions", frame.columns[0]], descending=[True, False]).head(TOP).with_columns(
+        (pl.col("interceptions") / total if total else pl.lit(None, pl.Float64)).alias("share"))
+
+
+def gather(log: QueryLog, window: Window, include_prompts: bool = False, prompts_per_provider: int = 3,
+           now: datetime | None = None, future_dated: int = 0) -> ReportData:
+    """Read every figure of the report for ``window`` through ``log``.
+
+    ``now`` is the generation time and ``future_dated`` the source's rows started after it
+    (``sql/summaries/newest.sql``): named in the completeness figures, left out of retention.
+    """
+    problems: list[str] = []
+    tz, params = window.tz, window.params()
+    # The anomaly scan judges source rows one by one; the row schema, checked as the rows are
+    # read, is the second line of defence (and would name the same rows again).
+    found = summaries.anomalies(log.recording(), window.since, window.until, lax=True)
+    log.note("summaries/rows", {**params, "retention_days": summaries.RETENTION_DAYS, "now": now})
+    rows, lax_problems = summaries.load_rows(log.con, window.since, window.until, lax=True, now=now)
+    problems += found or lax_problems
+
+    def grouped(name: str, by: list[str]) -> pl.DataFrame:
+        return _validated(summaries.group(rows, by, tz), f"report summary by {', '.join(by) or 'nothing'}", problems)
+
+    frames = {
+        "totals": grouped("totals", []),
+        "by_provider": grouped("by_provider", ["provider"]),
+        "by_provider_method": grouped("by_provider_method", ["provider", "method"]),
+        "by_day": grouped("by_day", ["day"]),
+        "by_day_provider": grouped("by_day_provider", ["day", "provider"]),
+        "by_model": grouped("by_model", ["model"]),
+        "by_client": grouped("by_client", ["client"]),
+    }
+    completeness = summaries.completeness_of(rows, tz, window.since, window.until, future_dated=future_dated)
+    frames["completeness"] = completeness
+    providers = log.query("providers/list")
+    ids = frames["by_provider"]["resolved_provider_id"].to_list()
+    warnings_frame = log.query("report/warnings", params)
+    ids += [i for i in warnings_frame["resolved_provider_id"].unique().to_list() if i not in ids]
+    labels = _labels(providers, ids)
+    frames["tools"] = log.query("report/tools", params)
+    frames["warnings"] = warnings_frame
+
+    c = completeness.row(0, named=True)
+    total = int(c["summarised"])
+    empty_totals = {f: 0 for f in summaries.FIGURES}
+    data = ReportData(
+        window=window,
+        completeness=c,
+        totals=frames["totals"].row(0, named=True) if frames["totals"].height else empty_totals,
+        providers=_provider_rows(frames["by_provider"], frames["by_provider_method"], providers, labels, total),
+        sessions=_sessions(rows),
+        warnings=_warnings(warnings_frame, labels, int(c["rows_total"])),
+        frames=frames,
+        problems=problems,
+    )
+    data.top = {"models": _top(frames["by_model"], total), "clients": _top(frames["by_client"], total)}
+    named = {k: v for k, v in labels.items() if k is not None}
+    frames["by_day_provider"] = frames["by_day_provider"].with_columns(
+        pl.col("resolved_provider_id").replace_strict(named, default=UNATTRIBUTED, return_dtype=pl.String).alias("label"))
+    if include_prompts:
+        found = log.query("report/recent_prompts", {**params, "per_provider": prompts_per_provider})
+        data.prompts = [{**r, "label": labels.get(r["resolved_provider_id"], r["provider_name"] or UNATTRIBUTED)}
+                        for r in found.iter_rows(named=True)]
+    return data

@@ -1,0 +1,170 @@
+"""Coder's provider, interception and session listings, with the provider filter in two modes.
+
+- ``coder``: the runtime semantics of Coder's PR #25606, defects included (docs/provider-filter.md):
+  the provider is looked up among live providers (a soft-deleted id is refused), its name is also
+  applied as a provider_name filter, and the type fallback has no uniqueness guard.
+- ``strict``: exactly the rows whose attribution (README: attribution) resolves to the
+  provider; soft-deleted providers are accepted so that their history stays filterable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from aibridge_analytics.catalogue import values
+from aibridge_analytics.errors import UnknownProviderError, UsageError
+from aibridge_analytics.sources.connection import Connection
+
+MODES = ("strict", "coder")
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Coder's interception filters; ``None`` means "not filtered"."""
+
+    provider_id: str | None = None
+    provider_name: str | None = None
+    model: str | None = None
+    client: str | None = None
+    initiator_id: str | None = None
+    started_after: datetime | None = None
+    started_before: datetime | None = None
+    session_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # Validate on construction, so a bad value fails before any database is touched.
+        for name in ("provider_id", "initiator_id"):
+            raw = getattr(self, name)
+            if raw is not None:
+                object.__setattr__(self, name, values.parse_uuid(raw, name.replace("_", "-")))
+        for name in ("started_after", "started_before"):
+            raw = getattr(self, name)
+            if raw is not None:
+                object.__setattr__(self, name, values.parse_timestamp(raw, name.replace("_", "-")))
+        if self.started_after and self.started_before and self.started_before < self.started_after:
+            raise UsageError(
+                f"started-before {self.started_before.isoformat()} is earlier than started-after {self.started_after.isoformat()}"
+            )
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise UsageError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+
+
+def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, Any]:
+    """Parameters of the mode's ``matched`` relation, looking the provider up like Coder does."""
+    params: dict[str, Any] = {
+        "initiator_id": filters.initiator_id,
+        "started_after": filters.started_after,
+        "started_before": filters.started_before,
+        "provider_name": filters.provider_name,
+        "model": filters.model,
+        "client": filters.client,
+        "session_id": filters.session_id,
+        "provider_id": filters.provider_id,
+    }
+    if mode == "coder" and filters.provider_name is not None:
+        _check_live_name(con, filters.provider_name)
+    if filters.provider_id is None:
+        if mode == "coder":
+            params.update(p_name=None, p_type=None)
+        return params
+    if not con.probe.has("ai_providers"):
+        raise UsageError(f"cannot filter by provider id {filters.provider_id}: {con.label} has no ai_providers table "
+                         "(a Coder older than migration 000495); filter by --provider-name, the wire type there")
+    found = con.query("providers/get", {"provider_id": filters.provider_id})
+    if found.is_empty():
+        raise UnknownProviderError(f"unknown provider id {filters.provider_id}: no ai_providers row has it")
+    provider = found.row(0, named=True)
+    if mode == "coder":
+        if provider["deleted"]:
+            raise UsageError(
+                f"provider {filters.provider_id} ({provider['name']}) is soft-deleted; Coder refuses to filter by it "
+                "(use --mode strict to see its history)"
+            )
+        # Coder's search parser also sets provider_name to P.name whenever provider_id is given.
+        params.update(provider_name=provider["name"], p_name=provider["name"], p_type=provider["type"])
+    return params
+
+
+def _check_live_name(con: Connection, name: str) -> None:
+    """Refuse, as Coder's API does (HTTP 400), a provider name no live provider holds.
+
+    A source older than ai_providers filters the name as plain text, as Coder did then.
+    """
+    if not con.probe.has("ai_providers"):
+        return
+    holders = con.query("providers/by_name", {"name": name})
+    if holders.is_empty():
+        raise UnknownProviderError(f"unknown provider name {name!r}: no ai_providers row has it (Coder answers 400); "
+                                   "`aibridge-analytics providers` lists them")
+    if holders["deleted"][0]:
+        raise UsageError(
+            f"provider name {name!r} belongs only to a soft-deleted provider ({holders['id'][0]}); Coder refuses it "
+            f"(400). Its history: --mode strict --provider-id {holders['id'][0]}"
+        )
+
+
+def _relations(mode: str) -> dict[str, str]:
+    return {"matched": f"interceptions/matched_{mode}"}
+
+
+def _check_limit(limit: int) -> int:
+    limit = values.parse_int(limit, "limit")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise UsageError(f"limit {limit} is outside 1..{MAX_LIMIT}")
+    return limit
+
+
+def list_interceptions(
+    con: Connection, filters: Filters | None = None, *, mode: str = "strict", after_id: str | None = None, limit: int = 100
+) -> pl.DataFrame:
+    """One page of ended interceptions matching ``filters``, newest first (Coder's order).
+
+    ``after_id`` is Coder's keyset cursor: the last id of the previous page; an id that names no
+    interception is an error rather than an empty page.
+    """
+    _check_mode(mode)
+    filters = filters or Filters()
+    limit = _check_limit(limit)
+    params = _provider_params(con, filters, mode)
+    if after_id is not None:
+        after_id = values.parse_uuid(after_id, "after-id")
+        if con.query("interceptions/cursor", {"after_id": after_id})["found"][0] == 0:
+            raise UsageError(f"after-id {after_id} names no interception (a cursor must be an id from a previous page)")
+    return con.query("interceptions/list", {**params, "after_id": after_id, "limit": limit}, _relations(mode))
+
+
+def count_interceptions(con: Connection, filters: Filters | None = None, *, mode: str = "strict") -> int:
+    """The number of ended interceptions matching ``filters``."""
+    _check_mode(mode)
+    params = _provider_params(con, filters or Filters(), mode)
+    return int(con.query("interceptions/count", params, _relations(mode))["interceptions"][0])
+
+
+def list_sessions(con: Connection, filters: Filters | None = None, *, mode: str = "strict", limit: int = 100) -> pl.DataFrame:
+    """Sessions (session_id, initiator_id) among matching interceptions, newest first."""
+    _check_mode(mode)
+    params = _provider_params(con, filters or Filters(), mode)
+    return con.query("sessions/list", {**params, "limit": _check_limit(limit)}, _relations(mode))
+
+
+def count_sessions(con: Connection, filters: Filters | None = None, *, mode: str = "strict") -> int:
+    """The number of sessions among matching interceptions."""
+    _check_mode(mode)
+    params = _provider_params(con, filters or Filters(), mode)
+    return int(con.query("sessions/count", params, _relations(mode))["sessions"][0])
+
+
+__all__ = ["Filters", "MODES", "list_interceptions", "count_interceptions", "list_sessions", "count_sessions"]
+
+
+def list_providers(con: Connection) -> pl.DataFrame:
+    """Every ai_providers row, live and soft-deleted, oldest first: the ids ``--provider-id`` takes."""
+    return con.query("providers/list")

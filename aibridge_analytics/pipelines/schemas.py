@@ -1,0 +1,342 @@
+"""pandera schemas for every frame that crosses a boundary: Coder's tables as they enter Polars,
+the attribution rows, the summary pipeline's input rows, the summary and its completeness figures.
+
+What a frame must hold is declared here, once; :func:`validate` checks an *eager* frame (a
+LazyFrame would only be schema-checked, its values would pass unseen) and turns pandera's failure
+report into one :class:`~aibridge_analytics.errors.ValidationFailed` that names the frame, each
+failing column and check, and a few of the failing rows.
+
+Times are ``Datetime("us", "UTC")``: engines.canonical converts every engine's timestamps to that,
+and a frame in ``Etc/UTC`` (DuckDB's name when its TimeZone is not set) fails the check on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import pandera.polars as pa
+import polars as pl
+
+from aibridge_analytics.errors import ValidationFailed
+from aibridge_analytics.pipelines.attribution import (
+    METHODS,
+    RESOLVING_METHODS,
+    WARNINGS,
+)
+
+UTC = Annotated[pl.Datetime, "us", "UTC"]
+
+#: Rows of a failing frame shown per failed check, and characters per shown value.
+SHOWN_ROWS = 3
+_SHOWN_CHARS = 60
+
+
+class ValidationWarning(UserWarning):
+    """A frame failed its schema but the caller asked to go on (``--lax``)."""
+
+
+def _ended_after_start(data: pa.PolarsData) -> pl.LazyFrame:
+    return data.lazyframe.select(pl.col("ended_at").is_null() | (pl.col("ended_at") >= pl.col("started_at")))
+
+
+# --- Coder's tables as they enter Polars (docs/coder-data-model.md) ------------------------------
+
+
+class Providers(pa.DataFrameModel):
+    """ai_providers."""
+
+    id: str = pa.Field(unique=True)
+    type: str
+    name: str
+    display_name: str = pa.Field(nullable=True)
+    enabled: bool
+    deleted: bool
+    base_url: str
+    settings: str = pa.Field(nullable=True)
+    created_at: UTC
+    updated_at: UTC
+
+
+class Interceptions(pa.DataFrameModel):
+    """aibridge_interceptions (older schema versions lack the optional columns)."""
+
+    id: str = pa.Field(unique=True)
+    initiator_id: str
+    provider: str
+    provider_name: Optional[str]
+    provider_id: Optional[str] = pa.Field(nullable=True)
+    model: str
+    started_at: UTC
+    ended_at: UTC = pa.Field(nullable=True)
+    client: Optional[str] = pa.Field(nullable=True)
+    thread_parent_id: Optional[str] = pa.Field(nullable=True)
+    thread_root_id: Optional[str] = pa.Field(nullable=True)
+    client_session_id: Optional[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def ended_at_not_before_started_at(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _ended_after_start(data)
+
+
+class TokenUsages(pa.DataFrameModel):
+    """aibridge_token_usages."""
+
+    id: str = pa.Field(unique=True)
+    interception_id: str
+    input_tokens: pl.Int64 = pa.Field(ge=0)
+    output_tokens: pl.Int64 = pa.Field(ge=0)
+    cache_read_input_tokens: Optional[pl.Int64] = pa.Field(ge=0)
+    cache_write_input_tokens: Optional[pl.Int64] = pa.Field(ge=0)
+    created_at: UTC
+
+
+class UserPrompts(pa.DataFrameModel):
+    """aibridge_user_prompts."""
+
+    id: str = pa.Field(unique=True)
+    interception_id: str
+    prompt: str
+    created_at: UTC
+
+
+class ToolUsages(pa.DataFrameModel):
+    """aibridge_tool_usages (server_url NULL = a client-defined tool)."""
+
+    id: str = pa.Field(unique=True)
+    interception_id: str
+    server_url: str = pa.Field(nullable=True)
+    tool: str
+    injected: bool
+    invocation_error: str = pa.Field(nullable=True)
+    created_at: UTC
+
+
+class ModelThoughts(pa.DataFrameModel):
+    """aibridge_model_thoughts (no key of its own)."""
+
+    interception_id: str
+    content: str
+    created_at: UTC
+
+
+TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "ai_providers": Providers,
+    "aibridge_interceptions": Interceptions,
+    "aibridge_token_usages": TokenUsages,
+    "aibridge_user_prompts": UserPrompts,
+    "aibridge_tool_usages": ToolUsages,
+    "aibridge_model_thoughts": ModelThoughts,
+}
+"""Coder table name -> its model."""
+
+
+# --- frames this package produces ------------------------------------------------------------
+
+
+class AttributionRows(pa.DataFrameModel):
+    """The output of ``attribute`` (README: attribution)."""
+
+    interception_id: str = pa.Field(unique=True)
+    resolved_provider_id: str = pa.Field(nullable=True)
+    method: str = pa.Field(isin=METHODS)
+    provider: str
+    provider_name: str
+    provider_id: str = pa.Field(nullable=True)
+    warnings: pl.List(pl.String)
+
+    @pa.check("warnings")
+    def known_warnings(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).list.eval(pl.element().is_in(WARNINGS)).list.all())
+
+    @pa.dataframe_check
+    def resolved_unless_unattributed(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        # Only these methods name a provider; the others must leave it null.
+        names = pl.col("method").is_in(RESOLVING_METHODS)
+        return data.lazyframe.select(names == pl.col("resolved_provider_id").is_not_null())
+
+
+class _ChildSums(pa.DataFrameModel):
+    """The child-table figures, counted per interception or per group: never negative."""
+
+    user_prompts: pl.Int64 = pa.Field(ge=0)
+    token_usages: pl.Int64 = pa.Field(ge=0)
+    input_tokens: pl.Int64 = pa.Field(ge=0)
+    output_tokens: pl.Int64 = pa.Field(ge=0)
+    cache_read_input_tokens: pl.Int64 = pa.Field(ge=0)
+    cache_write_input_tokens: pl.Int64 = pa.Field(ge=0)
+    tool_calls_injected: pl.Int64 = pa.Field(ge=0)
+    tool_calls_client: pl.Int64 = pa.Field(ge=0)
+    injected_tool_errors: pl.Int64 = pa.Field(ge=0)
+
+
+class SummaryRows(_ChildSums):
+    """One interception as ``sql/summaries/rows.sql`` hands it to the summary pipeline."""
+
+    interception_id: str = pa.Field(unique=True)
+    resolved_provider_id: str = pa.Field(nullable=True)
+    provider_name: str = pa.Field(nullable=True)
+    provider_type: str = pa.Field(nullable=True)
+    method: str = pa.Field(isin=METHODS)
+    model: str
+    client: str
+    initiator_id: str
+    session_id: str
+    thread_root_id: str
+    started_at: UTC
+    ended_at: UTC = pa.Field(nullable=True)
+    outside_retention: bool
+    decided_later: bool
+
+    @pa.dataframe_check
+    def ended_at_not_before_started_at(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _ended_after_start(data)
+
+    @pa.dataframe_check
+    def errors_only_on_injected_calls(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("injected_tool_errors") <= pl.col("tool_calls_injected"))
+
+    class Config:
+        strict = True
+
+
+#: Every anomaly of source rows that breaks :class:`SummaryRows`, as ``sql/summaries/anomalies.sql``
+#: finds it row by row: name -> (the kind of row holding it, what is wrong with that row).
+ROW_ANOMALIES: dict[str, tuple[str, str]] = {
+    "duplicate_id": ("interception id", "held by several rows (interception_id: unique)"),
+    "ended_before_start": ("interception", "ending before it starts (ended_at_not_before_started_at)"),
+    "missing_value": ("interception", "without an id, initiator, model or start (not nullable)"),
+    **{f"negative_{c}": ("token usage", f"with a negative {c} ({c}: greater_than_or_equal_to(0))")
+       for c in ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")},
+}
+
+
+def anomalies_failure(name: str, found: pl.DataFrame, hint: str = "") -> ValidationFailed | None:
+    """The error for the anomalies ``found`` (rows of ``sql/summaries/anomalies.sql``), or None.
+
+    One line names every anomaly and how many rows hold it; the details give an example id each.
+    """
+    if found.is_empty():
+        return None
+    parts, details = [], []
+    for r in found.iter_rows(named=True):
+        kind, what = ROW_ANOMALIES[r["anomaly"]]
+        n = r["row_count"]
+        parts.append(f"{r['anomaly']} ({n} {kind}{'' if n == 1 else 's'})")
+        details.append(f"  {r['anomaly']}: {n} {kind}{'' if n == 1 else 's'} {what}, e.g. {r['example_id']}")
+    return ValidationFailed(f"{name} break the row schema: {', '.join(parts)}{hint}", details)
+
+
+class Summary(_ChildSums):
+    """The output of ``summary``: the chosen keys (each optional here), then the figures."""
+
+    resolved_provider_id: Optional[str] = pa.Field(nullable=True)
+    provider_name: Optional[str] = pa.Field(nullable=True)
+    provider_type: Optional[str] = pa.Field(nullable=True)
+    model: Optional[str]
+    client: Optional[str]
+    initiator_id: Optional[str]
+    day: Optional[pl.Date]
+    week: Optional[pl.Date]
+    method: Optional[str] = pa.Field(isin=METHODS)
+    interceptions: pl.Int64 = pa.Field(ge=1)
+    initiators: pl.Int64 = pa.Field(ge=1)
+    sessions: pl.Int64 = pa.Field(ge=1)
+    threads: pl.Int64 = pa.Field(ge=1)
+    duration_p50_ms: pl.Float64 = pa.Field(ge=0)
+    duration_p90_ms: pl.Float64 = pa.Field(ge=0)
+    duration_p95_ms: pl.Float64 = pa.Field(ge=0)
+    duration_p99_ms: pl.Float64 = pa.Field(ge=0)
+
+    @pa.dataframe_check
+    def week_starts_on_monday(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        if "week" not in data.lazyframe.collect_schema().names():
+            return data.lazyframe.select(pl.lit(True))
+        return data.lazyframe.select(pl.col("week").dt.weekday() == 1)
+
+    @pa.dataframe_check
+    def percentiles_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        p = [pl.col(f"duration_p{q}_ms") for q in (50, 90, 95, 99)]
+        return data.lazyframe.select((p[0] <= p[1]) & (p[1] <= p[2]) & (p[2] <= p[3]))
+
+    class Config:
+        strict = True
+
+
+class Completeness(pa.DataFrameModel):
+    """How far a summary's figures can be trusted: one row per summary."""
+
+    tz: str
+    since: UTC = pa.Field(nullable=True)
+    until: UTC = pa.Field(nullable=True)
+    rows_total: pl.Int64 = pa.Field(ge=0)
+    in_flight: pl.Int64 = pa.Field(ge=0)
+    summarised: pl.Int64 = pa.Field(ge=0)
+    unattributed: pl.Int64 = pa.Field(ge=0)
+    unattributed_share: pl.Float64 = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
+    ambiguous: pl.Int64 = pa.Field(ge=0)
+    ambiguous_share: pl.Float64 = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
+    decided_later: pl.Int64 = pa.Field(ge=0)
+    outside_retention: pl.Int64 = pa.Field(ge=0)
+    retention_days: pl.Int64 = pa.Field(ge=0)
+    future_dated: pl.Int64 = pa.Field(ge=0)
+
+    @pa.dataframe_check
+    def parts_fit_the_whole(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        c = pl.col
+        return data.lazyframe.select(
+            (c("summarised") + c("in_flight") == c("rows_total"))
+            & (c("unattributed") <= c("summarised"))
+            & (c("ambiguous") <= c("unattributed"))
+            & (c("outside_retention") <= c("rows_total"))
+        )
+
+    class Config:
+        strict = True
+
+
+# --- checking --------------------------------------------------------------------------------
+
+
+def _shown(row: dict) -> str:
+    def short(v: object) -> str:
+        text = repr(v.isoformat() if hasattr(v, "isoformat") else v)
+        return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
+
+    return "{" + ", ".join(f"{k}: {short(v)}" for k, v in row.items()) + "}"
+
+
+def _failure(name: str, frame: pl.DataFrame, cases: pl.DataFrame) -> ValidationFailed:
+    """One line naming each failing column and check with its count; example rows as details."""
+    parts, details = [], []
+    for (column, check), group in cases.group_by(["column", "check"], maintain_order=True):
+        rows = sorted({int(i) for i in group["index"].drop_nulls()})
+        head = f"{column}: {check}"
+        if not rows:
+            case = str(group["failure_case"][0]).strip().splitlines() or [""]
+            parts.append(f"{head} ({case[0]})")
+            continue
+        parts.append(f"{head} ({len(rows)} row{'' if len(rows) == 1 else 's'})")
+        details.append(f"  {head}: {len(rows)} row(s), e.g.")
+        details += [f"    row {i}: {_shown(frame.row(i, named=True))}" for i in rows[:SHOWN_ROWS]]
+    return ValidationFailed(f"{name} fails its schema: {'; '.join(parts)}", details)
+
+
+def validate(frame: pl.DataFrame, model: type[pa.DataFrameModel], name: str | None = None) -> pl.DataFrame:
+    """Check ``frame`` (eager, so values are checked) against ``model``; return it unchanged.
+
+    Raises ValidationFailed naming, on one line, the frame (``name``, default the model's) and each
+    failing column and check with its count; its details show up to :data:`SHOWN_ROWS` failing
+    rows per check.
+    """
+    if isinstance(frame, pl.LazyFrame):
+        raise TypeError("validate() takes an eager DataFrame: a LazyFrame's values would not be checked")
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise _failure(name or model.__name__, frame, exc.failure_cases) from None
+    return frame
+
+
+def validate_table(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Check a Coder table as it enters Polars against its model in :data:`TABLE_MODELS`."""
+    return validate(frame, TABLE_MODELS[table], table)

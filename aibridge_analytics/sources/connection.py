@@ -1,0 +1,464 @@
+"""Running catalogue queries on DuckDB or PostgreSQL, with results as Polars frames of one shape.
+
+Both engines go through `Connection.query`: render for the engine's dialect with the source's
+schema probe, bind the values through the driver, and return a frame whose column types are
+canonical (UUIDs as text, integers as Int64, timestamps in UTC), so results from the two engines
+compare equal when the rows are equal.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import os
+import re
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import duckdb
+import polars as pl
+from sqlglot import exp
+
+from aibridge_analytics import catalogue
+from aibridge_analytics.catalogue import Probe, Rendered
+from aibridge_analytics.coder import REQUIRED_TABLES, TABLES
+from aibridge_analytics.errors import (
+    ConnectionFailed,
+    SchemaError,
+    SourceError,
+    SqlError,
+    UsageError,
+    first_line,
+)
+from aibridge_analytics.warehouse import store
+
+_PROBE_QUERY = "schema/columns"
+
+
+class Connection:
+    """A source opened for querying. Subclasses supply the engine; this class the workflow."""
+
+    dialect: str = ""
+    #: Where the data came from, safe to print (no password).
+    label: str = ""
+
+    def __init__(self) -> None:
+        self._probe: Probe | None = None
+        self._meta: dict[str, str] | None = None
+
+    # -- engine-specific ------------------------------------------------------------------
+    def _execute(self, rendered: Rendered) -> pl.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _batches(self, rendered: Rendered, rows: int) -> Iterator[pl.DataFrame]:
+        """The result in frames of at most about ``rows`` rows (engines that cannot stream: one)."""
+        yield self._execute(rendered)
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- shared -----------------------------------------------------------------------------
+    def __enter__(self) -> "Connection":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def probe(self) -> Probe:
+        """The source's tables and columns, probed once (schema-version detection)."""
+        if self._probe is None:
+            self._probe = self._load_probe()
+        return self._probe
+
+    def _load_probe(self) -> Probe:
+        frame = self.run(catalogue.render(_PROBE_QUERY, self.dialect))
+        columns: dict[str, dict[str, str]] = {}
+        for table, column, dtype in frame.iter_rows():
+            if table in TABLES:
+                columns.setdefault(table, {})[column] = dtype.lower()
+        _hide_source_gaps(columns, self.meta())
+        missing = [t for t in REQUIRED_TABLES if t not in columns]
+        if missing:
+            raise SchemaError(f"{self.label} has no {' or '.join(missing)} table: not a Coder AI Bridge database or export")
+        _check_types(columns, self.label)
+        return Probe(columns)
+
+    def meta(self) -> dict[str, str]:
+        """What a synced or demo warehouse records about itself (``warehouse_meta``); {} elsewhere."""
+        if self._meta is None:
+            self._meta = {}
+            if self.dialect == "duckdb":
+                found = self.run(catalogue.render("schema/has_table", self.dialect, {"table": store.META_TABLE}))
+                if found["tables"][0]:
+                    meta = self.run(catalogue.render("schema/warehouse_meta", self.dialect))
+                    self._meta = dict(meta.iter_rows())
+        return self._meta
+
+    def enum_labels(self) -> list[str] | None:
+        """The labels of the source's ``ai_provider_type`` enum, or None where the source cannot tell.
+
+        PostgreSQL answers from its catalogue; a synced warehouse from what the sync recorded; a
+        Parquet directory, an export or a demo warehouse cannot tell.
+        """
+        if self.dialect == "postgres":
+            labels = self.run(catalogue.render("schema/enum_labels", self.dialect))["label"].to_list()
+            return labels or None
+        recorded = self.meta().get(ENUM_LABELS_META)
+        return recorded.split(",") if recorded else None
+
+    def render(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None,
+               keys: Sequence[str] | None = None) -> Rendered:
+        """Render catalogue query ``name`` for this engine and this source's schema."""
+        return catalogue.render(name, self.dialect, params, self.probe, relations, keys=keys)
+
+    def query(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None,
+              keys: Sequence[str] | None = None) -> pl.DataFrame:
+        """Run catalogue query ``name`` (grouped by ``keys`` if it declares keys) as a canonical Polars frame."""
+        return self.run(self.render(name, params, relations, keys))
+
+    def built(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None = None) -> Rendered:
+        """A statement built with sqlglot's builders, rendered for this engine (see
+        `catalogue.render_statement`)."""
+        return catalogue.render_statement(name, tree, self.dialect, params)
+
+    def run(self, rendered: Rendered) -> pl.DataFrame:
+        """Execute an already rendered query."""
+        self._check_dialect(rendered)
+        return canonical(self._execute(rendered))
+
+    def stream(self, name: str, params: Mapping[str, Any] | None = None, *, batch_rows: int = 250_000,
+               relations: Mapping[str, str] | None = None) -> Iterator[pl.DataFrame]:
+        """Run catalogue query ``name`` and yield its result as canonical frames of bounded size.
+
+        For results too large to hold at once (ten million rows of text columns); at least one
+        frame is yielded, empty if the result is, so that its schema is always known.
+        """
+        rendered = self.render(name, params, relations)
+        for frame in self._batches(rendered, batch_rows):
+            yield canonical(frame)
+
+    def export_parquet(self, rendered: Rendered, path: str | Path) -> None:
+        """Write the result of ``rendered`` to the Parquet file ``path``, streaming.
+
+        The path goes to the Parquet writer, never into SQL.
+        """
+        import pyarrow.parquet as pq
+
+        self._check_dialect(rendered)
+        writer = None
+        try:
+            for frame in self._batches(rendered, 250_000):
+                table = frame.to_arrow()
+                if writer is None:
+                    writer = pq.ParquetWriter(str(path), table.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    def _check_dialect(self, rendered: Rendered) -> None:
+        if rendered.dialect != self.dialect:
+            raise SqlError(f"{rendered.name} was rendered for {rendered.dialect}, not {self.dialect}")
+
+
+#: warehouse_meta keys the sync writes: what no source it synced from had, and the enum labels.
+MISSING_COLUMNS_META = "sync.never_provided_columns"
+MISSING_TABLES_META = "sync.never_provided_tables"
+ENUM_LABELS_META = "sync.source_enum_labels"
+
+
+def _hide_source_gaps(columns: dict[str, dict[str, str]], meta: Mapping[str, str]) -> None:
+    """Drop from a warehouse's probe what the source it was synced from lacked.
+
+    The sync stores such columns as NULL; read as present, a NULL provider_id would look like a
+    row the backfill left alone. Hidden, they read as the source's would (a warehouse verifies
+    as its source does).
+    """
+    for table in filter(None, meta.get(MISSING_TABLES_META, "").split(",")):
+        columns.pop(table, None)
+    # A warehouse synced before the sync kept this key records its last source's gaps instead.
+    lacking = meta.get(MISSING_COLUMNS_META, meta.get("sync.source_missing_columns", ""))
+    for item in filter(None, lacking.split(",")):
+        table, _, column = item.partition(".")
+        columns.get(table, {}).pop(column, None)
+
+
+# Types a probe accepts per declared type: a snapshot or export may carry UUIDs as text, say, but
+# a UUID column holding integers is a broken source, reported rather than guessed at.
+_COMPATIBLE = {
+    "uuid": ("uuid", "varchar", "text", "character varying", "string"),
+    "timestamptz": ("timestamp", "date"),
+    "bigint": ("int", "bigint", "smallint", "hugeint"),
+    "boolean": ("bool",),
+    "varchar": ("varchar", "text", "character", "user-defined", "string", "enum"),
+    "json": ("json", "varchar", "text", "character varying", "string", "struct", "map"),
+}
+
+
+#: A NUMERIC / DECIMAL that cannot hold a fraction: declared with scale 0. The probe reports a
+#: PostgreSQL numeric with its precision and scale (``sql/schema/columns.sql``); an unconstrained
+#: ``numeric`` may hold fractions, which a count column would round silently.
+_INTEGRAL_DECIMAL = re.compile(r"(?:numeric|decimal)\(\d+,\s*0\)$")
+
+
+def _check_types(columns: Mapping[str, Mapping[str, str]], label: str) -> None:
+    for table, cols in TABLES.items():
+        for col in cols:
+            actual = columns.get(table, {}).get(col.name)
+            if actual is None:
+                continue
+            if col.duckdb.lower() == "bigint" and actual.startswith(("numeric", "decimal")):
+                if _INTEGRAL_DECIMAL.match(actual):
+                    continue  # integral by declaration: exact
+                raise SchemaError(f"{label}: column {table}.{col.name} has type {actual!r}, expected bigint: "
+                                  "a count with a fraction would be rounded (a numeric of scale 0 is accepted)")
+            allowed = _COMPATIBLE[col.duckdb.lower()]
+            if not any(actual.startswith(a) or a in actual for a in allowed):
+                raise SchemaError(f"{label}: column {table}.{col.name} has type {actual!r}, expected {col.duckdb.lower()}")
+
+
+def canonical(frame: pl.DataFrame) -> pl.DataFrame:
+    """One column type per kind of value, whichever engine produced ``frame``."""
+    casts = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Decimal):
+            casts.append(pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64))
+        elif dtype in (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64, pl.Int128):
+            casts.append(pl.col(name).cast(pl.Int64))
+        elif dtype == pl.Float32:
+            casts.append(pl.col(name).cast(pl.Float64))
+        elif isinstance(dtype, pl.Datetime):
+            casts.append(pl.col(name).dt.cast_time_unit("us").dt.convert_time_zone("UTC") if dtype.time_zone else pl.col(name).dt.cast_time_unit("us"))
+        elif dtype == pl.Object:
+            casts.append(pl.col(name).map_elements(str, return_dtype=pl.String))
+    return frame.with_columns(casts) if casts else frame
+
+
+class DuckDBConnection(Connection):
+    """A DuckDB connection: the local warehouse, or an in-memory one over Parquet or an export."""
+
+    dialect = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, label: str = "duckdb") -> None:
+        super().__init__()
+        self._con = con
+        self.label = label
+        store.configure(con)
+
+    def _execute(self, rendered: Rendered) -> pl.DataFrame:
+        with self._failing(rendered):
+            return self._con.execute(rendered.sql, dict(rendered.params)).pl()
+
+    def _batches(self, rendered: Rendered, rows: int) -> Iterator[pl.DataFrame]:
+        with self._failing(rendered):
+            reader = self._con.execute(rendered.sql, dict(rendered.params)).to_arrow_reader(rows)
+            empty = True
+            for batch in reader:
+                empty = False
+                yield pl.from_arrow(batch)
+            if empty:
+                yield pl.from_arrow(reader.schema.empty_table())
+
+    @contextmanager
+    def _failing(self, rendered: Rendered) -> Iterator[None]:
+        """DuckDB's errors as the package's one-line SqlError."""
+        try:
+            yield
+        except duckdb.Error as exc:
+            raise SqlError(f"{rendered.name} failed on DuckDB ({self.label}): {first_line(exc)}") from exc
+
+    def close(self) -> None:
+        """Close the DuckDB connection."""
+        self._con.close()
+
+
+# PostgreSQL type OIDs -> Polars types, for building frames (and empty frames) from psycopg rows.
+_PG_TYPES = {
+    16: pl.Boolean, 20: pl.Int64, 21: pl.Int64, 23: pl.Int64, 700: pl.Float64, 701: pl.Float64,
+    1700: pl.Float64, 25: pl.String, 1043: pl.String, 1042: pl.String, 19: pl.String,
+    2950: pl.String, 114: pl.String, 3802: pl.String, 1082: pl.Date,
+    1114: pl.Datetime("us"), 1184: pl.Datetime("us", "UTC"), 1009: pl.List(pl.String),
+    1015: pl.List(pl.String),
+}
+
+
+def _pg_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dict, list)) and not (isinstance(value, list) and all(isinstance(v, str) or v is None for v in value)):
+        return json.dumps(value)
+    return value
+
+
+#: A URL's password: ``scheme://user:PASSWORD@``.
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
+#: A keyword/value password, bare or single-quoted with libpq's backslash escapes, or a URL
+#: query parameter (``?password=...``, up to the next ``&``).
+_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&'\"]+)", re.IGNORECASE)
+#: Passwords this process has handed to libpq (see `session_conninfo`), masked wherever they appear.
+_PASSWORDS: set[str] = set()
+MASK = "***"
+
+
+def redact(text: str) -> str:
+    """``text`` with every password masked: the one redaction of this package.
+
+    For anything that may reach a person or a file (error lines, ``-v`` logs, warehouse_meta,
+    manifests). Masks a URL's password, a keyword/value ``password=`` (bare, or quoted with libpq's
+    escapes), and every password this process gave libpq or found in ``PGPASSWORD`` in each form
+    libpq, DuckDB or a URL can echo it: as is, percent-encoded, with libpq's ``\\'`` and ``\\\\``
+    escapes, with SQL's doubled quotes (the ATTACH statement) and as Python's repr shows it.
+    """
+    secrets = set(_PASSWORDS)
+    if os.environ.get("PGPASSWORD"):
+        secrets.add(os.environ["PGPASSWORD"])
+    # Every span to hide is found in the text as given, then all are masked at once, so that
+    # masking one cannot hide or split another.
+    hidden = [False] * len(text)
+    for pattern in (_URL_PASSWORD, _KV_PASSWORD):  # passwords by where they stand
+        for match in pattern.finditer(text):
+            hidden[match.start(2):match.end(2)] = [True] * (match.end(2) - match.start(2))
+    for form in {form for secret in secrets for form in _echoed_forms(secret) if form}:
+        start = text.find(form)
+        while start >= 0:
+            hidden[start:start + len(form)] = [True] * len(form)
+            start = text.find(form, start + 1)
+    out, i = [], 0
+    while i < len(text):
+        if hidden[i]:
+            while i < len(text) and hidden[i]:
+                i += 1
+            out.append(MASK)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _echoed_forms(secret: str) -> set[str]:
+    from urllib.parse import quote, quote_plus
+
+    libpq = secret.replace("\\", "\\\\").replace("'", "\\'")
+    return {secret, libpq, quote(secret, safe=""), quote(secret), quote_plus(secret),
+            secret.replace("'", "''"), libpq.replace("'", "''"), repr(secret)[1:-1]}
+
+
+def _remember_password(info: Mapping[str, Any]) -> None:
+    if info.get("password"):
+        _PASSWORDS.add(str(info["password"]))
+
+
+#: Environment variable: how long a read waits for a table lock before giving up, in milliseconds.
+LOCK_TIMEOUT_ENV = "AIBRIDGE_LOCK_TIMEOUT_MS"
+DEFAULT_LOCK_TIMEOUT_MS = 60_000
+
+
+def lock_timeout_ms() -> int:
+    """The lock timeout of every read-only session: ``AIBRIDGE_LOCK_TIMEOUT_MS``, default one minute."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT_MS
+    if not raw.isdigit() or int(raw) < 1:
+        raise UsageError(f"{LOCK_TIMEOUT_ENV}={raw!r} is not a positive number of milliseconds")
+    return int(raw)
+
+
+def is_lock_timeout(message: str) -> bool:
+    """Whether a server error is PostgreSQL's lock timeout (SQLSTATE 55P03)."""
+    return "lock timeout" in message
+
+
+def lock_timeout_message(conn: Any, label: str) -> str:
+    """One line naming the source table(s) another session holds locked, read from ``pg_locks``.
+
+    ``conn`` is a psycopg connection to the same database (read-only; rolled back afterwards).
+    """
+    held = []
+    try:
+        held = conn.execute(
+            "SELECT c.relname, l.mode, l.pid FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation "
+            "WHERE l.granted AND l.mode = 'AccessExclusiveLock' AND c.relnamespace = CAST(current_schema() AS regnamespace) "
+            "AND c.relname = ANY(%(tables)s) ORDER BY c.relname", {"tables": list(TABLES)}).fetchall()
+        conn.rollback()
+    except Exception:  # noqa: BLE001 - the lock is the news; naming it is a courtesy
+        pass
+    what = ", ".join(f"{name} (pid {pid}, {mode})" for name, mode, pid in held) or "a source table"
+    return (f"{label}: {what} is locked by another session; gave up after waiting "
+            f"{lock_timeout_ms()} ms ({LOCK_TIMEOUT_ENV}); try again when the lock is released")
+
+
+def session_conninfo(
+    dsn: str, statement_timeout_ms: int = 600_000, connect_timeout_s: int = 10, application_name: str = "aibridge-analytics"
+) -> dict[str, str]:
+    """libpq connection parameters for ``dsn`` with this tool's session settings added.
+
+    Read-only at the session level, so nothing this tool runs can write to Coder; a statement
+    timeout; a lock timeout (a table another session holds locked is an error, not a wait as long
+    as the statement timeout, see `lock_timeout_ms`); UTC. The password, if any, is remembered for
+    `redact`. Options the URL already carries (a search_path, say) are kept. Credentials stay
+    libpq's business: the URL, ``PG*`` environment variables or ``~/.pgpass``.
+    """
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        info = {k: str(v) for k, v in conninfo_to_dict(dsn).items()}
+    except psycopg.Error as exc:
+        raise ConnectionFailed(f"invalid PostgreSQL URL {redact(dsn)}: {first_line(exc)}") from None
+    _remember_password(info)
+    ours = (f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)} "
+            f"-c lock_timeout={lock_timeout_ms()} -c TimeZone=UTC")
+    info["options"] = f"{info.get('options', '')} {ours}".strip()
+    info.setdefault("application_name", application_name)
+    info.setdefault("connect_timeout", str(connect_timeout_s))
+    return info
+
+
+class PostgresConnection(Connection):
+    """A live PostgreSQL database (Coder's), opened read-only with a statement timeout."""
+
+    dialect = "postgres"
+
+    def __init__(self, dsn: str, statement_timeout_ms: int = 600_000, connect_timeout_s: int = 10) -> None:
+        super().__init__()
+        import psycopg
+
+        self.label = redact(dsn)
+        info = session_conninfo(dsn, statement_timeout_ms, connect_timeout_s)
+        try:
+            self._conn = psycopg.connect(**info)
+        except psycopg.Error as exc:
+            raise ConnectionFailed(redact(f"cannot connect to {self.label}: {first_line(exc)}")) from None
+        self._conn.read_only = True
+
+    def _execute(self, rendered: Rendered) -> pl.DataFrame:
+        import psycopg
+
+        try:
+            with self._conn.cursor() as cur:
+                cur.execute(rendered.sql, dict(rendered.params))
+                names = [d.name for d in cur.description]
+                oids = [d.type_code for d in cur.description]
+                rows = cur.fetchall()
+            self._conn.rollback()
+        except psycopg.Error as exc:
+            self._conn.rollback()
+            if isinstance(exc, psycopg.errors.LockNotAvailable):
+                raise SourceError(lock_timeout_message(self._conn, self.label)) from None
+            raise SqlError(redact(f"{rendered.name} failed on PostgreSQL ({self.label}): {first_line(exc)}")) from None
+        schema = {n: _PG_TYPES.get(o, pl.String) for n, o in zip(names, oids)}
+        data = {n: [_pg_value(r[i]) for r in rows] for i, n in enumerate(names)}
+        return pl.DataFrame(data, schema=schema)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+
+__all__ = ["Connection", "DuckDBConnection", "PostgresConnection", "canonical", "lock_timeout_ms", "redact", "session_conninfo",
+           "SourceError"]

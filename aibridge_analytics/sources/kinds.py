@@ -1,0 +1,79 @@
+"""Opening a ``--source``: the local warehouse, a live Coder database, Parquet files or an export.
+
+Every kind of source becomes a `Connection` whose catalogue queries read the same logical
+relations, so every command works on every source.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from aibridge_analytics.coder import TABLES
+from aibridge_analytics.errors import SourceError, UsageError, first_line
+from aibridge_analytics.sources.connection import (
+    Connection,
+    DuckDBConnection,
+    PostgresConnection,
+)
+from aibridge_analytics.warehouse import store
+
+
+def is_postgres(source: str) -> bool:
+    """Whether ``source`` names a PostgreSQL database (a ``postgresql://`` or ``postgres://`` URL)."""
+    return source.startswith(("postgresql://", "postgres://"))
+
+
+def default_source() -> Path:
+    """The demo warehouse, built on first use so a fresh checkout works at once."""
+    path = store.DEFAULT_DEMO_PATH
+    if not path.exists():
+        from aibridge_analytics.demo.generator import build_demo
+
+        build_demo(path)
+    return path
+
+
+def connect(source: str | Path | None = None, *, statement_timeout_ms: int = 600_000) -> Connection:
+    """Open ``source`` for querying (read-only).
+
+    - ``None``: the demo warehouse (built if missing);
+    - a path ending in ``.duckdb``: a local warehouse;
+    - ``postgresql://...`` / ``postgres://...``: a live Coder database, in read-only transactions
+      with a statement timeout;
+    - a directory of ``<table>.parquet`` files, or a JSON export (file or directory of pages).
+    """
+    if source is None:
+        source = default_source()
+    text = str(source)
+    if is_postgres(text):
+        return PostgresConnection(text, statement_timeout_ms=statement_timeout_ms)
+    path = Path(text)
+    if text.endswith(".duckdb"):
+        return DuckDBConnection(store.open_warehouse(path, read_only=True), label=text)
+    if not path.exists():
+        raise SourceError(f"source {text!r} does not exist")
+    if path.is_dir() and any(path.glob("*.parquet")):
+        return _parquet(path)
+    if path.suffix == ".json" or (path.is_dir() and any(path.glob("*.json"))):
+        from aibridge_analytics.sources.exports import connect_export
+
+        return connect_export(path)
+    raise UsageError(
+        f"cannot tell what kind of source {text!r} is: give a .duckdb file, a postgresql:// URL, "
+        "a directory of <table>.parquet files, or a JSON export"
+    )
+
+
+def _parquet(directory: Path) -> Connection:
+    """An in-memory DuckDB with one view per ``<table>.parquet`` file found (others stay absent)."""
+    con = store.configure(duckdb.connect())
+    for table in TABLES:
+        file = directory / f"{table}.parquet"
+        if file.exists():
+            try:
+                con.read_parquet(str(file)).create_view(table)
+            except duckdb.Error as exc:
+                raise SourceError(f"cannot read {file}: {first_line(exc)}") from None
+    return DuckDBConnection(con, label=str(directory))
