@@ -196,7 +196,7 @@ def open_case(request):
         if request.param == "duckdb":
             con = duckdb_connection(tables)
             if case.without_provider_id:
-                con.con.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
+                con._con.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
         else:
             schema = request.getfixturevalue("new_pg_schema")()
             con = postgres_connection(schema, tables)

@@ -189,7 +189,7 @@ def test_both_engines_agree_on_attribution(engines):
 def test_postgres_source_is_read_only(engines):
     _, pg = engines
     with pytest.raises(Exception, match="read-only"):
-        pg.conn.execute("CREATE TABLE should_fail (x int)")
+        pg._conn.execute("CREATE TABLE should_fail (x int)")
 
 
 @pytest.mark.postgres

@@ -164,8 +164,8 @@ def test_an_unreachable_server_is_one_line_without_the_password(tmp_path):
 def test_sessions_are_read_only_and_named(pg_schema):
     load_postgres(pg_schema.conn, frames(DATA_FILE_TABLES))
     with connect(f"{pg_schema.dsn}?options={quote(f'-c search_path={pg_schema.name}')}") as con:
-        assert con.conn.execute("SHOW application_name").fetchone()[0] == "aibridge-analytics"
+        assert con._conn.execute("SHOW application_name").fetchone()[0] == "aibridge-analytics"
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-            con.conn.execute("DELETE FROM aibridge_interceptions")
-        con.conn.rollback()
+            con._conn.execute("DELETE FROM aibridge_interceptions")
+        con._conn.rollback()
     assert pg_schema.conn.execute("SELECT count(*) FROM aibridge_interceptions").fetchone()[0] == 3

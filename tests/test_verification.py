@@ -74,7 +74,7 @@ def test_demo_classes_per_row_follow_the_labels(warehouse):
     with aa.connect(warehouse) as con:
         rows = con.query("verification/rows", {"has_provider_id": True})
         truth = con.query("verification/demo_truth")  # ended rows; labels come from the table itself
-        labels = con.con.execute("SELECT CAST(interception_id AS VARCHAR) AS interception_id, edge_case FROM demo_ground_truth").pl()
+        labels = con._con.execute("SELECT CAST(interception_id AS VARCHAR) AS interception_id, edge_case FROM demo_ground_truth").pl()
     label_class = {label: c for c, labels in PLANTED_CLASS.items() for label in labels}
     got = rows.join(labels, on="interception_id")
     expected = got["edge_case"].replace_strict(label_class, default="unchanged_correct")
@@ -86,7 +86,7 @@ def test_demo_without_provider_id_previews_the_backfill(warehouse, tmp_path):
     tables = demo.demo_tables(SIZE, 7)
     truth = tables.pop("demo_ground_truth")
     con = duckdb_connection(tables)
-    con.con.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
+    con._con.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
     report = verify_backfill(con)
     counts = nonzero(report)
     expected = truth["expected_method_without_provider_id"].value_counts()
