@@ -1,51 +1,146 @@
-"""The SQL catalogue: parsing, the portability lint, binding, and golden renders per dialect."""
+"""The SQL catalogue: parsing, the portability lint, binding, and the golden renders.
+
+The golden renders under ``tests/golden/`` are what a reviewer reads when SQL changes, so each
+shows one thing once:
+
+- ``files/<dir>/<file>.<dialect>.sql``: each catalogue file's own statement as the driver receives
+  it, the relations it reads left as names (so a change to one file or one relation touches one
+  golden per dialect);
+- ``relations/<schema>/<relation>.<dialect>.sql``: what each base and constant relation stands for,
+  on the newest schema and on the oldest (where the missing columns' defaults show);
+- ``end_to_end/<dir>/<file>[.<variant>].<dialect>.sql``: a few full renders, so that the CTE
+  injection itself stays reviewed.
+
+``AIBRIDGE_UPDATE_GOLDEN=1 pytest tests/test_catalogue.py`` rewrites them all and deletes those
+whose source is gone.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import pytest
 import sqlglot
 
 from aibridge_analytics import catalogue
-from aibridge_analytics.catalogue import Probe, lint, render
+from aibridge_analytics.catalogue import Probe, lint, render, render_relation, render_unexpanded
+from aibridge_analytics.coder import TABLES
 from aibridge_analytics.errors import SqlError, UsageError
+from aibridge_analytics.pipelines.summaries import KEYS
 
 GOLDEN = Path(__file__).parent / "golden"
-MODES = {"matched": ("strict", "coder")}
+UPDATE = os.environ.get("AIBRIDGE_UPDATE_GOLDEN") == "1"
+REGENERATE = "run AIBRIDGE_UPDATE_GOLDEN=1 pytest tests/test_catalogue.py and review the diff"
 
 
-def _variants():
-    """(query, relations, label) for every renderable query; mode-bound queries once per mode."""
-    for name, query in sorted(catalogue.catalogue().items()):
-        reads = {t.name for t in query.tree.find_all(sqlglot.exp.Table)}
-        if "matched" in reads:
-            for mode in MODES["matched"]:
-                yield name, {"matched": f"interceptions/matched_{mode}"}, f"{name.replace('/', '__')}.{mode}"
-        else:
-            yield name, {}, name.replace("/", "__")
+def _oldest() -> Probe:
+    """A Coder older than ai_providers and every optional column (its other tables kept, so that
+    each missing column's default shows)."""
+    return Probe({
+        table: {c.name: c.duckdb.lower() for c in cols if not c.optional}
+        for table, cols in TABLES.items() if table != "ai_providers"
+    })
 
 
-VARIANTS = list(_variants())
+#: The schemas whose relations are reviewed.
+SCHEMAS = {"newest": Probe.full(), "oldest": _oldest()}
+
+#: The full renders reviewed: golden name -> (query, relations bound, group keys).
+END_TO_END = {
+    "attribution/rows": ("attribution/rows", {}, None),
+    "interceptions/count.coder": ("interceptions/count", {"matched": "interceptions/matched_coder"}, None),
+    "interceptions/count.strict": ("interceptions/count", {"matched": "interceptions/matched_strict"}, None),
+    "summaries/figures.by_provider": ("summaries/figures", {}, KEYS["provider"]),
+    "verification/classes": ("verification/classes", {}, None),
+}
 
 
-@pytest.mark.parametrize("dialect", catalogue.DIALECTS)
-@pytest.mark.parametrize(("name", "relations", "label"), VARIANTS, ids=[v[2] for v in VARIANTS])
-def test_golden_render(name, relations, label, dialect):
-    """Each query renders exactly as its reviewed golden file; AIBRIDGE_UPDATE_GOLDEN=1 rewrites them."""
-    sql = render(name, dialect, relations=relations, bind=False).sql + "\n"
-    path = GOLDEN / f"{label}.{dialect}.sql"
-    if os.environ.get("AIBRIDGE_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(sql)
-    assert path.exists(), f"no golden render {path.name}: run with AIBRIDGE_UPDATE_GOLDEN=1 and review it"
-    assert sql == path.read_text()
+def _full(name: str, dialect: str, relations: dict[str, str], keys: tuple[str, ...] | None) -> str:
+    return render(name, dialect, relations=relations, keys=keys, bind=False).sql
 
 
-def test_every_golden_file_belongs_to_a_query():
-    expected = {f"{label}.{d}.sql" for _, _, label in VARIANTS for d in catalogue.DIALECTS}
-    assert {p.name for p in GOLDEN.glob("*.sql")} == expected
+def _goldens() -> dict[str, Callable[[], str]]:
+    """Each golden file's path under ``tests/golden/`` -> how to render its content."""
+    goldens: dict[str, Callable[[], str]] = {}
+    for name, query in catalogue.catalogue().items():
+        for dialect in query.dialects:
+            goldens[f"files/{name}.{dialect}.sql"] = partial(render_unexpanded, name, dialect)
+    for schema, probe in SCHEMAS.items():
+        for relation in [*catalogue.BASE_RELATIONS, *catalogue.CONSTANT_RELATIONS]:
+            for dialect in catalogue.DIALECTS:
+                goldens[f"relations/{schema}/{relation}.{dialect}.sql"] = partial(
+                    render_relation, relation, dialect, probe)
+    for label, (name, relations, keys) in END_TO_END.items():
+        for dialect in catalogue.get(name).dialects:
+            goldens[f"end_to_end/{label}.{dialect}.sql"] = partial(_full, name, dialect, relations, keys)
+    return goldens
+
+
+GOLDENS = _goldens()
+
+
+@pytest.mark.parametrize("path", sorted(GOLDENS))
+def test_golden_render(path):
+    """Each render is exactly its reviewed golden file; AIBRIDGE_UPDATE_GOLDEN=1 rewrites them."""
+    text = GOLDENS[path]() + "\n"
+    golden = GOLDEN / path
+    if UPDATE and (not golden.exists() or golden.read_text() != text):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text)
+    assert golden.exists(), f"no golden render {path}: {REGENERATE}"
+    assert text == golden.read_text(), f"golden render {path} is stale: {REGENERATE}"
+
+
+def test_every_golden_file_has_a_source():
+    """A golden whose SQL file (or relation, or end-to-end case) is gone fails; the update deletes it."""
+    orphans = sorted({p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*.sql")} - set(GOLDENS))
+    if UPDATE:
+        for orphan in orphans:
+            (GOLDEN / orphan).unlink()
+        for folder in sorted((d for d in GOLDEN.rglob("*") if d.is_dir()), key=lambda d: len(d.parts), reverse=True):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        orphans = []
+    assert not orphans, f"golden renders without a source: {', '.join(orphans)}; {REGENERATE}"
+
+
+def test_unexpanded_render_reads_relations_by_name_with_driver_placeholders():
+    duck = render_unexpanded("interceptions/matched_coder", "duckdb")
+    pg = render_unexpanded("interceptions/matched_coder", "postgres")
+    for sql in (duck, pg):
+        assert "FROM filtered_interceptions AS f" in sql
+        assert "WITH" not in sql and "--" not in sql and "aibridge_interceptions" not in sql
+    assert "CAST($provider_id AS UUID)" in duck
+    assert "CAST(%(provider_id)s AS UUID)" in pg
+
+
+def test_unexpanded_render_refuses_an_engine_the_file_does_not_run_on(monkeypatch):
+    only_duckdb = dataclasses.replace(catalogue.get("providers/list"), dialects=("duckdb",))
+    monkeypatch.setitem(catalogue.catalogue(), "providers/list", only_duckdb)
+    assert "FROM providers" in render_unexpanded("providers/list", "duckdb")
+    with pytest.raises(SqlError, match="runs on duckdb only, not on postgres"):
+        render_unexpanded("providers/list", "postgres")
+    assert "files/providers/list.postgres.sql" not in _goldens()
+
+
+def test_relation_render_is_what_the_full_render_injects():
+    relation = render_relation("providers", "postgres")
+    assert relation.startswith("SELECT") and "FROM ai_providers" in relation
+    full = render("providers/list", "postgres").sql
+    assert "\n".join("  " + line for line in relation.splitlines()) in full
+    with pytest.raises(SqlError, match="not a base or constant relation"):
+        render_relation("matched_coder", "duckdb")
+
+
+def test_the_oldest_schema_reads_missing_columns_as_their_defaults():
+    interceptions = render_relation("interceptions", "duckdb", SCHEMAS["oldest"])
+    assert "CAST(provider AS TEXT) AS provider_name" in interceptions
+    assert "CAST(NULL AS UUID) AS provider_id" in interceptions
+    assert " ".join(render_relation("providers", "duckdb", SCHEMAS["oldest"]).split()).endswith("WHERE 1 = 0")
 
 
 @pytest.mark.parametrize(
@@ -90,7 +185,8 @@ def test_unknown_and_missing_parameters_are_refused():
 
 def test_values_never_enter_the_sql_text():
     hostile = "x'; DROP TABLE ai_providers; -- %s $$ %(a)s"
-    r = render("interceptions/count", "postgres", {"model": hostile}, relations={"matched": "interceptions/matched_strict"})
+    strict = {"matched": "interceptions/matched_strict"}
+    r = render("interceptions/count", "postgres", {"model": hostile}, relations=strict)
     assert hostile not in r.sql and "DROP" not in r.sql
     assert r.params["model"] == hostile
 
@@ -99,6 +195,13 @@ def test_postgres_render_doubles_literal_percent_and_keeps_placeholders():
     r = render("interceptions/filtered", "postgres")
     assert "%(model)s" in r.sql
     assert "%%(" not in r.sql
+
+
+def test_postgres_render_doubles_a_percent_in_the_header_comment(monkeypatch):
+    percent = dataclasses.replace(catalogue.get("providers/list"), doc="the top 5% of providers")
+    monkeypatch.setitem(catalogue.catalogue(), "providers/list", percent)
+    assert render("providers/list", "postgres").sql.startswith("-- providers/list: the top 5%% of providers\n")
+    assert render("providers/list", "duckdb").sql.startswith("-- providers/list: the top 5% of providers\n")
 
 
 def test_unbound_relation_is_an_error():

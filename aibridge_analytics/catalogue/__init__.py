@@ -19,26 +19,23 @@ by all of them; rendering with a subset removes the others from every SELECT lis
 (the grouping macro behind ``summary --by``).
 
 Modules: `loader` (files -> `Query`), `lint` (portability), `relations` (the base relations and
-the schema probe), `render` (CTE injection, grouping keys, binding), `values` (typed values).
+the schema probe), `render` (CTE injection, grouping keys, binding; each file and relation apart
+for the golden files), `values` (typed values).
 """
 
 from aibridge_analytics.catalogue.lint import lint
-from aibridge_analytics.catalogue.loader import (
-           DIALECTS,
-           SOURCE_DIALECT,
-           Param,
-           Query,
-           catalogue,
-           get,
-           sql_dir,
-)
+from aibridge_analytics.catalogue.loader import DIALECTS, Param, Query, catalogue, get, sql_dir
 from aibridge_analytics.catalogue.relations import (
-           BASE_RELATIONS,
-           CONSTANT_RELATIONS,
-           Probe,
-           missing_value,
+    BASE_RELATIONS,
+    CONSTANT_RELATIONS,
+    SOURCE_DIALECT,
+    Probe,
+    missing_value,
 )
-from aibridge_analytics.catalogue.render import Rendered, render, render_statement
+from aibridge_analytics.catalogue.render import Rendered, render, render_relation, render_statement, render_unexpanded
 
-__all__ = ["BASE_RELATIONS", "CONSTANT_RELATIONS", "DIALECTS", "SOURCE_DIALECT", "Param", "Probe", "Query", "Rendered",
-           "catalogue", "get", "lint", "missing_value", "render", "render_statement", "sql_dir"]
+__all__ = [
+    "BASE_RELATIONS", "CONSTANT_RELATIONS", "DIALECTS", "SOURCE_DIALECT", "Param", "Probe", "Query", "Rendered",
+    "catalogue", "get", "lint", "missing_value", "render", "render_relation", "render_statement", "render_unexpanded",
+    "sql_dir",
+]

@@ -42,5 +42,3 @@ def lint(tree: exp.Expression) -> list[str]:
         if why and why not in found:
             found.append(why)
     return [f"non-portable construct: {why}" for why in found]
-
-

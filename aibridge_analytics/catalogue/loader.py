@@ -61,7 +61,6 @@ class Query:
     dialects: tuple[str, ...] = DIALECTS
 
 
-
 def _parse_file(name: str, path: Path) -> Query:
     text = path.read_text(encoding="utf-8")
     doc: list[str] = []
@@ -83,7 +82,8 @@ def _parse_file(name: str, path: Path) -> Query:
             dialects = tuple(d.strip() for d in body.split(":", 1)[1].split(",") if d.strip())
             unknown = [d for d in dialects if d not in DIALECTS]
             if unknown or not dialects:
-                raise SqlError(f"{path.name}: engine {', '.join(unknown) or '(none)'} is not one of {', '.join(DIALECTS)}")
+                named = ", ".join(unknown) or "(none)"
+                raise SqlError(f"{path.name}: engine {named} is not one of {', '.join(DIALECTS)}")
             continue
         if body.startswith("keys:"):
             keys = tuple(k.strip() for k in body.split(":", 1)[1].split(",") if k.strip())
@@ -133,5 +133,3 @@ def get(name: str) -> Query:
     if name not in queries:
         raise SqlError(f"unknown query {name!r}; `aibridge-analytics sql list` shows the catalogue")
     return queries[name]
-
-

@@ -127,6 +127,10 @@ def _source_facts_sql(probe: Probe) -> str:
 
 
 def relation_tree(name: str, probe: Probe) -> exp.Expression:
+    """The SELECT base or constant relation ``name`` stands for on a source of schema ``probe``.
+
+    Shared and cached: copy it before changing it.
+    """
     if name == "wire_formats":
         return sqlglot.parse_one(_wire_formats_sql(), read=SOURCE_DIALECT)
     if name == "source_facts":
@@ -136,5 +140,3 @@ def relation_tree(name: str, probe: Probe) -> exp.Expression:
 
 def _probe_key(probe: Probe) -> tuple:
     return tuple(sorted((t, tuple(sorted(c.items()))) for t, c in probe.columns.items()))
-
-

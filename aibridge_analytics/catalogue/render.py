@@ -1,4 +1,8 @@
-"""Rendering: a catalogue query with the relations it reads as CTEs, for one engine, values bound."""
+"""Rendering: a catalogue query with the relations it reads as CTEs, for one engine, values bound.
+
+`render` gives what runs; `render_unexpanded` and `render_relation` give its parts apart (a file's
+own statement, and the SELECT each relation it reads stands for), which is what golden files hold.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,19 @@ class Rendered:
             lines.append(f"--   {key} = {shown!r}")
         return "\n".join(lines)
 
+
+def _check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        raise SqlError(f"unknown dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
+
+
+def _query_for(name: str, dialect: str) -> Query:
+    """Catalogue query ``name``, refusing an engine its header does not name."""
+    _check_dialect(dialect)
+    query = get(name)
+    if dialect not in query.dialects:
+        raise SqlError(f"{name} runs on {' and '.join(query.dialects)} only, not on {dialect}")
+    return query
 
 
 def _referenced(tree: exp.Expression) -> list[str]:
@@ -93,7 +110,8 @@ def _resolve(tree: exp.Expression, overrides: Mapping[str, str]) -> tuple[list[s
 def _bind(params_spec: Mapping[str, Param], given: Mapping[str, Any], name: str) -> dict[str, Any]:
     unknown = sorted(set(given) - set(params_spec))
     if unknown:
-        raise SqlError(f"{name}: unknown parameter(s) {', '.join(unknown)}; it takes {', '.join(sorted(params_spec)) or 'none'}")
+        takes = ", ".join(sorted(params_spec)) or "none"
+        raise SqlError(f"{name}: unknown parameter(s) {', '.join(unknown)}; it takes {takes}")
     bound = {}
     for pname, spec in params_spec.items():
         if pname in given:
@@ -118,7 +136,8 @@ def _keep_keys(tree: exp.Expression, query: Query, keys: Sequence[str]) -> exp.E
     """
     unknown = [k for k in keys if k not in query.keys]
     if unknown:
-        raise SqlError(f"{query.name}: cannot group by {', '.join(unknown)}; its keys are {', '.join(query.keys) or 'none'}")
+        known = ", ".join(query.keys) or "none"
+        raise SqlError(f"{query.name}: cannot group by {', '.join(unknown)}; its keys are {known}")
     drop = set(query.keys) - set(keys)
     for select in tree.find_all(exp.Select):
         select.set("expressions", [e for e in select.expressions if e.alias_or_name not in drop])
@@ -154,11 +173,7 @@ def render(
     required parameters unbound. ``keys`` selects which of the query's declared group keys it
     groups by (default: all of them).
     """
-    if dialect not in DIALECTS:
-        raise SqlError(f"unknown dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
-    query = get(name)
-    if dialect not in query.dialects:
-        raise SqlError(f"{name} runs on {' and '.join(query.dialects)} only, not on {dialect}")
+    query = _query_for(name, dialect)
     probe = probe or Probe.full()
     relations = dict(relations or {})
     bases, models = _resolve(query.tree, relations)
@@ -176,7 +191,8 @@ def render(
         tree = _keep_keys(tree, query, keys)
     ctes = [
         # A base relation is only a projection: never worth materialising 10 million rows for.
-        exp.CTE(this=relation_tree(b, probe).copy(), alias=exp.TableAlias(this=exp.to_identifier(b)), materialized=False)
+        exp.CTE(this=relation_tree(b, probe).copy(), alias=exp.TableAlias(this=exp.to_identifier(b)),
+                materialized=False)
         for b in bases
     ]
     ctes += [
@@ -192,31 +208,59 @@ def render(
     return _finish(name, query.doc, tree, dialect, bound)
 
 
-def render_statement(name: str, tree: exp.Expression, dialect: str, params: Mapping[str, Any] | None = None) -> Rendered:
+def render_unexpanded(name: str, dialect: str) -> str:
+    """The statement of catalogue file ``name`` alone, as ``dialect``'s driver receives it.
+
+    Its header is dropped, the relations it reads stay names (`render_relation` shows what they
+    stand for), placeholders are in the driver's style and its parameters unbound: what a reviewer
+    needs to see of one file's transpilation, and nothing of the files it reads.
+    """
+    return _sql(_uncommented(_query_for(name, dialect).tree), dialect)
+
+
+def render_relation(name: str, dialect: str, probe: Probe | None = None) -> str:
+    """The SELECT that base or constant relation ``name`` stands for when the source's schema is
+    ``probe`` (default: the newest), for ``dialect``: the body of the CTE `render` injects."""
+    _check_dialect(dialect)
+    if name not in BASE_RELATIONS and name not in CONSTANT_RELATIONS:
+        raise SqlError(f"{name!r} is not a base or constant relation; those are "
+                       f"{', '.join([*BASE_RELATIONS, *CONSTANT_RELATIONS])}")
+    return _sql(relation_tree(name, probe or Probe.full()).copy(), dialect)
+
+
+def render_statement(
+    name: str, tree: exp.Expression, dialect: str, params: Mapping[str, Any] | None = None
+) -> Rendered:
     """A statement built with sqlglot's builders, for the few the catalogue cannot hold as files
     (a projection of the columns a source happens to have, say).
 
     Identifiers are quoted by sqlglot; values are ``exp.Placeholder`` nodes bound from ``params``
     by the driver, as in a catalogue file. ``name`` labels errors and logs.
     """
-    if dialect not in DIALECTS:
-        raise SqlError(f"unknown dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
+    _check_dialect(dialect)
     return _finish(name, "built statement", tree.copy(), dialect, dict(params or {}))
 
 
-def _finish(name: str, doc: str, tree: exp.Expression, dialect: str, bound: Mapping[str, Any]) -> Rendered:
+def _sql(tree: exp.Expression, dialect: str, comment: str | None = None) -> str:
+    """``tree`` (which it may modify) as the text ``dialect``'s driver receives, after a line
+    ``-- comment`` if given."""
     if dialect == "duckdb":
         # DuckDB materialises a CTE read more than once, which hides its statistics from the
         # join planner: on ten million rows the attribution ran 3-5x slower. Inlining every CTE
         # is cheap here because the CTEs read twice are the small provider lookups.
         for cte in tree.find_all(exp.CTE):
             cte.set("materialized", False)
-    sql = f"-- {name}: {doc}\n" + tree.sql(dialect=dialect, pretty=True)
+    sql = (f"-- {comment}\n" if comment is not None else "") + tree.sql(dialect=dialect, pretty=True)
     if dialect == "postgres":
-        # psycopg reads every % as a placeholder marker: double the literal ones.
+        # psycopg reads every % as a placeholder marker, in comments too: double the literal ones.
         sql = re.sub(r"%%\((\w+)\)s", r"%(\1)s", sql.replace("%", "%%"))
+    return sql
+
+
+def _finish(name: str, doc: str, tree: exp.Expression, dialect: str, bound: Mapping[str, Any]) -> Rendered:
     used = {p.name for p in tree.find_all(exp.Placeholder)}
     missing = sorted(used - set(bound))
     if missing:
         raise SqlError(f"{name}: no value for :{', :'.join(missing)}")
+    sql = _sql(tree, dialect, f"{name}: {doc}")
     return Rendered(name, dialect, sql, {k: v for k, v in bound.items() if k in used})

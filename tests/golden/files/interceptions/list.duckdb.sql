@@ -1,0 +1,37 @@
+SELECT
+  m.id,
+  m.initiator_id,
+  m.provider,
+  m.provider_name,
+  m.provider_id,
+  m.model,
+  COALESCE(m.client, 'Unknown') AS client,
+  m.session_id,
+  m.thread_root_id,
+  m.api_key_id,
+  m.started_at,
+  m.ended_at
+FROM matched AS m
+WHERE
+  CAST($after_id AS UUID) IS NULL
+  OR m.started_at < (
+    SELECT
+      c.started_at
+    FROM interceptions AS c
+    WHERE
+      c.id = CAST($after_id AS UUID)
+  )
+  OR (
+    m.started_at = (
+      SELECT
+        c.started_at
+      FROM interceptions AS c
+      WHERE
+        c.id = CAST($after_id AS UUID)
+    )
+    AND m.id < CAST($after_id AS UUID)
+  )
+ORDER BY
+  m.started_at DESC,
+  m.id DESC
+LIMIT CAST($limit AS INT)

@@ -1,0 +1,36 @@
+SELECT
+  r.resolved_provider_id,
+  r.provider_name,
+  r.model,
+  r.client,
+  r.created_at,
+  r.prompt
+FROM (
+  SELECT
+    CAST(a.resolved_provider_id AS TEXT) AS resolved_provider_id,
+    a.resolved_provider_name AS provider_name,
+    i.model,
+    COALESCE(i.client, 'Unknown') AS client,
+    p.created_at,
+    p.prompt,
+    ROW_NUMBER() OVER (PARTITION BY a.resolved_provider_id ORDER BY p.created_at DESC, p.id DESC) AS rn
+  FROM user_prompts AS p
+  JOIN interceptions AS i
+    ON i.id = p.interception_id
+  JOIN attribution AS a
+    ON a.interception_id = i.id
+  WHERE
+    (
+      CAST($since AS TIMESTAMPTZ) IS NULL
+      OR i.started_at >= CAST($since AS TIMESTAMPTZ)
+    )
+    AND (
+      CAST($until AS TIMESTAMPTZ) IS NULL OR i.started_at < CAST($until AS TIMESTAMPTZ)
+    )
+) AS r
+WHERE
+  r.rn <= CAST($per_provider AS INT)
+ORDER BY
+  r.provider_name,
+  r.resolved_provider_id,
+  r.created_at DESC

@@ -1,0 +1,17 @@
+SELECT
+  m.session_id,
+  m.initiator_id,
+  CAST(COUNT(*) AS BIGINT) AS interceptions,
+  CAST(COUNT(DISTINCT m.provider_name) AS BIGINT) AS provider_names,
+  CAST(COUNT(DISTINCT m.model) AS BIGINT) AS models,
+  MIN(m.started_at) AS started_at,
+  MAX(m.ended_at) AS last_ended_at
+FROM matched AS m
+GROUP BY
+  m.session_id,
+  m.initiator_id
+ORDER BY
+  MIN(m.started_at) DESC NULLS LAST,
+  m.session_id DESC NULLS LAST,
+  m.initiator_id DESC NULLS LAST
+LIMIT CAST(%(limit)s AS INT)

@@ -1,0 +1,10 @@
+SELECT
+  MAX(
+    CASE
+      WHEN CAST(%(now)s AS TIMESTAMPTZ) IS NULL
+      OR n.started_at <= CAST(%(now)s AS TIMESTAMPTZ)
+      THEN n.started_at
+    END
+  ) AS started_at,
+  CAST(COALESCE(SUM(CASE WHEN n.started_at > CAST(%(now)s AS TIMESTAMPTZ) THEN 1 ELSE 0 END), 0) AS BIGINT) AS future_dated
+FROM interceptions AS n

@@ -1,0 +1,13 @@
+SELECT
+  CAST(NULL AS UUID) AS id,
+  CAST(NULL AS TEXT) AS type,
+  CAST(NULL AS TEXT) AS name,
+  CAST(NULL AS TEXT) AS display_name,
+  CAST(NULL AS BOOLEAN) AS enabled,
+  CAST(NULL AS BOOLEAN) AS deleted,
+  CAST(NULL AS TEXT) AS base_url,
+  CAST(NULL AS TEXT) AS settings,
+  CAST(NULL AS TIMESTAMPTZ) AS created_at,
+  CAST(NULL AS TIMESTAMPTZ) AS updated_at
+WHERE
+  1 = 0
