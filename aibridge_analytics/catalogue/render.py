@@ -76,7 +76,7 @@ def _relation_index(overrides: Mapping[str, str]) -> dict[str, Query]:
     return index
 
 
-def _resolve(tree: exp.Expression, overrides: Mapping[str, str]) -> tuple[list[str], list[tuple[str, Query]]]:
+def resolve_relations(tree: exp.Expression, overrides: Mapping[str, str]) -> tuple[list[str], list[tuple[str, Query]]]:
     """The base relations and catalogue relations ``tree`` needs, dependencies first."""
     index = _relation_index(overrides)
     bases: list[str] = []
@@ -176,7 +176,7 @@ def render(
     query = _query_for(name, dialect)
     probe = probe or Probe.full()
     relations = dict(relations or {})
-    bases, models = _resolve(query.tree, relations)
+    bases, models = resolve_relations(query.tree, relations)
 
     spec: dict[str, Param] = dict(query.params)
     for _, model in models:
