@@ -37,7 +37,7 @@ from aibridge_analytics.errors import (
 from aibridge_analytics.warehouse import store
 
 if TYPE_CHECKING:
-    from aibridge_analytics.sources.live import AttachedPostgres
+    from aibridge_analytics.sources.live import LiveReader
 
 _PROBE_QUERY = "schema/columns"
 
@@ -211,9 +211,10 @@ class CopyReader:
         return exp.to_table(name)
 
     def batches(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None,
-                rows: int) -> Iterator[pa.RecordBatch]:  # pragma: no cover - abstract
+                rows: int) -> Iterator[pa.RecordBatch]:
         """The rows of the built statement ``tree`` (named ``name``) in Arrow batches of ``rows``."""
-        raise NotImplementedError
+        with self.reading():
+            yield from self._reader(name, tree, params, rows)
 
     def whole(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None = None) -> pa.Table:
         """The rows of the built statement ``tree`` as one Arrow table (for small tables)."""
@@ -256,11 +257,6 @@ class _LocalReader(CopyReader):
                 rows: int) -> pa.RecordBatchReader:
         rendered = self.source.built(name, tree, params)
         return self.source._con.execute(rendered.sql, dict(rendered.params) or None).to_arrow_reader(rows)
-
-    def batches(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None,
-                rows: int) -> Iterator[pa.RecordBatch]:
-        with self.reading():
-            yield from self._reader(name, tree, params, rows)
 
 
 def _hide_source_gaps(columns: dict[str, dict[str, str]], meta: Mapping[str, str]) -> None:
@@ -582,12 +578,12 @@ class PostgresConnection(Connection):
         """None: Coder's primary keys forbid them."""
         return []
 
-    def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> "AttachedPostgres":
+    def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> "LiveReader":
         """This database attached to ``warehouse`` through DuckDB's postgres extension: the copy
         reads it in the warehouse's own statements (see `sources.live`)."""
-        from aibridge_analytics.sources.live import AttachedPostgres
+        from aibridge_analytics.sources.live import LiveReader
 
-        return AttachedPostgres(warehouse, self, self._dsn, self._statement_timeout_ms)
+        return LiveReader(warehouse, self, self._dsn, self._statement_timeout_ms)
 
     def lock_message(self) -> str:
         """One line naming the table(s) another session holds locked (see `lock_timeout_message`)."""
@@ -598,5 +594,5 @@ class PostgresConnection(Connection):
         self._conn.close()
 
 
-__all__ = ["Connection", "CopyReader", "DuckDBConnection", "PostgresConnection", "ServerFacts", "canonical", "lock_timeout_ms", "redact", "session_conninfo",
-           "SourceError"]
+__all__ = ["Connection", "CopyReader", "DuckDBConnection", "PostgresConnection", "ServerFacts", "canonical",
+           "lock_timeout_ms", "redact", "session_conninfo", "SourceError"]

@@ -19,7 +19,7 @@ string, so every message leaving this module goes through :func:`.connection.red
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import duckdb
 import pyarrow as pa
@@ -43,35 +43,49 @@ def extension_path() -> Path:
     return path
 
 
-class AttachedPostgres(CopyReader):
-    """A live database attached read-only to a warehouse's DuckDB connection under :data:`ALIAS`.
+class AttachedPostgres:
+    """A PostgreSQL database attached read-only to a DuckDB connection under :data:`ALIAS`."""
 
-    Its tables are named in the session's current schema (what the DSN's search_path selects);
-    on a standby each table is scanned over one connection (see `settings/single_connection_scan`).
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, source: PostgresConnection, dsn: str,
-                 statement_timeout_ms: int) -> None:
-        super().__init__(source.label)
-        self.source = source
+    def __init__(self, con: duckdb.DuckDBPyConnection, dsn: str, statement_timeout_ms: int) -> None:
         self.warehouse = Warehouse(con)
-        facts = source.server_facts()
-        self.schema, self.standby = facts.schema, facts.standby
+        self.label = redact(dsn)
         info = session_conninfo(dsn, statement_timeout_ms, application_name="aibridge-analytics-sync")
         # ATTACH takes its connection string as a literal only (no parameter): sqlglot quotes it.
+        options = [exp.AttachOption(this=exp.var("TYPE"), expression=exp.to_identifier("postgres")),
+                   exp.AttachOption(this=exp.var("READ_ONLY"))]
         attach = exp.Attach(this=exp.alias_(exp.Literal.string(conninfo_string(info)), ALIAS), exists=False,
-                            expressions=[exp.AttachOption(this=exp.var("TYPE"), expression=exp.to_identifier("postgres")),
-                                         exp.AttachOption(this=exp.var("READ_ONLY"))])
+                            expressions=options)
         try:
             con.load_extension(str(extension_path()))
             self.warehouse.execute_built("attach the source", attach)
         except duckdb.Error as exc:
             raise ConnectionFailed(redact(f"cannot connect to {self.label}: {first_line(exc)}")) from None
+
+    def detach(self) -> None:
+        """Close the extension's connections to the server."""
+        try:
+            self.warehouse.execute_built("detach the source", exp.Detach(this=exp.var(ALIAS)))
+        except duckdb.Error:
+            pass
+
+
+class LiveReader(CopyReader):
+    """A sync's reads of a live database: attached to the warehouse's connection, its tables named in
+    the session's current schema (what the DSN's search_path selects); on a standby each table is
+    scanned over one connection (see ``settings/single_connection_scan``)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: PostgresConnection, dsn: str,
+                 statement_timeout_ms: int) -> None:
+        super().__init__(source.label)
+        self.source = source
+        facts = source.server_facts()
+        self.schema, self.standby = facts.schema, facts.standby
+        self.attached = AttachedPostgres(con, dsn, statement_timeout_ms)
         if self.standby:
             # DuckDB scans a table in page ranges over several connections, which share one
             # snapshot only on a primary (the extension exports none on a standby): there a row
             # updated mid-scan could be read twice or not at all.
-            self.warehouse.run("warehouse/settings/single_connection_scan")
+            self.attached.warehouse.run("warehouse/settings/single_connection_scan")
 
     def table(self, name: str) -> exp.Table:
         """DuckDB's name for the source's table ``name``: the attached database, in the session's schema."""
@@ -82,25 +96,17 @@ class AttachedPostgres(CopyReader):
                 rows: int) -> pa.RecordBatchReader:
         # Its own cursor: the stream stays open while the warehouse connection commits. Settings
         # are per connection: the cursor scans a standby over one connection too.
-        cursor = Warehouse(self.warehouse.con.cursor())
+        cursor = Warehouse(self.attached.warehouse.con.cursor())
         if self.standby:
             cursor.run("warehouse/settings/single_connection_scan")
         return cursor.execute_built(name, tree, params).to_arrow_reader(rows)
-
-    def batches(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None,
-                rows: int) -> Iterator[pa.RecordBatch]:
-        with self.reading():
-            yield from self._reader(name, tree, params, rows)
 
     def _lock_message(self) -> str:
         return self.source.lock_message()
 
     def close(self) -> None:
-        """Close the extension's connections to the server."""
-        try:
-            self.warehouse.execute_built("detach the source", exp.Detach(this=exp.var(ALIAS)))
-        except duckdb.Error:
-            pass
+        """Detach the database."""
+        self.attached.detach()
 
 
 def conninfo_string(info: dict[str, str]) -> str:

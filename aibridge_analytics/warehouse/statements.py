@@ -82,14 +82,14 @@ def drop(name: str = BATCH) -> exp.Drop:
     return exp.Drop(tables=[exp.to_table(name)], kind="TABLE")
 
 
-def insert(table: str, select: exp.Select) -> exp.Insert:
-    """``INSERT INTO table (<declared columns>) <select>``."""
-    return exp.insert(select, exp.to_table(table), columns=_names(table))
+def insert(table: str, select: exp.Select, target: str | None = None) -> exp.Insert:
+    """``INSERT INTO target (<table's declared columns>) <select>`` (``target`` defaults to ``table``)."""
+    return exp.insert(select, exp.to_table(target or table), columns=_names(table))
 
 
-def insert_from(table: str, source: str = BATCH) -> exp.Insert:
-    """Append the rows of ``source`` (the declared columns) to ``table``."""
-    return insert(table, exp.select(*_names(table)).from_(source))
+def insert_from(table: str, source: str = BATCH, target: str | None = None) -> exp.Insert:
+    """Append the declared columns of ``table`` from ``source`` to ``target`` (default: ``table``)."""
+    return insert(table, exp.select(*_names(table)).from_(source), target)
 
 
 def count(table: str = BATCH) -> exp.Select:
@@ -119,9 +119,9 @@ def merge_by_id(table: str, lacking: set[str]) -> list[tuple[str, exp.Expression
         new = exp.cast(exp.column(column.name, "n"), _type(column))
         kept = exp.func("coalesce", exp.column(column.name, "o"), new) if column.name in lacking else new
         projections.append(exp.alias_(kept, column.name))
+    same_id = exp.column("id", "o").eq(exp.column("id", "n"))
     staged = (exp.select(*projections).from_(exp.alias_(exp.to_table(BATCH), "n", table=True))
-              .join(exp.alias_(exp.to_table(table), "o", table=True), on=exp.column("id", "o").eq(exp.column("id", "n")),
-                    join_type="left"))
+              .join(exp.alias_(exp.to_table(table), "o", table=True), on=same_id, join_type="left"))
     stage = exp.Create(this=exp.to_table(_STAGED), kind="TABLE", expression=staged, replace=True,
                        properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
     remove = exp.delete(table, where=exp.column("id").isin(query=exp.select("id").from_(_STAGED)))

@@ -462,7 +462,7 @@ class _Run:
             self.wh.execute_built("create the batch", sql.empty_batch(table))
             for batch in batches:
                 with self.wh.registered("_arrow", pa.Table.from_batches([batch])):
-                    self.wh.execute_built("collect the batch", sql.insert_from(sql.BATCH, "_arrow"))
+                    self.wh.execute_built("collect the batch", sql.insert_from(table, "_arrow", sql.BATCH))
             written = self._write(stream, merge=True)
             self.wh.execute_built("drop the batch", sql.drop())
             self._before_commit(stream, written)
