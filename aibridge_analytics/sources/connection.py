@@ -14,13 +14,12 @@ import os
 import re
 import uuid
 from contextlib import contextmanager
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 from sqlglot import exp
 
 from aibridge_analytics import catalogue
@@ -37,6 +36,8 @@ from aibridge_analytics.errors import (
 from aibridge_analytics.warehouse import store
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from aibridge_analytics.sources.live import LiveReader
 
 _PROBE_QUERY = "schema/columns"
@@ -235,12 +236,11 @@ class CopyReader:
         except duckdb.Error as exc:
             if isinstance(exc, duckdb.OutOfMemoryException) or "Could not write file" in str(exc):
                 raise  # the warehouse's side of the copy (memory limit, disk full): the sync reports it
-            if is_lock_timeout(str(exc)):
-                raise SourceError(self._lock_message()) from None
-            raise SourceError(redact(f"reading {self.label} failed: {first_line(exc)}")) from None
+            raise SourceError(self._failure(exc)) from None
 
-    def _lock_message(self) -> str:
-        return f"{self.label}: a source table is locked by another session"
+    def _failure(self, exc: duckdb.Error) -> str:
+        """The one line a failed read of the source is reported as."""
+        return redact(f"reading {self.label} failed: {first_line(exc)}")
 
     def close(self) -> None:
         """Release what reading needed."""

@@ -19,15 +19,23 @@ string, so every message leaving this module goes through :func:`.connection.red
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import duckdb
-import pyarrow as pa
 from sqlglot import exp
 
 from aibridge_analytics.errors import ConnectionFailed, SourceError, first_line
-from aibridge_analytics.sources.connection import CopyReader, PostgresConnection, redact, session_conninfo
+from aibridge_analytics.sources.connection import (
+    CopyReader,
+    PostgresConnection,
+    is_lock_timeout,
+    redact,
+    session_conninfo,
+)
 from aibridge_analytics.warehouse.store import Warehouse
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 ALIAS = "coder_pg"
 
@@ -101,8 +109,9 @@ class LiveReader(CopyReader):
             cursor.run("warehouse/settings/single_connection_scan")
         return cursor.execute_built(name, tree, params).to_arrow_reader(rows)
 
-    def _lock_message(self) -> str:
-        return self.source.lock_message()
+    def _failure(self, exc: duckdb.Error) -> str:
+        """A lock another session holds is named (read from the server); anything else as usual."""
+        return self.source.lock_message() if is_lock_timeout(str(exc)) else super()._failure(exc)
 
     def close(self) -> None:
         """Detach the database."""

@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import duckdb
-import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
@@ -22,6 +21,9 @@ from aibridge_analytics import catalogue
 from aibridge_analytics.catalogue import Rendered
 from aibridge_analytics.coder import PRIMARY_KEYS, TABLES, Column, duckdb_ddl
 from aibridge_analytics.errors import SourceError, first_line
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DEFAULT_DEMO_PATH = Path(os.environ.get("AIBRIDGE_DEMO_DB", "demo/demo.duckdb"))
 """Where the demo warehouse lives unless ``--db``/``--source`` says otherwise."""
