@@ -19,9 +19,11 @@ from urllib.parse import quote, urlsplit
 import psycopg
 import pytest
 from psycopg import sql
+from sqlglot import exp
 
 from aibridge_analytics import ConnectionFailed, Filters, connect, count_interceptions
 from aibridge_analytics.demo.pgload import load_postgres
+from aibridge_analytics.errors import SqlError
 from aibridge_analytics.warehouse.sync import sync
 from tests.datasets import DATA_FILE_TABLES, frames
 
@@ -163,9 +165,10 @@ def test_an_unreachable_server_is_one_line_without_the_password(tmp_path):
 
 def test_sessions_are_read_only_and_named(pg_schema):
     load_postgres(pg_schema.conn, frames(DATA_FILE_TABLES))
+    # Through the connection's own session (its driver handle is private to sources/).
     with connect(f"{pg_schema.dsn}?options={quote(f'-c search_path={pg_schema.name}')}") as con:
-        assert con._conn.execute("SHOW application_name").fetchone()[0] == "aibridge-analytics"
-        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-            con._conn.execute("DELETE FROM aibridge_interceptions")
-        con._conn.rollback()
+        name = exp.select(exp.func("current_setting", exp.Literal.string("application_name")).as_("name"))
+        assert con.run(con.built("application name", name))["name"][0] == "aibridge-analytics"
+        with pytest.raises(SqlError, match="cannot execute DELETE in a read-only transaction"):
+            con.run(con.built("delete", exp.delete("aibridge_interceptions")))
     assert pg_schema.conn.execute("SELECT count(*) FROM aibridge_interceptions").fetchone()[0] == 3

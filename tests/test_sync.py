@@ -20,7 +20,7 @@ import pytest
 from aibridge_analytics.coder import TABLES
 from aibridge_analytics.demo.generator import demo_tables
 from aibridge_analytics.demo.pgload import load_postgres
-from aibridge_analytics.warehouse.sync import HISTORY_TABLE, PAUSE_ENV, STREAMS, sync
+from aibridge_analytics.warehouse.sync import HISTORY_TABLE, STREAMS, sync
 from tests.datasets import T0, frames, interception, provider, uid
 
 pytestmark = pytest.mark.postgres
@@ -220,9 +220,28 @@ def _cli(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, **kw)
 
 
+#: The command line, with a sync that sleeps before each commit, inside its open transaction: the
+#: window in which a test kills it while a table's rows are written but not committed.
+_PAUSING_CLI = """
+import sys, time
+from aibridge_analytics.cli import main
+from aibridge_analytics.warehouse import sync
+
+announce = sync._Run._before_commit
+
+def pause(self, stream, rows):
+    announce(self, stream, rows)
+    time.sleep(2)
+
+sync._Run._before_commit = pause
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def kill_sync_while_committing(source: str, db: Path, table: str) -> None:
     """Run ``sync`` in a subprocess and SIGKILL it inside ``table``'s open transaction."""
-    proc = _cli("sync", "--source", source, "--db", str(db), "-v", env={PAUSE_ENV: "2"})
+    proc = subprocess.Popen([sys.executable, "-c", _PAUSING_CLI, "sync", "--source", source, "--db", str(db), "-v"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     for line in proc.stderr:
         if line.startswith(f"{table}:") and "committing" in line:

@@ -14,8 +14,9 @@ import os
 import re
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import duckdb
 import polars as pl
@@ -34,6 +35,11 @@ from aibridge_analytics.errors import (
 )
 from aibridge_analytics.warehouse import store
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from aibridge_analytics.sources.live import LiveReader
+
 _PROBE_QUERY = "schema/columns"
 
 
@@ -43,6 +49,9 @@ class Connection:
     dialect: str = ""
     #: Where the data came from, safe to print (no password).
     label: str = ""
+    #: A live database: Coder's primary keys hold, a sync reads it incrementally (watermarks), and
+    #: the copy reads its tables from the warehouse's own DuckDB connection (`copy_reader`).
+    live: bool = False
 
     def __init__(self) -> None:
         self._probe: Probe | None = None
@@ -159,6 +168,24 @@ class Connection:
             if writer is not None:
                 writer.close()
 
+    def row_estimates(self, tables: Sequence[str]) -> dict[str, int]:
+        """Rows each of ``tables`` holds, for progress (here counted; a live database estimates)."""
+        counts = {}
+        for table in tables:
+            tree = exp.select(exp.func("count", exp.Star()).as_("rows")).from_(exp.to_table(table))
+            counts[table] = int(self.run(self.built(f"rows of {table}", tree))["rows"][0])
+        return counts
+
+    def duplicate_ids(self) -> list[tuple[str, str, int]]:
+        """``(table, first id, ids repeated)`` for each table holding an id more than once, in
+        `TABLES` order: a Parquet directory or another warehouse may (a live database may not)."""
+        found = {row[0]: row for row in self.query("schema/duplicate_ids").iter_rows()}
+        return [found[table] for table in TABLES if table in found]
+
+    def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> "CopyReader":  # pragma: no cover - abstract
+        """How a sync into ``warehouse`` reads this source's tables."""
+        raise NotImplementedError
+
     def _check_dialect(self, rendered: Rendered) -> None:
         if rendered.dialect != self.dialect:
             raise SqlError(f"{rendered.name} was rendered for {rendered.dialect}, not {self.dialect}")
@@ -168,6 +195,68 @@ class Connection:
 MISSING_COLUMNS_META = "sync.never_provided_columns"
 MISSING_TABLES_META = "sync.never_provided_tables"
 ENUM_LABELS_META = "sync.source_enum_labels"
+
+
+class CopyReader:
+    """How a sync reads a source's tables: each named by `table` in the statements it builds,
+    its rows read by `batches`, and a failed read reported in one line by `reading`."""
+
+    #: Whether the source is a standby (in recovery), which a live read must know.
+    standby: bool = False
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def table(self, name: str) -> exp.Table:
+        """``name`` as the reads of this source name it."""
+        return exp.to_table(name)
+
+    def batches(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None,
+                rows: int) -> Iterator[pa.RecordBatch]:
+        """The rows of the built statement ``tree`` (named ``name``) in Arrow batches of ``rows``."""
+        with self.reading():
+            yield from self._reader(name, tree, params, rows)
+
+    def whole(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None = None) -> pa.Table:
+        """The rows of the built statement ``tree`` as one Arrow table (for small tables)."""
+        with self.reading():
+            return self._reader(name, tree, params, 1_000_000).read_all()
+
+    def _reader(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None,
+                rows: int) -> pa.RecordBatchReader:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A failed read of the source as one line, without the password; a lock named."""
+        try:
+            yield
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
+        except duckdb.Error as exc:
+            if isinstance(exc, duckdb.OutOfMemoryException) or "Could not write file" in str(exc):
+                raise  # the warehouse's side of the copy (memory limit, disk full): the sync reports it
+            raise SourceError(self._failure(exc)) from None
+
+    def _failure(self, exc: duckdb.Error) -> str:
+        """The one line a failed read of the source is reported as."""
+        return redact(f"reading {self.label} failed: {first_line(exc)}")
+
+    def close(self) -> None:
+        """Release what reading needed."""
+
+
+class _LocalReader(CopyReader):
+    """A DuckDB source's tables, read on its own connection."""
+
+    def __init__(self, source: "DuckDBConnection") -> None:
+        super().__init__(source.label)
+        self.source = source
+
+    def _reader(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None,
+                rows: int) -> pa.RecordBatchReader:
+        rendered = self.source.built(name, tree, params)
+        return self.source._con.execute(rendered.sql, dict(rendered.params) or None).to_arrow_reader(rows)
 
 
 def _hide_source_gaps(columns: dict[str, dict[str, str]], meta: Mapping[str, str]) -> None:
@@ -269,6 +358,10 @@ class DuckDBConnection(Connection):
             yield
         except duckdb.Error as exc:
             raise SqlError(f"{rendered.name} failed on DuckDB ({self.label}): {first_line(exc)}") from exc
+
+    def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> CopyReader:
+        """Reads of this DuckDB source on its own connection (``warehouse`` only receives the rows)."""
+        return _LocalReader(self)
 
     def close(self) -> None:
         """Close the DuckDB connection."""
@@ -419,16 +512,29 @@ def session_conninfo(
     return info
 
 
+@dataclass(frozen=True)
+class ServerFacts:
+    """What a live PostgreSQL session sees of its server."""
+
+    #: The schema the session's search_path selects (where it finds Coder's tables).
+    schema: str
+    #: Whether the server is a standby (in recovery).
+    standby: bool
+
+
 class PostgresConnection(Connection):
     """A live PostgreSQL database (Coder's), opened read-only with a statement timeout."""
 
     dialect = "postgres"
+    live = True
 
     def __init__(self, dsn: str, statement_timeout_ms: int = 600_000, connect_timeout_s: int = 10) -> None:
         super().__init__()
         import psycopg
 
         self.label = redact(dsn)
+        self._dsn = dsn
+        self._statement_timeout_ms = statement_timeout_ms
         info = session_conninfo(dsn, statement_timeout_ms, connect_timeout_s)
         try:
             self._conn = psycopg.connect(**info)
@@ -449,16 +555,44 @@ class PostgresConnection(Connection):
         except psycopg.Error as exc:
             self._conn.rollback()
             if isinstance(exc, psycopg.errors.LockNotAvailable):
-                raise SourceError(lock_timeout_message(self._conn, self.label)) from None
+                raise SourceError(self.lock_message()) from None
             raise SqlError(redact(f"{rendered.name} failed on PostgreSQL ({self.label}): {first_line(exc)}")) from None
         schema = {n: _PG_TYPES.get(o, pl.String) for n, o in zip(names, oids)}
         data = {n: [_pg_value(r[i]) for r in rows] for i, n in enumerate(names)}
         return pl.DataFrame(data, schema=schema)
+
+    def server_facts(self) -> ServerFacts:
+        """The session's current schema and whether the server is a standby."""
+        row = self.query("schema/server").row(0)
+        return ServerFacts(schema=row[0] or "public", standby=bool(row[1]))
+
+    def row_estimates(self, tables: Sequence[str]) -> dict[str, int]:
+        """The planner's estimate of each table's rows: counting would scan every table once more."""
+        estimates = {}
+        for table in tables:
+            frame = self.query("schema/row_estimate", {"table": table})
+            estimates[table] = int(frame["estimate"][0] or 0) if frame.height else 0
+        return estimates
+
+    def duplicate_ids(self) -> list[tuple[str, str, int]]:
+        """None: Coder's primary keys forbid them."""
+        return []
+
+    def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> "LiveReader":
+        """This database attached to ``warehouse`` through DuckDB's postgres extension: the copy
+        reads it in the warehouse's own statements (see `sources.live`)."""
+        from aibridge_analytics.sources.live import LiveReader
+
+        return LiveReader(warehouse, self, self._dsn, self._statement_timeout_ms)
+
+    def lock_message(self) -> str:
+        """One line naming the table(s) another session holds locked (see `lock_timeout_message`)."""
+        return lock_timeout_message(self._conn, self.label)
 
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()
 
 
-__all__ = ["Connection", "DuckDBConnection", "PostgresConnection", "canonical", "lock_timeout_ms", "redact", "session_conninfo",
-           "SourceError"]
+__all__ = ["Connection", "CopyReader", "DuckDBConnection", "PostgresConnection", "ServerFacts", "canonical",
+           "lock_timeout_ms", "redact", "session_conninfo", "SourceError"]

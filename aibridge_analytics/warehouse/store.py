@@ -1,31 +1,107 @@
-"""The local DuckDB warehouse: creating it, opening it, and replacing it atomically."""
+"""The local DuckDB warehouse: creating it, opening it, replacing it atomically, and running its SQL.
+
+Every statement the warehouse runs is a catalogue file under ``sql/warehouse/`` (DuckDB-only,
+``-- engine: duckdb``) or a statement built with sqlglot's builders, rendered for DuckDB with its
+values bound (see `Warehouse`). Its tables are declared once: Coder's in `aibridge_analytics.coder`,
+``warehouse_meta`` in ``sql/warehouse/meta/create.sql``, ``ai_providers_history`` here.
+"""
 
 from __future__ import annotations
 
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import duckdb
+import sqlglot
+from sqlglot import exp
 
-from aibridge_analytics.coder import PRIMARY_KEYS, TABLES, duckdb_ddl
+from aibridge_analytics import catalogue
+from aibridge_analytics.catalogue import Rendered
+from aibridge_analytics.coder import PRIMARY_KEYS, TABLES, Column, duckdb_ddl
 from aibridge_analytics.errors import SourceError, first_line
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DEFAULT_DEMO_PATH = Path(os.environ.get("AIBRIDGE_DEMO_DB", "demo/demo.duckdb"))
 """Where the demo warehouse lives unless ``--db``/``--source`` says otherwise."""
 
 META_TABLE = "warehouse_meta"
+HISTORY_TABLE = "ai_providers_history"
+
+#: ``ai_providers_history``: every state of each provider a sync observed, with the syncs that
+#: first saw it (``valid_from``) and first saw it replaced (``valid_to``), and the last that saw it.
+HISTORY_COLUMNS: tuple[Column, ...] = TABLES["ai_providers"] + (
+    Column("valid_from", "TIMESTAMPTZ", "timestamp with time zone", nullable=False),
+    Column("valid_to", "TIMESTAMPTZ", "timestamp with time zone"),
+    Column("observed_at", "TIMESTAMPTZ", "timestamp with time zone", nullable=False),
+)
+
+
+class Warehouse:
+    """A DuckDB connection to a warehouse, running catalogue files and built statements on it.
+
+    The caller owns the connection (and its transactions); this object renders each statement for
+    DuckDB and binds its values, so that no SQL is formatted by hand.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def run(self, name: str, params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run catalogue file ``name`` (values from ``params``); the connection holds its result."""
+        return self._execute(catalogue.render(name, "duckdb", params))
+
+    def execute_built(self, name: str, tree: exp.Expression,
+                      params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run a statement built with sqlglot's builders (see `catalogue.render_statement`)."""
+        return self._execute(catalogue.render_statement(name, tree, "duckdb", params))
+
+    def value(self, name: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row of catalogue file ``name``, or None without rows."""
+        row = self.run(name, params).fetchone()
+        return row[0] if row else None
+
+    def create(self, ddl: str) -> None:
+        """Run a CREATE TABLE made from the declarations in `aibridge_analytics.coder` (`duckdb_ddl`),
+        parsed and rendered by sqlglot like every other statement."""
+        tree = sqlglot.parse_one(ddl, read="duckdb")
+        self.execute_built(f"create {tree.find(exp.Table).name}", tree)
+
+    def _execute(self, rendered: Rendered) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(rendered.sql, dict(rendered.params) or None)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction: committed when the block ends, rolled back on any error or interrupt."""
+        self.con.begin()
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    @contextmanager
+    def registered(self, name: str, table: pa.Table) -> Iterator[None]:
+        """``table`` readable as the view ``temp.main.<name>`` for the length of the block."""
+        self.con.register(name, table)
+        try:
+            yield
+        finally:
+            self.con.unregister(name)
 
 
 def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Settings every DuckDB connection of this package gets (UTC: an empty TZ breaks Polars, Etc/UTC fails pandera's UTC check)."""
-    con.execute("SET TimeZone = 'UTC'")
-    # DuckDB draws its own progress bar on a terminal's stdout, which must stay pipeable data.
-    # Inside Jupyter DuckDB refuses to touch the setting at all without ipywidgets; it draws no
-    # terminal bar there, so nothing is lost by leaving it.
+    """Settings every DuckDB connection of this package gets: UTC, and no progress bar of DuckDB's own."""
+    warehouse = Warehouse(con)
+    warehouse.run("warehouse/settings/utc")
+    # Inside Jupyter DuckDB refuses to touch the progress bar at all without ipywidgets; it draws
+    # no terminal bar there, so nothing is lost by leaving it.
     try:
-        con.execute("SET enable_progress_bar = false")
+        warehouse.run("warehouse/settings/no_progress_bar")
     except duckdb.Error:
         pass
     return con
@@ -37,18 +113,25 @@ def create_schema(con: duckdb.DuckDBPyConnection, keys: bool = True) -> None:
     ``keys=False`` leaves the primary keys out, for a bulk load that adds them afterwards with
     `add_primary_keys` (one index build instead of millions of index inserts).
     """
+    warehouse = Warehouse(con)
     for table in TABLES:
-        con.execute(duckdb_ddl(table, keys=keys))
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"
-    )
+        warehouse.create(duckdb_ddl(table, keys=keys))
+    warehouse.run("warehouse/meta/create")
+
+
+def create_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``ai_providers_history`` (see `HISTORY_COLUMNS`) if it does not exist."""
+    Warehouse(con).create(duckdb_ddl(HISTORY_TABLE, HISTORY_COLUMNS))
 
 
 def add_primary_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Add Coder's primary keys to tables created with ``keys=False``; duplicates fail here."""
+    warehouse = Warehouse(con)
     for table, key in PRIMARY_KEYS.items():
         if key:
-            con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({', '.join(key)})")
+            action = exp.AddConstraint(expressions=[exp.PrimaryKey(expressions=[exp.to_identifier(c) for c in key])])
+            tree = exp.Alter(this=exp.to_table(table), kind="TABLE", actions=[action])
+            warehouse.execute_built(f"primary key of {table}", tree)
 
 
 def open_warehouse(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -78,7 +161,7 @@ def replacing(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
         # Opening may fail already (a full disk) after creating the file: inside the cleanup.
         con = configure(duckdb.connect(str(tmp)))
         yield con
-        con.execute("CHECKPOINT")
+        con.checkpoint()
         con.close()
         os.replace(tmp, path)
     except BaseException:

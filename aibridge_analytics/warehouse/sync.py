@@ -33,7 +33,7 @@ nevertheless holds rows beyond its watermark (another source was merged in) is m
 for the whole run.
 
 Sources: a live PostgreSQL database (read through DuckDB's postgres extension, see
-:mod:`.warehouse.pgattach`; DuckDB scans a table in page ranges over parallel connections sharing
+:mod:`.sources.live`; DuckDB scans a table in page ranges over parallel connections sharing
 one snapshot, and over one connection on a standby, where the extension cannot share it), or
 anything :func:`.sources.kinds` opens (a Parquet directory, a JSON export, another warehouse).
 Watermarks are kept for live databases only; a file source is merged whole each time, in
@@ -42,12 +42,15 @@ source lacks are stored as NULL (a NOT NULL column gets what Coder's own migrati
 rows: ``provider_name = provider``, cache tokens 0), an existing row keeps the value an earlier
 sync gave it, and ``warehouse_meta`` records the columns the source lacked
 (``sync.source_missing_columns``).
+
+Every statement runs through `store.Warehouse`: a catalogue file under ``sql/warehouse/``, or a
+statement of `.statements` built with sqlglot (those that depend on the table or on the columns
+the source has), values bound.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from contextlib import contextmanager
@@ -59,7 +62,7 @@ from typing import Callable, Iterator
 import duckdb
 import pyarrow as pa
 
-from aibridge_analytics.catalogue import Probe, missing_value
+from aibridge_analytics.catalogue import Probe
 from aibridge_analytics.coder import TABLES, duckdb_ddl
 from aibridge_analytics.errors import (
     SourceError,
@@ -74,22 +77,17 @@ from aibridge_analytics.sources.connection import (
     MISSING_COLUMNS_META,
     MISSING_TABLES_META,
     Connection,
+    CopyReader,
     DuckDBConnection,
     PostgresConnection,
-    is_lock_timeout,
-    lock_timeout_message,
     redact,
 )
 from aibridge_analytics.sources.kinds import is_postgres
+from aibridge_analytics.warehouse import statements as sql
 from aibridge_analytics.warehouse import store
+from aibridge_analytics.warehouse.store import HISTORY_TABLE, Warehouse
 
 __all__ = ["HISTORY_TABLE", "SyncSummary", "snapshot", "sync"]
-
-HISTORY_TABLE = "ai_providers_history"
-
-#: Test hook: seconds to sleep before each commit, inside its transaction, so a test can kill a
-#: sync while a table's rows are written but not committed.
-PAUSE_ENV = "AIBRIDGE_SYNC_BATCH_PAUSE"
 
 _META_PREFIX = "sync."
 
@@ -171,20 +169,17 @@ def sync(
         path = Path(db)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            con = store.configure(duckdb.connect(str(path)))
-            # Each commit is durable in the write-ahead log; checkpointing after every batch (the
-            # default threshold is 16 MB) rewrote the tables' blocks again and again and tripled the
-            # copy time. One checkpoint at the end instead.
-            con.execute("SET checkpoint_threshold = '4GB'")
+            warehouse = Warehouse(store.configure(duckdb.connect(str(path))))
+            warehouse.run("warehouse/settings/checkpoint_rarely")
             # query_progress() (the progress of a table's copy) needs DuckDB to track progress;
             # it must still never print its own bar.
-            con.execute("SET enable_progress_bar = true")
-            con.execute("SET enable_progress_bar_print = false")
+            warehouse.run("warehouse/settings/track_progress")
+            warehouse.run("warehouse/settings/no_progress_print")
         except duckdb.Error as exc:
             raise SourceError(f"cannot open warehouse {str(path)!r}: {first_line(exc)}") from None
-        with _writing(con, path):
-            summary = _Run(con, src, str(source), batch_rows, overlap, statement_timeout_ms, progress, log).run()
-            con.execute("CHECKPOINT")
+        with _writing(warehouse, path):
+            summary = _Run(warehouse, src, batch_rows, overlap, progress, log).run()
+            warehouse.con.checkpoint()
     summary.db = str(path)
     summary.seconds = time.perf_counter() - began
     return summary
@@ -200,7 +195,7 @@ def snapshot(source: str | Path, *, keep_latest: bool = False) -> DuckDBConnecti
         con = store.configure(duckdb.connect())
         try:
             with _interrupts():
-                _Run(con, src, str(source), 1_000_000, timedelta(0), 3_600_000, None, None).run()
+                _Run(Warehouse(con), src, 1_000_000, timedelta(0), None, None).run()
         except duckdb.Error as exc:
             con.close()
             raise WarehouseError(f"copying {src.label} into memory failed: {first_line(exc)}") from None
@@ -223,21 +218,16 @@ def _open_source(source: str, keep_latest: bool, statement_timeout_ms: int) -> C
 
 
 def _refuse_duplicate_ids(src: Connection) -> None:
-    """A file source holding an id twice is refused, naming one: merging it would multiply the rows.
+    """A source holding an id twice is refused, naming one: merging it would multiply the rows.
 
     A live database has primary keys; a Parquet directory or another warehouse may not. Which copy
     is right cannot be told, so none is taken (as with a JSON export's conflicting copies).
     """
-    if not isinstance(src, DuckDBConnection):
-        return
-    for table, cols in TABLES.items():
-        if not src.probe.has(table) or "id" not in {c.name for c in cols}:
-            continue
-        row = src._con.execute(f"SELECT CAST(id AS VARCHAR), count(*) OVER () FROM {table} GROUP BY id "
-                              "HAVING count(*) > 1 ORDER BY id LIMIT 1").fetchone()
-        if row:
-            raise SourceError(f"{src.label}: {table} holds {row[1]} id(s) more than once, such as {row[0]}: "
-                              "a source must hold each id once (deduplicate it first)")
+    found = src.duplicate_ids()
+    if found:
+        table, first_id, ids = found[0]
+        raise SourceError(f"{src.label}: {table} holds {ids} id(s) more than once, such as {first_id}: "
+                          "a source must hold each id once (deduplicate it first)")
 
 
 @contextmanager
@@ -252,7 +242,7 @@ def _interrupts() -> Iterator[None]:
 
 
 @contextmanager
-def _writing(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[None]:
+def _writing(warehouse: Warehouse, path: Path) -> Iterator[None]:
     """The sync's writes to the warehouse file: a failure is one line, and the file stays as committed.
 
     A table's rows and watermark are one transaction, rolled back by DuckDB when anything fails,
@@ -272,89 +262,21 @@ def _writing(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[None]:
     finally:
         try:
             if failed:
-                con.execute("PRAGMA disable_checkpoint_on_shutdown")
-            con.close()
+                warehouse.run("warehouse/settings/no_checkpoint_on_shutdown")
+            warehouse.con.close()
         except duckdb.Error:
             pass  # an invalidated database (a failed checkpoint) refuses even this; its log is intact
-
-
-class _Reader:
-    """Runs the copy's SELECTs (SQL both engines accept) on the source, as Arrow batches."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, src: Connection, source: str, timeout_ms: int) -> None:
-        self.live = isinstance(src, PostgresConnection)
-        self.src = src
-        self.standby = False
-        self.attached = None
-        self.label = src.label
-        if self.live:
-            from aibridge_analytics.sources.live import AttachedPostgres
-
-            self.attached = AttachedPostgres(con, source, timeout_ms)
-            # Tables are scanned through the attached catalogue, in the schema the DSN selects
-            # (its search_path), which postgres_query would have used.
-            row = src._conn.execute("SELECT current_schema(), pg_is_in_recovery()").fetchone()
-            src._conn.rollback()
-            self.schema = row[0] if row and row[0] else "public"
-            self.standby = bool(row and row[1])
-            if self.standby:
-                # DuckDB scans a table in page ranges over several connections, which share one
-                # snapshot only on a primary (the extension exports none on a standby): there a
-                # row updated mid-scan could be read twice or not at all. One connection instead.
-                con.execute("SET pg_use_ctid_scan = false")
-            # Its own cursor: the stream stays open while the warehouse connection commits.
-            self.duck = con.cursor()
-        else:
-            assert isinstance(src, DuckDBConnection)
-            self.duck = src._con
-
-    def remote(self, table: str) -> str:
-        """DuckDB's name for a live source's ``table``: the attached database, in the session's schema."""
-        assert self.attached is not None
-        from aibridge_analytics.sources.live import ALIAS
-
-        return f"{ALIAS}.{_ident(self.schema)}.{_ident(table)}"
-
-    def batches(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
-        text = self.attached.query_sql(sql) if self.attached else sql
-        with self.reading():
-            yield from self.duck.execute(text).to_arrow_reader(rows)
-
-    def table(self, sql: str) -> pa.Table:
-        text = self.attached.query_sql(sql) if self.attached else sql
-        with self.reading():
-            return self.duck.execute(text).to_arrow_table()
-
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        """A failed read of the source as one line, without the password; a lock named."""
-        try:
-            yield
-        except duckdb.InterruptException:
-            raise KeyboardInterrupt from None
-        except duckdb.Error as exc:
-            if isinstance(exc, duckdb.OutOfMemoryException) or "Could not write file" in str(exc):
-                raise  # the warehouse's side of the copy (memory limit, disk full): see _writing
-            if isinstance(self.src, PostgresConnection) and is_lock_timeout(str(exc)):
-                raise SourceError(lock_timeout_message(self.src._conn, self.label)) from None
-            raise SourceError(redact(f"reading {self.label} failed: {first_line(exc)}")) from None
-
-    def close(self) -> None:
-        if self.attached:
-            self.attached.detach()
 
 
 # --- one run -----------------------------------------------------------------------------------
 
 
 class _Run:
-    def __init__(self, con, src: Connection, source: str, batch_rows: int, overlap: timedelta, timeout_ms: int,
+    def __init__(self, warehouse: Warehouse, src: Connection, batch_rows: int, overlap: timedelta,
                  progress: ProgressFn | None, log: Callable[[str], None] | None) -> None:
-        self.con, self.src, self.batch_rows, self.overlap = con, src, batch_rows, overlap
-        self.source, self.timeout_ms = source, timeout_ms
+        self.wh, self.src, self.batch_rows, self.overlap = warehouse, src, batch_rows, overlap
         self.progress = progress or (lambda done, total: None)
         self.log = log or (lambda line: None)
-        self.pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
         self.now = datetime.now(timezone.utc)
         self.probe: Probe = src.probe
         self.summary = SyncSummary(source=src.label, db="", missing_columns=self.probe.missing_optional(),
@@ -365,21 +287,20 @@ class _Run:
         self.estimates: dict[str, int] = {}
 
     def run(self) -> SyncSummary:
-        _prepare_warehouse(self.con)
-        reader = _Reader(self.con, self.src, self.source, self.timeout_ms)
-        self.live = reader.live
+        _prepare_warehouse(self.wh)
+        reader = self.src.copy_reader(self.wh.con)
         if reader.standby:
             self.log("the source is a standby (in recovery): each table is read over one connection")
         try:
             self._record_schema()
-            self.total = self._estimate(reader)
+            self.total = self._estimate()
             self._providers(reader)
-            in_flight = self._in_flight() if reader.live else []
+            in_flight = self._in_flight()
             for stream in STREAMS:
                 if self.probe.has(stream.table):
                     self._stream(reader, stream)
             self._refresh(reader, in_flight)
-            with _transaction(self.con):
+            with self.wh.transaction():
                 self._set_meta({"last_completed_at": self.now.isoformat()})
         finally:
             reader.close()
@@ -387,14 +308,12 @@ class _Run:
 
     # -- meta -----------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
-        row = self.con.execute(f"SELECT value FROM {store.META_TABLE} WHERE key = ?", [_META_PREFIX + key]).fetchone()
-        return row[0] if row else None
+        return self.wh.value("warehouse/meta/get", {"key": _META_PREFIX + key})
 
     def _set_meta(self, values: dict[str, str]) -> None:
         """Store sync metadata (inside the caller's transaction)."""
         for key, value in values.items():
-            self.con.execute(f"DELETE FROM {store.META_TABLE} WHERE key = ?", [_META_PREFIX + key])
-            self.con.execute(f"INSERT INTO {store.META_TABLE} VALUES (?, ?)", [_META_PREFIX + key, value])
+            self.wh.run("warehouse/meta/set", {"key": _META_PREFIX + key, "value": value})
 
     def _record_schema(self) -> None:
         """Record the source and what it lacks; a change of schema re-reads everything once.
@@ -404,10 +323,10 @@ class _Run:
         """
         missing = ",".join(self.summary.missing_columns)
         previous = self._meta("source_missing_columns")
-        with _transaction(self.con):
+        with self.wh.transaction():
             if previous is not None and previous != missing:
                 self.log(f"source schema changed (lacked: {previous or 'nothing'}; now: {missing or 'nothing'}): re-reading every row")
-                self.con.execute(f"DELETE FROM {store.META_TABLE} WHERE key LIKE ?", [_META_PREFIX + "watermark.%"])
+                self.wh.run("warehouse/meta/forget", {"pattern": _META_PREFIX + "watermark.%"})
             self._set_meta({"source": self.src.label, "source_missing_columns": missing,
                             "source_extra_columns": ",".join(self.probe.extra()), "last_started_at": self.now.isoformat()})
             self._record_gaps()
@@ -415,7 +334,7 @@ class _Run:
     def _record_gaps(self) -> None:
         """Record what no source synced into this warehouse has had, and the source's enum labels.
 
-        Reads of the warehouse hide those columns and tables (engines.MISSING_*_META), so that it
+        Reads of the warehouse hide those columns and tables (connection.MISSING_*_META), so that it
         verifies as its sources would; a column once provided (a database sync after exports)
         stays visible.
         """
@@ -429,31 +348,22 @@ class _Run:
         if labels is not None:
             self._set_meta({ENUM_LABELS_META.removeprefix(_META_PREFIX): ",".join(labels)})
 
-    def _watermark(self, stream: _Stream) -> tuple | None:
-        if not self.live:
+    def _watermark(self, stream: _Stream) -> datetime | None:
+        """The newest key of ``stream`` copied from a live source (a file source has none)."""
+        if not self.src.live:
             return None
         raw = self._meta(f"watermark.{stream.table}")
-        if raw is None:
-            return None
-        values = json.loads(raw)
-        return (datetime.fromisoformat(values[0]), *values[1:])
+        return None if raw is None else datetime.fromisoformat(json.loads(raw)[0])
 
     # -- progress ---------------------------------------------------------------------------------
-    def _estimate(self, reader: _Reader) -> int:
-        total = 0
-        for stream in STREAMS:
-            if not self.probe.has(stream.table):
-                continue
-            if isinstance(self.src, PostgresConnection):
-                # The planner's estimate: counting would scan every table once more.
-                row = self.src._conn.execute(
-                    "SELECT CAST(GREATEST(reltuples, 0) AS BIGINT) FROM pg_class WHERE oid = to_regclass(%(t)s)",
-                    {"t": stream.table}).fetchone()
-                self.src._conn.rollback()
-                have = self.con.execute(f"SELECT count(*) FROM {stream.table}").fetchone()[0]
-                self.estimates[stream.table] = max(int(row[0] if row and row[0] is not None else 0) - have, 0)
-            else:
-                self.estimates[stream.table] = reader.duck.execute(f"SELECT count(*) FROM {stream.table}").fetchone()[0]
+    def _estimate(self) -> int:
+        """Rows the run expects to write; a live source's tables are estimated by its planner, less
+        what the warehouse already holds (only what is new is read, less the overlap)."""
+        tables = [stream.table for stream in STREAMS if self.probe.has(stream.table)]
+        for table, rows in self.src.row_estimates(tables).items():
+            if self.src.live:
+                rows = max(rows - self.wh.execute_built(f"rows of {table}", sql.count(table)).fetchone()[0], 0)
+            self.estimates[table] = rows
         return sum(self.estimates.values())
 
     def _tick(self, rows: int) -> None:
@@ -462,48 +372,37 @@ class _Run:
         self.progress(self.done, self.total)
 
     # -- ai_providers -------------------------------------------------------------------------------
-    def _providers(self, reader: _Reader) -> None:
+    def _providers(self, reader: CopyReader) -> None:
         if not self.probe.has("ai_providers"):
             return  # a Coder older than ai_providers (migration 000495)
-        cols = [c.name for c in TABLES["ai_providers"]]
-        incoming = reader.table(f"SELECT {_select_list('ai_providers', self.probe)} FROM ai_providers")
-        if incoming.num_rows == 0 and not reader.live:
+        incoming = reader.whole("read ai_providers",
+                                sql.select_rows("ai_providers", self.probe, reader.table("ai_providers")))
+        if incoming.num_rows == 0 and not self.src.live:
             return  # an export has no providers: keep what an earlier sync stored
-        changed = " OR ".join(f"h.{c} IS DISTINCT FROM p.{c}" for c in cols if c != "id")
-        now = [self.now]
-        con = self.con
-        with _registered(con, "_providers", incoming), _transaction(con):
+        now = {"now": self.now}
+        with self.wh.registered("_providers", incoming), self.wh.transaction():
             # Close the current version of every provider whose state changed...
-            con.execute(f"UPDATE {HISTORY_TABLE} AS h SET valid_to = ? WHERE valid_to IS NULL AND EXISTS "
-                        f"(SELECT 1 FROM _providers AS p WHERE p.id = h.id AND ({changed}))", now)
-            if reader.live:
+            self.wh.run("warehouse/providers/close_changed", now)
+            if self.src.live:
                 # ...or that the live database no longer has (hard-deleted).
-                con.execute(f"UPDATE {HISTORY_TABLE} SET valid_to = ? WHERE valid_to IS NULL "
-                            "AND id NOT IN (SELECT CAST(id AS UUID) FROM _providers)", now)
-            con.execute(f"UPDATE {HISTORY_TABLE} SET observed_at = ? WHERE valid_to IS NULL "
-                        "AND id IN (SELECT CAST(id AS UUID) FROM _providers)", now)
-            select = ", ".join(f"p.{c}" for c in cols)
-            con.execute(f"INSERT INTO {HISTORY_TABLE} ({', '.join(cols)}, valid_from, valid_to, observed_at) "
-                        f"SELECT {select}, ?, NULL, ? FROM _providers AS p WHERE NOT EXISTS "
-                        f"(SELECT 1 FROM {HISTORY_TABLE} AS h WHERE h.id = p.id AND h.valid_to IS NULL)", now * 2)
-            con.execute("DELETE FROM ai_providers WHERE id IN (SELECT CAST(id AS UUID) FROM _providers)")
-            con.execute(f"INSERT INTO ai_providers ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _providers")
-            if reader.live:
-                # A provider the database no longer has was hard-deleted since the last sync: kept
-                # for its history, but no longer live (its name may be taken again), gone by now.
-                con.execute("UPDATE ai_providers SET deleted = true, enabled = false, updated_at = ? WHERE NOT deleted "
-                            "AND id NOT IN (SELECT CAST(id AS UUID) FROM _providers)", now)
+                self.wh.run("warehouse/providers/close_removed", now)
+            self.wh.run("warehouse/providers/observe", now)
+            self.wh.run("warehouse/providers/open", now)
+            self.wh.run("warehouse/providers/remove_incoming")
+            self.wh.run("warehouse/providers/insert_incoming")
+            if self.src.live:
+                self.wh.run("warehouse/providers/retire", now)
         self.summary.rows["ai_providers"] = incoming.num_rows
 
     # -- streams ------------------------------------------------------------------------------------
-    def _stream(self, reader: _Reader, stream: _Stream) -> None:
+    def _stream(self, reader: CopyReader, stream: _Stream) -> None:
         self.summary.rows[stream.table] = 0
-        if reader.live:
+        if self.src.live:
             self._copy_live(reader, stream)
         else:
             self._copy_file(reader, stream)
 
-    def _copy_live(self, reader: _Reader, stream: _Stream) -> None:
+    def _copy_live(self, reader: CopyReader, stream: _Stream) -> None:
         """One table of a live database, in one transaction together with its watermark.
 
         Unordered reads through the attached database: an ORDER BY made the server sort tables
@@ -512,41 +411,38 @@ class _Run:
         identity; newer rows are appended as they come, DuckDB reading them straight from the
         server without a trip through Python.
         """
-        key = stream.key[0]
-        watermark = self._watermark(stream)
-        mark = watermark[0] if watermark else None
-        merge_all = self._has_rows_beyond(stream, watermark)
-        rows = f"SELECT {_select_list(stream.table, self.probe)} FROM {reader.remote(stream.table)}"
-        newer, params = (f"{rows} WHERE {key} > ?", [mark]) if mark else (rows, [])
-        con = self.con
+        table, key = stream.table, stream.key[0]
+        mark = self._watermark(stream)
+        merge_all = self._has_rows_beyond(stream, mark)
+        rows = sql.select_rows(table, self.probe, reader.table(table))
+        newer, params = (sql.after(rows.copy(), table, key), {"mark": mark}) if mark else (rows, {})
         written = 0
-        with _transaction(con):
+        with self.wh.transaction():
             if mark is not None:
+                window = sql.within(rows.copy(), table, key)
                 with reader.reading():
-                    con.execute(f"CREATE TEMP TABLE _batch AS {rows} WHERE {key} >= ? AND {key} <= ?",
-                                [mark - self.overlap, mark])
+                    self.wh.execute_built(f"read {table}'s overlap", sql.create_batch(window),
+                                          {"since": mark - self.overlap, "until": mark})
                 written += self._write(stream, merge=True)
-                con.execute("DROP TABLE _batch")
+                self.wh.execute_built("drop the batch", sql.drop())
             if merge_all:
                 with reader.reading(), self._watching(stream):
-                    con.execute(f"CREATE TEMP TABLE _batch AS {newer}", params)
+                    self.wh.execute_built(f"read {table}", sql.create_batch(newer), params)
                 written += self._write(stream, merge=True)
-                newest = _newest(con, "_batch", key)
-                con.execute("DROP TABLE _batch")
+                newest = self._newest(sql.BATCH, key)
+                self.wh.execute_built("drop the batch", sql.drop())
             else:
-                cols = ", ".join(c.name for c in TABLES[stream.table])
                 with reader.reading(), self._watching(stream):
-                    inserted = con.execute(f"INSERT INTO {stream.table} ({cols}) {newer}", params).fetchall()
-                written += inserted[0][0]
+                    written += self.wh.execute_built(f"copy {table}", sql.insert(table, newer), params).fetchone()[0]
                 # Nothing lay beyond the old watermark before this insert (merge_all is false).
-                newest = _newest(con, stream.table, key)
+                newest = self._newest(table, key)
             newest = max((m for m in (newest, mark) if m is not None), default=None)
             if newest is not None:
-                self._set_meta({f"watermark.{stream.table}": json.dumps([newest.isoformat()])})
+                self._set_meta({f"watermark.{table}": json.dumps([newest.isoformat()])})
             self._before_commit(stream, written)
         self._committed(stream, written, newest)
 
-    def _copy_file(self, reader: _Reader, stream: _Stream) -> None:
+    def _copy_file(self, reader: CopyReader, stream: _Stream) -> None:
         """One table of a file source, batch by batch; a file source is merged whole each run.
 
         Model thoughts are merged in one transaction instead: their identity is their whole
@@ -554,48 +450,47 @@ class _Run:
         identical twin comes in a later batch, which then replaces the first copy again (two
         identical thoughts became one).
         """
+        table = stream.table
         merge = self._has_rows_beyond(stream, None)
-        sql = f"SELECT {_select_list(stream.table, self.probe)} FROM {stream.table}"
+        rows = sql.select_rows(table, self.probe, reader.table(table))
+        batches = reader.batches(f"read {table}", rows, None, self.batch_rows)
         if stream.unique or not merge:
-            for batch in reader.batches(sql, self.batch_rows):
+            for batch in batches:
                 self._committed(stream, self._write_batch(stream, batch, merge), None)
             return
-        cols = ", ".join(c.name for c in TABLES[stream.table])
-        con = self.con
-        with _transaction(con):
-            con.execute(f"CREATE TEMP TABLE _batch AS SELECT {cols} FROM {stream.table} LIMIT 0")
-            for batch in reader.batches(sql, self.batch_rows):
-                with _registered(con, "_arrow", pa.Table.from_batches([batch])):
-                    con.execute(f"INSERT INTO _batch SELECT {cols} FROM _arrow")
+        with self.wh.transaction():
+            self.wh.execute_built("create the batch", sql.empty_batch(table))
+            for batch in batches:
+                with self.wh.registered("_arrow", pa.Table.from_batches([batch])):
+                    self.wh.execute_built("collect the batch", sql.insert_from(table, "_arrow", sql.BATCH))
             written = self._write(stream, merge=True)
-            con.execute("DROP TABLE _batch")
+            self.wh.execute_built("drop the batch", sql.drop())
             self._before_commit(stream, written)
         self._committed(stream, written, None)
 
     def _write_batch(self, stream: _Stream, batch: pa.RecordBatch, merge: bool) -> int:
         """Write one Arrow batch into the stream's table in a transaction of its own."""
-        with _registered(self.con, "_batch", pa.Table.from_batches([batch])), _transaction(self.con):
+        with self.wh.registered(sql.BATCH, pa.Table.from_batches([batch])), self.wh.transaction():
             written = self._write(stream, merge)
             self._before_commit(stream, written)
         return written
 
-    def _has_rows_beyond(self, stream: _Stream, watermark: tuple | None) -> bool:
-        where, params = (f" WHERE {stream.key[0]} > ?", [watermark[0]]) if watermark else ("", [])
-        return self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {stream.table}{where})", params).fetchone()[0]
+    def _has_rows_beyond(self, stream: _Stream, mark: datetime | None) -> bool:
+        """Whether the stream's table holds rows beyond ``mark`` (any rows, without one)."""
+        tree = sql.has_rows(stream.table, stream.key[0], beyond=mark is not None)
+        params = {"mark": mark} if mark is not None else None
+        return self.wh.execute_built(f"rows beyond {stream.table}'s watermark", tree, params).fetchone()[0]
 
     def _write(self, stream: _Stream, merge: bool) -> int:
         """Write the rows of ``_batch`` into the stream's table (inside the caller's transaction)."""
         if merge:
-            self._merge(stream.table, stream.identity)
+            self._merge(stream)
         else:
-            cols = ", ".join(c.name for c in TABLES[stream.table])
-            self.con.execute(f"INSERT INTO {stream.table} ({cols}) SELECT {cols} FROM _batch")
-        return self.con.execute("SELECT count(*) FROM _batch").fetchone()[0]
+            self.wh.execute_built(f"append to {stream.table}", sql.insert_from(stream.table))
+        return self.wh.execute_built("count the batch", sql.count()).fetchone()[0]
 
     def _before_commit(self, stream: _Stream, rows: int) -> None:
         self.log(f"{stream.table}: {rows} rows written, committing")
-        if self.pause:
-            time.sleep(self.pause)  # the kill test's window: inside the open transaction
 
     def _committed(self, stream: _Stream, rows: int, newest: datetime | None) -> None:
         self.summary.rows[stream.table] += rows
@@ -612,7 +507,7 @@ class _Run:
         def poll() -> None:
             while not stop.wait(0.5):
                 try:
-                    share = self.con.query_progress()
+                    share = self.wh.con.query_progress()
                 except duckdb.Error:
                     continue  # between statements: nothing to report
                 if share >= 0 and expected:
@@ -626,116 +521,61 @@ class _Run:
             stop.set()
             watcher.join()
 
-    def _merge(self, table: str, identity: tuple[str, ...]) -> None:
+    def _merge(self, stream: _Stream) -> None:
         """Replace the warehouse's copies of the rows in ``_batch`` (inside the caller's transaction).
 
-        A column the source lacks keeps the value the warehouse already had: an export carries no
-        provider_id, and must not erase the one a database sync stored.
+        By id where rows have one; a column the source lacks keeps the value the warehouse already
+        had. Model thoughts by their whole content.
         """
-        cols = [c.name for c in TABLES[table]]
-        lacking = {m.split(".", 1)[1] for m in self.summary.missing_columns if m.startswith(table + ".")}
-        listed = ", ".join(cols)
-        if identity == ("id",):
-            types = {c.name: c.duckdb for c in TABLES[table]}
-            select = ", ".join(f"COALESCE(o.{c}, CAST(n.{c} AS {types[c]})) AS {c}" if c in lacking
-                               else f"CAST(n.{c} AS {types[c]}) AS {c}" for c in cols)
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT {select} FROM _batch AS n "
-                             f"LEFT JOIN {table} AS o ON o.id = n.id")
-            self.con.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM _staged)")
-            self.con.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM _staged")
-            self.con.execute("DROP TABLE _staged")
+        table = stream.table
+        if stream.unique:
+            lacking = {m.split(".", 1)[1] for m in self.summary.missing_columns if m.startswith(table + ".")}
+            steps = sql.merge_by_id(table, lacking)
         else:
-            same = " AND ".join(f"n.{c} IS NOT DISTINCT FROM {table}.{c}" for c in identity)
-            self.con.execute(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM _batch AS n WHERE {same})")
-            self.con.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM _batch")
+            steps = sql.merge_by_content(table, stream.identity)
+        for name, tree in steps:
+            self.wh.execute_built(name, tree)
+
+    def _newest(self, table: str, key: str) -> datetime | None:
+        """The largest ``key`` in ``table``, as microseconds: DuckDB's own TIMESTAMPTZ conversion needs pytz."""
+        micros = self.wh.execute_built(f"newest of {table}", sql.newest(table, key)).fetchone()[0]
+        return None if micros is None else _EPOCH + timedelta(microseconds=micros)
 
     def _in_flight(self) -> list[str]:
         """Interceptions in flight in the warehouse that the overlap window will not re-read."""
         watermark = self._watermark(STREAMS[0])
         if watermark is None:
             return []
-        rows = self.con.execute(f"SELECT id FROM {STREAMS[0].table} WHERE ended_at IS NULL AND started_at < ? "
-                                "ORDER BY id", [watermark[0] - self.overlap]).fetchall()
-        return [str(r[0]) for r in rows]
+        rows = self.wh.run("warehouse/in_flight", {"before": watermark - self.overlap}).fetchall()
+        return [r[0] for r in rows]
 
-    def _refresh(self, reader: _Reader, ids: list[str]) -> None:
+    def _refresh(self, reader: CopyReader, ids: list[str]) -> None:
         """Re-read interceptions by id (those in flight at the last sync: they may have ended)."""
         stream = STREAMS[0]
-        select = _select_list(stream.table, self.probe)
+        rows = sql.select_rows(stream.table, self.probe, reader.table(stream.table))
         for start in range(0, len(ids), 1000):
-            # Literal UUIDs read back from a UUID column: safe to inline.
-            listed = ", ".join(f"'{i}'" for i in ids[start:start + 1000])
-            for batch in reader.batches(f"SELECT {select} FROM {stream.table} WHERE id IN ({listed})", self.batch_rows):
+            chunk = ids[start:start + 1000]
+            tree = sql.with_ids(rows.copy(), stream.table, len(chunk))
+            params = {f"id{i}": id_ for i, id_ in enumerate(chunk)}
+            for batch in reader.batches("re-read interceptions in flight", tree, params, self.batch_rows):
                 self._write_batch(stream, batch, merge=True)
-
-
-def _select_list(table: str, probe: Probe) -> str:
-    """The copy's SELECT list: every declared column, the ones the source lacks filled in.
-
-    Built from the schema declaration only; the same SQL runs on PostgreSQL and DuckDB.
-    """
-    parts = []
-    for c in TABLES[table]:
-        expr = c.name if probe.has(table, c.name) else missing_value(table, c.name)
-        parts.append(c.name if expr == c.name else f"CAST({expr} AS {c.duckdb}) AS {c.name}")
-    return ", ".join(parts)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _newest(con: duckdb.DuckDBPyConnection, table: str, key: str) -> datetime | None:
-    """The largest ``key`` in ``table``, as microseconds: DuckDB's own TIMESTAMPTZ conversion needs pytz."""
-    micros = con.execute(f"SELECT epoch_us(MAX({key})) FROM {table}").fetchall()[0][0]
-    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
-
-
-def _ident(name: str) -> str:
-    """``name`` as a quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-@contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """One warehouse transaction: committed when the block ends, rolled back on any error or interrupt."""
-    con.execute("BEGIN")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-
-
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
-    """``table`` readable as the view ``name`` for the length of the block."""
-    con.register(name, table)
-    try:
-        yield
-    finally:
-        con.unregister(name)
-
-
-def _prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+def _prepare_warehouse(warehouse: Warehouse) -> None:
     """Create the sync's tables if missing (one transaction); refuse a demo warehouse."""
     kind = None
-    if con.execute(f"SELECT count(*) FROM information_schema.tables WHERE table_name = '{store.META_TABLE}'").fetchone()[0]:
-        row = con.execute(f"SELECT value FROM {store.META_TABLE} WHERE key = 'kind'").fetchone()
-        kind = row[0] if row else None
+    if warehouse.run("schema/has_table", {"table": store.META_TABLE}).fetchone()[0]:
+        kind = warehouse.value("warehouse/meta/get", {"key": "kind"})
     if kind not in (None, "sync"):
         raise UsageError(f"the warehouse was built by `{kind}`, not by sync: sync into a new --db file")
-    with _transaction(con):
-        for table, cols in TABLES.items():
-            if table == "ai_providers":
-                con.execute(duckdb_ddl(table))
-            else:
-                # No primary key on the streamed tables: see the module docstring.
-                body = ", ".join(f"{c.name} {c.duckdb}{'' if c.nullable else ' NOT NULL'}" for c in cols)
-                con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
-        history = ", ".join(f"{c.name} {c.duckdb}{'' if c.nullable else ' NOT NULL'}" for c in TABLES["ai_providers"])
-        con.execute(f"CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} ({history}, valid_from TIMESTAMPTZ NOT NULL, "
-                    "valid_to TIMESTAMPTZ, observed_at TIMESTAMPTZ NOT NULL)")
-        store.create_schema(con)
+    with warehouse.transaction():
+        for table in TABLES:
+            # No primary key on the streamed tables: see the module docstring.
+            warehouse.create(duckdb_ddl(table, keys=table == "ai_providers"))
+        store.create_history(warehouse.con)
+        store.create_schema(warehouse.con)
         if kind is None:
-            con.execute(f"INSERT INTO {store.META_TABLE} VALUES ('kind', 'sync')")
+            warehouse.run("warehouse/meta/set", {"key": "kind", "value": "sync"})

@@ -1,0 +1,137 @@
+"""The sync's statements that depend on a table or on the source's columns, built with sqlglot.
+
+Each function returns a syntax tree that `store.Warehouse.execute_built` (or a source's
+`CopyReader`) renders for DuckDB: identifiers come from the schema declaration and are quoted by
+sqlglot where they need it, values are placeholders (``CAST(:name AS type)``) bound by the driver.
+Statements that do not depend on the table are catalogue files under ``sql/warehouse/``.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+from aibridge_analytics.catalogue import Probe, missing_value
+from aibridge_analytics.coder import TABLES, Column
+
+#: The temporary table (or registered view) holding the rows a write takes from.
+BATCH = "_batch"
+_STAGED = "_staged"
+
+
+def _type(column: Column) -> exp.DataType:
+    return exp.DataType.build(column.duckdb, dialect="duckdb")
+
+
+def _names(table: str) -> list[str]:
+    return [c.name for c in TABLES[table]]
+
+
+def _value(name: str, column: Column) -> exp.Cast:
+    """The bound value ``:name``, typed as ``column`` is."""
+    return exp.cast(exp.Placeholder(this=name), _type(column))
+
+
+def _key(table: str, key: str) -> Column:
+    return next(c for c in TABLES[table] if c.name == key)
+
+
+def select_rows(table: str, probe: Probe, source: exp.Table) -> exp.Select:
+    """The copy's SELECT of ``table`` from ``source``: every declared column, the ones the source
+    lacks filled in as Coder's own migrations filled them (`missing_value`)."""
+    projections: list[exp.Expression] = []
+    for column in TABLES[table]:
+        if probe.has(table, column.name):
+            projections.append(exp.column(column.name))
+        else:
+            filled = sqlglot.parse_one(missing_value(table, column.name), read="duckdb")
+            projections.append(exp.alias_(exp.cast(filled, _type(column)), column.name))
+    return exp.select(*projections).from_(source)
+
+
+def after(select: exp.Select, table: str, key: str) -> exp.Select:
+    """``select`` limited to rows whose ``key`` is beyond ``:mark``."""
+    return select.where(exp.column(key) > _value("mark", _key(table, key)))
+
+
+def within(select: exp.Select, table: str, key: str) -> exp.Select:
+    """``select`` limited to rows whose ``key`` lies from ``:since`` to ``:until``."""
+    column = _key(table, key)
+    return select.where(exp.column(key) >= _value("since", column)).where(exp.column(key) <= _value("until", column))
+
+
+def with_ids(select: exp.Select, table: str, count: int) -> exp.Select:
+    """``select`` limited to the rows whose id is one of ``:id0`` ... ``:id<count - 1>``."""
+    column = _key(table, "id")
+    return select.where(exp.column("id").isin(*(_value(f"id{i}", column) for i in range(count))))
+
+
+def create_batch(select: exp.Select) -> exp.Create:
+    """``CREATE TEMP TABLE _batch AS <select>``."""
+    return exp.Create(this=exp.to_table(BATCH), kind="TABLE", expression=select,
+                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+
+
+def empty_batch(table: str) -> exp.Create:
+    """An empty ``_batch`` with ``table``'s columns and types."""
+    return create_batch(exp.select(*_names(table)).from_(table).limit(0))
+
+
+def drop(name: str = BATCH) -> exp.Drop:
+    """``DROP TABLE <name>``."""
+    return exp.Drop(tables=[exp.to_table(name)], kind="TABLE")
+
+
+def insert(table: str, select: exp.Select, target: str | None = None) -> exp.Insert:
+    """``INSERT INTO target (<table's declared columns>) <select>`` (``target`` defaults to ``table``)."""
+    return exp.insert(select, exp.to_table(target or table), columns=_names(table))
+
+
+def insert_from(table: str, source: str = BATCH, target: str | None = None) -> exp.Insert:
+    """Append the declared columns of ``table`` from ``source`` to ``target`` (default: ``table``)."""
+    return insert(table, exp.select(*_names(table)).from_(source), target)
+
+
+def count(table: str = BATCH) -> exp.Select:
+    """``SELECT count(*) FROM table``."""
+    return exp.select(exp.func("count", exp.Star())).from_(table)
+
+
+def newest(table: str, key: str) -> exp.Select:
+    """The largest ``key`` of ``table`` as microseconds since the epoch (NULL if empty)."""
+    return exp.select(exp.func("epoch_us", exp.Max(this=exp.column(key)))).from_(table)
+
+
+def has_rows(table: str, key: str, beyond: bool) -> exp.Select:
+    """Whether ``table`` has any row (``beyond``: any whose ``key`` is beyond ``:mark``)."""
+    rows = exp.select(exp.Literal.number(1)).from_(table)
+    return exp.select(exp.Exists(this=after(rows, table, key) if beyond else rows))
+
+
+def merge_by_id(table: str, lacking: set[str]) -> list[tuple[str, exp.Expression]]:
+    """Replace the rows of ``table`` that ``_batch`` holds by id (inside the caller's transaction).
+
+    A column in ``lacking`` (one the source does not have) keeps the value the warehouse already
+    had: an export carries no provider_id, and must not erase the one a database sync stored.
+    """
+    projections = []
+    for column in TABLES[table]:
+        new = exp.cast(exp.column(column.name, "n"), _type(column))
+        kept = exp.func("coalesce", exp.column(column.name, "o"), new) if column.name in lacking else new
+        projections.append(exp.alias_(kept, column.name))
+    same_id = exp.column("id", "o").eq(exp.column("id", "n"))
+    staged = (exp.select(*projections).from_(exp.alias_(exp.to_table(BATCH), "n", table=True))
+              .join(exp.alias_(exp.to_table(table), "o", table=True), on=same_id, join_type="left"))
+    stage = exp.Create(this=exp.to_table(_STAGED), kind="TABLE", expression=staged, replace=True,
+                       properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+    remove = exp.delete(table, where=exp.column("id").isin(query=exp.select("id").from_(_STAGED)))
+    return [(f"stage {table}", stage), (f"remove staged {table}", remove),
+            (f"insert staged {table}", insert_from(table, _STAGED)), (f"drop staged {table}", drop(_STAGED))]
+
+
+def merge_by_content(table: str, identity: tuple[str, ...]) -> list[tuple[str, exp.Expression]]:
+    """Replace the rows of ``table`` equal to a row of ``_batch`` in every ``identity`` column."""
+    same = exp.and_(*(exp.NullSafeEQ(this=exp.column(c, "n"), expression=exp.column(c, table)) for c in identity))
+    batch = exp.select(exp.Literal.number(1)).from_(exp.alias_(exp.to_table(BATCH), "n", table=True)).where(same)
+    remove = exp.delete(table, where=exp.Exists(this=batch))
+    return [(f"remove merged {table}", remove), (f"insert merged {table}", insert_from(table))]

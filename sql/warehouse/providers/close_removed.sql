@@ -1,0 +1,13 @@
+-- Close the current history version of every provider the live database no longer has (hard
+-- deleted since the last sync): it was valid until :now.
+-- :now  timestamptz  this sync's time
+-- engine: duckdb
+UPDATE main.ai_providers_history
+SET valid_to = CAST(:now AS TIMESTAMPTZ)
+WHERE
+  valid_to IS NULL
+  AND NOT id IN (
+    SELECT
+      CAST(p.id AS UUID)
+    FROM temp.main._providers AS p
+  )
