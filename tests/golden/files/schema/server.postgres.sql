@@ -1,0 +1,3 @@
+SELECT
+  CAST(CURRENT_SCHEMA AS TEXT) AS current_schema,
+  PG_IS_IN_RECOVERY() AS standby

@@ -1,0 +1,1 @@
+SET checkpoint_threshold = '4GB'

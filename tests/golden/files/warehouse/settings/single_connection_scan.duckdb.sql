@@ -1,0 +1,1 @@
+SET pg_use_ctid_scan = FALSE
