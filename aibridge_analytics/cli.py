@@ -90,12 +90,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_sql_list(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from aibridge_analytics.catalogue import catalogue
+    from aibridge_analytics.catalogue import headers
 
     rows = [
         {"name": q.name, "relation": q.relation, "parameters": ", ".join(
             f"{p.name}:{p.kind}{'?' if p.optional else ''}" for p in q.params.values()), "description": q.doc}
-        for q in catalogue().values()
+        for q in headers().values()
     ]
     _emit(args, pl.DataFrame(rows))
     return EXIT_OK

@@ -24,7 +24,7 @@ for the golden files), `values` (typed values).
 """
 
 from aibridge_analytics.catalogue.lint import lint
-from aibridge_analytics.catalogue.loader import DIALECTS, Param, Query, catalogue, get, sql_dir
+from aibridge_analytics.catalogue.loader import DIALECTS, Header, Param, Query, catalogue, get, headers, sql_dir
 from aibridge_analytics.catalogue.relations import (
     BASE_RELATIONS,
     CONSTANT_RELATIONS,
@@ -35,7 +35,9 @@ from aibridge_analytics.catalogue.relations import (
 from aibridge_analytics.catalogue.render import Rendered, render, render_relation, render_statement, render_unexpanded
 
 __all__ = [
-    "BASE_RELATIONS", "CONSTANT_RELATIONS", "DIALECTS", "SOURCE_DIALECT", "Param", "Probe", "Query", "Rendered",
-    "catalogue", "get", "lint", "missing_value", "render", "render_relation", "render_statement", "render_unexpanded",
+    "BASE_RELATIONS", "CONSTANT_RELATIONS", "DIALECTS", "SOURCE_DIALECT", "Header",
+    "Param", "Probe", "Query", "Rendered",
+    "catalogue", "get",
+    "headers", "lint", "missing_value", "render", "render_relation", "render_statement", "render_unexpanded",
     "sql_dir",
 ]
