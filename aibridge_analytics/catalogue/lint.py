@@ -7,7 +7,7 @@ from sqlglot import exp
 _AGGREGATES = (exp.AggFunc,)
 
 
-def _unportable(node: exp.Expression) -> str | None:
+def _unportable(node: exp.Expr) -> str | None:
     """Why ``node`` would transpile from DuckDB to PostgreSQL wrongly or not at all, if it would."""
     if isinstance(node, exp.Star) and any(node.args.get(k) for k in ("except", "except_", "replace", "replace_")):
         return "SELECT * EXCLUDE/REPLACE"
@@ -34,7 +34,7 @@ def _unportable(node: exp.Expression) -> str | None:
     return None
 
 
-def lint(tree: exp.Expression) -> list[str]:
+def lint(tree: exp.Expr) -> list[str]:
     """Constructs in ``tree`` that sqlglot would transpile to invalid or wrong PostgreSQL."""
     found = []
     for node in tree.walk():

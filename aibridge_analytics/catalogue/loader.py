@@ -64,7 +64,7 @@ class Header:
 class Query(Header):
     """One catalogue file, parsed, linted and checked against its header."""
 
-    tree: exp.Expression = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    tree: exp.Expr = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
 
 def _read_header(name: str, path: Path, text: str) -> Header:

@@ -101,8 +101,12 @@ def _base_relation_sql(table: str, probe: Probe) -> str:
     return f"SELECT {', '.join(parts)} FROM {table}"
 
 
+#: A probe as a hashable value (for the cache of normalised relations).
+ProbeKey = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+
+
 @lru_cache(maxsize=64)
-def _base_tree(table: str, probe_key: tuple) -> exp.Expression:
+def _base_tree(table: str, probe_key: ProbeKey) -> exp.Expr:
     probe = Probe({t: dict(cols) for t, cols in probe_key})
     return sqlglot.parse_one(_base_relation_sql(table, probe), read=SOURCE_DIALECT)
 
@@ -126,7 +130,7 @@ def _source_facts_sql(probe: Probe) -> str:
     return "SELECT " + ", ".join(f"{'TRUE' if v else 'FALSE'} AS {k}" for k, v in facts.items())
 
 
-def relation_tree(name: str, probe: Probe) -> exp.Expression:
+def relation_tree(name: str, probe: Probe) -> exp.Expr:
     """The SELECT base or constant relation ``name`` stands for on a source of schema ``probe``.
 
     Shared and cached: copy it before changing it.
@@ -138,5 +142,5 @@ def relation_tree(name: str, probe: Probe) -> exp.Expression:
     return _base_tree(BASE_RELATIONS[name], _probe_key(probe))
 
 
-def _probe_key(probe: Probe) -> tuple:
+def _probe_key(probe: Probe) -> ProbeKey:
     return tuple(sorted((t, tuple(sorted(c.items()))) for t, c in probe.columns.items()))

@@ -57,7 +57,7 @@ def _query_for(name: str, dialect: str) -> Query:
     return query
 
 
-def _referenced(tree: exp.Expression) -> list[str]:
+def _referenced(tree: exp.Expr) -> list[str]:
     """Unqualified table names a tree reads that are not its own CTEs."""
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     names = []
@@ -76,14 +76,14 @@ def _relation_index(overrides: Mapping[str, str]) -> dict[str, Query]:
     return index
 
 
-def resolve_relations(tree: exp.Expression, overrides: Mapping[str, str]) -> tuple[list[str], list[tuple[str, Query]]]:
+def resolve_relations(tree: exp.Expr, overrides: Mapping[str, str]) -> tuple[list[str], list[tuple[str, Query]]]:
     """The base relations and catalogue relations ``tree`` needs, dependencies first."""
     index = _relation_index(overrides)
     bases: list[str] = []
     models: list[tuple[str, Query]] = []
     visiting: set[str] = set()
 
-    def visit(node: exp.Expression) -> None:
+    def visit(node: exp.Expr) -> None:
         for name in _referenced(node):
             if name in BASE_RELATIONS or name in CONSTANT_RELATIONS:
                 if name not in bases:
@@ -128,7 +128,7 @@ def _bind(params_spec: Mapping[str, Param], given: Mapping[str, Any], name: str)
     return bound
 
 
-def _keep_keys(tree: exp.Expression, query: Query, keys: Sequence[str]) -> exp.Expression:
+def _keep_keys(tree: exp.Expr, query: Query, keys: Sequence[str]) -> exp.Expr:
     """``tree`` grouped by ``keys`` only: the other declared keys leave every SELECT and GROUP BY.
 
     A key is a column of that name (or an expression aliased so) in a projection or a grouping;
@@ -148,7 +148,7 @@ def _keep_keys(tree: exp.Expression, query: Query, keys: Sequence[str]) -> exp.E
     return tree
 
 
-def _uncommented(tree: exp.Expression) -> exp.Expression:
+def _uncommented(tree: exp.Expr) -> exp.Expr:
     """A copy of ``tree`` without comments (the header is data for the catalogue, not for engines)."""
     tree = tree.copy()
     for node in tree.walk():
@@ -229,7 +229,7 @@ def render_relation(name: str, dialect: str, probe: Probe | None = None) -> str:
 
 
 def render_statement(
-    name: str, tree: exp.Expression, dialect: str, params: Mapping[str, Any] | None = None
+    name: str, tree: exp.Expr, dialect: str, params: Mapping[str, Any] | None = None
 ) -> Rendered:
     """A statement built with sqlglot's builders, for the few the catalogue cannot hold as files
     (a projection of the columns a source happens to have, say).
@@ -241,7 +241,7 @@ def render_statement(
     return _finish(name, "built statement", tree.copy(), dialect, dict(params or {}))
 
 
-def _sql(tree: exp.Expression, dialect: str, comment: str | None = None) -> str:
+def _sql(tree: exp.Expr, dialect: str, comment: str | None = None) -> str:
     """``tree`` (which it may modify) as the text ``dialect``'s driver receives, after a line
     ``-- comment`` if given."""
     if dialect == "duckdb":
@@ -257,7 +257,7 @@ def _sql(tree: exp.Expression, dialect: str, comment: str | None = None) -> str:
     return sql
 
 
-def _finish(name: str, doc: str, tree: exp.Expression, dialect: str, bound: Mapping[str, Any]) -> Rendered:
+def _finish(name: str, doc: str, tree: exp.Expr, dialect: str, bound: Mapping[str, Any]) -> Rendered:
     used = {p.name for p in tree.find_all(exp.Placeholder)}
     missing = sorted(used - set(bound))
     if missing:

@@ -128,7 +128,7 @@ class Connection:
         """Run catalogue query ``name`` (grouped by ``keys`` if it declares keys) as a canonical Polars frame."""
         return self.run(self.render(name, params, relations, keys))
 
-    def built(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None = None) -> Rendered:
+    def built(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None = None) -> Rendered:
         """A statement built with sqlglot's builders, rendered for this engine (see
         `catalogue.render_statement`)."""
         return catalogue.render_statement(name, tree, self.dialect, params)
@@ -211,18 +211,18 @@ class CopyReader:
         """``name`` as the reads of this source name it."""
         return exp.to_table(name)
 
-    def batches(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None,
+    def batches(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None,
                 rows: int) -> Iterator[pa.RecordBatch]:
         """The rows of the built statement ``tree`` (named ``name``) in Arrow batches of ``rows``."""
         with self.reading():
             yield from self._reader(name, tree, params, rows)
 
-    def whole(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None = None) -> pa.Table:
+    def whole(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None = None) -> pa.Table:
         """The rows of the built statement ``tree`` as one Arrow table (for small tables)."""
         with self.reading():
             return self._reader(name, tree, params, 1_000_000).read_all()
 
-    def _reader(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None,
+    def _reader(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None,
                 rows: int) -> pa.RecordBatchReader:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -253,7 +253,7 @@ class _LocalReader(CopyReader):
         super().__init__(source.label)
         self.source = source
 
-    def _reader(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None,
+    def _reader(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None,
                 rows: int) -> pa.RecordBatchReader:
         rendered = self.source.built(name, tree, params)
         return self.source._con.execute(rendered.sql, dict(rendered.params) or None).to_arrow_reader(rows)

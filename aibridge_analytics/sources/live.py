@@ -100,7 +100,7 @@ class LiveReader(CopyReader):
         return exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(self.schema, quoted=True),
                          catalog=exp.to_identifier(ALIAS))
 
-    def _reader(self, name: str, tree: exp.Expression, params: Mapping[str, Any] | None,
+    def _reader(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None,
                 rows: int) -> pa.RecordBatchReader:
         # Its own cursor: the stream stays open while the warehouse connection commits. Settings
         # are per connection: the cursor scans a standby over one connection too.

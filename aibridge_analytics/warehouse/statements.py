@@ -39,7 +39,7 @@ def _key(table: str, key: str) -> Column:
 def select_rows(table: str, probe: Probe, source: exp.Table) -> exp.Select:
     """The copy's SELECT of ``table`` from ``source``: every declared column, the ones the source
     lacks filled in as Coder's own migrations filled them (`missing_value`)."""
-    projections: list[exp.Expression] = []
+    projections: list[exp.Expr] = []
     for column in TABLES[table]:
         if probe.has(table, column.name):
             projections.append(exp.column(column.name))
@@ -108,7 +108,7 @@ def has_rows(table: str, key: str, beyond: bool) -> exp.Select:
     return exp.select(exp.Exists(this=after(rows, table, key) if beyond else rows))
 
 
-def merge_by_id(table: str, lacking: set[str]) -> list[tuple[str, exp.Expression]]:
+def merge_by_id(table: str, lacking: set[str]) -> list[tuple[str, exp.Expr]]:
     """Replace the rows of ``table`` that ``_batch`` holds by id (inside the caller's transaction).
 
     A column in ``lacking`` (one the source does not have) keeps the value the warehouse already
@@ -129,7 +129,7 @@ def merge_by_id(table: str, lacking: set[str]) -> list[tuple[str, exp.Expression
             (f"insert staged {table}", insert_from(table, _STAGED)), (f"drop staged {table}", drop(_STAGED))]
 
 
-def merge_by_content(table: str, identity: tuple[str, ...]) -> list[tuple[str, exp.Expression]]:
+def merge_by_content(table: str, identity: tuple[str, ...]) -> list[tuple[str, exp.Expr]]:
     """Replace the rows of ``table`` equal to a row of ``_batch`` in every ``identity`` column."""
     same = exp.and_(*(exp.NullSafeEQ(this=exp.column(c, "n"), expression=exp.column(c, table)) for c in identity))
     batch = exp.select(exp.Literal.number(1)).from_(exp.alias_(exp.to_table(BATCH), "n", table=True)).where(same)

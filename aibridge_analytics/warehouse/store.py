@@ -54,21 +54,25 @@ class Warehouse:
         """Run catalogue file ``name`` (values from ``params``); the connection holds its result."""
         return self._execute(catalogue.render(name, "duckdb", params))
 
-    def execute_built(self, name: str, tree: exp.Expression,
+    def execute_built(self, name: str, tree: exp.Expr,
                       params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
         """Run a statement built with sqlglot's builders (see `catalogue.render_statement`)."""
         return self._execute(catalogue.render_statement(name, tree, "duckdb", params))
 
     def value(self, name: str, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row of catalogue file ``name``, or None without rows."""
-        row = self.run(name, params).fetchone()
-        return row[0] if row else None
+        return _first_value(self.run(name, params))
+
+    def built_value(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row of a built statement (see `execute_built`), or None."""
+        return _first_value(self.execute_built(name, tree, params))
 
     def create(self, ddl: str) -> None:
         """Run a CREATE TABLE made from the declarations in `aibridge_analytics.coder` (`duckdb_ddl`),
         parsed and rendered by sqlglot like every other statement."""
         tree = sqlglot.parse_one(ddl, read="duckdb")
-        self.execute_built(f"create {tree.find(exp.Table).name}", tree)
+        table = tree.find(exp.Table)
+        self.execute_built(f"create {table.name if table else 'table'}", tree)
 
     def _execute(self, rendered: Rendered) -> duckdb.DuckDBPyConnection:
         return self.con.execute(rendered.sql, dict(rendered.params) or None)
@@ -170,3 +174,8 @@ def replacing(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
+
+
+def _first_value(cursor: duckdb.DuckDBPyConnection) -> Any:
+    row = cursor.fetchone()
+    return row[0] if row else None

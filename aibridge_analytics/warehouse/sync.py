@@ -308,7 +308,8 @@ class _Run:
 
     # -- meta -----------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
-        return self.wh.value("warehouse/meta/get", {"key": _META_PREFIX + key})
+        value = self.wh.value("warehouse/meta/get", {"key": _META_PREFIX + key})
+        return None if value is None else str(value)
 
     def _set_meta(self, values: dict[str, str]) -> None:
         """Store sync metadata (inside the caller's transaction)."""
@@ -362,7 +363,7 @@ class _Run:
         tables = [stream.table for stream in STREAMS if self.probe.has(stream.table)]
         for table, rows in self.src.row_estimates(tables).items():
             if self.src.live:
-                rows = max(rows - self.wh.execute_built(f"rows of {table}", sql.count(table)).fetchone()[0], 0)
+                rows = max(rows - self.wh.built_value(f"rows of {table}", sql.count(table)), 0)
             self.estimates[table] = rows
         return sum(self.estimates.values())
 
@@ -433,7 +434,7 @@ class _Run:
                 self.wh.execute_built("drop the batch", sql.drop())
             else:
                 with reader.reading(), self._watching(stream):
-                    written += self.wh.execute_built(f"copy {table}", sql.insert(table, newer), params).fetchone()[0]
+                    written += self.wh.built_value(f"copy {table}", sql.insert(table, newer), params)
                 # Nothing lay beyond the old watermark before this insert (merge_all is false).
                 newest = self._newest(table, key)
             newest = max((m for m in (newest, mark) if m is not None), default=None)
@@ -479,7 +480,7 @@ class _Run:
         """Whether the stream's table holds rows beyond ``mark`` (any rows, without one)."""
         tree = sql.has_rows(stream.table, stream.key[0], beyond=mark is not None)
         params = {"mark": mark} if mark is not None else None
-        return self.wh.execute_built(f"rows beyond {stream.table}'s watermark", tree, params).fetchone()[0]
+        return bool(self.wh.built_value(f"rows beyond {stream.table}'s watermark", tree, params))
 
     def _write(self, stream: _Stream, merge: bool) -> int:
         """Write the rows of ``_batch`` into the stream's table (inside the caller's transaction)."""
@@ -487,7 +488,7 @@ class _Run:
             self._merge(stream)
         else:
             self.wh.execute_built(f"append to {stream.table}", sql.insert_from(stream.table))
-        return self.wh.execute_built("count the batch", sql.count()).fetchone()[0]
+        return int(self.wh.built_value("count the batch", sql.count()))
 
     def _before_commit(self, stream: _Stream, rows: int) -> None:
         self.log(f"{stream.table}: {rows} rows written, committing")
@@ -538,7 +539,7 @@ class _Run:
 
     def _newest(self, table: str, key: str) -> datetime | None:
         """The largest ``key`` in ``table``, as microseconds: DuckDB's own TIMESTAMPTZ conversion needs pytz."""
-        micros = self.wh.execute_built(f"newest of {table}", sql.newest(table, key)).fetchone()[0]
+        micros = self.wh.built_value(f"newest of {table}", sql.newest(table, key))
         return None if micros is None else _EPOCH + timedelta(microseconds=micros)
 
     def _in_flight(self) -> list[str]:
@@ -567,7 +568,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 def _prepare_warehouse(warehouse: Warehouse) -> None:
     """Create the sync's tables if missing (one transaction); refuse a demo warehouse."""
     kind = None
-    if warehouse.run("schema/has_table", {"table": store.META_TABLE}).fetchone()[0]:
+    if warehouse.value("schema/has_table", {"table": store.META_TABLE}):
         kind = warehouse.value("warehouse/meta/get", {"key": "kind"})
     if kind not in (None, "sync"):
         raise UsageError(f"the warehouse was built by `{kind}`, not by sync: sync into a new --db file")
