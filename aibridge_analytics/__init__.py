@@ -34,17 +34,34 @@ _EXPORTS = {
     "render": "aibridge_analytics.catalogue",
     "Connection": "aibridge_analytics.sources.connection",
     "connect": "aibridge_analytics.sources.kinds",
-    **dict.fromkeys(("AibridgeError", "ConnectionFailed", "ExportError", "OutputError", "SchemaError", "SourceError",
-                     "SqlError", "UnknownProviderError", "UsageError", "ValidationFailed"), "aibridge_analytics.errors"),
-    **dict.fromkeys(("Filters", "count_interceptions", "count_sessions", "list_interceptions", "list_providers",
-                     "list_sessions"), "aibridge_analytics.pipelines.interceptions"),
+    **dict.fromkeys(
+        (
+            "AibridgeError",
+            "ConnectionFailed",
+            "ExportError",
+            "OutputError",
+            "SchemaError",
+            "SourceError",
+            "SqlError",
+            "UnknownProviderError",
+            "UsageError",
+            "ValidationFailed",
+        ),
+        "aibridge_analytics.errors",
+    ),
+    **dict.fromkeys(
+        ("Filters", "count_interceptions", "count_sessions", "list_interceptions", "list_providers", "list_sessions"),
+        "aibridge_analytics.pipelines.interceptions",
+    ),
     "build_report": "aibridge_analytics.outputs.report",
     "summary": "aibridge_analytics.pipelines.summaries",
     "summary_completeness": "aibridge_analytics.pipelines.summaries",
     "snapshot": "aibridge_analytics.warehouse.sync",
     "sync": "aibridge_analytics.warehouse.sync",
-    **dict.fromkeys(("VerificationReport", "backfill", "coder_filter_report", "verify_backfill"),
-                    "aibridge_analytics.pipelines.verification"),
+    **dict.fromkeys(
+        ("VerificationReport", "backfill", "coder_filter_report", "verify_backfill"),
+        "aibridge_analytics.pipelines.verification",
+    ),
 }
 
 __all__ = [

@@ -10,8 +10,8 @@ import argparse
 import os
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote
 
 import duckdb
@@ -30,7 +30,9 @@ def arguments(description: str) -> argparse.Namespace:
     parser.add_argument("--interceptions", type=int, default=DEFAULT_INTERCEPTIONS)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--dsn", default=os.environ.get("AIBRIDGE_TEST_PG_DSN"), help="the throwaway PostgreSQL (make bench starts it)")
+    parser.add_argument(
+        "--dsn", default=os.environ.get("AIBRIDGE_TEST_PG_DSN"), help="the throwaway PostgreSQL (make bench starts it)"
+    )
     return parser.parse_args()
 
 
@@ -50,8 +52,10 @@ def postgres_copy(warehouse: Path, dsn: str, interceptions: int, seed: int) -> s
         raise SystemExit("no PostgreSQL: run `make bench` (or set AIBRIDGE_TEST_PG_DSN)")
     schema = f"bench_{interceptions}_{seed}"
     with psycopg.connect(dsn, autocommit=True) as conn:
-        present = conn.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'aibridge_interceptions'",
-                               (schema,)).fetchone()
+        present = conn.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'aibridge_interceptions'",
+            (schema,),
+        ).fetchone()
         if present is None:
             started = time.perf_counter()
             duck = duckdb.connect(str(warehouse), read_only=True)

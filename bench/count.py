@@ -17,11 +17,17 @@ def main() -> None:
     filters = Filters(provider_id=str(provider.id))
     with connect(warehouse) as duck, connect(pg_dsn, statement_timeout_ms=0) as pg:
         for mode in ("coder", "strict"):
-            t_duck, n_duck = timed(lambda: count_interceptions(duck, filters, mode=mode), args.repeat)
-            t_pg, n_pg = timed(lambda: count_interceptions(pg, filters, mode=mode), args.repeat)
+            t_duck, n_duck = timed(lambda mode=mode: count_interceptions(duck, filters, mode=mode), args.repeat)
+            t_pg, n_pg = timed(lambda mode=mode: count_interceptions(pg, filters, mode=mode), args.repeat)
             assert n_duck == n_pg, (n_duck, n_pg)
-            print(ratio_line(f"count --mode {mode} --provider-id {provider.name} ({n_duck} rows of {args.interceptions})",
-                             t_duck, t_pg, 5))
+            print(
+                ratio_line(
+                    f"count --mode {mode} --provider-id {provider.name} ({n_duck} rows of {args.interceptions})",
+                    t_duck,
+                    t_pg,
+                    5,
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--interceptions", type=int, default=int(os.environ.get("BENCH_SYNC_INTERCEPTIONS", "1000000")))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--dsn", default=os.environ.get("AIBRIDGE_TEST_PG_DSN"), help="the throwaway PostgreSQL (make bench starts it)")
+    parser.add_argument(
+        "--dsn", default=os.environ.get("AIBRIDGE_TEST_PG_DSN"), help="the throwaway PostgreSQL (make bench starts it)"
+    )
     return parser.parse_args()
 
 
@@ -74,10 +76,14 @@ def main() -> None:
     ratio = sync_s / copy_s
     verdict = "meets" if ratio <= TARGET else "MISSES"
     print(f"plain COPY TO STDOUT: {copy_s:.2f} s for {received / 1e6:.0f} MB")
-    print(f"full sync of {args.interceptions} interceptions ({rows} rows): {sync_s:.2f} s "
-          f"-> {ratio:.2f}x the plain COPY ({verdict} target <= {TARGET:g}x)")
-    print(f"incremental sync with nothing new (re-reads the one-day overlap): {incremental:.2f} s, "
-          f"{sum(again.rows.values())} rows rewritten")
+    print(
+        f"full sync of {args.interceptions} interceptions ({rows} rows): {sync_s:.2f} s "
+        f"-> {ratio:.2f}x the plain COPY ({verdict} target <= {TARGET:g}x)"
+    )
+    print(
+        f"incremental sync with nothing new (re-reads the one-day overlap): {incremental:.2f} s, "
+        f"{sum(again.rows.values())} rows rewritten"
+    )
 
 
 if __name__ == "__main__":

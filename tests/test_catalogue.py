@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import sqlglot
@@ -40,10 +40,13 @@ REGENERATE = "run AIBRIDGE_UPDATE_GOLDEN=1 pytest tests/test_catalogue.py and re
 def _oldest() -> Probe:
     """A Coder older than ai_providers and every optional column (its other tables kept, so that
     each missing column's default shows)."""
-    return Probe({
-        table: {c.name: c.duckdb.lower() for c in cols if not c.optional}
-        for table, cols in TABLES.items() if table != "ai_providers"
-    })
+    return Probe(
+        {
+            table: {c.name: c.duckdb.lower() for c in cols if not c.optional}
+            for table, cols in TABLES.items()
+            if table != "ai_providers"
+        }
+    )
 
 
 #: The schemas whose relations are reviewed.
@@ -73,7 +76,8 @@ def _goldens() -> dict[str, Callable[[], str]]:
         for relation in [*catalogue.BASE_RELATIONS, *catalogue.CONSTANT_RELATIONS]:
             for dialect in catalogue.DIALECTS:
                 goldens[f"relations/{schema}/{relation}.{dialect}.sql"] = partial(
-                    render_relation, relation, dialect, probe)
+                    render_relation, relation, dialect, probe
+                )
     for label, (name, relations, keys) in END_TO_END.items():
         for dialect in catalogue.get(name).dialects:
             goldens[f"end_to_end/{label}.{dialect}.sql"] = partial(_full, name, dialect, relations, keys)

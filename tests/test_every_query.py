@@ -42,7 +42,8 @@ def _bindings(query: catalogue.Query) -> list[dict[str, str]]:
 
 def _portable() -> list[str]:
     return sorted(
-        name for name, q in catalogue.catalogue().items()
+        name
+        for name, q in catalogue.catalogue().items()
         if q.dialects == catalogue.DIALECTS and not _reads_engine_catalogue(q)
     )
 
@@ -90,7 +91,9 @@ def test_the_sweep_covers_the_catalogue():
     assert {"attribution/rows", "summaries/figures", "interceptions/count"} <= {n for n, _ in CASES}
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=dataset_strategy())
 def test_every_portable_query_gives_the_same_rows_on_both_engines(data, new_pg_schema):
     duck = duckdb_connection(data)

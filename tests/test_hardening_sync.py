@@ -76,14 +76,15 @@ def _fill(directory: Path, leave_bytes: int) -> Path:
         chunk = b"\0" * (1 << 20)
         remaining = max(free - leave_bytes, 0)
         while remaining > 0:
-            remaining -= f.write(chunk[:min(len(chunk), remaining)])
+            remaining -= f.write(chunk[: min(len(chunk), remaining)])
     return filler
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("leave_kb", [64, 1024, 4096])
 def test_an_incremental_sync_on_a_full_disk_fails_in_one_line_and_the_next_one_copies_the_rest(
-        new_pg_schema, small_disk, tmp_path, leave_kb):
+    new_pg_schema, small_disk, tmp_path, leave_kb
+):
     schema = new_pg_schema()
     load_postgres(schema.conn, {t: f for t, f in demo_tables(3000, 11).items() if t in TABLES})
     _hold_back_rows_after(schema.conn, 10)
@@ -164,14 +165,23 @@ def limited_role(pg_dsn: str, pg_schema):
     name = f"lim_{uuid.uuid4().hex[:12]}"
     password = "pw'Q\\ x-" + uuid.uuid4().hex[:6]
     with psycopg.connect(pg_dsn, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE ROLE {} LOGIN CONNECTION LIMIT 1 PASSWORD {}").format(
-            sql.Identifier(name), sql.Literal(password)))
-        admin.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(pg_schema.name), sql.Identifier(name)))
-        admin.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(
-            sql.Identifier(pg_schema.name), sql.Identifier(name)))
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN CONNECTION LIMIT 1 PASSWORD {}").format(
+                sql.Identifier(name), sql.Literal(password)
+            )
+        )
+        admin.execute(
+            sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(pg_schema.name), sql.Identifier(name))
+        )
+        admin.execute(
+            sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(
+                sql.Identifier(pg_schema.name), sql.Identifier(name)
+            )
+        )
         host = pg_dsn.split("@", 1)[1]
-        source = (f"postgresql://{name}:{quote(password, safe='')}@{host}"
-                  f"?options={quote(f'-c search_path={pg_schema.name}')}")
+        source = (
+            f"postgresql://{name}:{quote(password, safe='')}@{host}?options={quote(f'-c search_path={pg_schema.name}')}"
+        )
         try:
             yield source, password
         finally:
@@ -215,7 +225,7 @@ def test_a_decimal_token_column_with_fractions_is_a_type_error(tmp_path):
     directory = _parquet_with_tokens(tmp_path / "p", pa.array([Decimal("10.5")] * n, pa.decimal128(18, 3)))
     with pytest.raises(SchemaError, match=r"aibridge_token_usages\.input_tokens"):
         with connect(directory) as con:
-            con.probe
+            _ = con.probe
     err = _one_line_error(_cli("summary", "--source", str(directory)))
     assert "aibridge_token_usages.input_tokens" in err and "decimal(18,3)" in err.lower(), err
 
@@ -240,7 +250,7 @@ def test_a_numeric_token_column_must_have_scale_zero(pg_schema, declared, refuse
     with connect(url(pg_schema)) as con:
         if refused:
             with pytest.raises(SchemaError, match=r"aibridge_token_usages\.output_tokens has type 'numeric"):
-                con.probe
+                _ = con.probe
         else:
             assert con.probe.has("aibridge_token_usages", "output_tokens")
 
@@ -251,7 +261,9 @@ def test_a_numeric_token_column_must_have_scale_zero(pg_schema, declared, refuse
 def _slow_table(conn, table: str, seconds_per_row: float) -> None:
     """Replace ``table`` with a view that yields its rows one by one, slowly (a slow server)."""
     conn.execute(f"ALTER TABLE {table} RENAME TO {table}_rows")
-    conn.execute(f"CREATE VIEW {table} AS SELECT * FROM {table}_rows WHERE pg_sleep({float(seconds_per_row)}) IS NOT NULL")
+    conn.execute(
+        f"CREATE VIEW {table} AS SELECT * FROM {table}_rows WHERE pg_sleep({float(seconds_per_row)}) IS NOT NULL"
+    )
 
 
 @pytest.mark.postgres

@@ -50,8 +50,11 @@ class PasswordRole:
 def _write_hba(admin: psycopg.Connection, lines: list[str]) -> None:
     path = admin.execute("SHOW hba_file").fetchone()[0]
     # COPY's text format escapes tabs and backslashes; pg_hba.conf needs neither.
-    admin.execute(sql.SQL("COPY (SELECT unnest(CAST({} AS text[]))) TO {}").format(
-        sql.Literal([line.replace("\t", " ") for line in lines]), sql.Literal(path)))
+    admin.execute(
+        sql.SQL("COPY (SELECT unnest(CAST({} AS text[]))) TO {}").format(
+            sql.Literal([line.replace("\t", " ") for line in lines]), sql.Literal(path)
+        )
+    )
     admin.execute("SELECT pg_reload_conf()")
 
 
@@ -64,15 +67,22 @@ def password_role(pg_dsn: str, pg_schema) -> Iterator[PasswordRole]:
     with psycopg.connect(pg_dsn, autocommit=True) as admin:
         admin.execute("SET password_encryption = 'scram-sha-256'")
         admin.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(SECRET)))
-        admin.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(pg_schema.name), sql.Identifier(name)))
-        admin.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(
-            sql.Identifier(pg_schema.name), sql.Identifier(name)))
+        admin.execute(
+            sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(pg_schema.name), sql.Identifier(name))
+        )
+        admin.execute(
+            sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(
+                sql.Identifier(pg_schema.name), sql.Identifier(name)
+            )
+        )
         path = admin.execute("SHOW hba_file").fetchone()[0]
         original = admin.execute("SELECT pg_read_file(%s)", [path]).fetchone()[0].splitlines()
         _write_hba(admin, [rule, *original])
         parts = urlsplit(pg_dsn)
         try:
-            yield PasswordRole(name, parts.hostname or "127.0.0.1", parts.port or 5432, parts.path.lstrip("/"), pg_schema.name)
+            yield PasswordRole(
+                name, parts.hostname or "127.0.0.1", parts.port or 5432, parts.path.lstrip("/"), pg_schema.name
+            )
         finally:
             current = admin.execute("SELECT pg_read_file(%s)", [path]).fetchone()[0].splitlines()
             _write_hba(admin, [line for line in current if line != rule])
@@ -91,8 +101,13 @@ def clean_env(monkeypatch, tmp_path):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aibridge_analytics", *args], capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "aibridge_analytics", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
 
 
 def test_the_password_may_come_from_the_url_and_is_never_shown(password_role, clean_env, tmp_path):
@@ -158,7 +173,9 @@ def test_the_extension_path_scrubs_the_password_from_its_errors(password_role, c
 
 
 def test_an_unreachable_server_is_one_line_without_the_password(tmp_path):
-    proc = _cli("sync", "--source", "postgresql://coder:Hunter2-secret@127.0.0.1:1/coder", "--db", str(tmp_path / "w.duckdb"))
+    proc = _cli(
+        "sync", "--source", "postgresql://coder:Hunter2-secret@127.0.0.1:1/coder", "--db", str(tmp_path / "w.duckdb")
+    )
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1
     assert "cannot connect to postgresql://coder:***@127.0.0.1:1/coder" in proc.stderr and "Hunter2" not in proc.stderr
 

@@ -73,27 +73,61 @@ def warehouse_ids(db: Path, table: str) -> list[str]:
 def _children(iid: str, label: str, day: float) -> dict[str, list[dict]]:
     at = T0 + timedelta(days=day, seconds=5)
     return {
-        "aibridge_token_usages": [{"id": uid(f"tu/{label}"), "interception_id": iid, "provider_response_id": "r",
-                                   "input_tokens": 10, "output_tokens": 5, "cache_read_input_tokens": 1,
-                                   "cache_write_input_tokens": 0, "metadata": None, "created_at": at}],
-        "aibridge_user_prompts": [{"id": uid(f"up/{label}"), "interception_id": iid, "provider_response_id": "r",
-                                   "prompt": "it's a\nmultiline 100% prompt", "metadata": '{"a": 1}', "created_at": at}],
-        "aibridge_tool_usages": [{"id": uid(f"tool/{label}"), "interception_id": iid, "provider_response_id": "r",
-                                  "server_url": None, "tool": "read", "input": "{}", "injected": False,
-                                  "invocation_error": None, "metadata": None, "created_at": at}],
-        "aibridge_model_thoughts": [{"interception_id": iid, "content": "hmm", "metadata": None, "created_at": at},
-                                    {"interception_id": iid, "content": "hmm", "metadata": None, "created_at": at}],
+        "aibridge_token_usages": [
+            {
+                "id": uid(f"tu/{label}"),
+                "interception_id": iid,
+                "provider_response_id": "r",
+                "input_tokens": 10,
+                "output_tokens": 5,
+                "cache_read_input_tokens": 1,
+                "cache_write_input_tokens": 0,
+                "metadata": None,
+                "created_at": at,
+            }
+        ],
+        "aibridge_user_prompts": [
+            {
+                "id": uid(f"up/{label}"),
+                "interception_id": iid,
+                "provider_response_id": "r",
+                "prompt": "it's a\nmultiline 100% prompt",
+                "metadata": '{"a": 1}',
+                "created_at": at,
+            }
+        ],
+        "aibridge_tool_usages": [
+            {
+                "id": uid(f"tool/{label}"),
+                "interception_id": iid,
+                "provider_response_id": "r",
+                "server_url": None,
+                "tool": "read",
+                "input": "{}",
+                "injected": False,
+                "invocation_error": None,
+                "metadata": None,
+                "created_at": at,
+            }
+        ],
+        "aibridge_model_thoughts": [
+            {"interception_id": iid, "content": "hmm", "metadata": None, "created_at": at},
+            {"interception_id": iid, "content": "hmm", "metadata": None, "created_at": at},
+        ],
     }
 
 
 def small_dataset(n: int = 6, first_day: float = 1) -> dict[str, list[dict]]:
     """Two providers, ``n`` interceptions (the last in flight) each with one child row per table."""
-    tables: dict[str, list[dict]] = {"ai_providers": [provider("openai", "openai"), provider("anthropic", "anthropic")],
-                                     "aibridge_interceptions": []}
+    tables: dict[str, list[dict]] = {
+        "ai_providers": [provider("openai", "openai"), provider("anthropic", "anthropic")],
+        "aibridge_interceptions": [],
+    }
     for i in range(n):
         label, day = f"sync-{first_day}-{i}", first_day + i
-        row = interception(label, "openai", "openai", uid("provider/openai/False/0"), day=day,
-                           minutes=None if i == n - 1 else 2.0)
+        row = interception(
+            label, "openai", "openai", uid("provider/openai/False/0"), day=day, minutes=None if i == n - 1 else 2.0
+        )
         tables["aibridge_interceptions"].append(row)
         for table, rows in _children(row["id"], label, day).items():
             tables.setdefault(table, []).extend(rows)
@@ -129,21 +163,27 @@ def test_rows_purged_on_the_server_stay_and_late_changes_arrive(pg_schema, tmp_p
         pg_schema.conn.execute(f"DELETE FROM {table} WHERE interception_id = %s", [purged])
     pg_schema.conn.execute("DELETE FROM aibridge_interceptions WHERE id = %s", [purged])
     # The in-flight row ends, and new rows arrive (one child row committed late, before the watermark).
-    pg_schema.conn.execute("UPDATE aibridge_interceptions SET ended_at = started_at + interval '9 minutes' WHERE id = %s",
-                           [in_flight])
+    pg_schema.conn.execute(
+        "UPDATE aibridge_interceptions SET ended_at = started_at + interval '9 minutes' WHERE id = %s", [in_flight]
+    )
     newer = small_dataset(2, first_day=20)
     for row in newer["aibridge_interceptions"]:
         cols = ", ".join(row)
-        pg_schema.conn.execute(f"INSERT INTO aibridge_interceptions ({cols}) VALUES ({', '.join(['%s'] * len(row))})",
-                               list(row.values()))
+        pg_schema.conn.execute(
+            f"INSERT INTO aibridge_interceptions ({cols}) VALUES ({', '.join(['%s'] * len(row))})", list(row.values())
+        )
     sync(url(pg_schema), db, overlap=timedelta(0))
     ids = warehouse_ids(db, "aibridge_interceptions")
     assert purged in ids and len(ids) == len(set(ids)) == 8
     assert all(str(r[0]) != purged for r in pg_schema.conn.execute("SELECT id FROM aibridge_interceptions"))
     con = duckdb.connect(str(db), read_only=True)
-    ended = con.execute("SELECT ended_at - started_at FROM aibridge_interceptions WHERE id = ?", [in_flight]).fetchone()[0]
+    ended = con.execute(
+        "SELECT ended_at - started_at FROM aibridge_interceptions WHERE id = ?", [in_flight]
+    ).fetchone()[0]
     assert ended == timedelta(minutes=9)
-    assert con.execute("SELECT count(*) FROM aibridge_token_usages WHERE interception_id = ?", [purged]).fetchone()[0] == 1
+    assert (
+        con.execute("SELECT count(*) FROM aibridge_token_usages WHERE interception_id = ?", [purged]).fetchone()[0] == 1
+    )
     con.close()
 
 
@@ -158,7 +198,8 @@ def test_late_commits_inside_the_overlap_window_are_picked_up(pg_schema, tmp_pat
         "INSERT INTO aibridge_token_usages (id, interception_id, provider_response_id, input_tokens, output_tokens, "
         "cache_read_input_tokens, cache_write_input_tokens, created_at) "
         "SELECT %s, %s, 'late', 1, 1, 0, 0, max(created_at) - interval '1 hour' FROM aibridge_token_usages",
-        [uid("late"), iid])
+        [uid("late"), iid],
+    )
     sync(url(pg_schema), db)
     assert uid("late") in warehouse_ids(db, "aibridge_token_usages")
     assert len(warehouse_ids(db, "aibridge_token_usages")) == 7
@@ -174,8 +215,11 @@ def test_provider_history_survives_a_soft_delete(pg_schema, tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     pid = uid("provider/anthropic/False/0")
     assert con.execute("SELECT deleted, enabled FROM ai_providers WHERE id = ?", [pid]).fetchall() == [(True, False)]
-    history = con.execute(f"SELECT deleted, enabled, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR), "
-                          f"CAST(observed_at AS VARCHAR) FROM {HISTORY_TABLE} WHERE id = ? ORDER BY valid_from", [pid]).fetchall()
+    history = con.execute(
+        f"SELECT deleted, enabled, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR), "
+        f"CAST(observed_at AS VARCHAR) FROM {HISTORY_TABLE} WHERE id = ? ORDER BY valid_from",
+        [pid],
+    ).fetchall()
     assert [(h[0], h[1]) for h in history] == [(False, True), (True, False)]
     assert history[0][3] == history[1][2]  # the old state ends where the new one begins
     assert history[1][3] is None and history[1][4] > history[1][2]
@@ -196,7 +240,10 @@ def test_mainline_schemas_without_a_column(pg_schema, tmp_path, dropped):
     if dropped == "provider_id":
         assert con.execute("SELECT count(provider_id) FROM aibridge_interceptions").fetchone()[0] == 0
     else:  # what Coder's migration 000458 wrote into rows older than the column
-        assert con.execute("SELECT count(*) FROM aibridge_interceptions WHERE provider_name <> provider").fetchone()[0] == 0
+        assert (
+            con.execute("SELECT count(*) FROM aibridge_interceptions WHERE provider_name <> provider").fetchone()[0]
+            == 0
+        )
         assert con.execute("SELECT count(provider_id) FROM aibridge_interceptions").fetchone()[0] == 6
     con.close()
 
@@ -216,8 +263,14 @@ def test_a_source_that_gains_a_column_is_read_again(pg_schema, tmp_path):
 
 
 def _cli(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "aibridge_analytics", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "aibridge_analytics", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
 
 
 #: The command line, with a sync that sleeps before each commit, inside its open transaction: the
@@ -240,8 +293,12 @@ sys.exit(main(sys.argv[1:]))
 
 def kill_sync_while_committing(source: str, db: Path, table: str) -> None:
     """Run ``sync`` in a subprocess and SIGKILL it inside ``table``'s open transaction."""
-    proc = subprocess.Popen([sys.executable, "-c", _PAUSING_CLI, "sync", "--source", source, "--db", str(db), "-v"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _PAUSING_CLI, "sync", "--source", source, "--db", str(db), "-v"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     for line in proc.stderr:
         if line.startswith(f"{table}:") and "committing" in line:

@@ -31,8 +31,9 @@ from tests.test_sync import (
 
 def _hold_back_rows_after(conn, days: int) -> None:
     """Move every row newer than ``days`` after the oldest interception into ``held_<table>``."""
-    cutoff = conn.execute("SELECT min(started_at) + make_interval(days => %s) FROM aibridge_interceptions",
-                          [days]).fetchone()[0]
+    cutoff = conn.execute(
+        "SELECT min(started_at) + make_interval(days => %s) FROM aibridge_interceptions", [days]
+    ).fetchone()[0]
     for stream in STREAMS:
         cols = ", ".join(c.name for c in TABLES[stream.table])
         newer = f"FROM {stream.table} WHERE {stream.key[0]} > %s"
@@ -64,13 +65,15 @@ def _assert_consistent(db: Path, conn) -> dict[str, list[tuple]]:
                 continue
             newest = datetime.fromisoformat(json.loads(mark)[0])
             key = stream.key[0]
-            source = conn.execute(f"SELECT count(*), max({key}) FROM {stream.table} WHERE {key} <= %s",
-                                  [newest]).fetchone()
+            source = conn.execute(
+                f"SELECT count(*), max({key}) FROM {stream.table} WHERE {key} <= %s", [newest]
+            ).fetchone()
             assert (have, newest) == source, stream.table
             if stream.unique:
                 ids = [str(r[0]) for r in con.execute(f"SELECT id FROM {stream.table}").fetchall()]
-                expected = {str(r[0]) for r in conn.execute(f"SELECT id FROM {stream.table} WHERE {key} <= %s",
-                                                             [newest])}
+                expected = {
+                    str(r[0]) for r in conn.execute(f"SELECT id FROM {stream.table} WHERE {key} <= %s", [newest])
+                }
                 assert len(ids) == len(set(ids)) and set(ids) == expected, stream.table
     finally:
         con.close()

@@ -4,7 +4,7 @@ statements the sync builds with sqlglot, and the source-side catalogue queries t
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -22,7 +22,7 @@ from aibridge_analytics.warehouse import store
 from aibridge_analytics.warehouse.store import Warehouse
 from tests.datasets import T0, assert_same_rows, frames, interception, postgres_connection, provider, uid
 
-NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
 WAREHOUSE_FILES = sorted(n for n in catalogue.catalogue() if n.startswith("warehouse/"))
 
 
@@ -45,8 +45,9 @@ def test_warehouse_files_are_duckdb_only_and_render_for_it():
             catalogue.render(name, "postgres", bind=False)
 
 
-@pytest.mark.parametrize("name", ["warehouse/providers/open", "warehouse/providers/insert_incoming",
-                                  "warehouse/providers/close_changed"])
+@pytest.mark.parametrize(
+    "name", ["warehouse/providers/open", "warehouse/providers/insert_incoming", "warehouse/providers/close_changed"]
+)
 def test_provider_statements_name_every_declared_provider_column(name):
     """The provider files list ai_providers' columns: a column added to coder.py must be added there."""
     columns = {col.name for col in catalogue.get(name).tree.find_all(exp.Column)}
@@ -76,14 +77,23 @@ def _providers(*rows: dict) -> pa.Table:
 
 
 def _history(wh: Warehouse) -> list[tuple]:
-    return wh.con.execute("SELECT name, deleted, valid_from IS NOT NULL, valid_to IS NULL FROM ai_providers_history "
-                          "ORDER BY name, valid_from, valid_to NULLS LAST").fetchall()
+    return wh.con.execute(
+        "SELECT name, deleted, valid_from IS NOT NULL, valid_to IS NULL FROM ai_providers_history "
+        "ORDER BY name, valid_from, valid_to NULLS LAST"
+    ).fetchall()
 
 
 def _sync_providers(wh: Warehouse, incoming: pa.Table, now: datetime, live: bool = True) -> None:
     """The provider statements in the order the sync runs them."""
-    names = ["close_changed", *(["close_removed"] if live else []), "observe", "open", "remove_incoming",
-             "insert_incoming", *(["retire"] if live else [])]
+    names = [
+        "close_changed",
+        *(["close_removed"] if live else []),
+        "observe",
+        "open",
+        "remove_incoming",
+        "insert_incoming",
+        *(["retire"] if live else []),
+    ]
     with wh.registered("_providers", incoming), wh.transaction():
         for name in names:
             wh.run(f"warehouse/providers/{name}", None if "incoming" in name else {"now": now})
@@ -99,15 +109,22 @@ def test_provider_history_opens_closes_and_retires(wh):
     retired = wh.con.execute("SELECT deleted, enabled FROM ai_providers WHERE name = 'b'").fetchone()
     assert retired == (True, False)
     # The current version of a was observed by the second sync; b's closed version last by the first.
-    observed = wh.con.execute("SELECT name, epoch_us(max(observed_at)) FROM ai_providers_history GROUP BY name "
-                              "ORDER BY name").fetchall()
+    observed = wh.con.execute(
+        "SELECT name, epoch_us(max(observed_at)) FROM ai_providers_history GROUP BY name ORDER BY name"
+    ).fetchall()
     assert observed == [("a", int((NOW + timedelta(days=1)).timestamp() * 1e6)), ("b", int(NOW.timestamp() * 1e6))]
 
 
 def test_in_flight_lists_interceptions_not_ended_before_the_window(wh):
-    rows = frames({"aibridge_interceptions": [interception("open", "openai", day=1, minutes=None),
-                                              interception("ended", "openai", day=1),
-                                              interception("recent", "openai", day=20, minutes=None)]})
+    rows = frames(
+        {
+            "aibridge_interceptions": [
+                interception("open", "openai", day=1, minutes=None),
+                interception("ended", "openai", day=1),
+                interception("recent", "openai", day=20, minutes=None),
+            ]
+        }
+    )
     wh.con.register("incoming", rows["aibridge_interceptions"])
     wh.execute_built("fill", sql.insert_from("aibridge_interceptions", "incoming"))
     before = T0 + timedelta(days=19)
@@ -145,15 +162,22 @@ def test_rows_beyond_a_mark_and_the_newest(wh):
     wh.con.register("incoming", rows)
     wh.execute_built("fill", sql.insert_from(table, "incoming"))
     newest = wh.execute_built("newest", sql.newest(table, "started_at")).fetchone()[0]
-    mark = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=newest)
+    mark = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=newest)
     beyond = sql.has_rows(table, "started_at", beyond=True)
     assert wh.execute_built("beyond", beyond, {"mark": mark - timedelta(seconds=1)}).fetchone()[0]
     assert not wh.execute_built("beyond", beyond, {"mark": mark}).fetchone()[0]
 
 
 def test_the_copy_select_fills_what_the_source_lacks():
-    probe = Probe({"aibridge_interceptions": {c.name: c.duckdb.lower() for c in TABLES["aibridge_interceptions"]
-                                              if c.name not in ("provider_name", "provider_id")}})
+    probe = Probe(
+        {
+            "aibridge_interceptions": {
+                c.name: c.duckdb.lower()
+                for c in TABLES["aibridge_interceptions"]
+                if c.name not in ("provider_name", "provider_id")
+            }
+        }
+    )
     select = sql.select_rows("aibridge_interceptions", probe, exp.to_table("aibridge_interceptions"))
     rendered = catalogue.render_statement("copy", select, "duckdb").sql
     assert "CAST(provider AS TEXT) AS provider_name" in rendered and "CAST(NULL AS UUID) AS provider_id" in rendered
@@ -208,6 +232,8 @@ def test_server_facts_and_row_estimates_of_a_live_source(pg_schema):
         pg_schema.conn.execute(f"ANALYZE {pg_schema.name}.aibridge_interceptions")
         pg_schema.conn.commit()
         assert source.row_estimates(["aibridge_interceptions", "no_such_table"]) == {
-            "aibridge_interceptions": 2, "no_such_table": 0}
+            "aibridge_interceptions": 2,
+            "no_such_table": 0,
+        }
     finally:
         source.close()

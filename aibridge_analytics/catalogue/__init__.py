@@ -35,9 +35,23 @@ from aibridge_analytics.catalogue.relations import (
 from aibridge_analytics.catalogue.render import Rendered, render, render_relation, render_statement, render_unexpanded
 
 __all__ = [
-    "BASE_RELATIONS", "CONSTANT_RELATIONS", "DIALECTS", "SOURCE_DIALECT", "Header",
-    "Param", "Probe", "Query", "Rendered",
-    "catalogue", "get",
-    "headers", "lint", "missing_value", "render", "render_relation", "render_statement", "render_unexpanded",
+    "BASE_RELATIONS",
+    "CONSTANT_RELATIONS",
+    "DIALECTS",
+    "SOURCE_DIALECT",
+    "Header",
+    "Param",
+    "Probe",
+    "Query",
+    "Rendered",
+    "catalogue",
+    "get",
+    "headers",
+    "lint",
+    "missing_value",
+    "render",
+    "render_relation",
+    "render_statement",
+    "render_unexpanded",
     "sql_dir",
 ]

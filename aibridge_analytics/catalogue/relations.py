@@ -6,9 +6,9 @@ what a source lacks reads as Coder itself would read it (see `missing_value`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
 
 import sqlglot
 from sqlglot import exp
@@ -43,7 +43,7 @@ class Probe:
     columns: Mapping[str, Mapping[str, str]]
 
     @classmethod
-    def full(cls) -> "Probe":
+    def full(cls) -> Probe:
         """The newest schema: every table and column this project knows."""
         return cls({t: {c.name: c.duckdb.lower() for c in cols} for t, cols in TABLES.items()})
 
@@ -66,7 +66,9 @@ class Probe:
         """``table.column`` for columns the source has beyond what this project reads."""
         known = {t: {c.name for c in cols} for t, cols in TABLES.items()}
         return [
-            f"{t}.{c}" for t, cols in self.columns.items() for c in cols
+            f"{t}.{c}"
+            for t, cols in self.columns.items()
+            for c in cols
             if t in known and c not in known[t] and not (t == "aibridge_interceptions" and c == "session_id")
         ]
 

@@ -7,8 +7,9 @@ own statement, and the SELECT each relation it reads stands for), which is what 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from sqlglot import exp
 
@@ -191,8 +192,9 @@ def render(
         tree = _keep_keys(tree, query, keys)
     ctes = [
         # A base relation is only a projection: never worth materialising 10 million rows for.
-        exp.CTE(this=relation_tree(b, probe).copy(), alias=exp.TableAlias(this=exp.to_identifier(b)),
-                materialized=False)
+        exp.CTE(
+            this=relation_tree(b, probe).copy(), alias=exp.TableAlias(this=exp.to_identifier(b)), materialized=False
+        )
         for b in bases
     ]
     ctes += [
@@ -223,14 +225,14 @@ def render_relation(name: str, dialect: str, probe: Probe | None = None) -> str:
     ``probe`` (default: the newest), for ``dialect``: the body of the CTE `render` injects."""
     _check_dialect(dialect)
     if name not in BASE_RELATIONS and name not in CONSTANT_RELATIONS:
-        raise SqlError(f"{name!r} is not a base or constant relation; those are "
-                       f"{', '.join([*BASE_RELATIONS, *CONSTANT_RELATIONS])}")
+        raise SqlError(
+            f"{name!r} is not a base or constant relation; those are "
+            f"{', '.join([*BASE_RELATIONS, *CONSTANT_RELATIONS])}"
+        )
     return _sql(relation_tree(name, probe or Probe.full()).copy(), dialect)
 
 
-def render_statement(
-    name: str, tree: exp.Expr, dialect: str, params: Mapping[str, Any] | None = None
-) -> Rendered:
+def render_statement(name: str, tree: exp.Expr, dialect: str, params: Mapping[str, Any] | None = None) -> Rendered:
     """A statement built with sqlglot's builders, for the few the catalogue cannot hold as files
     (a projection of the columns a source happens to have, say).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 import zoneinfo
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aibridge_analytics.errors import UsageError
@@ -48,7 +48,7 @@ def parse_timestamp(value: Any, what: str = "timestamp", now: datetime | None = 
             text = str(value).strip()
             rel = _RELATIVE.match(text)
             if rel:
-                base = now or datetime.now(timezone.utc)
+                base = now or datetime.now(UTC)
                 return base - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
             try:
                 dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -58,7 +58,7 @@ def parse_timestamp(value: Any, what: str = "timestamp", now: datetime | None = 
                 ) from None
         if dt.tzinfo is None:
             dt = dt.replace(tzinfo=zoneinfo.ZoneInfo(tz))
-        return dt.astimezone(timezone.utc)
+        return dt.astimezone(UTC)
     except OverflowError:
         # datetime holds years 1 to 9999: an age reaching before year 1, or an instant whose UTC
         # time falls outside (9999-12-31T23:00-10:00 is in year 10000), cannot be compared.

@@ -13,10 +13,11 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -69,7 +70,7 @@ class Connection:
         raise NotImplementedError
 
     # -- shared -----------------------------------------------------------------------------
-    def __enter__(self) -> "Connection":
+    def __enter__(self) -> Connection:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -91,7 +92,9 @@ class Connection:
         _hide_source_gaps(columns, self.meta())
         missing = [t for t in REQUIRED_TABLES if t not in columns]
         if missing:
-            raise SchemaError(f"{self.label} has no {' or '.join(missing)} table: not a Coder AI Bridge database or export")
+            raise SchemaError(
+                f"{self.label} has no {' or '.join(missing)} table: not a Coder AI Bridge database or export"
+            )
         _check_types(columns, self.label)
         return Probe(columns)
 
@@ -118,13 +121,23 @@ class Connection:
         recorded = self.meta().get(ENUM_LABELS_META)
         return recorded.split(",") if recorded else None
 
-    def render(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None,
-               keys: Sequence[str] | None = None) -> Rendered:
+    def render(
+        self,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        relations: Mapping[str, str] | None = None,
+        keys: Sequence[str] | None = None,
+    ) -> Rendered:
         """Render catalogue query ``name`` for this engine and this source's schema."""
         return catalogue.render(name, self.dialect, params, self.probe, relations, keys=keys)
 
-    def query(self, name: str, params: Mapping[str, Any] | None = None, relations: Mapping[str, str] | None = None,
-              keys: Sequence[str] | None = None) -> pl.DataFrame:
+    def query(
+        self,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        relations: Mapping[str, str] | None = None,
+        keys: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
         """Run catalogue query ``name`` (grouped by ``keys`` if it declares keys) as a canonical Polars frame."""
         return self.run(self.render(name, params, relations, keys))
 
@@ -138,8 +151,14 @@ class Connection:
         self._check_dialect(rendered)
         return canonical(self._execute(rendered))
 
-    def stream(self, name: str, params: Mapping[str, Any] | None = None, *, batch_rows: int = 250_000,
-               relations: Mapping[str, str] | None = None) -> Iterator[pl.DataFrame]:
+    def stream(
+        self,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        batch_rows: int = 250_000,
+        relations: Mapping[str, str] | None = None,
+    ) -> Iterator[pl.DataFrame]:
         """Run catalogue query ``name`` and yield its result as canonical frames of bounded size.
 
         For results too large to hold at once (ten million rows of text columns); at least one
@@ -182,7 +201,7 @@ class Connection:
         found = {row[0]: row for row in self.query("schema/duplicate_ids").iter_rows()}
         return [found[table] for table in TABLES if table in found]
 
-    def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> "CopyReader":  # pragma: no cover - abstract
+    def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> CopyReader:  # pragma: no cover - abstract
         """How a sync into ``warehouse`` reads this source's tables."""
         raise NotImplementedError
 
@@ -211,8 +230,9 @@ class CopyReader:
         """``name`` as the reads of this source name it."""
         return exp.to_table(name)
 
-    def batches(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None,
-                rows: int) -> Iterator[pa.RecordBatch]:
+    def batches(
+        self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None, rows: int
+    ) -> Iterator[pa.RecordBatch]:
         """The rows of the built statement ``tree`` (named ``name``) in Arrow batches of ``rows``."""
         with self.reading():
             yield from self._reader(name, tree, params, rows)
@@ -222,8 +242,9 @@ class CopyReader:
         with self.reading():
             return self._reader(name, tree, params, 1_000_000).read_all()
 
-    def _reader(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None,
-                rows: int) -> pa.RecordBatchReader:  # pragma: no cover - abstract
+    def _reader(
+        self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None, rows: int
+    ) -> pa.RecordBatchReader:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @contextmanager
@@ -249,12 +270,11 @@ class CopyReader:
 class _LocalReader(CopyReader):
     """A DuckDB source's tables, read on its own connection."""
 
-    def __init__(self, source: "DuckDBConnection") -> None:
+    def __init__(self, source: DuckDBConnection) -> None:
         super().__init__(source.label)
         self.source = source
 
-    def _reader(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None,
-                rows: int) -> pa.RecordBatchReader:
+    def _reader(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None, rows: int) -> pa.RecordBatchReader:
         rendered = self.source.built(name, tree, params)
         return self.source._con.execute(rendered.sql, dict(rendered.params) or None).to_arrow_reader(rows)
 
@@ -302,11 +322,15 @@ def _check_types(columns: Mapping[str, Mapping[str, str]], label: str) -> None:
             if col.duckdb.lower() == "bigint" and actual.startswith(("numeric", "decimal")):
                 if _INTEGRAL_DECIMAL.match(actual):
                     continue  # integral by declaration: exact
-                raise SchemaError(f"{label}: column {table}.{col.name} has type {actual!r}, expected bigint: "
-                                  "a count with a fraction would be rounded (a numeric of scale 0 is accepted)")
+                raise SchemaError(
+                    f"{label}: column {table}.{col.name} has type {actual!r}, expected bigint: "
+                    "a count with a fraction would be rounded (a numeric of scale 0 is accepted)"
+                )
             allowed = _COMPATIBLE[col.duckdb.lower()]
             if not any(actual.startswith(a) or a in actual for a in allowed):
-                raise SchemaError(f"{label}: column {table}.{col.name} has type {actual!r}, expected {col.duckdb.lower()}")
+                raise SchemaError(
+                    f"{label}: column {table}.{col.name} has type {actual!r}, expected {col.duckdb.lower()}"
+                )
 
 
 def canonical(frame: pl.DataFrame) -> pl.DataFrame:
@@ -320,7 +344,11 @@ def canonical(frame: pl.DataFrame) -> pl.DataFrame:
         elif dtype == pl.Float32:
             casts.append(pl.col(name).cast(pl.Float64))
         elif isinstance(dtype, pl.Datetime):
-            casts.append(pl.col(name).dt.cast_time_unit("us").dt.convert_time_zone("UTC") if dtype.time_zone else pl.col(name).dt.cast_time_unit("us"))
+            casts.append(
+                pl.col(name).dt.cast_time_unit("us").dt.convert_time_zone("UTC")
+                if dtype.time_zone
+                else pl.col(name).dt.cast_time_unit("us")
+            )
         elif dtype == pl.Object:
             casts.append(pl.col(name).map_elements(str, return_dtype=pl.String))
     return frame.with_columns(casts) if casts else frame
@@ -370,10 +398,24 @@ class DuckDBConnection(Connection):
 
 # PostgreSQL type OIDs -> Polars types, for building frames (and empty frames) from psycopg rows.
 _PG_TYPES = {
-    16: pl.Boolean, 20: pl.Int64, 21: pl.Int64, 23: pl.Int64, 700: pl.Float64, 701: pl.Float64,
-    1700: pl.Float64, 25: pl.String, 1043: pl.String, 1042: pl.String, 19: pl.String,
-    2950: pl.String, 114: pl.String, 3802: pl.String, 1082: pl.Date,
-    1114: pl.Datetime("us"), 1184: pl.Datetime("us", "UTC"), 1009: pl.List(pl.String),
+    16: pl.Boolean,
+    20: pl.Int64,
+    21: pl.Int64,
+    23: pl.Int64,
+    700: pl.Float64,
+    701: pl.Float64,
+    1700: pl.Float64,
+    25: pl.String,
+    1043: pl.String,
+    1042: pl.String,
+    19: pl.String,
+    2950: pl.String,
+    114: pl.String,
+    3802: pl.String,
+    1082: pl.Date,
+    1114: pl.Datetime("us"),
+    1184: pl.Datetime("us", "UTC"),
+    1009: pl.List(pl.String),
     1015: pl.List(pl.String),
 }
 
@@ -383,7 +425,9 @@ def _pg_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, decimal.Decimal):
         return float(value)
-    if isinstance(value, (dict, list)) and not (isinstance(value, list) and all(isinstance(v, str) or v is None for v in value)):
+    if isinstance(value, (dict, list)) and not (
+        isinstance(value, list) and all(isinstance(v, str) or v is None for v in value)
+    ):
         return json.dumps(value)
     return value
 
@@ -415,11 +459,11 @@ def redact(text: str) -> str:
     hidden = [False] * len(text)
     for pattern in (_URL_PASSWORD, _KV_PASSWORD):  # passwords by where they stand
         for match in pattern.finditer(text):
-            hidden[match.start(2):match.end(2)] = [True] * (match.end(2) - match.start(2))
+            hidden[match.start(2) : match.end(2)] = [True] * (match.end(2) - match.start(2))
     for form in {form for secret in secrets for form in _echoed_forms(secret) if form}:
         start = text.find(form)
         while start >= 0:
-            hidden[start:start + len(form)] = [True] * len(form)
+            hidden[start : start + len(form)] = [True] * len(form)
             start = text.find(form, start + 1)
     out, i = [], 0
     while i < len(text):
@@ -437,8 +481,16 @@ def _echoed_forms(secret: str) -> set[str]:
     from urllib.parse import quote, quote_plus
 
     libpq = secret.replace("\\", "\\\\").replace("'", "\\'")
-    return {secret, libpq, quote(secret, safe=""), quote(secret), quote_plus(secret),
-            secret.replace("'", "''"), libpq.replace("'", "''"), repr(secret)[1:-1]}
+    return {
+        secret,
+        libpq,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        secret.replace("'", "''"),
+        libpq.replace("'", "''"),
+        repr(secret)[1:-1],
+    }
 
 
 def _remember_password(info: Mapping[str, Any]) -> None:
@@ -475,18 +527,26 @@ def lock_timeout_message(conn: Any, label: str) -> str:
     try:
         held = conn.execute(
             "SELECT c.relname, l.mode, l.pid FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation "
-            "WHERE l.granted AND l.mode = 'AccessExclusiveLock' AND c.relnamespace = CAST(current_schema() AS regnamespace) "
-            "AND c.relname = ANY(%(tables)s) ORDER BY c.relname", {"tables": list(TABLES)}).fetchall()
+            "WHERE l.granted AND l.mode = 'AccessExclusiveLock' "
+            "AND c.relnamespace = CAST(current_schema() AS regnamespace) "
+            "AND c.relname = ANY(%(tables)s) ORDER BY c.relname",
+            {"tables": list(TABLES)},
+        ).fetchall()
         conn.rollback()
     except Exception:  # noqa: BLE001 - the lock is the news; naming it is a courtesy
         pass
     what = ", ".join(f"{name} (pid {pid}, {mode})" for name, mode, pid in held) or "a source table"
-    return (f"{label}: {what} is locked by another session; gave up after waiting "
-            f"{lock_timeout_ms()} ms ({LOCK_TIMEOUT_ENV}); try again when the lock is released")
+    return (
+        f"{label}: {what} is locked by another session; gave up after waiting "
+        f"{lock_timeout_ms()} ms ({LOCK_TIMEOUT_ENV}); try again when the lock is released"
+    )
 
 
 def session_conninfo(
-    dsn: str, statement_timeout_ms: int = 600_000, connect_timeout_s: int = 10, application_name: str = "aibridge-analytics"
+    dsn: str,
+    statement_timeout_ms: int = 600_000,
+    connect_timeout_s: int = 10,
+    application_name: str = "aibridge-analytics",
 ) -> dict[str, str]:
     """libpq connection parameters for ``dsn`` with this tool's session settings added.
 
@@ -504,8 +564,10 @@ def session_conninfo(
     except psycopg.Error as exc:
         raise ConnectionFailed(f"invalid PostgreSQL URL {redact(dsn)}: {first_line(exc)}") from None
     _remember_password(info)
-    ours = (f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)} "
-            f"-c lock_timeout={lock_timeout_ms()} -c TimeZone=UTC")
+    ours = (
+        f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)} "
+        f"-c lock_timeout={lock_timeout_ms()} -c TimeZone=UTC"
+    )
     info["options"] = f"{info.get('options', '')} {ours}".strip()
     info.setdefault("application_name", application_name)
     info.setdefault("connect_timeout", str(connect_timeout_s))
@@ -557,7 +619,7 @@ class PostgresConnection(Connection):
             if isinstance(exc, psycopg.errors.LockNotAvailable):
                 raise SourceError(self.lock_message()) from None
             raise SqlError(redact(f"{rendered.name} failed on PostgreSQL ({self.label}): {first_line(exc)}")) from None
-        schema = {n: _PG_TYPES.get(o, pl.String) for n, o in zip(names, oids)}
+        schema = {n: _PG_TYPES.get(o, pl.String) for n, o in zip(names, oids, strict=True)}
         data = {n: [_pg_value(r[i]) for r in rows] for i, n in enumerate(names)}
         return pl.DataFrame(data, schema=schema)
 
@@ -578,7 +640,7 @@ class PostgresConnection(Connection):
         """None: Coder's primary keys forbid them."""
         return []
 
-    def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> "LiveReader":
+    def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> LiveReader:
         """This database attached to ``warehouse`` through DuckDB's postgres extension: the copy
         reads it in the warehouse's own statements (see `sources.live`)."""
         from aibridge_analytics.sources.live import LiveReader
@@ -594,5 +656,15 @@ class PostgresConnection(Connection):
         self._conn.close()
 
 
-__all__ = ["Connection", "CopyReader", "DuckDBConnection", "PostgresConnection", "ServerFacts", "canonical",
-           "lock_timeout_ms", "redact", "session_conninfo", "SourceError"]
+__all__ = [
+    "Connection",
+    "CopyReader",
+    "DuckDBConnection",
+    "PostgresConnection",
+    "ServerFacts",
+    "canonical",
+    "lock_timeout_ms",
+    "redact",
+    "session_conninfo",
+    "SourceError",
+]

@@ -18,8 +18,9 @@ string, so every message leaving this module goes through :func:`.connection.red
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 from sqlglot import exp
@@ -47,7 +48,9 @@ def extension_path() -> Path:
     version = duckdb.__version__
     path = Path(wheel.__file__).parent / "extensions" / f"v{version}" / "postgres_scanner.duckdb_extension"
     if not path.exists():
-        raise SourceError(f"the DuckDB postgres extension for DuckDB {version} is missing ({path}); reinstall the package")
+        raise SourceError(
+            f"the DuckDB postgres extension for DuckDB {version} is missing ({path}); reinstall the package"
+        )
     return path
 
 
@@ -59,10 +62,13 @@ class AttachedPostgres:
         self.label = redact(dsn)
         info = session_conninfo(dsn, statement_timeout_ms, application_name="aibridge-analytics-sync")
         # ATTACH takes its connection string as a literal only (no parameter): sqlglot quotes it.
-        options = [exp.AttachOption(this=exp.var("TYPE"), expression=exp.to_identifier("postgres")),
-                   exp.AttachOption(this=exp.var("READ_ONLY"))]
-        attach = exp.Attach(this=exp.alias_(exp.Literal.string(conninfo_string(info)), ALIAS), exists=False,
-                            expressions=options)
+        options = [
+            exp.AttachOption(this=exp.var("TYPE"), expression=exp.to_identifier("postgres")),
+            exp.AttachOption(this=exp.var("READ_ONLY")),
+        ]
+        attach = exp.Attach(
+            this=exp.alias_(exp.Literal.string(conninfo_string(info)), ALIAS), exists=False, expressions=options
+        )
         try:
             con.load_extension(str(extension_path()))
             self.warehouse.execute_built("attach the source", attach)
@@ -82,8 +88,9 @@ class LiveReader(CopyReader):
     the session's current schema (what the DSN's search_path selects); on a standby each table is
     scanned over one connection (see ``settings/single_connection_scan``)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, source: PostgresConnection, dsn: str,
-                 statement_timeout_ms: int) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, source: PostgresConnection, dsn: str, statement_timeout_ms: int
+    ) -> None:
         super().__init__(source.label)
         self.source = source
         facts = source.server_facts()
@@ -97,11 +104,13 @@ class LiveReader(CopyReader):
 
     def table(self, name: str) -> exp.Table:
         """DuckDB's name for the source's table ``name``: the attached database, in the session's schema."""
-        return exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(self.schema, quoted=True),
-                         catalog=exp.to_identifier(ALIAS))
+        return exp.Table(
+            this=exp.to_identifier(name, quoted=True),
+            db=exp.to_identifier(self.schema, quoted=True),
+            catalog=exp.to_identifier(ALIAS),
+        )
 
-    def _reader(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None,
-                rows: int) -> pa.RecordBatchReader:
+    def _reader(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None, rows: int) -> pa.RecordBatchReader:
         # Its own cursor: the stream stays open while the warehouse connection commits. Settings
         # are per connection: the cursor scans a standby over one connection too.
         cursor = Warehouse(self.attached.warehouse.con.cursor())

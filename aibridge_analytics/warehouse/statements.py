@@ -68,8 +68,12 @@ def with_ids(select: exp.Select, table: str, count: int) -> exp.Select:
 
 def create_batch(select: exp.Select) -> exp.Create:
     """``CREATE TEMP TABLE _batch AS <select>``."""
-    return exp.Create(this=exp.to_table(BATCH), kind="TABLE", expression=select,
-                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+    return exp.Create(
+        this=exp.to_table(BATCH),
+        kind="TABLE",
+        expression=select,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
 
 
 def empty_batch(table: str) -> exp.Create:
@@ -120,13 +124,25 @@ def merge_by_id(table: str, lacking: set[str]) -> list[tuple[str, exp.Expr]]:
         kept = exp.func("coalesce", exp.column(column.name, "o"), new) if column.name in lacking else new
         projections.append(exp.alias_(kept, column.name))
     same_id = exp.column("id", "o").eq(exp.column("id", "n"))
-    staged = (exp.select(*projections).from_(exp.alias_(exp.to_table(BATCH), "n", table=True))
-              .join(exp.alias_(exp.to_table(table), "o", table=True), on=same_id, join_type="left"))
-    stage = exp.Create(this=exp.to_table(_STAGED), kind="TABLE", expression=staged, replace=True,
-                       properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+    staged = (
+        exp.select(*projections)
+        .from_(exp.alias_(exp.to_table(BATCH), "n", table=True))
+        .join(exp.alias_(exp.to_table(table), "o", table=True), on=same_id, join_type="left")
+    )
+    stage = exp.Create(
+        this=exp.to_table(_STAGED),
+        kind="TABLE",
+        expression=staged,
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
     remove = exp.delete(table, where=exp.column("id").isin(query=exp.select("id").from_(_STAGED)))
-    return [(f"stage {table}", stage), (f"remove staged {table}", remove),
-            (f"insert staged {table}", insert_from(table, _STAGED)), (f"drop staged {table}", drop(_STAGED))]
+    return [
+        (f"stage {table}", stage),
+        (f"remove staged {table}", remove),
+        (f"insert staged {table}", insert_from(table, _STAGED)),
+        (f"drop staged {table}", drop(_STAGED)),
+    ]
 
 
 def merge_by_content(table: str, identity: tuple[str, ...]) -> list[tuple[str, exp.Expr]]:

@@ -9,9 +9,10 @@ values bound (see `Warehouse`). Its tables are declared once: Coder's in `aibrid
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import sqlglot
@@ -54,8 +55,9 @@ class Warehouse:
         """Run catalogue file ``name`` (values from ``params``); the connection holds its result."""
         return self._execute(catalogue.render(name, "duckdb", params))
 
-    def execute_built(self, name: str, tree: exp.Expr,
-                      params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    def execute_built(
+        self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None = None
+    ) -> duckdb.DuckDBPyConnection:
         """Run a statement built with sqlglot's builders (see `catalogue.render_statement`)."""
         return self._execute(catalogue.render_statement(name, tree, "duckdb", params))
 
@@ -142,7 +144,9 @@ def open_warehouse(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyC
     """Open an existing warehouse file; a missing file is a one-line SourceError."""
     path = Path(path)
     if not path.exists():
-        raise SourceError(f"warehouse {str(path)!r} does not exist (build one with `aibridge-analytics demo --db {path}`)")
+        raise SourceError(
+            f"warehouse {str(path)!r} does not exist (build one with `aibridge-analytics demo --db {path}`)"
+        )
     try:
         return configure(duckdb.connect(str(path), read_only=read_only))
     except duckdb.Error as exc:

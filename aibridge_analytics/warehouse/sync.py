@@ -53,11 +53,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 import duckdb
 import pyarrow as pa
@@ -162,9 +162,9 @@ def sync(
         raise UsageError(f"batch_rows must be positive, got {batch_rows}")
     began = time.perf_counter()
     if log is not None:
-        log = (lambda line, _log=log: _log(redact(line)))
+        log = _redacting(log)
     with _open_source(str(source), keep_latest, statement_timeout_ms) as src:
-        src.probe  # errors about the source come before the warehouse is touched
+        _ = src.probe  # errors about the source come before the warehouse is touched
         _refuse_duplicate_ids(src)
         path = Path(db)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,6 +205,15 @@ def snapshot(source: str | Path, *, keep_latest: bool = False) -> DuckDBConnecti
 # --- sources -----------------------------------------------------------------------------------
 
 
+def _redacting(log: Callable[[str], None]) -> Callable[[str], None]:
+    """``log`` with every line's passwords masked."""
+
+    def redacted(line: str) -> None:
+        log(redact(line))
+
+    return redacted
+
+
 def _open_source(source: str, keep_latest: bool, statement_timeout_ms: int) -> Connection:
     if is_postgres(source):
         return PostgresConnection(source, statement_timeout_ms=statement_timeout_ms)
@@ -226,8 +235,10 @@ def _refuse_duplicate_ids(src: Connection) -> None:
     found = src.duplicate_ids()
     if found:
         table, first_id, ids = found[0]
-        raise SourceError(f"{src.label}: {table} holds {ids} id(s) more than once, such as {first_id}: "
-                          "a source must hold each id once (deduplicate it first)")
+        raise SourceError(
+            f"{src.label}: {table} holds {ids} id(s) more than once, such as {first_id}: "
+            "a source must hold each id once (deduplicate it first)"
+        )
 
 
 @contextmanager
@@ -257,8 +268,10 @@ def _writing(warehouse: Warehouse, path: Path) -> Iterator[None]:
             yield
         failed = False
     except duckdb.Error as exc:
-        raise WarehouseError(f"writing the warehouse {str(path)!r} failed (committed tables stay, the table in "
-                             f"progress was rolled back; the next sync copies the rest): {first_line(exc)}") from None
+        raise WarehouseError(
+            f"writing the warehouse {str(path)!r} failed (committed tables stay, the table in "
+            f"progress was rolled back; the next sync copies the rest): {first_line(exc)}"
+        ) from None
     finally:
         try:
             if failed:
@@ -272,15 +285,26 @@ def _writing(warehouse: Warehouse, path: Path) -> Iterator[None]:
 
 
 class _Run:
-    def __init__(self, warehouse: Warehouse, src: Connection, batch_rows: int, overlap: timedelta,
-                 progress: ProgressFn | None, log: Callable[[str], None] | None) -> None:
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        src: Connection,
+        batch_rows: int,
+        overlap: timedelta,
+        progress: ProgressFn | None,
+        log: Callable[[str], None] | None,
+    ) -> None:
         self.wh, self.src, self.batch_rows, self.overlap = warehouse, src, batch_rows, overlap
         self.progress = progress or (lambda done, total: None)
         self.log = log or (lambda line: None)
-        self.now = datetime.now(timezone.utc)
+        self.now = datetime.now(UTC)
         self.probe: Probe = src.probe
-        self.summary = SyncSummary(source=src.label, db="", missing_columns=self.probe.missing_optional(),
-                                   conflicts=list(getattr(src, "conflicts", [])))
+        self.summary = SyncSummary(
+            source=src.label,
+            db="",
+            missing_columns=self.probe.missing_optional(),
+            conflicts=list(getattr(src, "conflicts", [])),
+        )
         self.done = 0
         self.total = 0
         #: Rows each table is expected to bring (the server planner's estimate for a live source).
@@ -326,10 +350,19 @@ class _Run:
         previous = self._meta("source_missing_columns")
         with self.wh.transaction():
             if previous is not None and previous != missing:
-                self.log(f"source schema changed (lacked: {previous or 'nothing'}; now: {missing or 'nothing'}): re-reading every row")
+                self.log(
+                    f"source schema changed (lacked: {previous or 'nothing'}; now: {missing or 'nothing'}): "
+                    "re-reading every row"
+                )
                 self.wh.run("warehouse/meta/forget", {"pattern": _META_PREFIX + "watermark.%"})
-            self._set_meta({"source": self.src.label, "source_missing_columns": missing,
-                            "source_extra_columns": ",".join(self.probe.extra()), "last_started_at": self.now.isoformat()})
+            self._set_meta(
+                {
+                    "source": self.src.label,
+                    "source_missing_columns": missing,
+                    "source_extra_columns": ",".join(self.probe.extra()),
+                    "last_started_at": self.now.isoformat(),
+                }
+            )
             self._record_gaps()
 
     def _record_gaps(self) -> None:
@@ -376,8 +409,9 @@ class _Run:
     def _providers(self, reader: CopyReader) -> None:
         if not self.probe.has("ai_providers"):
             return  # a Coder older than ai_providers (migration 000495)
-        incoming = reader.whole("read ai_providers",
-                                sql.select_rows("ai_providers", self.probe, reader.table("ai_providers")))
+        incoming = reader.whole(
+            "read ai_providers", sql.select_rows("ai_providers", self.probe, reader.table("ai_providers"))
+        )
         if incoming.num_rows == 0 and not self.src.live:
             return  # an export has no providers: keep what an earlier sync stored
         now = {"now": self.now}
@@ -422,8 +456,11 @@ class _Run:
             if mark is not None:
                 window = sql.within(rows.copy(), table, key)
                 with reader.reading():
-                    self.wh.execute_built(f"read {table}'s overlap", sql.create_batch(window),
-                                          {"since": mark - self.overlap, "until": mark})
+                    self.wh.execute_built(
+                        f"read {table}'s overlap",
+                        sql.create_batch(window),
+                        {"since": mark - self.overlap, "until": mark},
+                    )
                 written += self._write(stream, merge=True)
                 self.wh.execute_built("drop the batch", sql.drop())
             if merge_all:
@@ -555,14 +592,14 @@ class _Run:
         stream = STREAMS[0]
         rows = sql.select_rows(stream.table, self.probe, reader.table(stream.table))
         for start in range(0, len(ids), 1000):
-            chunk = ids[start:start + 1000]
+            chunk = ids[start : start + 1000]
             tree = sql.with_ids(rows.copy(), stream.table, len(chunk))
             params = {f"id{i}": id_ for i, id_ in enumerate(chunk)}
             for batch in reader.batches("re-read interceptions in flight", tree, params, self.batch_rows):
                 self._write_batch(stream, batch, merge=True)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _prepare_warehouse(warehouse: Warehouse) -> None:
