@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PGDIR ?= .pgtest
 PYTEST_ARGS ?=
 
-.PHONY: all install install-test test report bench clean distclean chromium-for-tests notebooks
+.PHONY: all install install-test lint test report bench clean distclean chromium-for-tests notebooks
 
 all: test
 
@@ -32,9 +32,15 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# ruff (lint and format) over the tree, mypy (strict) over the package: part of `make test`.
+lint: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
 # The server is stopped whatever happens to pytest (failure, Ctrl-C), and pytest's exit
 # code is the target's.
-test: install-test chromium-for-tests
+test: install-test lint chromium-for-tests
 	@trap 'scripts/pg-throwaway stop $(PGDIR)' EXIT; trap 'exit 130' INT TERM HUP; \
 	scripts/pg-throwaway start $(PGDIR) || exit $$?; \
 	AIBRIDGE_TEST_PG_DSN="$$(cat $(PGDIR)/dsn)" AIBRIDGE_REQUIRE_PG=1 \
