@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from aibridge_analytics.errors import UsageError
-from aibridge_analytics.outputs.formats import markdown_text, render_table
+from aibridge_analytics.outputs.formats import jsonable, markdown_text, render_table
 from aibridge_analytics.sources.connection import Connection
 
 CLASSES = (
@@ -150,10 +150,8 @@ class VerificationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (the stable JSON form)."""
-        from aibridge_analytics.outputs.formats import _jsonable
-
         def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
-            return [_jsonable(r) for r in frame.iter_rows(named=True)]
+            return [jsonable(r) for r in frame.iter_rows(named=True)]
 
         return {
             "source": self.source,
