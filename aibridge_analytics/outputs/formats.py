@@ -38,10 +38,10 @@ def jsonable(value: Any) -> Any:
     """``value`` with dates and times as ISO 8601 text, inside lists and dicts too: what ``json`` can write."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     return value
 
 
