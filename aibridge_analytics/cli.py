@@ -104,6 +104,7 @@ def cmd_sql_list(args: argparse.Namespace) -> int:
 def cmd_sql_render(args: argparse.Namespace) -> int:
     from aibridge_analytics.catalogue import render
     from aibridge_analytics.errors import UsageError
+    from aibridge_analytics.pipelines.interceptions import mode_relations
 
     params = {}
     for item in args.param or []:
@@ -113,7 +114,7 @@ def cmd_sql_render(args: argparse.Namespace) -> int:
         params[key.strip()] = None if value == "null" else value
     relations = dict(r.partition("=")[::2] for r in (args.relation or []))
     if args.mode:
-        relations.setdefault("matched", f"interceptions/matched_{args.mode}")
+        relations = {**mode_relations(args.mode), **relations}
     print(render(args.name, args.dialect, params, relations=relations).display())
     return EXIT_OK
 

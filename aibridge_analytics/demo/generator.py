@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from aibridge_analytics.errors import UsageError
+from aibridge_analytics.pipelines.attribution import METHODS
 from aibridge_analytics.warehouse import store
 from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, duckdb_ddl
 
@@ -43,7 +44,7 @@ __all__ = [
     "EdgeCase",
     "GENERATOR_VERSION",
     "HISTORY_DAYS",
-    "METHODS",
+    "DEMO_METHODS",
     "MIGRATION_INSTANT",
     "MIN_INTERCEPTIONS",
     "PLANTED_EDGE_CASES",
@@ -89,18 +90,9 @@ DEFAULT_CHUNK_SIZE = 500_000
 MIN_INTERCEPTIONS = 200
 """Below this not every edge case fits (each has a floor of a few rows)."""
 
-METHODS = (
-    "provider_id",
-    "provider_name",
-    "deleted_provider_name",
-    "ambiguous_name",
-    "unique_type",
-    "ambiguous_type",
-    "no_live_provider",
-    "unknown_provider_id",
-)
-"""The strict-mode attribution methods, in rule order (``wire_type`` needs a source without
-ai_providers, which the demo never is)."""
+DEMO_METHODS = tuple(m for m in METHODS if m != "wire_type")
+"""The strict-mode attribution methods the demo's rows can get, in rule order: every one but
+``wire_type``, which needs a source without ai_providers (the demo never is one)."""
 
 _NAMESPACE = uuid.UUID("5b0f5d6e-8c1a-4d7e-9a3b-2f64c1e0a7d1")
 _US = 1_000_000
@@ -548,7 +540,7 @@ _THOUGHTS = (
     "Let me read the migration first, then the query that uses it.",
 )
 
-_METHOD_CODE = {m: i for i, m in enumerate(METHODS)}
+_METHOD_CODE = {m: i for i, m in enumerate(DEMO_METHODS)}
 _LABEL_CODE = {l: i for i, l in enumerate(_LABELS)}
 
 
@@ -941,9 +933,9 @@ def _chunk(interceptions: int, seed: int, index: int, chunk_size: int, people: _
         "interception_id": ids,
         "true_provider_id": _take([str(p.id) for p in PROVIDERS], truth),
         "edge_case": _take(_LABELS, rows["label"]),
-        "expected_method": _take(METHODS, method),
+        "expected_method": _take(DEMO_METHODS, method),
         "expected_provider_id": _take([str(p.id) for p in PROVIDERS], resolved),
-        "expected_method_without_provider_id": _take(METHODS, mainline),
+        "expected_method_without_provider_id": _take(DEMO_METHODS, mainline),
     })
 
     children = _children(np.random.default_rng((seed, index, 1)), index, ids, rows, ended)
@@ -1093,7 +1085,7 @@ class DemoSummary:
     def describe(self) -> str:
         """One line for a terminal: sizes and how many rows each strict method should get."""
         tables = ", ".join(f"{k} {v:,}" for k, v in self.tables.items() if k != GROUND_TRUTH_TABLE)
-        methods = ", ".join(f"{m} {self.expected_methods[m]:,}" for m in METHODS if m in self.expected_methods)
+        methods = ", ".join(f"{m} {self.expected_methods[m]:,}" for m in DEMO_METHODS if m in self.expected_methods)
         return (f"{self.interceptions:,} interceptions (seed {self.seed}, {len(self.edge_cases)} edge-case "
                 f"labels) in {self.seconds:.1f}s; tables: {tables}; expected methods: {methods}")
 
@@ -1108,9 +1100,9 @@ class DemoSummary:
             self.expected_methods[m] = self.expected_methods.get(m, 0) + c
             per = self.methods_by_edge_case.setdefault(e, {})
             per[m] = per.get(m, 0) + c
-        # Stable, documented order: labels as in PLANTED_EDGE_CASES, methods as in METHODS.
+        # Stable, documented order: labels as in PLANTED_EDGE_CASES, methods as in DEMO_METHODS.
         self.edge_cases = {k: self.edge_cases[k] for k in _LABELS if k in self.edge_cases}
-        self.expected_methods = {k: self.expected_methods[k] for k in METHODS if k in self.expected_methods}
+        self.expected_methods = {k: self.expected_methods[k] for k in DEMO_METHODS if k in self.expected_methods}
         self.methods_by_edge_case = {k: self.methods_by_edge_case[k] for k in _LABELS if k in self.methods_by_edge_case}
 
 

@@ -111,8 +111,14 @@ def _check_live_name(con: Connection, name: str) -> None:
         )
 
 
-def _relations(mode: str) -> dict[str, str]:
-    return {"matched": f"interceptions/matched_{mode}"}
+MATCHED = "matched"
+"""The relation the listings read the filtered interceptions from; each mode binds its own query."""
+
+
+def mode_relations(mode: str) -> dict[str, str]:
+    """The relations binding ``mode``'s provider filter: ``{MATCHED: its catalogue query}``."""
+    _check_mode(mode)
+    return {MATCHED: f"interceptions/matched_{mode}"}
 
 
 def _check_limit(limit: int) -> int:
@@ -138,33 +144,34 @@ def list_interceptions(
         after_id = values.parse_uuid(after_id, "after-id")
         if con.query("interceptions/cursor", {"after_id": after_id})["found"][0] == 0:
             raise UsageError(f"after-id {after_id} names no interception (a cursor must be an id from a previous page)")
-    return con.query("interceptions/list", {**params, "after_id": after_id, "limit": limit}, _relations(mode))
+    return con.query("interceptions/list", {**params, "after_id": after_id, "limit": limit}, mode_relations(mode))
 
 
 def count_interceptions(con: Connection, filters: Filters | None = None, *, mode: str = "strict") -> int:
     """The number of ended interceptions matching ``filters``."""
     _check_mode(mode)
     params = _provider_params(con, filters or Filters(), mode)
-    return int(con.query("interceptions/count", params, _relations(mode))["interceptions"][0])
+    return int(con.query("interceptions/count", params, mode_relations(mode))["interceptions"][0])
 
 
 def list_sessions(con: Connection, filters: Filters | None = None, *, mode: str = "strict", limit: int = 100) -> pl.DataFrame:
     """Sessions (session_id, initiator_id) among matching interceptions, newest first."""
     _check_mode(mode)
     params = _provider_params(con, filters or Filters(), mode)
-    return con.query("sessions/list", {**params, "limit": _check_limit(limit)}, _relations(mode))
+    return con.query("sessions/list", {**params, "limit": _check_limit(limit)}, mode_relations(mode))
 
 
 def count_sessions(con: Connection, filters: Filters | None = None, *, mode: str = "strict") -> int:
     """The number of sessions among matching interceptions."""
     _check_mode(mode)
     params = _provider_params(con, filters or Filters(), mode)
-    return int(con.query("sessions/count", params, _relations(mode))["sessions"][0])
-
-
-__all__ = ["Filters", "MODES", "list_interceptions", "count_interceptions", "list_sessions", "count_sessions"]
+    return int(con.query("sessions/count", params, mode_relations(mode))["sessions"][0])
 
 
 def list_providers(con: Connection) -> pl.DataFrame:
     """Every ai_providers row, live and soft-deleted, oldest first: the ids ``--provider-id`` takes."""
     return con.query("providers/list")
+
+
+__all__ = ["Filters", "MATCHED", "MODES", "count_interceptions", "count_sessions", "list_interceptions", "list_providers",
+           "list_sessions", "mode_relations"]
