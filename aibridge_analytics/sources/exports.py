@@ -23,7 +23,6 @@ as NULL (Coder writes NULL, not an empty string, for a client tool and for no er
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from aibridge_analytics.catalogue.values import parse_iso_instant
 from aibridge_analytics.coder import TABLES
 from aibridge_analytics.errors import ExportError
 from aibridge_analytics.sources.connection import DuckDBConnection
@@ -52,7 +52,6 @@ _CHILDREN = {
 }
 _ARROW = {"UUID": pa.string(), "VARCHAR": pa.string(), "JSON": pa.string(), "BIGINT": pa.int64(),
           "BOOLEAN": pa.bool_(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC")}
-_TIMESTAMP = re.compile(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)$")
 
 
 def is_export(path: Path) -> bool:
@@ -279,16 +278,12 @@ def _json(value: Any, where: str) -> str | None:
 def _timestamp(value: Any, where: str, nullable: bool = False) -> datetime | None:
     if value is None and nullable:
         return None
-    match = _TIMESTAMP.match(value) if isinstance(value, str) else None
-    if not match:
-        return _bad(where, "an RFC 3339 timestamp", value)
-    # Go writes nanoseconds; Python (and both engines) keep microseconds.
-    whole, fraction, zone = match.groups()
-    text = f"{whole}.{(fraction or '0')[:6]:0<6}{'+00:00' if zone == 'Z' else zone}"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return _bad(where, "an RFC 3339 timestamp", value)
+    if isinstance(value, str):
+        try:
+            return parse_iso_instant(value, rfc3339=True)
+        except ValueError:
+            pass
+    return _bad(where, "an RFC 3339 timestamp", value)
 
 
 def _bad(where: str, expected: str, value: Any):
