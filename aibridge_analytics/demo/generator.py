@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from aibridge_analytics.errors import UsageError
 from aibridge_analytics.pipelines.attribution import METHODS
 from aibridge_analytics.warehouse import store
-from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, duckdb_ddl
+from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, arrow_schema, duckdb_ddl
 
 __all__ = [
     "ANCHOR",
@@ -797,20 +797,9 @@ def _block(case: EdgeCase, n: int, rng: np.random.Generator, people: _People) ->
 # --------------------------------------------------------------------------------------------
 
 
-def _arrow_type(column: Column) -> pa.DataType:
-    return {
-        "UUID": pa.string(), "VARCHAR": pa.string(), "JSON": pa.string(), "BIGINT": pa.int64(),
-        "BOOLEAN": pa.bool_(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
-    }[column.duckdb]
-
-
-def _schema(columns: tuple[Column, ...]) -> pa.Schema:
-    return pa.schema([pa.field(c.name, _arrow_type(c), nullable=c.nullable) for c in columns])
-
-
 SCHEMAS: dict[str, pa.Schema] = {
-    **{t: _schema(cols) for t, cols in TABLES.items()},
-    GROUND_TRUTH_TABLE: _schema(GROUND_TRUTH_COLUMNS),
+    **{t: arrow_schema(cols) for t, cols in TABLES.items()},
+    GROUND_TRUTH_TABLE: arrow_schema(GROUND_TRUTH_COLUMNS),
 }
 """Arrow schema of every table a chunk holds (UUIDs as canonical text, times as UTC)."""
 
