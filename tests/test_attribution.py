@@ -8,6 +8,7 @@ import pytest
 from datasets import (
     assert_same_rows,
     dataset_strategy,
+    driver,
     duckdb_connection,
     postgres_connection,
 )
@@ -48,7 +49,7 @@ def _check_against_truth(con, truth: pl.DataFrame, with_provider_id: bool) -> No
 def test_demo_ground_truth_on_duckdb(tables, with_provider_id):
     con = duckdb_connection(_coder_tables(tables))
     if not with_provider_id:
-        con.con.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
+        driver(con).execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
     _check_against_truth(con, _truth(tables), with_provider_id)
 
 
