@@ -83,7 +83,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = resolve_output(given, streams=False)  # a warehouse is a regular file: a symlink is followed
     with writing(given), bar("generating demo interceptions") as progress:
         summary = build_demo(path, interceptions=args.interceptions, seed=args.seed, progress=progress)
-    print(f"demo warehouse written to {path}: {summary.describe() if hasattr(summary, 'describe') else summary}")
+    print(f"demo warehouse written to {path}: {summary.describe()}")
     return EXIT_OK
 
 
@@ -360,7 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from aibridge_analytics.sources.connection import redact
 
         # Messages are redacted where they are made; this is the last line of defence.
-        print(f"aibridge-analytics: error: {redact(str(exc))}", file=sys.stderr)
+        hint = f"; {exc.cli_hint}" if exc.cli_hint else ""
+        print(f"aibridge-analytics: error: {redact(str(exc) + hint)}", file=sys.stderr)
         if getattr(args, "verbose", False):
             for line in getattr(exc, "details", ()):
                 print(redact(line), file=sys.stderr)

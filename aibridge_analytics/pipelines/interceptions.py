@@ -77,7 +77,8 @@ def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, 
         return params
     if not con.probe.has("ai_providers"):
         raise UsageError(f"cannot filter by provider id {filters.provider_id}: {con.label} has no ai_providers table "
-                         "(a Coder older than migration 000495); filter by --provider-name, the wire type there")
+                         "(a Coder older than migration 000495); filter by provider name, the wire type there"
+                         ).with_cli_hint("use --provider-name")
     found = con.query("providers/get", {"provider_id": filters.provider_id})
     if found.is_empty():
         raise UnknownProviderError(f"unknown provider id {filters.provider_id}: no ai_providers row has it")
@@ -86,8 +87,8 @@ def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, 
         if provider["deleted"]:
             raise UsageError(
                 f"provider {filters.provider_id} ({provider['name']}) is soft-deleted; Coder refuses to filter by it "
-                "(use --mode strict to see its history)"
-            )
+                "(strict mode shows its history)"
+            ).with_cli_hint("use --mode strict")
         # Coder's search parser also sets provider_name to P.name whenever provider_id is given.
         params.update(provider_name=provider["name"], p_name=provider["name"], p_type=provider["type"])
     return params
@@ -102,13 +103,14 @@ def _check_live_name(con: Connection, name: str) -> None:
         return
     holders = con.query("providers/by_name", {"name": name})
     if holders.is_empty():
-        raise UnknownProviderError(f"unknown provider name {name!r}: no ai_providers row has it (Coder answers 400); "
-                                   "`aibridge-analytics providers` lists them")
+        raise UnknownProviderError(f"unknown provider name {name!r}: no ai_providers row has it (Coder answers 400)"
+                                   ).with_cli_hint("`aibridge-analytics providers` lists them")
     if holders["deleted"][0]:
+        deleted = holders["id"][0]
         raise UsageError(
-            f"provider name {name!r} belongs only to a soft-deleted provider ({holders['id'][0]}); Coder refuses it "
-            f"(400). Its history: --mode strict --provider-id {holders['id'][0]}"
-        )
+            f"provider name {name!r} belongs only to a soft-deleted provider ({deleted}); Coder refuses it "
+            f"(400). Its history: strict mode, filtered by provider id {deleted}"
+        ).with_cli_hint(f"--mode strict --provider-id {deleted}")
 
 
 MATCHED = "matched"

@@ -109,7 +109,8 @@ def read_export(path: str | Path, *, keep_latest: bool = False) -> Export:
             if earlier is not None and earlier.canonical != record.canonical:
                 message = f"interception {record.id} differs between {earlier.where} and {record.where}"
                 if not keep_latest:
-                    raise ExportError(f"{message}; pass --keep-latest to keep the copy read last")
+                    raise ExportError(f"{message}: keep the copy read last to go on (keep_latest)").with_cli_hint(
+                        "pass --keep-latest")
                 conflicts.append(message)
             kept[record.id] = record
     return Export(_tables(kept.values(), present), files, conflicts)
