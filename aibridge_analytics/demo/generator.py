@@ -82,9 +82,9 @@ MIGRATION_INSTANT = ANCHOR - timedelta(days=40)
 """When migration 000507 ran: rows started earlier got provider_id from its two passes."""
 
 _REPLICA_DAYS = (34, 31)
-REPLICA_WINDOW = (ANCHOR - timedelta(days=_REPLICA_DAYS[0]), ANCHOR - timedelta(days=_REPLICA_DAYS[1]))
-"""A gateway replica still running pre-000458 code after the upgrade wrote rows with an empty
-provider_name and no provider_id during this window (exports and older write paths)."""
+"""Days before the anchor (start, end) during which a gateway replica still running pre-000458 code
+after the upgrade wrote rows with an empty provider_name and no provider_id (exports and older
+write paths)."""
 
 DEFAULT_CHUNK_SIZE = 500_000
 MIN_INTERCEPTIONS = 200
