@@ -184,6 +184,7 @@ PRIMARY_KEYS = {
 #: normalisation computes it rather than trusting a stored copy.
 SESSION_KEYS = ("client_session_id", "thread_root_id", "id")
 
+
 def column(table: str, name: str) -> Column:
     """The declared column ``name`` of ``table``."""
     return next(c for c in TABLES[table] if c.name == name)

@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from aibridge_analytics.coder import SESSION_KEYS, TABLES, WIRE_FORMAT, SameAs
-from aibridge_analytics.coder import column as coder_column
+from aibridge_analytics.coder import column as declared_column
 
 #: The dialect the catalogue's SQL is written in.
 SOURCE_DIALECT = "duckdb"
@@ -74,7 +74,7 @@ class Probe:
 
 def missing_value(table: str, column: str) -> str:
     """What a column the source lacks reads as, as SQL (README: schema versions; ``Column.missing``)."""
-    missing = coder_column(table, column).missing
+    missing = declared_column(table, column).missing
     if isinstance(missing, SameAs):
         return missing.column
     return exp.convert(missing).sql(dialect=SOURCE_DIALECT)
