@@ -237,7 +237,8 @@ def test_coder_mode_refuses_a_name_only_a_deleted_provider_holds() -> None:
     s = scenario("provider_deleted_later")
     con = _duckdb(_frames(s, "full"))
     deleted_id = s.provider("openai")
-    with pytest.raises(UsageError, match=f"soft-deleted provider \\({deleted_id}\\).*strict mode.* {deleted_id}") as info:
+    hint = f"soft-deleted provider \\({deleted_id}\\).*strict mode.* {deleted_id}"
+    with pytest.raises(UsageError, match=hint) as info:
         aa.count_interceptions(con, aa.Filters(provider_name="openai"), mode="coder")
     assert info.value.cli_hint == f"--mode strict --provider-id {deleted_id}"  # what the CLI adds
     with pytest.raises(UnknownProviderError, match="unknown provider name 'nobody'"):

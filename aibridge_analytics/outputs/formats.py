@@ -233,8 +233,8 @@ def encode(frame: pl.DataFrame, fmt: str, title: str | None = None) -> bytes:
 def emit(frame: pl.DataFrame, fmt: str, out: str | Path | None = None, title: str | None = None, stream: IO[bytes] | None = None) -> None:
     """Write ``frame`` as ``fmt`` to ``out`` (atomically) or to standard output."""
     if fmt == "parquet" and out is None and (stream or sys.stdout.buffer).isatty():
-        raise UsageError("parquet is binary data, not written to a terminal: give a file or another stream").with_cli_hint(
-            "give --out FILE or redirect standard output")
+        refused = UsageError("parquet is binary data, not written to a terminal: give a file or another stream")
+        raise refused.with_cli_hint("give --out FILE or redirect standard output")
     data = encode(frame, fmt, title)
     if out is not None:
         atomic_write(out, data)

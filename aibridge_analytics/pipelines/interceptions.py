@@ -175,5 +175,5 @@ def list_providers(con: Connection) -> pl.DataFrame:
     return con.query("providers/list")
 
 
-__all__ = ["Filters", "MATCHED", "MODES", "count_interceptions", "count_sessions", "list_interceptions", "list_providers",
-           "list_sessions", "mode_relations"]
+__all__ = ["Filters", "MATCHED", "MODES", "count_interceptions", "count_sessions", "list_interceptions",
+           "list_providers", "list_sessions", "mode_relations"]
