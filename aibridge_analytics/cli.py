@@ -83,7 +83,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = resolve_output(given, streams=False)  # a warehouse is a regular file: a symlink is followed
     with writing(given), bar("generating demo interceptions") as progress:
         summary = build_demo(path, interceptions=args.interceptions, seed=args.seed, progress=progress)
-    print(f"demo warehouse written to {path}: {summary.describe() if hasattr(summary, 'describe') else summary}")
+    print(f"demo warehouse written to {path}: {summary.describe()}")
     return EXIT_OK
 
 
@@ -104,6 +104,7 @@ def cmd_sql_list(args: argparse.Namespace) -> int:
 def cmd_sql_render(args: argparse.Namespace) -> int:
     from aibridge_analytics.catalogue import render
     from aibridge_analytics.errors import UsageError
+    from aibridge_analytics.pipelines.interceptions import mode_relations
 
     params = {}
     for item in args.param or []:
@@ -113,7 +114,7 @@ def cmd_sql_render(args: argparse.Namespace) -> int:
         params[key.strip()] = None if value == "null" else value
     relations = dict(r.partition("=")[::2] for r in (args.relation or []))
     if args.mode:
-        relations.setdefault("matched", f"interceptions/matched_{args.mode}")
+        relations = {**mode_relations(args.mode), **relations}
     print(render(args.name, args.dialect, params, relations=relations).display())
     return EXIT_OK
 
@@ -359,7 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from aibridge_analytics.sources.connection import redact
 
         # Messages are redacted where they are made; this is the last line of defence.
-        print(f"aibridge-analytics: error: {redact(str(exc))}", file=sys.stderr)
+        hint = f"; {exc.cli_hint}" if exc.cli_hint else ""
+        print(f"aibridge-analytics: error: {redact(str(exc) + hint)}", file=sys.stderr)
         if getattr(args, "verbose", False):
             for line in getattr(exc, "details", ()):
                 print(redact(line), file=sys.stderr)

@@ -8,6 +8,17 @@ demo loader, the schema probe and the source normalisation all read one declarat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class SameAs:
+    """A missing column that reads as another column of the same row."""
+
+    column: str
 
 
 @dataclass(frozen=True)
@@ -24,11 +35,19 @@ class Column:
     logical: str = ""
     #: Coder's column default (PostgreSQL DDL), so a load may omit the column as Coder's writes do.
     default: str | None = None
+    #: What the column reads as where a source lacks it (a row from a Coder version without it):
+    #: NULL (None), a constant, or another column of the row (SameAs), as Coder's migrations did.
+    #: The source normalisation (SQL) and the export reader (Python) both read it.
+    missing: int | SameAs | None = None
 
     @property
     def portable(self) -> str:
         """The type this column is cast to when a source is normalised."""
         return self.logical or self.duckdb
+
+    def missing_in(self, row: Mapping[str, Any]) -> Any:
+        """The value this column takes in ``row``, a row without it (see ``missing``)."""
+        return row[self.missing.column] if isinstance(self.missing, SameAs) else self.missing
 
 
 PROVIDER_TYPES = (
@@ -93,7 +112,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("id", _UUID, False),
         _c("initiator_id", _UUID, False),
         _c("provider", _TEXT, False),
-        _c("provider_name", _TEXT, False, optional=True, default="''"),
+        # Migration 000458 backfilled provider_name with the wire type: what Coder would see.
+        _c("provider_name", _TEXT, False, optional=True, default="''", missing=SameAs("provider")),
         _c("provider_id", _UUID, optional=True),
         _c("model", _TEXT, False),
         _c("started_at", _TS, False),
@@ -113,8 +133,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("provider_response_id", _TEXT, False),
         _c("input_tokens", _BIGINT, False),
         _c("output_tokens", _BIGINT, False),
-        _c("cache_read_input_tokens", _BIGINT, False, optional=True, default="0"),
-        _c("cache_write_input_tokens", _BIGINT, False, optional=True, default="0"),
+        _c("cache_read_input_tokens", _BIGINT, False, optional=True, default="0", missing=0),
+        _c("cache_write_input_tokens", _BIGINT, False, optional=True, default="0", missing=0),
         _c("metadata", _JSON),
         _c("created_at", _TS, False),
     ),
@@ -163,6 +183,21 @@ PRIMARY_KEYS = {
 #: Coder's generated session_id is the first non-NULL of these (as text); the source
 #: normalisation computes it rather than trusting a stored copy.
 SESSION_KEYS = ("client_session_id", "thread_root_id", "id")
+
+
+def column(table: str, name: str) -> Column:
+    """The declared column ``name`` of ``table``."""
+    return next(c for c in TABLES[table] if c.name == name)
+
+
+def arrow_schema(columns: tuple[Column, ...] | list[Column]) -> "pa.Schema":
+    """The Arrow schema of rows of ``columns`` as Python holds them: UUIDs and JSON as text, times in UTC."""
+    import pyarrow as pa
+
+    types = {"UUID": pa.string(), "VARCHAR": pa.string(), "JSON": pa.string(), "BIGINT": pa.int64(),
+             "BOOLEAN": pa.bool_(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC")}
+    return pa.schema([pa.field(c.name, types[c.duckdb], nullable=c.nullable) for c in columns])
+
 
 def duckdb_ddl(table: str, columns: tuple[Column, ...] | None = None, keys: bool = True) -> str:
     """CREATE TABLE statement for the DuckDB warehouse (``keys=False``: without the primary key)."""

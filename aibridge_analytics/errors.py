@@ -15,15 +15,27 @@ on purpose, and tell user mistakes from broken data::
     ├── OutputError                         an output (--out, a report directory) that cannot or must not be written
     └── ValidationFailed                    rows breaking their schema (one line; example rows in .details)
 
-The CLI turns any of them into exit code 1 and a single line; ``--debug`` shows the traceback.
+Messages name no command-line flag: a notebook sees them too. Where a flag is the fix, the error
+carries it as ``cli_hint``, which the CLI appends. The CLI turns any of them into exit code 1 and a
+single line; ``--debug`` shows the traceback.
 An interrupt (SIGINT, Ctrl-C) is not an error: it stays ``KeyboardInterrupt`` (exit code 130).
 """
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class AibridgeError(Exception):
     """Root of every error this package raises on purpose."""
+
+    #: The fix as command-line flags (``--mode strict``), appended by the CLI to the message.
+    cli_hint: str | None = None
+
+    def with_cli_hint(self, hint: str) -> Self:
+        """This error with :attr:`cli_hint` set: ``raise UsageError(...).with_cli_hint("pass --x")``."""
+        self.cli_hint = hint
+        return self
 
 
 class UsageError(AibridgeError, ValueError):

@@ -51,14 +51,15 @@ import altair as alt
 import polars as pl
 
 import aibridge_analytics as aa
+from aibridge_analytics.demo import truth as demo_truth
 from aibridge_analytics.pipelines import edge_cases as ec
 
 alt.renderers.enable("svg")  # static SVG, rendered offline by vl-convert: shows in any viewer
 pl.Config(tbl_rows=30, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=250)
 
 con = aa.connect(SOURCE)
-book = ec.CaseBook(con)  # reads the source once for every section
-truth = book.truth
+truth = demo_truth.ground_truth(con)  # the demo generator's answers; None for any other source
+book = ec.CaseBook(con, truth)  # reads the source once for every section
 providers = con.query("providers/list")
 HIDE = ["started_at", "ended_at", "client", "model"]  # columns most sections do not need
 
@@ -471,8 +472,8 @@ aa.backfill(mainline).join(aa.attribute(mainline).select("interception_id", "met
 # %%
 table = ec.counts(con)
 if truth is not None:
-    planted = truth.group_by("edge_case").len()
-    per_label = dict(zip(planted["edge_case"], planted["len"]))
+    planted = truth.group_by("label").len()
+    per_label = dict(zip(planted["label"], planted["len"]))
     table = table.with_columns(pl.Series("planted", [
         ", ".join(f"{label} {per_label.get(label, 0)}" for label in c.labels) for c in ec.CASES]))
 table

@@ -69,6 +69,12 @@ def duckdb_connection(tables: Mapping[str, pl.DataFrame]) -> DuckDBConnection:
     return DuckDBConnection(con, label="test-duckdb")
 
 
+def driver(con):
+    """A test connection's driver handle (DuckDB's or psycopg's), for what the package never does to
+    a source: dropping a column or a table to make an older schema, writing to prove it cannot."""
+    return getattr(con, "_con", None) or con._conn
+
+
 def _fill(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pl.DataFrame]) -> None:
     store.create_schema(con)
     for name, frame in tables.items():

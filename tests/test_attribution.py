@@ -8,6 +8,7 @@ import pytest
 from datasets import (
     assert_same_rows,
     dataset_strategy,
+    driver,
     duckdb_connection,
     postgres_connection,
 )
@@ -48,7 +49,7 @@ def _check_against_truth(con, truth: pl.DataFrame, with_provider_id: bool) -> No
 def test_demo_ground_truth_on_duckdb(tables, with_provider_id):
     con = duckdb_connection(_coder_tables(tables))
     if not with_provider_id:
-        con._con.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
+        driver(con).execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
     _check_against_truth(con, _truth(tables), with_provider_id)
 
 
@@ -120,3 +121,21 @@ def test_engines_agree_and_every_row_gets_one_method(data, new_pg_schema):
     assert rows.height == data["aibridge_interceptions"].height
     assert set(rows["method"]) <= set(METHODS)
     assert rows["interception_id"].n_unique() == rows.height
+
+
+def test_attribute_validates_its_rows():
+    """Rows breaking AttributionRows (here: an interception id twice) are a ValidationFailed, not output."""
+    import duckdb
+    from datasets import frames, interception, provider
+
+    from aibridge_analytics.errors import ValidationFailed
+    from aibridge_analytics.sources.connection import DuckDBConnection
+
+    tables = frames({"ai_providers": [provider("openai", "openai")],
+                     "aibridge_interceptions": [interception("twice", "openai", "openai")]})
+    tables["aibridge_interceptions"] = pl.concat([tables["aibridge_interceptions"]] * 2)
+    raw = duckdb.connect()
+    for name, frame in tables.items():
+        raw.register(name, frame)  # views: no primary key refuses the duplicate
+    with pytest.raises(ValidationFailed, match="attribution fails its schema: interception_id"):
+        aa.attribute(DuckDBConnection(raw))

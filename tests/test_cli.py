@@ -65,6 +65,9 @@ def test_attribute_writes_a_file_atomically(capsys, warehouse, tmp_path):
         (["interceptions", "count", "--started-after", "2026-11-02", "--started-before", "2026-11-01"], "earlier than started-after"),
         (["interceptions", "count", "--provider-id", "00000000-0000-0000-0000-000000000042"], "unknown provider id 00000000-0000-0000-0000-000000000042"),
         (["interceptions", "list", "--after-id", "00000000-0000-0000-0000-000000000042"], "names no interception"),
+        (["interceptions", "count", "--mode", "coder", "--provider-name", "nobody"],
+         "unknown provider name 'nobody': no ai_providers row has it (Coder answers 400); "
+         "`aibridge-analytics providers` lists them"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(capsys, warehouse, argv, message):
@@ -123,3 +126,16 @@ def test_providers_lists_every_provider_soft_deleted_included(capsys, tmp_path):
     assert code == 0 and len(stored) == 3
     assert sorted((p["id"], p["name"], p["deleted"], p["enabled"]) for p in listed) == sorted(stored)
     assert [p["created_at"] for p in listed] == sorted(p["created_at"] for p in listed)  # oldest first
+
+
+def test_library_errors_name_no_flag_and_the_cli_adds_it(capsys, warehouse):
+    """A notebook sees the error without command-line flags; the command line appends its hint."""
+    import aibridge_analytics as aa
+    from aibridge_analytics.errors import UnknownProviderError
+
+    with aa.connect(warehouse) as con, pytest.raises(UnknownProviderError) as info:
+        aa.count_interceptions(con, aa.Filters(provider_name="nobody"), mode="coder")
+    assert "aibridge-analytics" not in str(info.value) and "--" not in str(info.value)
+    code, _, err = run(capsys, "interceptions", "count", "--mode", "coder", "--provider-name", "nobody",
+                       "--source", warehouse)
+    assert code == 1 and err.strip() == f"aibridge-analytics: error: {info.value}; {info.value.cli_hint}"

@@ -179,7 +179,7 @@ def test_every_label_present_with_its_declared_method(size, request):
     methods = gt.group_by("edge_case").agg(pl.col("expected_method").unique())
     for label, found in methods.iter_rows():
         assert found == [demo.PLANTED_EDGE_CASES[label].expected_method], label
-    assert set(gt["expected_method"]) <= set(demo.METHODS)
+    assert set(gt["expected_method"]) <= set(demo.DEMO_METHODS)
 
 
 def _contract_methods(frames: dict[str, pl.DataFrame], with_provider_id: bool = True) -> pl.DataFrame:

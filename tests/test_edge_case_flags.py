@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import polars as pl
 import pytest
-from datasets import assert_same_rows, duckdb_connection, postgres_connection
+from datasets import assert_same_rows, driver, duckdb_connection, postgres_connection
 
 from aibridge_analytics.demo import generator as demo
 from aibridge_analytics.pipelines import edge_cases
@@ -42,7 +42,7 @@ def test_case_16_flags_the_traffic_before_the_upgrade():
         tables = s.tables()
         con = duckdb_connection({k: v for k, v in tables.items() if k != "ai_providers" or s.has_providers})
         if not s.has_providers:
-            con._con.execute("DROP TABLE ai_providers")
+            driver(con).execute("DROP TABLE ai_providers")
         flags = edge_cases.flags(con)
         upgrade = START + timedelta(days=UPGRADE)
         legacy = flags["started_at"] < upgrade if s.has_providers else pl.lit(True)
@@ -84,7 +84,7 @@ def test_counts_match_the_flags_and_cover_a_mainline_source(tables):
         assert row["interceptions"] == flags[column].sum()
         assert row["unattributed"] == (flags[column] & ~flags["resolved"]).sum()
     con = duckdb_connection(_coder(tables))  # a fresh connection: the schema probe is per connection
-    con._con.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
+    driver(con).execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
     mainline = edge_cases.counts(con)
     assert mainline.filter(pl.col("case") == 1)["interceptions"][0] == SIZE
     assert mainline.filter(pl.col("case") == 8)["interceptions"][0] == 0  # no id can dangle
@@ -96,7 +96,7 @@ def test_duckdb_and_postgres_agree(tables, pg_schema, with_provider_id):
     duck = duckdb_connection(_coder(tables))
     pg = postgres_connection(pg_schema, _coder(tables))
     if not with_provider_id:
-        duck._con.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
+        driver(duck).execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
         pg_schema.conn.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
     try:
         assert_same_rows(edge_cases.flags(duck), edge_cases.flags(pg))

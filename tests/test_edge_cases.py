@@ -10,6 +10,7 @@ from datetime import timedelta
 import polars as pl
 import pytest
 from datasets import (
+    driver,
     duckdb_connection,
     frames,
     interception,
@@ -196,7 +197,7 @@ def open_case(request):
         if request.param == "duckdb":
             con = duckdb_connection(tables)
             if case.without_provider_id:
-                con._con.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
+                driver(con).execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
         else:
             schema = request.getfixturevalue("new_pg_schema")()
             con = postgres_connection(schema, tables)

@@ -182,3 +182,24 @@ def test_a_database_sync_after_an_export_merges_by_id(pg_schema, tmp_path):
     assert total == len(got) == 3
     assert got == {uid("a"): openai["id"], uid("b"): openai["id"], uid("older"): None}
     assert again.rows["aibridge_interceptions"] <= 2  # the overlap window, re-read by id
+
+
+@pytest.mark.parametrize("text, accepted", [
+    ("2026-10-02T10:00:00.123456789Z", "2026-10-02T10:00:00.123456+00:00"),  # Go's nanoseconds, cut
+    ("2026-10-02 10:00:00+0200", "2026-10-02T08:00:00+00:00"),
+    ("2026-10-02", None),  # a date: no time
+    ("2026-10-02T10:00:00", None),  # no offset
+    ("2026-W40-5T10:00:00Z", None),  # ISO 8601, but not RFC 3339
+])
+def test_export_times_are_rfc3339_read_by_the_one_iso_parser(tmp_path, text, accepted):
+    """Exports accept RFC 3339 date-times only; the one ISO 8601 parser, which reads them, takes more."""
+    from aibridge_analytics.catalogue.values import parse_iso_instant
+
+    path = write(tmp_path / "t.json", [{**item("a"), "started_at": text}])
+    if accepted is None:
+        with pytest.raises(ExportError, match="started_at: expected an RFC 3339 timestamp"):
+            read_export(path)
+        parse_iso_instant(text)  # lenient form: a user's --since may be a bare date
+        return
+    started = read_export(path).tables["aibridge_interceptions"].column("started_at")[0].as_py()
+    assert started.isoformat() == accepted == parse_iso_instant(text, rfc3339=True).astimezone(started.tzinfo).isoformat()

@@ -10,6 +10,7 @@ from datasets import (
     T0,
     assert_same_rows,
     dataset_strategy,
+    driver,
     duckdb_connection,
     frames,
     interception,
@@ -189,7 +190,7 @@ def test_both_engines_agree_on_attribution(engines):
 def test_postgres_source_is_read_only(engines):
     _, pg = engines
     with pytest.raises(Exception, match="read-only"):
-        pg._conn.execute("CREATE TABLE should_fail (x int)")
+        driver(pg).execute("CREATE TABLE should_fail (x int)")
 
 
 @pytest.mark.postgres

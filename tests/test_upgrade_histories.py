@@ -237,8 +237,10 @@ def test_coder_mode_refuses_a_name_only_a_deleted_provider_holds() -> None:
     s = scenario("provider_deleted_later")
     con = _duckdb(_frames(s, "full"))
     deleted_id = s.provider("openai")
-    with pytest.raises(UsageError, match=f"soft-deleted provider \\({deleted_id}\\).*--mode strict --provider-id {deleted_id}"):
+    hint = f"soft-deleted provider \\({deleted_id}\\).*strict mode.* {deleted_id}"
+    with pytest.raises(UsageError, match=hint) as info:
         aa.count_interceptions(con, aa.Filters(provider_name="openai"), mode="coder")
+    assert info.value.cli_hint == f"--mode strict --provider-id {deleted_id}"  # what the CLI adds
     with pytest.raises(UnknownProviderError, match="unknown provider name 'nobody'"):
         aa.count_interceptions(con, aa.Filters(provider_name="nobody"), mode="coder")
     # The hint's strict filter finds the deleted provider's history, legacy rows included.

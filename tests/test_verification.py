@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 from datasets import (
     assert_same_rows,
+    driver,
     duckdb_connection,
     frames,
     interception,
@@ -19,6 +20,7 @@ from datasets import (
 import aibridge_analytics as aa
 from aibridge_analytics.cli import EXIT_DISCREPANCIES, EXIT_ERROR, EXIT_OK, main
 from aibridge_analytics.demo import generator as demo
+from aibridge_analytics.demo import truth as demo_truth
 from aibridge_analytics.errors import SchemaError
 from aibridge_analytics.pipelines.verification import CLASSES, verify_backfill
 
@@ -73,11 +75,12 @@ def test_demo_classes_match_what_the_generator_planted(warehouse):
 def test_demo_classes_per_row_follow_the_labels(warehouse):
     with aa.connect(warehouse) as con:
         rows = con.query("verification/rows", {"has_provider_id": True})
-        truth = con.query("verification/demo_truth")  # ended rows; labels come from the table itself
-        labels = con._con.execute("SELECT CAST(interception_id AS VARCHAR) AS interception_id, edge_case FROM demo_ground_truth").pl()
+        truth = demo_truth.ended_truth(con)  # ended rows; labels come from every row's truth
+        labels = demo_truth.ground_truth(con).select("interception_id", "label")
     label_class = {label: c for c, labels in PLANTED_CLASS.items() for label in labels}
     got = rows.join(labels, on="interception_id")
-    expected = got["edge_case"].replace_strict(label_class, default="unchanged_correct")
+    assert got.height == rows.height
+    expected = got["label"].replace_strict(label_class, default="unchanged_correct")
     assert (got["class"] == expected).all()
     assert truth.height < rows.height
 
@@ -86,7 +89,7 @@ def test_demo_without_provider_id_previews_the_backfill(warehouse, tmp_path):
     tables = demo.demo_tables(SIZE, 7)
     truth = tables.pop("demo_ground_truth")
     con = duckdb_connection(tables)
-    con._con.execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
+    driver(con).execute("ALTER TABLE aibridge_interceptions DROP COLUMN provider_id")
     report = verify_backfill(con)
     counts = nonzero(report)
     expected = truth["expected_method_without_provider_id"].value_counts()
@@ -103,7 +106,9 @@ def test_demo_without_provider_id_previews_the_backfill(warehouse, tmp_path):
 
 def test_coder_filter_against_ground_truth(warehouse):
     with aa.connect(warehouse) as con:
-        frame = aa.coder_filter_report(con)
+        frame = aa.coder_filter_report(con, truth=demo_truth.ended_truth(con))
+        report = verify_backfill(con, truth=demo_truth.ended_truth(con))
+        assert_same_rows(report.coder_filter, frame, sort=False)
     by_name = {r["provider_name"]: r for r in frame.iter_rows(named=True)}
     # Three live anthropic providers: the unguarded type fallback double counts the ambiguous rows.
     ambiguous = demo.planned_counts(SIZE)["empty_name_ambiguous_type"]
@@ -118,6 +123,25 @@ def test_coder_filter_against_ground_truth(warehouse):
     assert by_name["azure-westeu"]["coder_api"] == 0 and by_name["azure-westeu"]["recall_strict"] == 1.0
     assert by_name["github-copilot"]["dropped_by_name_and"] > 0
     assert {"precision_coder_api", "recall_coder_sql", "recall_strict", "true_rows"} <= set(frame.columns)
+
+
+def test_the_report_does_not_read_the_ground_truth(warehouse, tmp_path):
+    """A demo warehouse verifies exactly as a copy of it without the ground-truth table."""
+    import shutil
+
+    import duckdb
+
+    copy = tmp_path / "no-truth.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as raw:
+        raw.execute(f"DROP TABLE {demo.GROUND_TRUTH_TABLE}")
+    with aa.connect(warehouse) as con, aa.connect(copy) as bare:
+        assert demo_truth.ground_truth(con) is not None
+        left, right = verify_backfill(con), verify_backfill(bare)
+        assert "true_rows" not in left.coder_filter.columns
+    for field in ("classes", "by_provider", "strict", "samples", "findings", "invariants", "coder_filter"):
+        assert_same_rows(getattr(left, field), getattr(right, field), sort=False)
+    assert demo_truth.ground_truth(duckdb_connection(frames({}))) is None
 
 
 def test_both_engines_give_the_same_report(pg_schema):

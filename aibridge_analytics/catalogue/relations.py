@@ -13,7 +13,8 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-from aibridge_analytics.coder import SESSION_KEYS, TABLES, WIRE_FORMAT
+from aibridge_analytics.coder import SESSION_KEYS, TABLES, WIRE_FORMAT, SameAs
+from aibridge_analytics.coder import column as declared_column
 
 #: The dialect the catalogue's SQL is written in.
 SOURCE_DIALECT = "duckdb"
@@ -74,13 +75,11 @@ class Probe:
 
 
 def missing_value(table: str, column: str) -> str:
-    """What a column the source lacks reads as (documented in README: schema versions)."""
-    if table == "aibridge_interceptions" and column == "provider_name":
-        # Migration 000458 backfilled provider_name with the wire type: what Coder would see.
-        return "provider"
-    if column.startswith("cache_") and column.endswith("_tokens"):
-        return "0"
-    return "NULL"
+    """What a column the source lacks reads as, as SQL (README: schema versions; ``Column.missing``)."""
+    missing = declared_column(table, column).missing
+    if isinstance(missing, SameAs):
+        return missing.column
+    return exp.convert(missing).sql(dialect=SOURCE_DIALECT)
 
 
 def _base_relation_sql(table: str, probe: Probe) -> str:

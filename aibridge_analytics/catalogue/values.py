@@ -30,6 +30,22 @@ def parse_uuid(value: Any, what: str = "uuid") -> str:
         raise UsageError(f"malformed UUID for {what}: {value!r}") from None
 
 
+#: RFC 3339's date-time: a full time and an offset, as Go writes it (``time.RFC3339Nano``).
+_RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)$")
+
+
+def parse_iso_instant(text: str, *, rfc3339: bool = False) -> datetime:
+    """The one parser of ISO 8601 text: a date or date-time, ``Z`` or an offset, any number of
+    fraction digits (nanoseconds are cut to the microseconds Python and both engines keep).
+
+    Naive when the text has no offset. With ``rfc3339`` only RFC 3339 date-times (a time and an
+    offset required) are accepted. Raises ValueError; callers word the error for their input.
+    """
+    if rfc3339 and not _RFC3339.match(text):
+        raise ValueError(f"not an RFC 3339 date-time: {text!r}")
+    return datetime.fromisoformat(text)
+
+
 def parse_timestamp(value: Any, what: str = "timestamp", now: datetime | None = None, tz: str = "UTC") -> datetime:
     """Parse an ISO 8601 instant or a relative age like ``7d``, ``12h``, into UTC.
 
@@ -51,7 +67,7 @@ def parse_timestamp(value: Any, what: str = "timestamp", now: datetime | None = 
                 base = now or datetime.now(UTC)
                 return base - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
             try:
-                dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                dt = parse_iso_instant(text)
             except ValueError:
                 raise UsageError(
                     f"malformed timestamp for {what}: {value!r} (use ISO 8601 like 2026-11-01T00:00:00Z, or 7d)"

@@ -32,8 +32,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from aibridge_analytics.errors import UsageError
+from aibridge_analytics.pipelines.attribution import METHODS
 from aibridge_analytics.warehouse import store
-from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, duckdb_ddl
+from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, arrow_schema, duckdb_ddl
 
 __all__ = [
     "ANCHOR",
@@ -43,7 +44,7 @@ __all__ = [
     "EdgeCase",
     "GENERATOR_VERSION",
     "HISTORY_DAYS",
-    "METHODS",
+    "DEMO_METHODS",
     "MIGRATION_INSTANT",
     "MIN_INTERCEPTIONS",
     "PLANTED_EDGE_CASES",
@@ -81,26 +82,17 @@ MIGRATION_INSTANT = ANCHOR - timedelta(days=40)
 """When migration 000507 ran: rows started earlier got provider_id from its two passes."""
 
 _REPLICA_DAYS = (34, 31)
-REPLICA_WINDOW = (ANCHOR - timedelta(days=_REPLICA_DAYS[0]), ANCHOR - timedelta(days=_REPLICA_DAYS[1]))
-"""A gateway replica still running pre-000458 code after the upgrade wrote rows with an empty
-provider_name and no provider_id during this window (exports and older write paths)."""
+"""Days before the anchor (start, end) during which a gateway replica still running pre-000458 code
+after the upgrade wrote rows with an empty provider_name and no provider_id (exports and older
+write paths)."""
 
 DEFAULT_CHUNK_SIZE = 500_000
 MIN_INTERCEPTIONS = 200
 """Below this not every edge case fits (each has a floor of a few rows)."""
 
-METHODS = (
-    "provider_id",
-    "provider_name",
-    "deleted_provider_name",
-    "ambiguous_name",
-    "unique_type",
-    "ambiguous_type",
-    "no_live_provider",
-    "unknown_provider_id",
-)
-"""The strict-mode attribution methods, in rule order (``wire_type`` needs a source without
-ai_providers, which the demo never is)."""
+DEMO_METHODS = tuple(m for m in METHODS if m != "wire_type")
+"""The strict-mode attribution methods the demo's rows can get, in rule order: every one but
+``wire_type``, which needs a source without ai_providers (the demo never is one)."""
 
 _NAMESPACE = uuid.UUID("5b0f5d6e-8c1a-4d7e-9a3b-2f64c1e0a7d1")
 _US = 1_000_000
@@ -548,7 +540,7 @@ _THOUGHTS = (
     "Let me read the migration first, then the query that uses it.",
 )
 
-_METHOD_CODE = {m: i for i, m in enumerate(METHODS)}
+_METHOD_CODE = {m: i for i, m in enumerate(DEMO_METHODS)}
 _LABEL_CODE = {l: i for i, l in enumerate(_LABELS)}
 
 
@@ -805,20 +797,9 @@ def _block(case: EdgeCase, n: int, rng: np.random.Generator, people: _People) ->
 # --------------------------------------------------------------------------------------------
 
 
-def _arrow_type(column: Column) -> pa.DataType:
-    return {
-        "UUID": pa.string(), "VARCHAR": pa.string(), "JSON": pa.string(), "BIGINT": pa.int64(),
-        "BOOLEAN": pa.bool_(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
-    }[column.duckdb]
-
-
-def _schema(columns: tuple[Column, ...]) -> pa.Schema:
-    return pa.schema([pa.field(c.name, _arrow_type(c), nullable=c.nullable) for c in columns])
-
-
 SCHEMAS: dict[str, pa.Schema] = {
-    **{t: _schema(cols) for t, cols in TABLES.items()},
-    GROUND_TRUTH_TABLE: _schema(GROUND_TRUTH_COLUMNS),
+    **{t: arrow_schema(cols) for t, cols in TABLES.items()},
+    GROUND_TRUTH_TABLE: arrow_schema(GROUND_TRUTH_COLUMNS),
 }
 """Arrow schema of every table a chunk holds (UUIDs as canonical text, times as UTC)."""
 
@@ -941,9 +922,9 @@ def _chunk(interceptions: int, seed: int, index: int, chunk_size: int, people: _
         "interception_id": ids,
         "true_provider_id": _take([str(p.id) for p in PROVIDERS], truth),
         "edge_case": _take(_LABELS, rows["label"]),
-        "expected_method": _take(METHODS, method),
+        "expected_method": _take(DEMO_METHODS, method),
         "expected_provider_id": _take([str(p.id) for p in PROVIDERS], resolved),
-        "expected_method_without_provider_id": _take(METHODS, mainline),
+        "expected_method_without_provider_id": _take(DEMO_METHODS, mainline),
     })
 
     children = _children(np.random.default_rng((seed, index, 1)), index, ids, rows, ended)
@@ -1093,7 +1074,7 @@ class DemoSummary:
     def describe(self) -> str:
         """One line for a terminal: sizes and how many rows each strict method should get."""
         tables = ", ".join(f"{k} {v:,}" for k, v in self.tables.items() if k != GROUND_TRUTH_TABLE)
-        methods = ", ".join(f"{m} {self.expected_methods[m]:,}" for m in METHODS if m in self.expected_methods)
+        methods = ", ".join(f"{m} {self.expected_methods[m]:,}" for m in DEMO_METHODS if m in self.expected_methods)
         return (f"{self.interceptions:,} interceptions (seed {self.seed}, {len(self.edge_cases)} edge-case "
                 f"labels) in {self.seconds:.1f}s; tables: {tables}; expected methods: {methods}")
 
@@ -1108,9 +1089,9 @@ class DemoSummary:
             self.expected_methods[m] = self.expected_methods.get(m, 0) + c
             per = self.methods_by_edge_case.setdefault(e, {})
             per[m] = per.get(m, 0) + c
-        # Stable, documented order: labels as in PLANTED_EDGE_CASES, methods as in METHODS.
+        # Stable, documented order: labels as in PLANTED_EDGE_CASES, methods as in DEMO_METHODS.
         self.edge_cases = {k: self.edge_cases[k] for k in _LABELS if k in self.edge_cases}
-        self.expected_methods = {k: self.expected_methods[k] for k in METHODS if k in self.expected_methods}
+        self.expected_methods = {k: self.expected_methods[k] for k in DEMO_METHODS if k in self.expected_methods}
         self.methods_by_edge_case = {k: self.methods_by_edge_case[k] for k in _LABELS if k in self.methods_by_edge_case}
 
 

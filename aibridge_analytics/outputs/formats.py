@@ -34,19 +34,20 @@ from aibridge_analytics.errors import OutputError, UsageError, first_line
 FORMATS = ("table", "json", "csv", "csv-raw", "parquet")
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` with dates and times as ISO 8601 text, inside lists and dicts too: what ``json`` can write."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     return value
 
 
 def to_json(frame: pl.DataFrame) -> str:
     """The frame as a JSON list of objects (stable, machine-readable)."""
-    return json.dumps([_jsonable(row) for row in frame.iter_rows(named=True)], indent=2, ensure_ascii=False)
+    return json.dumps([jsonable(row) for row in frame.iter_rows(named=True)], indent=2, ensure_ascii=False)
 
 
 def _flat_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
@@ -232,7 +233,8 @@ def encode(frame: pl.DataFrame, fmt: str, title: str | None = None) -> bytes:
 def emit(frame: pl.DataFrame, fmt: str, out: str | Path | None = None, title: str | None = None, stream: IO[bytes] | None = None) -> None:
     """Write ``frame`` as ``fmt`` to ``out`` (atomically) or to standard output."""
     if fmt == "parquet" and out is None and (stream or sys.stdout.buffer).isatty():
-        raise UsageError("--format parquet writes binary data: give --out FILE or redirect standard output")
+        refused = UsageError("parquet is binary data, not written to a terminal: give a file or another stream")
+        raise refused.with_cli_hint("give --out FILE or redirect standard output")
     data = encode(frame, fmt, title)
     if out is not None:
         atomic_write(out, data)

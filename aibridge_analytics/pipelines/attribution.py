@@ -41,6 +41,10 @@ def attribute(con: Connection) -> pl.DataFrame:
     """One row per interception with its attribution (README: attribution).
 
     Works on sources without a provider_id column too: every provider_id then reads as NULL, and
-    the attribution is what the backfill would produce from the snapshot columns now.
+    the attribution is what the backfill would produce from the snapshot columns now. The rows are
+    checked against ``schemas.AttributionRows``: a broken invariant is a ValidationFailed, not a
+    wrong answer.
     """
-    return warnings_as_list(con.query("attribution/rows"))
+    from aibridge_analytics.pipelines.schemas import AttributionRows, validate  # pandera is slow to import
+
+    return validate(warnings_as_list(con.query("attribution/rows")), AttributionRows, "attribution")

@@ -8,7 +8,8 @@ Used by the edge-cases notebook, and by anyone asking "why is this row attribute
 - :func:`counts`: how many rows show each case, and how many of those stay unattributed
   (``sql/edge_cases/counts.sql``, aggregated in the source's engine);
 - :func:`explain`: for chosen rows, what the migration's backfill does, what Coder's runtime
-  provider filter does, and what strict attribution does, side by side;
+  provider filter does, and what strict attribution does, side by side (and, given a ``truth``,
+  which provider really served each row: the demo's is :func:`aibridge_analytics.demo.truth.ground_truth`);
 - :class:`CaseBook` (and the one-off :func:`examples`, :func:`outcomes`, :func:`provider_effect`):
   a case's sample rows, its outcomes grouped, and its effect on per-provider counts under each
   filter, with the source read once;
@@ -33,8 +34,8 @@ from aibridge_analytics.pipelines.attribution import attribute
 from aibridge_analytics.pipelines.verification import backfill
 from aibridge_analytics.sources.connection import Connection
 
-__all__ = ["CASES", "Case", "CaseBook", "case", "counts", "examples", "explain", "flags", "ground_truth", "mainline_copy",
-           "outcomes", "provider_effect"]
+__all__ = ["CASES", "Case", "CaseBook", "case", "counts", "examples", "explain", "flags", "mainline_copy", "outcomes",
+           "provider_effect"]
 
 
 @dataclass(frozen=True)
@@ -128,18 +129,17 @@ def counts(con: Connection) -> pl.DataFrame:
                                      "share": pl.Float64, "unattributed": pl.Int64})
 
 
-def ground_truth(con: Connection) -> pl.DataFrame | None:
-    """A demo warehouse's ground truth for every row (interception_id, true_provider_id, edge_case,
-    expected_method), or None for any other source."""
-    if con.dialect != "duckdb" or con.query("verification/demo_truth_present")["tables"][0] == 0:
-        return None
-    return con.query("edge_cases/truth")
-
-
 def _names(con: Connection) -> dict[str, str]:
     """Provider id -> its name, marked when soft-deleted."""
     providers = con.query("providers/list")
     return {r["id"]: r["name"] + (" (deleted)" if r["deleted"] else "") for r in providers.iter_rows(named=True)}
+
+
+def _truth_names(truth: pl.DataFrame | None) -> dict[str, str]:
+    """Provider id -> name as the truth gives it (``true_provider_name``), for providers the snapshot lacks."""
+    if truth is None or "true_provider_name" not in truth.columns:
+        return {}
+    return dict(truth.select("true_provider_id", "true_provider_name").drop_nulls().unique().iter_rows())
 
 
 def _name_expr(column: str, names: dict[str, str], alias: str) -> pl.Expr:
@@ -150,7 +150,8 @@ def _name_expr(column: str, names: dict[str, str], alias: str) -> pl.Expr:
             .alias(alias))
 
 
-def explain(con: Connection, interception_ids: Iterable[str] | None = None) -> pl.DataFrame:
+def explain(con: Connection, interception_ids: Iterable[str] | None = None, *,
+            truth: pl.DataFrame | None = None) -> pl.DataFrame:
     """Why each row is attributed as it is: one row per interception (all, or those given).
 
     Columns: interception_id, started_at, ended_at, client (NULL kept), model, the snapshot
@@ -163,7 +164,9 @@ def explain(con: Connection, interception_ids: Iterable[str] | None = None) -> p
       (the providers whose SQL predicate alone matches it: the type fallback without a uniqueness
       guard); comma-separated names;
     - strict attribution: ``method``, ``strict`` (the provider) and ``warnings``;
-    - on a demo warehouse: ``truth`` (the provider that really served it) and ``label``.
+    - given ``truth`` (interception_id, true_provider_id, and optionally true_provider_name, a
+      name for providers the snapshot lacks, and label): ``truth`` (the provider that really
+      served the row) and ``label``.
 
     Provider ids are shown by name, '(deleted)' marking soft-deleted providers and '? abcd1234'
     an id no ai_providers row has.
@@ -200,36 +203,29 @@ def explain(con: Connection, interception_ids: Iterable[str] | None = None) -> p
     )
     columns = ["interception_id", "started_at", "ended_at", "client", "model", "provider", "provider_name",
                "provider_id", "backfill", "after_backfill", "coder_api", "coder_sql", "method", "strict", "warnings"]
-    truth = ground_truth(con)
     if truth is not None:
-        out = out.join(only(truth), on="interception_id", how="left").with_columns(
-            _name_expr("true_provider_id", names | _hidden_names(), "truth"), pl.col("edge_case").alias("label"))
-        columns += ["truth", "label"]
+        labels = ["label"] if "label" in truth.columns else []
+        out = out.join(only(truth.select("interception_id", "true_provider_id", *labels)), on="interception_id",
+                       how="left").with_columns(_name_expr("true_provider_id", _truth_names(truth) | names, "truth"))
+        columns += ["truth", *labels]
     return out.select(columns).sort("started_at", "interception_id")
-
-
-def _hidden_names() -> dict[str, str]:
-    """Demo providers absent from the exported ai_providers table (hard-deleted, or missing from a
-    partial export), so the truth column can still name them."""
-    from aibridge_analytics.demo.generator import PROVIDERS
-
-    return {str(p.id): f"{p.name} ({'hard-deleted' if p.hard_deleted_days is not None else 'not exported'})"
-            for p in PROVIDERS if not p.in_snapshot}
 
 
 class CaseBook:
     """The edge cases of one source with every frame read once: for a notebook that looks at
     many cases (each method would otherwise re-read the whole source).
 
-    ``flags``, ``rows`` (:func:`explain` of every row), ``pairs`` (Coder's filter and strict
-    attribution per ended row and provider) and ``truth`` (demo only, else None) are read lazily.
+    ``flags``, ``rows`` (:func:`explain` of every row) and ``pairs`` (Coder's filter and strict
+    attribution per ended row and provider) are read lazily. ``truth``, when given, is what
+    really happened (see :func:`explain`; the demo's: :func:`aibridge_analytics.demo.truth.ground_truth`).
     """
 
-    def __init__(self, con: Connection) -> None:
+    def __init__(self, con: Connection, truth: pl.DataFrame | None = None) -> None:
         self.con = con
-        self._cache: dict[str, pl.DataFrame | None] = {}
+        self.truth = None if truth is None else truth.with_columns(pl.col("interception_id").cast(pl.String))
+        self._cache: dict[str, pl.DataFrame] = {}
 
-    def _get(self, key: str, read) -> pl.DataFrame | None:
+    def _get(self, key: str, read) -> pl.DataFrame:
         if key not in self._cache:
             self._cache[key] = read()
         return self._cache[key]
@@ -240,11 +236,7 @@ class CaseBook:
 
     @property
     def rows(self) -> pl.DataFrame:
-        return self._get("rows", lambda: explain(self.con))
-
-    @property
-    def truth(self) -> pl.DataFrame | None:
-        return self._get("truth", lambda: ground_truth(self.con))
+        return self._get("rows", lambda: explain(self.con, truth=self.truth))
 
     @property
     def pairs(self) -> pl.DataFrame:
@@ -261,16 +253,16 @@ class CaseBook:
     def examples(self, number: int, n: int = 6) -> pl.DataFrame:
         """Up to ``n`` rows showing case ``number``, explained (see :func:`explain`).
 
-        On a demo warehouse, rows whose label plants the case come first, taken in turn from each
-        such label (so every planted variant shows); elsewhere the oldest flagged rows.
+        With a truth holding labels (the demo's), rows whose label plants the case come first, taken
+        in turn from each such label (so every planted variant shows); elsewhere the oldest flagged rows.
         """
         c = case(number)
         flagged = self.flags.filter(pl.col(c.column)).select("interception_id", "started_at")
-        if self.truth is not None:
+        if self.truth is not None and "label" in self.truth.columns:
             order = {label: i for i, label in enumerate(c.labels)}
-            flagged = flagged.join(self.truth.select("interception_id", "edge_case"), on="interception_id", how="left")
+            flagged = flagged.join(self.truth.select("interception_id", "label"), on="interception_id", how="left")
             flagged = flagged.with_columns(
-                pl.col("edge_case").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_label"),
+                pl.col("label").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_label"),
             ).sort("_label", "started_at", "interception_id").with_columns(
                 # Planted labels take turns; rows of other labels come after all of them.
                 pl.when(pl.col("_label") < len(order)).then(pl.int_range(pl.len()).over("_label"))
@@ -283,7 +275,7 @@ class CaseBook:
 
     def outcomes(self, number: int) -> pl.DataFrame:
         """Every row of case ``number`` grouped by what happens to it: backfill outcome, Coder's
-        API and SQL filter, strict method, provider and warnings (and the truth, on a demo)."""
+        API and SQL filter, strict method, provider and warnings (and the truth, when given)."""
         rows = self.rows.filter(pl.col("interception_id").is_in(self.ids(number).implode()))
         keys = [k for k in ("backfill", "after_backfill", "coder_api", "coder_sql", "method", "strict", "warnings",
                             "truth") if k in rows.columns]
@@ -294,10 +286,10 @@ class CaseBook:
         """What case ``number``'s ended rows add to each provider's count under each filter.
 
         One row per provider touched: provider, coder_api, coder_sql, strict (rows of the case
-        each filter counts for the provider) and, on a demo warehouse, truth (rows of the case it
-        really served). Where the columns differ, the case changes that provider's figures.
+        each filter counts for the provider) and, given a truth, truth (rows of the case it really
+        served). Where the columns differ, the case changes that provider's figures.
         """
-        names = _names(self.con) | _hidden_names()
+        names = _truth_names(self.truth) | _names(self.con)
         ids = self.ids(number, ended=True).implode()
         out = self.pairs.filter(pl.col("interception_id").is_in(ids)).group_by("provider_id").agg(
             *(pl.col(f"in_{s}").sum().cast(pl.Int64).alias(s) for s in ("coder_api", "coder_sql", "strict")))
@@ -311,19 +303,19 @@ class CaseBook:
         return out.select("provider", pl.exclude("provider")).sort("provider")
 
 
-def examples(con: Connection, number: int, n: int = 6) -> pl.DataFrame:
+def examples(con: Connection, number: int, n: int = 6, *, truth: pl.DataFrame | None = None) -> pl.DataFrame:
     """Up to ``n`` explained rows showing case ``number`` (see :meth:`CaseBook.examples`)."""
-    return CaseBook(con).examples(number, n)
+    return CaseBook(con, truth).examples(number, n)
 
 
-def outcomes(con: Connection, number: int) -> pl.DataFrame:
+def outcomes(con: Connection, number: int, *, truth: pl.DataFrame | None = None) -> pl.DataFrame:
     """Case ``number``'s rows grouped by what happens to them (see :meth:`CaseBook.outcomes`)."""
-    return CaseBook(con).outcomes(number)
+    return CaseBook(con, truth).outcomes(number)
 
 
-def provider_effect(con: Connection, number: int) -> pl.DataFrame:
+def provider_effect(con: Connection, number: int, *, truth: pl.DataFrame | None = None) -> pl.DataFrame:
     """Case ``number``'s effect on per-provider counts (see :meth:`CaseBook.provider_effect`)."""
-    return CaseBook(con).provider_effect(number)
+    return CaseBook(con, truth).provider_effect(number)
 
 
 def mainline_copy(con: Connection, directory: str | Path) -> Path:

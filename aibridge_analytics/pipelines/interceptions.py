@@ -77,7 +77,8 @@ def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, 
         return params
     if not con.probe.has("ai_providers"):
         raise UsageError(f"cannot filter by provider id {filters.provider_id}: {con.label} has no ai_providers table "
-                         "(a Coder older than migration 000495); filter by --provider-name, the wire type there")
+                         "(a Coder older than migration 000495); filter by provider name, the wire type there"
+                         ).with_cli_hint("use --provider-name")
     found = con.query("providers/get", {"provider_id": filters.provider_id})
     if found.is_empty():
         raise UnknownProviderError(f"unknown provider id {filters.provider_id}: no ai_providers row has it")
@@ -86,8 +87,8 @@ def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, 
         if provider["deleted"]:
             raise UsageError(
                 f"provider {filters.provider_id} ({provider['name']}) is soft-deleted; Coder refuses to filter by it "
-                "(use --mode strict to see its history)"
-            )
+                "(strict mode shows its history)"
+            ).with_cli_hint("use --mode strict")
         # Coder's search parser also sets provider_name to P.name whenever provider_id is given.
         params.update(provider_name=provider["name"], p_name=provider["name"], p_type=provider["type"])
     return params
@@ -102,17 +103,24 @@ def _check_live_name(con: Connection, name: str) -> None:
         return
     holders = con.query("providers/by_name", {"name": name})
     if holders.is_empty():
-        raise UnknownProviderError(f"unknown provider name {name!r}: no ai_providers row has it (Coder answers 400); "
-                                   "`aibridge-analytics providers` lists them")
+        raise UnknownProviderError(f"unknown provider name {name!r}: no ai_providers row has it (Coder answers 400)"
+                                   ).with_cli_hint("`aibridge-analytics providers` lists them")
     if holders["deleted"][0]:
+        deleted = holders["id"][0]
         raise UsageError(
-            f"provider name {name!r} belongs only to a soft-deleted provider ({holders['id'][0]}); Coder refuses it "
-            f"(400). Its history: --mode strict --provider-id {holders['id'][0]}"
-        )
+            f"provider name {name!r} belongs only to a soft-deleted provider ({deleted}); Coder refuses it "
+            f"(400). Its history: strict mode, filtered by provider id {deleted}"
+        ).with_cli_hint(f"--mode strict --provider-id {deleted}")
 
 
-def _relations(mode: str) -> dict[str, str]:
-    return {"matched": f"interceptions/matched_{mode}"}
+MATCHED = "matched"
+"""The relation the listings read the filtered interceptions from; each mode binds its own query."""
+
+
+def mode_relations(mode: str) -> dict[str, str]:
+    """The relations binding ``mode``'s provider filter: ``{MATCHED: its catalogue query}``."""
+    _check_mode(mode)
+    return {MATCHED: f"interceptions/matched_{mode}"}
 
 
 def _check_limit(limit: int) -> int:
@@ -138,33 +146,34 @@ def list_interceptions(
         after_id = values.parse_uuid(after_id, "after-id")
         if con.query("interceptions/cursor", {"after_id": after_id})["found"][0] == 0:
             raise UsageError(f"after-id {after_id} names no interception (a cursor must be an id from a previous page)")
-    return con.query("interceptions/list", {**params, "after_id": after_id, "limit": limit}, _relations(mode))
+    return con.query("interceptions/list", {**params, "after_id": after_id, "limit": limit}, mode_relations(mode))
 
 
 def count_interceptions(con: Connection, filters: Filters | None = None, *, mode: str = "strict") -> int:
     """The number of ended interceptions matching ``filters``."""
     _check_mode(mode)
     params = _provider_params(con, filters or Filters(), mode)
-    return int(con.query("interceptions/count", params, _relations(mode))["interceptions"][0])
+    return int(con.query("interceptions/count", params, mode_relations(mode))["interceptions"][0])
 
 
 def list_sessions(con: Connection, filters: Filters | None = None, *, mode: str = "strict", limit: int = 100) -> pl.DataFrame:
     """Sessions (session_id, initiator_id) among matching interceptions, newest first."""
     _check_mode(mode)
     params = _provider_params(con, filters or Filters(), mode)
-    return con.query("sessions/list", {**params, "limit": _check_limit(limit)}, _relations(mode))
+    return con.query("sessions/list", {**params, "limit": _check_limit(limit)}, mode_relations(mode))
 
 
 def count_sessions(con: Connection, filters: Filters | None = None, *, mode: str = "strict") -> int:
     """The number of sessions among matching interceptions."""
     _check_mode(mode)
     params = _provider_params(con, filters or Filters(), mode)
-    return int(con.query("sessions/count", params, _relations(mode))["sessions"][0])
-
-
-__all__ = ["Filters", "MODES", "list_interceptions", "count_interceptions", "list_sessions", "count_sessions"]
+    return int(con.query("sessions/count", params, mode_relations(mode))["sessions"][0])
 
 
 def list_providers(con: Connection) -> pl.DataFrame:
     """Every ai_providers row, live and soft-deleted, oldest first: the ids ``--provider-id`` takes."""
     return con.query("providers/list")
+
+
+__all__ = ["Filters", "MATCHED", "MODES", "count_interceptions", "count_sessions", "list_interceptions",
+           "list_providers", "list_sessions", "mode_relations"]

@@ -9,8 +9,8 @@ Three catalogue queries do the work (README: verify-backfill):
   one class (:data:`CLASSES`) by comparing the provider_id it holds with the backfill's answer
   and with the snapshot columns;
 - ``sql/verification/coder_filter.sql`` compares Coder's runtime provider filter, as the API runs
-  it and as its SQL predicate alone, with strict attribution (and, on a demo warehouse, with the
-  generator's ground truth).
+  it and as its SQL predicate alone, with strict attribution (and with a ground truth, when one is
+  given: the demo's is :func:`aibridge_analytics.demo.truth.ended_truth`).
 
 This module runs them, checks the invariants (every row in exactly one class; class totals equal
 the row count) and renders the report as a table, JSON or Markdown.
@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from aibridge_analytics.errors import UsageError
-from aibridge_analytics.outputs.formats import markdown_text, render_table
+from aibridge_analytics.outputs.formats import jsonable, markdown_text, render_table
 from aibridge_analytics.sources.connection import Connection
 
 CLASSES = (
@@ -150,10 +150,8 @@ class VerificationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (the stable JSON form)."""
-        from aibridge_analytics.outputs.formats import _jsonable
-
         def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
-            return [_jsonable(r) for r in frame.iter_rows(named=True)]
+            return [jsonable(r) for r in frame.iter_rows(named=True)]
 
         return {
             "source": self.source,
@@ -234,7 +232,8 @@ def verify_backfill(con: Connection, *, samples: int = 3, truth: pl.DataFrame | 
     Every interception is put in exactly one of :data:`CLASSES`; counts come per class, per
     provider and per strict method, with ``samples`` interception ids per class, the migration's
     and the snapshot's faults as findings, the invariants checked, and Coder's provider filter
-    compared with strict attribution (and with ``truth``, or a demo warehouse's ground truth).
+    compared with strict attribution (and scored against ``truth``, when given: see
+    :func:`coder_filter_report`).
     ``report.clean`` is False (exit code 3 on the command line) when discrepancy classes hold
     rows, an error finding affects anything, or an invariant fails.
     """
@@ -277,13 +276,6 @@ def verify_backfill(con: Connection, *, samples: int = 3, truth: pl.DataFrame | 
     )
 
 
-def demo_truth(con: Connection) -> pl.DataFrame | None:
-    """A demo warehouse's ground truth for ended rows (interception_id, true_provider_id), else None."""
-    if con.dialect != "duckdb" or con.query("verification/demo_truth_present")["tables"][0] == 0:
-        return None
-    return con.query("verification/demo_truth")
-
-
 def coder_filter_report(con: Connection, *, truth: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per provider, Coder's runtime provider filter against strict attribution (ended rows only).
 
@@ -292,13 +284,11 @@ def coder_filter_report(con: Connection, *, truth: pl.DataFrame | None = None) -
     alone, whose type fallback lacks the uniqueness guard), ``strict``; ``sql_not_strict`` (rows
     the predicate adds, double counted across providers of one type), ``api_not_strict``,
     ``strict_not_api`` (rows the API misses, e.g. dropped by the name AND or of a soft-deleted
-    provider), ``dropped_by_name_and``. With ``truth`` (interception_id, true_provider_id; by
-    default a demo warehouse's ground truth) also ``true_rows`` and precision / recall of each of
-    coder_api, coder_sql and strict.
+    provider), ``dropped_by_name_and``. With ``truth`` (interception_id, true_provider_id of the
+    ended rows; the demo's: :func:`aibridge_analytics.demo.truth.ended_truth`) also ``true_rows``
+    and precision / recall of each of coder_api, coder_sql and strict.
     """
     counts = con.query("verification/coder_filter_counts")
-    if truth is None:
-        truth = demo_truth(con)
     if truth is None:
         return counts
     truth = truth.select(pl.col("interception_id").cast(pl.String), pl.col("true_provider_id").cast(pl.String))
@@ -335,7 +325,6 @@ __all__ = [
     "VerificationReport",
     "backfill",
     "coder_filter_report",
-    "demo_truth",
     "discrepancy_classes",
     "verify_backfill",
 ]

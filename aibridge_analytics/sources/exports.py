@@ -23,7 +23,6 @@ as NULL (Coder writes NULL, not an empty string, for a client tool and for no er
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +32,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from aibridge_analytics.coder import TABLES
+from aibridge_analytics.catalogue.values import parse_iso_instant
+from aibridge_analytics.coder import TABLES, arrow_schema, column, duckdb_ddl
 from aibridge_analytics.errors import ExportError
 from aibridge_analytics.sources.connection import DuckDBConnection
 from aibridge_analytics.warehouse import store
@@ -50,9 +50,6 @@ _CHILDREN = {
     "user_prompts": "aibridge_user_prompts",
     "tool_usages": "aibridge_tool_usages",
 }
-_ARROW = {"UUID": pa.string(), "VARCHAR": pa.string(), "JSON": pa.string(), "BIGINT": pa.int64(),
-          "BOOLEAN": pa.bool_(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC")}
-_TIMESTAMP = re.compile(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)$")
 
 
 def is_export(path: Path) -> bool:
@@ -83,9 +80,8 @@ def connect_export(path: str | Path, *, keep_latest: bool = False) -> ExportConn
     export = read_export(path, keep_latest=keep_latest)
     con = store.configure(duckdb.connect())
     for name, table in export.tables.items():
-        declared = {c.name: c for c in TABLES[name]}
-        body = ", ".join(f"{n} {declared[n].duckdb}" for n in table.column_names)
-        con.execute(f"CREATE TABLE {name} ({body})")
+        # Without primary keys, as an export always was: its child rows are not deduplicated.
+        con.execute(duckdb_ddl(name, tuple(c for c in TABLES[name] if c.name in table.column_names), keys=False))
         con.register("_export", table)
         con.execute(f"INSERT INTO {name} SELECT * FROM _export")
         con.unregister("_export")
@@ -113,7 +109,8 @@ def read_export(path: str | Path, *, keep_latest: bool = False) -> Export:
             if earlier is not None and earlier.canonical != record.canonical:
                 message = f"interception {record.id} differs between {earlier.where} and {record.where}"
                 if not keep_latest:
-                    raise ExportError(f"{message}; pass --keep-latest to keep the copy read last")
+                    raise ExportError(f"{message}: keep the copy read last to go on (keep_latest)").with_cli_hint(
+                        "pass --keep-latest")
                 conflicts.append(message)
             kept[record.id] = record
     return Export(_tables(kept.values(), present), files, conflicts)
@@ -159,11 +156,10 @@ def _record(item: Any, where: str, present: set[tuple[str, str]]) -> _Record:
         "ended_at": _timestamp(obj.get("ended_at"), f"{where}.ended_at", nullable=True),
         "metadata": _json(obj.get("metadata"), f"{where}.metadata"),
     }
-    if "provider_name" in obj:
-        row["provider_name"] = _text(obj["provider_name"], f"{where}.provider_name", empty=True)
-    for key in ("client", "api_key_id"):
+    for key in _OPTIONAL_KEYS["aibridge_interceptions"]:
         if key in obj:
-            row[key] = _text(obj[key], f"{where}.{key}", nullable=True, empty=True)
+            nullable = column("aibridge_interceptions", key).nullable
+            row[key] = _text(obj[key], f"{where}.{key}", nullable=nullable, empty=True)
     for key in row:
         present.add(("aibridge_interceptions", key))
     rows: dict[str, list[dict[str, Any]]] = {"aibridge_interceptions": [row]}
@@ -187,9 +183,8 @@ def _child(table: str, item: Any, iid: str, where: str, present: set[tuple[str, 
         "created_at": _timestamp(obj.get("created_at"), f"{where}.created_at"),
     }
     if table == "aibridge_token_usages":
-        for key in ("input_tokens", "output_tokens") + _OPTIONAL_KEYS[table]:
-            if key in obj or key in ("input_tokens", "output_tokens"):
-                row[key] = _integer(obj.get(key), f"{where}.{key}")
+        for key in ("input_tokens", "output_tokens", *(k for k in _OPTIONAL_KEYS[table] if k in obj)):
+            row[key] = _integer(obj.get(key), f"{where}.{key}")
     elif table == "aibridge_user_prompts":
         row["prompt"] = _text(obj.get("prompt"), f"{where}.prompt", empty=True)
     else:
@@ -211,18 +206,10 @@ def _tables(records, present: set[tuple[str, str]]) -> dict[str, pa.Table]:
     for name in ("ai_providers", "aibridge_interceptions", *_CHILDREN.values()):
         cols = [c for c in TABLES[name] if name == "ai_providers" or (name, c.name) in present or not c.optional]
         rows = [r for rec in records for r in rec.rows.get(name, [])]
-        data = {c.name: [_fill(name, c.name, r) for r in rows] for c in cols}
-        tables[name] = pa.table(data, schema=pa.schema([(c.name, _ARROW[c.duckdb]) for c in cols]))
+        # A row from a page without the column reads as a source without it would (Column.missing).
+        data = {c.name: [r[c.name] if c.name in r else c.missing_in(r) for r in rows] for c in cols}
+        tables[name] = pa.table(data, schema=arrow_schema(cols))
     return tables
-
-
-def _fill(table: str, column: str, row: dict[str, Any]) -> Any:
-    """A row's value, or what Coder's migrations gave rows that predate the column."""
-    if column in row:
-        return row[column]
-    if column == "provider_name":
-        return row["provider"]
-    return 0 if column.startswith("cache_") else None
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
@@ -279,16 +266,12 @@ def _json(value: Any, where: str) -> str | None:
 def _timestamp(value: Any, where: str, nullable: bool = False) -> datetime | None:
     if value is None and nullable:
         return None
-    match = _TIMESTAMP.match(value) if isinstance(value, str) else None
-    if not match:
-        return _bad(where, "an RFC 3339 timestamp", value)
-    # Go writes nanoseconds; Python (and both engines) keep microseconds.
-    whole, fraction, zone = match.groups()
-    text = f"{whole}.{(fraction or '0')[:6]:0<6}{'+00:00' if zone == 'Z' else zone}"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return _bad(where, "an RFC 3339 timestamp", value)
+    if isinstance(value, str):
+        try:
+            return parse_iso_instant(value, rfc3339=True)
+        except ValueError:
+            pass
+    return _bad(where, "an RFC 3339 timestamp", value)
 
 
 def _bad(where: str, expected: str, value: Any):
