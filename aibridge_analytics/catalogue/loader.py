@@ -151,5 +151,7 @@ def get(name: str) -> Query:
     """The catalogue query ``name``, or a SqlError listing what exists."""
     queries = catalogue()
     if name not in queries:
-        raise SqlError(f"unknown query {name!r}; `aibridge-analytics sql list` shows the catalogue")
+        raise SqlError(f"unknown query {name!r}: the catalogue has no {name}.sql").with_cli_hint(
+            "`aibridge-analytics sql list` shows them"
+        )
     return queries[name]

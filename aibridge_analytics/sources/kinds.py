@@ -56,9 +56,9 @@ def connect(source: str | Path | None = None, *, statement_timeout_ms: int = 600
         raise SourceError(f"source {text!r} does not exist")
     if path.is_dir() and any(path.glob("*.parquet")):
         return _parquet(path)
-    if path.suffix == ".json" or (path.is_dir() and any(path.glob("*.json"))):
-        from aibridge_analytics.sources.exports import connect_export
+    from aibridge_analytics.sources.exports import connect_export, is_export
 
+    if is_export(path):
         return connect_export(path)
     raise UsageError(
         f"cannot tell what kind of source {text!r} is: give a .duckdb file, a postgresql:// URL, "

@@ -145,8 +145,8 @@ def open_warehouse(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyC
     path = Path(path)
     if not path.exists():
         raise SourceError(
-            f"warehouse {str(path)!r} does not exist (build one with `aibridge-analytics demo --db {path}`)"
-        )
+            f"warehouse {str(path)!r} does not exist (build one with the demo or sync)"
+        ).with_cli_hint(f"`aibridge-analytics demo --db {path}` builds the demo there")
     try:
         return configure(duckdb.connect(str(path), read_only=read_only))
     except duckdb.Error as exc:
