@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from aibridge_analytics.errors import AibridgeError, is_interrupt
 
@@ -24,36 +24,59 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser, data: bool = True) -> None:
-    p.add_argument("--source", help="a .duckdb warehouse (default: the demo), postgresql://..., a Parquet directory or a JSON export")
+    p.add_argument(
+        "--source",
+        help="a .duckdb warehouse (default: the demo), postgresql://..., a Parquet directory or a JSON export",
+    )
     if data:
-        p.add_argument("--format", default="table", choices=("table", "json", "csv", "csv-raw", "parquet"),
-                       help="output format (default: table); csv quotes cells a spreadsheet would run as formulas, csv-raw does not")
-        p.add_argument("--out", help="write to this file (atomically; a symlink is followed, a device or FIFO written) "
-                       "instead of standard output")
+        p.add_argument(
+            "--format",
+            default="table",
+            choices=("table", "json", "csv", "csv-raw", "parquet"),
+            help="output format (default: table); csv quotes cells a spreadsheet would run as formulas, "
+            "csv-raw does not",
+        )
+        p.add_argument(
+            "--out",
+            help="write to this file (atomically; a symlink is followed, a device or FIFO written) "
+            "instead of standard output",
+        )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
 def _filters(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("Coder's filters")
     g.add_argument("--provider-id", help="provider (ai_providers.id)")
-    g.add_argument("--provider-name", help="provider_name snapshot, exactly (--mode coder: must be a live provider's "
-                   "name, as Coder requires; on a Coder without ai_providers it holds the wire type)")
+    g.add_argument(
+        "--provider-name",
+        help="provider_name snapshot, exactly (--mode coder: must be a live provider's "
+        "name, as Coder requires; on a Coder without ai_providers it holds the wire type)",
+    )
     g.add_argument("--model")
     g.add_argument("--client", help="client; NULL clients are 'Unknown'")
     g.add_argument("--initiator", help="initiator (user) id")
     g.add_argument("--started-after", help="ISO 8601 instant (naive = UTC) or an age such as 7d")
     g.add_argument("--started-before", help="ISO 8601 instant (naive = UTC) or an age such as 7d")
     g.add_argument("--session-id")
-    g.add_argument("--mode", default="strict", choices=("strict", "coder"),
-                   help="provider filter semantics: strict attribution (default) or Coder's runtime filter")
+    g.add_argument(
+        "--mode",
+        default="strict",
+        choices=("strict", "coder"),
+        help="provider filter semantics: strict attribution (default) or Coder's runtime filter",
+    )
 
 
 def _make_filters(args: argparse.Namespace):
     from aibridge_analytics.pipelines.interceptions import Filters
 
     return Filters(
-        provider_id=args.provider_id, provider_name=args.provider_name, model=args.model, client=args.client,
-        initiator_id=args.initiator, started_after=args.started_after, started_before=args.started_before,
+        provider_id=args.provider_id,
+        provider_name=args.provider_name,
+        model=args.model,
+        client=args.client,
+        initiator_id=args.initiator,
+        started_after=args.started_after,
+        started_before=args.started_before,
         session_id=args.session_id,
     )
 
@@ -93,8 +116,12 @@ def cmd_sql_list(args: argparse.Namespace) -> int:
     from aibridge_analytics.catalogue import headers
 
     rows = [
-        {"name": q.name, "relation": q.relation, "parameters": ", ".join(
-            f"{p.name}:{p.kind}{'?' if p.optional else ''}" for p in q.params.values()), "description": q.doc}
+        {
+            "name": q.name,
+            "relation": q.relation,
+            "parameters": ", ".join(f"{p.name}:{p.kind}{'?' if p.optional else ''}" for p in q.params.values()),
+            "description": q.doc,
+        }
         for q in headers().values()
     ]
     _emit(args, pl.DataFrame(rows))
@@ -214,8 +241,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
     overlap = parse_hours(args.overlap_hours, "--overlap-hours")
     log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
     with bar("syncing rows") as progress:
-        summary = sync(args.source, args.db, batch_rows=args.batch_rows, overlap=overlap,
-                       keep_latest=args.keep_latest, progress=progress, log=log)
+        summary = sync(
+            args.source,
+            args.db,
+            batch_rows=args.batch_rows,
+            overlap=overlap,
+            keep_latest=args.keep_latest,
+            progress=progress,
+            log=log,
+        )
     print(summary.describe())
     return EXIT_OK
 
@@ -226,8 +260,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con, bar("building report") as progress:
-        result = build_report(con, args.out, since=args.since, until=args.until, tz=args.tz,
-                              include_prompts=args.include_prompts, progress=progress)
+        result = build_report(
+            con,
+            args.out,
+            since=args.since,
+            until=args.until,
+            tz=args.tz,
+            include_prompts=args.include_prompts,
+            progress=progress,
+        )
     for problem in result.problems:
         print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
     print(result.describe(), file=sys.stderr)
@@ -254,7 +295,9 @@ def _check_out(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    parser = _Parser(prog="aibridge-analytics", description="Provider attribution and analytics for Coder's AI Bridge history.")
+    parser = _Parser(
+        prog="aibridge-analytics", description="Provider attribution and analytics for Coder's AI Bridge history."
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="build the deterministic demo warehouse")
@@ -264,7 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true")
     p.set_defaults(func=cmd_demo)
 
-    sql = sub.add_parser("sql", help="the SQL catalogue").add_subparsers(dest="sql_command", required=True, parser_class=_Parser)
+    sql = sub.add_parser("sql", help="the SQL catalogue").add_subparsers(
+        dest="sql_command", required=True, parser_class=_Parser
+    )
     p = sql.add_parser("list", help="list the catalogue's queries")
     p.add_argument("--format", default="table", choices=("table", "json", "csv", "csv-raw"))
     p.add_argument("--out")
@@ -275,7 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dialect", required=True, choices=("duckdb", "postgres"))
     p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a parameter value ('null' for NULL)")
     p.add_argument("--relation", action="append", metavar="NAME=QUERY", help="bind a relation to a catalogue query")
-    p.add_argument("--mode", choices=("strict", "coder"), default="strict", help="binds the provider-filter relation (default strict)")
+    p.add_argument(
+        "--mode",
+        choices=("strict", "coder"),
+        default="strict",
+        help="binds the provider-filter relation (default strict)",
+    )
     p.add_argument("--debug", action="store_true")
     p.set_defaults(func=cmd_sql_render)
 
@@ -284,7 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("sessions", cmd_sessions_list, cmd_sessions_count, "page size, 1..1000"),
     ):
         group = sub.add_parser(noun, help=f"Coder's {noun} listing and count").add_subparsers(
-            dest=f"{noun}_command", required=True, parser_class=_Parser)
+            dest=f"{noun}_command", required=True, parser_class=_Parser
+        )
         p = group.add_parser("list", help=f"list {noun}, newest first")
         _common(p)
         _filters(p)
@@ -297,7 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
         _filters(p)
         p.set_defaults(func=counting)
 
-    p = sub.add_parser("providers", help="every provider (ai_providers), live and soft-deleted: the ids --provider-id takes")
+    p = sub.add_parser(
+        "providers", help="every provider (ai_providers), live and soft-deleted: the ids --provider-id takes"
+    )
     _common(p)
     p.set_defaults(func=cmd_providers)
 
@@ -307,41 +360,84 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify-backfill", help="verify the provider_id backfill; exit 3 when discrepancies are found")
     _common(p, data=False)
-    p.add_argument("--format", default="table", choices=("table", "json", "markdown"), help="output format (default: table)")
+    p.add_argument(
+        "--format", default="table", choices=("table", "json", "markdown"), help="output format (default: table)"
+    )
     p.add_argument("--out", help="write to this file (atomically) instead of standard output")
     p.add_argument("--samples", type=int, default=3, help="interception ids shown per class (default: 3)")
     p.set_defaults(func=cmd_verify_backfill)
 
-    p = sub.add_parser("summary", help="per-provider summaries (figures of ended interceptions; completeness on stderr)")
+    p = sub.add_parser(
+        "summary", help="per-provider summaries (figures of ended interceptions; completeness on stderr)"
+    )
     _common(p)
-    p.add_argument("--by", default="provider", help="comma-separated keys from provider, model, client, initiator, day, week, method (default: provider)")
-    p.add_argument("--tz", default="UTC", help="IANA time zone of the day/week buckets and of --since/--until without an offset (default: UTC)")
+    p.add_argument(
+        "--by",
+        default="provider",
+        help="comma-separated keys from provider, model, client, initiator, day, week, method (default: provider)",
+    )
+    p.add_argument(
+        "--tz",
+        default="UTC",
+        help="IANA time zone of the day/week buckets and of --since/--until without an offset (default: UTC)",
+    )
     p.add_argument("--since", help="first start included: ISO 8601 (no offset = in --tz) or an age such as 7d")
     p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 7d")
-    p.add_argument("--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway")
+    p.add_argument(
+        "--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="with an error, also show its details (example rows)")
     p.set_defaults(func=cmd_summary)
     p = sub.add_parser("sync", help="copy new and changed rows of a Coder database (or export) into a local warehouse")
     p.add_argument("--source", required=True, help="postgresql://... (read-only), a JSON export or a Parquet directory")
     p.add_argument("--db", required=True, help="the warehouse file to create or update (.duckdb)")
-    p.add_argument("--batch-rows", type=int, default=250_000, help="rows per committed batch of a file source (default 250000); a live database commits table by table")
-    p.add_argument("--overlap-hours", default="24",
-                   help="re-read this much history before the last sync's watermark: 0 to 87840 hours (default 24)")
-    p.add_argument("--keep-latest", action="store_true",
-                   help="JSON exports: keep the copy read last of an interception that appears with different content")
-    p.add_argument("-v", "--verbose", action="store_true", help="log each commit on stderr (one per table of a live database, one per batch of a file source)")
+    p.add_argument(
+        "--batch-rows",
+        type=int,
+        default=250_000,
+        help="rows per committed batch of a file source (default 250000); a live database commits table by table",
+    )
+    p.add_argument(
+        "--overlap-hours",
+        default="24",
+        help="re-read this much history before the last sync's watermark: 0 to 87840 hours (default 24)",
+    )
+    p.add_argument(
+        "--keep-latest",
+        action="store_true",
+        help="JSON exports: keep the copy read last of an interception that appears with different content",
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log each commit on stderr (one per table of a live database, one per batch of a file source)",
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_sync)
 
-    p = sub.add_parser("report", help="the scheduled report: HTML, Markdown, JSON, Parquet and a manifest in one directory")
+    p = sub.add_parser(
+        "report", help="the scheduled report: HTML, Markdown, JSON, Parquet and a manifest in one directory"
+    )
     _common(p, data=False)
-    p.add_argument("--out", required=True, help="directory to write: absent, empty or a previous report, replaced only once "
-                   "the new report is complete (a symlink is followed)")
-    p.add_argument("--since", help="first start included: ISO 8601 (no offset = in --tz) or an age such as 7d "
-                   "(default: the 7 days ending with the day of the newest interception)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="directory to write: absent, empty or a previous report, replaced only once "
+        "the new report is complete (a symlink is followed)",
+    )
+    p.add_argument(
+        "--since",
+        help="first start included: ISO 8601 (no offset = in --tz) or an age such as 7d "
+        "(default: the 7 days ending with the day of the newest interception)",
+    )
     p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 1d")
-    p.add_argument("--tz", default="UTC", help="IANA time zone of the days and of --since/--until without an offset (default: UTC)")
-    p.add_argument("--include-prompts", action="store_true", help="add a few recent prompts per provider (they may hold secrets)")
+    p.add_argument(
+        "--tz", default="UTC", help="IANA time zone of the days and of --since/--until without an offset (default: UTC)"
+    )
+    p.add_argument(
+        "--include-prompts", action="store_true", help="add a few recent prompts per provider (they may hold secrets)"
+    )
     p.set_defaults(func=cmd_report)
     return parser
 

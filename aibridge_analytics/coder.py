@@ -7,8 +7,9 @@ demo loader, the schema probe and the source normalisation all read one declarat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -190,21 +191,25 @@ def column(table: str, name: str) -> Column:
     return next(c for c in TABLES[table] if c.name == name)
 
 
-def arrow_schema(columns: tuple[Column, ...] | list[Column]) -> "pa.Schema":
+def arrow_schema(columns: tuple[Column, ...] | list[Column]) -> pa.Schema:
     """The Arrow schema of rows of ``columns`` as Python holds them: UUIDs and JSON as text, times in UTC."""
     import pyarrow as pa
 
-    types = {"UUID": pa.string(), "VARCHAR": pa.string(), "JSON": pa.string(), "BIGINT": pa.int64(),
-             "BOOLEAN": pa.bool_(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC")}
+    types = {
+        "UUID": pa.string(),
+        "VARCHAR": pa.string(),
+        "JSON": pa.string(),
+        "BIGINT": pa.int64(),
+        "BOOLEAN": pa.bool_(),
+        "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+    }
     return pa.schema([pa.field(c.name, types[c.duckdb], nullable=c.nullable) for c in columns])
 
 
 def duckdb_ddl(table: str, columns: tuple[Column, ...] | None = None, keys: bool = True) -> str:
     """CREATE TABLE statement for the DuckDB warehouse (``keys=False``: without the primary key)."""
     cols = columns or TABLES[table]
-    body = ",\n  ".join(
-        f"{c.name} {c.duckdb}{'' if c.nullable else ' NOT NULL'}" for c in cols
-    )
+    body = ",\n  ".join(f"{c.name} {c.duckdb}{'' if c.nullable else ' NOT NULL'}" for c in cols)
     pk = PRIMARY_KEYS.get(table)
     if pk and keys:
         body += f",\n  PRIMARY KEY ({', '.join(pk)})"
@@ -224,7 +229,8 @@ def postgres_ddl() -> list[str]:
     ]
     for table, cols in TABLES.items():
         body = [
-            f"{c.name} {c.postgres}{'' if c.default is None else f' DEFAULT {c.default}'}{'' if c.nullable else ' NOT NULL'}"
+            f"{c.name} {c.postgres}"
+            f"{'' if c.default is None else f' DEFAULT {c.default}'}{'' if c.nullable else ' NOT NULL'}"
             for c in cols
         ]
         if table == "aibridge_interceptions":
@@ -240,8 +246,7 @@ def postgres_ddl() -> list[str]:
     # No foreign key on provider_id: the data loaded here is a snapshot, and a snapshot may hold
     # a dangling provider id (docs/edge-cases.md, case 8) that Coder's own FK would refuse.
     stmts += [
-        "CREATE INDEX idx_aibridge_interceptions_started_id_desc "
-        "ON aibridge_interceptions (started_at DESC, id DESC)",
+        "CREATE INDEX idx_aibridge_interceptions_started_id_desc ON aibridge_interceptions (started_at DESC, id DESC)",
         "CREATE INDEX idx_aibridge_interceptions_provider_id ON aibridge_interceptions (provider_id)",
         "CREATE INDEX idx_aibridge_token_usages_interception_id ON aibridge_token_usages (interception_id)",
         "CREATE INDEX idx_aibridge_user_prompts_interception_id ON aibridge_user_prompts (interception_id)",

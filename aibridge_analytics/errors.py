@@ -92,8 +92,12 @@ def is_interrupt(exc: BaseException) -> bool:
     """Whether ``exc`` is an interrupt (SIGINT, Ctrl-C), also one that a driver reported as its own
     error: DuckDB raises ``RuntimeError: Query interrupted`` from the KeyboardInterrupt, or its
     ``InterruptException``."""
-    return (isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException"
-            or isinstance(exc.__cause__, KeyboardInterrupt) or isinstance(exc.__context__, KeyboardInterrupt))
+    return (
+        isinstance(exc, KeyboardInterrupt)
+        or type(exc).__name__ == "InterruptException"
+        or isinstance(exc.__cause__, KeyboardInterrupt)
+        or isinstance(exc.__context__, KeyboardInterrupt)
+    )
 
 
 def first_line(exc: BaseException) -> str:

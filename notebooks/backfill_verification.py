@@ -27,11 +27,12 @@
 
 # %% tags=["parameters"]
 SOURCE = None  # None: the demo warehouse; or a .duckdb path, postgresql://..., a Parquet dir
-SAMPLES = 3    # sample rows shown per class
+SAMPLES = 3  # sample rows shown per class
 
 # %%
 import altair as alt
 import polars as pl
+from IPython.display import display
 
 import aibridge_analytics as aa
 from aibridge_analytics.demo import truth as demo_truth
@@ -88,8 +89,9 @@ alt.Chart(classes, title="Interceptions per verification class").mark_bar().enco
 
 # %%
 samples = report.samples.explode("interception_ids").rename({"interception_ids": "interception_id"})
-explained = samples.join(ec.explain(con, samples["interception_id"], truth=demo_truth.ground_truth(con)),
-                         on="interception_id", how="left")
+explained = samples.join(
+    ec.explain(con, samples["interception_id"], truth=demo_truth.ground_truth(con)), on="interception_id", how="left"
+)
 for name, rows in explained.group_by("class", maintain_order=True):
     print(f"\n== {name[0]}")
     display(rows.drop("class", "started_at", "ended_at", "client", "model"))
@@ -135,16 +137,27 @@ report.coder_filter
 
 # %%
 if "precision_strict" in report.coder_filter.columns:
-    scores = report.coder_filter.select(
-        pl.col("provider_name").fill_null("(not in the snapshot)"),
-        *[pl.col(f"{m}_{s}") for m in ("precision", "recall") for s in ("coder_api", "coder_sql", "strict")],
-    ).unpivot(index="provider_name", variable_name="measure", value_name="value").with_columns(
-        pl.col("measure").str.split_exact("_", 1).struct.rename_fields(["metric", "filter"])).unnest("measure")
-    display(alt.Chart(scores.drop_nulls("value"), title="Precision and recall per provider").mark_point(
-        filled=True, size=70).encode(
-        x=alt.X("value:Q", scale=alt.Scale(domain=[0, 1])), y=alt.Y("provider_name:N", title=None),
-        color="filter:N", shape="filter:N", column=alt.Column("metric:N", title=None),
-    ).properties(width=300))
+    scores = (
+        report.coder_filter.select(
+            pl.col("provider_name").fill_null("(not in the snapshot)"),
+            *[pl.col(f"{m}_{s}") for m in ("precision", "recall") for s in ("coder_api", "coder_sql", "strict")],
+        )
+        .unpivot(index="provider_name", variable_name="measure", value_name="value")
+        .with_columns(pl.col("measure").str.split_exact("_", 1).struct.rename_fields(["metric", "filter"]))
+        .unnest("measure")
+    )
+    display(
+        alt.Chart(scores.drop_nulls("value"), title="Precision and recall per provider")
+        .mark_point(filled=True, size=70)
+        .encode(
+            x=alt.X("value:Q", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("provider_name:N", title=None),
+            color="filter:N",
+            shape="filter:N",
+            column=alt.Column("metric:N", title=None),
+        )
+        .properties(width=300)
+    )
 
 # %% [markdown]
 # The whole report as Markdown (the same as `aibridge-analytics verify-backfill --format markdown`):

@@ -49,6 +49,7 @@ import tempfile
 
 import altair as alt
 import polars as pl
+from IPython.display import display
 
 import aibridge_analytics as aa
 from aibridge_analytics.demo import truth as demo_truth
@@ -68,16 +69,23 @@ def effect_chart(number: int, title: str) -> alt.Chart:
     """Rows of one case counted per provider by each filter (and the truth, on a demo)."""
     effect = book.provider_effect(number)
     long = effect.unpivot(index="provider", variable_name="counted by", value_name="interceptions")
-    return alt.Chart(long, title=title).mark_bar().encode(
-        x=alt.X("interceptions:Q"),
-        y=alt.Y("counted by:N", title=None),
-        color=alt.Color("counted by:N", legend=None),
-        row=alt.Row("provider:N", header=alt.Header(labelAngle=0, labelAlign="left")),
-    ).properties(width=420)
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("interceptions:Q"),
+            y=alt.Y("counted by:N", title=None),
+            color=alt.Color("counted by:N", legend=None),
+            row=alt.Row("provider:N", header=alt.Header(labelAngle=0, labelAlign="left")),
+        )
+        .properties(width=420)
+    )
 
 
-print(f"source: {con.label}; provider_id column: {con.probe.has('aibridge_interceptions', 'provider_id')}; "
-      f"ground truth: {'yes' if truth is not None else 'no'}")
+print(
+    f"source: {con.label}; provider_id column: {con.probe.has('aibridge_interceptions', 'provider_id')}; "
+    f"ground truth: {'yes' if truth is not None else 'no'}"
+)
 providers
 
 # %% [markdown]
@@ -106,9 +114,14 @@ book.examples(1).drop(HIDE)
 # %%
 if con.dialect == "duckdb" and con.probe.has("aibridge_interceptions", "provider_id"):
     mainline = aa.connect(ec.mainline_copy(con, tempfile.mkdtemp(prefix="mainline-")))
-    methods = (aa.attribute(con).group_by("method").len("with_provider_id")
-               .join(aa.attribute(mainline).group_by("method").len("without"), on="method", how="full", coalesce=True)
-               .fill_null(0).sort("method"))
+    methods = (
+        aa.attribute(con)
+        .group_by("method")
+        .len("with_provider_id")
+        .join(aa.attribute(mainline).group_by("method").len("without"), on="method", how="full", coalesce=True)
+        .fill_null(0)
+        .sort("method")
+    )
     depends = book.flags.filter(pl.col("case_01"))["interception_id"]
     changed = ec.explain(mainline, depends).select("interception_id", "provider_name", "method", "strict", "warnings")
     display(methods, changed.head(8))
@@ -185,12 +198,19 @@ effect_chart(4, "Case 4: ambiguous rows counted per provider")
 
 # %%
 ambiguous_types = providers.filter(~pl.col("deleted")).group_by("type").len().filter(pl.col("len") > 1)["type"]
-pl.DataFrame([
-    {"provider": p["name"], "type": p["type"],
-     "coder": aa.count_interceptions(con, aa.Filters(provider_id=p["id"]), mode="coder"),
-     "strict": aa.count_interceptions(con, aa.Filters(provider_id=p["id"]), mode="strict")}
-    for p in providers.filter(~pl.col("deleted") & pl.col("type").is_in(ambiguous_types.implode())).iter_rows(named=True)
-])
+pl.DataFrame(
+    [
+        {
+            "provider": p["name"],
+            "type": p["type"],
+            "coder": aa.count_interceptions(con, aa.Filters(provider_id=p["id"]), mode="coder"),
+            "strict": aa.count_interceptions(con, aa.Filters(provider_id=p["id"]), mode="strict"),
+        }
+        for p in providers.filter(~pl.col("deleted") & pl.col("type").is_in(ambiguous_types.implode())).iter_rows(
+            named=True
+        )
+    ]
+)
 
 # %% [markdown]
 # ## 5. The wire format is not the provider type
@@ -328,7 +348,8 @@ book.outcomes(11)
 
 # %%
 aa.verify_backfill(con, samples=0).findings.filter(
-    pl.col("finding").is_in(["pass_2_outside_enum", "copilot_same_transaction", "provider_outside_enum"]))
+    pl.col("finding").is_in(["pass_2_outside_enum", "copilot_same_transaction", "provider_outside_enum"])
+)
 
 # %% [markdown]
 # ## 12. In-flight and stuck rows
@@ -343,9 +364,11 @@ book.examples(12).drop("client", "model")
 
 # %%
 completeness = aa.summary_completeness(con)
-print(f"all rows: {completeness['rows_total'][0]}, in flight: {completeness['in_flight'][0]}, "
-      f"listed by count_interceptions: {aa.count_interceptions(con)}, "
-      f"stuck (started a day or more before the newest row): {book.flags['stuck'].sum()}")
+print(
+    f"all rows: {completeness['rows_total'][0]}, in flight: {completeness['in_flight'][0]}, "
+    f"listed by count_interceptions: {aa.count_interceptions(con)}, "
+    f"stuck (started a day or more before the newest row): {book.flags['stuck'].sum()}"
+)
 
 # %% [markdown]
 # ## 13. client NULL
@@ -359,9 +382,11 @@ book.examples(13).drop("started_at", "ended_at")
 
 # %%
 flagged = book.flags
-print(f"client NULL: {flagged['client'].is_null().sum()}, client 'Unknown': "
-      f"{(flagged['client'] == 'Unknown').sum()}, filter client='Unknown' (ended rows): "
-      f"{aa.count_interceptions(con, aa.Filters(client='Unknown'))}")
+print(
+    f"client NULL: {flagged['client'].is_null().sum()}, client 'Unknown': "
+    f"{(flagged['client'] == 'Unknown').sum()}, filter client='Unknown' (ended rows): "
+    f"{aa.count_interceptions(con, aa.Filters(client='Unknown'))}"
+)
 
 # %% [markdown]
 # ## 14. Sessions mixing providers
@@ -378,8 +403,10 @@ book.examples(14).drop("ended_at", "client")
 # %%
 per_provider = aa.summary(con, by=["provider"])["sessions"].sum()
 overall = aa.summary(con, by=[])["sessions"][0]
-print(f"sessions: {overall} in total; summed over providers: {per_provider} "
-      f"({per_provider - overall} counted under more than one provider)")
+print(
+    f"sessions: {overall} in total; summed over providers: {per_provider} "
+    f"({per_provider - overall} counted under more than one provider)"
+)
 
 # %% [markdown]
 # ## 15. Type drift
@@ -437,11 +464,17 @@ def history_connection(s: upgrades.Scenario, mainline: bool = False):
 
 rows = []
 for s in upgrades.SCENARIOS:
-    for mainline in ((False, True) if s.has_provider_id else (False,)):
+    for mainline in (False, True) if s.has_provider_id else (False,):
         report = aa.verify_backfill(history_connection(s, mainline))
         classes = report.classes.filter(pl.col("interceptions") > 0)
-        rows.append({"history": s.name, "provider_id column": s.has_provider_id and not mainline,
-                     "clean": report.clean, "classes": ", ".join(f"{c} {n}" for c, n in classes.select("class", "interceptions").iter_rows())})
+        rows.append(
+            {
+                "history": s.name,
+                "provider_id column": s.has_provider_id and not mainline,
+                "clean": report.clean,
+                "classes": ", ".join(f"{c} {n}" for c, n in classes.select("class", "interceptions").iter_rows()),
+            }
+        )
 pl.DataFrame(rows)
 
 # %% [markdown]
@@ -453,13 +486,18 @@ pl.DataFrame(rows)
 reuse = upgrades.scenario("name_reused")
 mainline = history_connection(reuse, mainline=True)
 names = dict(mainline.query("providers/list").select("id", "name").iter_rows())
-aa.backfill(mainline).join(aa.attribute(mainline).select("interception_id", "method", "warnings"), on="interception_id").select(
-    "started_at", "provider_name", "method",
+aa.backfill(mainline).join(
+    aa.attribute(mainline).select("interception_id", "method", "warnings"), on="interception_id"
+).select(
+    "started_at",
+    "provider_name",
+    "method",
     pl.col("resolved_provider_id").replace_strict(names, default=None).alias("strict"),
     pl.col("backfill_provider_id").replace_strict(names, default=None).alias("pass_1_today"),
     "warnings",
 ).group_by("provider_name", "method", "strict", "pass_1_today", pl.col("warnings").list.join(",")).agg(
-    pl.len().alias("rows"), pl.col("started_at").min().alias("first"), pl.col("started_at").max().alias("last")).sort("first")
+    pl.len().alias("rows"), pl.col("started_at").min().alias("first"), pl.col("started_at").max().alias("last")
+).sort("first")
 
 # %% [markdown]
 # ## All cases in this source
@@ -473,9 +511,10 @@ aa.backfill(mainline).join(aa.attribute(mainline).select("interception_id", "met
 table = ec.counts(con)
 if truth is not None:
     planted = truth.group_by("label").len()
-    per_label = dict(zip(planted["label"], planted["len"]))
-    table = table.with_columns(pl.Series("planted", [
-        ", ".join(f"{label} {per_label.get(label, 0)}" for label in c.labels) for c in ec.CASES]))
+    per_label = dict(zip(planted["label"], planted["len"], strict=True))
+    table = table.with_columns(
+        pl.Series("planted", [", ".join(f"{label} {per_label.get(label, 0)}" for label in c.labels) for c in ec.CASES])
+    )
 table
 
 # %%

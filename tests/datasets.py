@@ -7,8 +7,9 @@ defaults), so a test states only what matters to it.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -17,10 +18,16 @@ from aibridge_analytics.coder import TABLES
 from aibridge_analytics.sources.connection import DuckDBConnection
 from aibridge_analytics.warehouse import store
 
-T0 = datetime(2026, 10, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
-_POLARS = {"UUID": pl.String, "VARCHAR": pl.String, "TIMESTAMPTZ": pl.Datetime("us", "UTC"), "BIGINT": pl.Int64,
-           "BOOLEAN": pl.Boolean, "JSON": pl.String}
+_POLARS = {
+    "UUID": pl.String,
+    "VARCHAR": pl.String,
+    "TIMESTAMPTZ": pl.Datetime("us", "UTC"),
+    "BIGINT": pl.Int64,
+    "BOOLEAN": pl.Boolean,
+    "JSON": pl.String,
+}
 
 
 def uid(label: str) -> str:
@@ -28,27 +35,57 @@ def uid(label: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"aibridge-test/{label}"))
 
 
-def provider(name: str, type: str, *, deleted: bool = False, enabled: bool = True, created: int = 0, label: str | None = None) -> dict:
+def provider(
+    name: str, type: str, *, deleted: bool = False, enabled: bool = True, created: int = 0, label: str | None = None
+) -> dict:
     """An ai_providers row; ``created`` is days after T0."""
     return {
-        "id": uid(label or f"provider/{name}/{deleted}/{created}"), "type": type, "name": name, "display_name": name.title(),
-        "enabled": enabled and not deleted, "deleted": deleted, "base_url": f"https://{name}.example", "settings": None,
-        "created_at": T0 + timedelta(days=created), "updated_at": T0 + timedelta(days=created),
+        "id": uid(label or f"provider/{name}/{deleted}/{created}"),
+        "type": type,
+        "name": name,
+        "display_name": name.title(),
+        "enabled": enabled and not deleted,
+        "deleted": deleted,
+        "base_url": f"https://{name}.example",
+        "settings": None,
+        "created_at": T0 + timedelta(days=created),
+        "updated_at": T0 + timedelta(days=created),
     }
 
 
-def interception(label: str, provider: str, provider_name: str = "", provider_id: str | None = None, *, day: float = 10,
-                 minutes: float | None = 1.0, client: str | None = "Claude Code", model: str = "m", initiator: str = "u1",
-                 session: str | None = None, thread_root: str | None = None) -> dict:
+def interception(
+    label: str,
+    provider: str,
+    provider_name: str = "",
+    provider_id: str | None = None,
+    *,
+    day: float = 10,
+    minutes: float | None = 1.0,
+    client: str | None = "Claude Code",
+    model: str = "m",
+    initiator: str = "u1",
+    session: str | None = None,
+    thread_root: str | None = None,
+) -> dict:
     """An aibridge_interceptions row; ``day`` is days after T0, ``minutes=None`` leaves it in flight."""
     started = T0 + timedelta(days=day)
     return {
-        "id": uid(label), "initiator_id": uid(f"user/{initiator}"), "provider": provider, "provider_name": provider_name,
-        "provider_id": provider_id, "model": model, "started_at": started,
-        "ended_at": None if minutes is None else started + timedelta(minutes=minutes), "metadata": '{"user_agent": "test"}',
-        "api_key_id": "key1", "client": client, "thread_parent_id": None,
-        "thread_root_id": uid(thread_root) if thread_root else None, "client_session_id": session,
-        "credential_kind": "centralized", "credential_hint": "sk-a***efgh",
+        "id": uid(label),
+        "initiator_id": uid(f"user/{initiator}"),
+        "provider": provider,
+        "provider_name": provider_name,
+        "provider_id": provider_id,
+        "model": model,
+        "started_at": started,
+        "ended_at": None if minutes is None else started + timedelta(minutes=minutes),
+        "metadata": '{"user_agent": "test"}',
+        "api_key_id": "key1",
+        "client": client,
+        "thread_parent_id": None,
+        "thread_root_id": uid(thread_root) if thread_root else None,
+        "client_session_id": session,
+        "credential_kind": "centralized",
+        "credential_hint": "sk-a***efgh",
     }
 
 
@@ -126,20 +163,33 @@ def dataset_strategy(max_providers: int = 6, max_rows: int = 40):
     def build(draw):
         providers = []
         for i in range(draw(st.integers(0, max_providers))):
-            providers.append(provider(
-                draw(st.sampled_from(NAMES)), draw(st.sampled_from(TYPES)), deleted=draw(st.booleans()),
-                enabled=draw(st.booleans()), created=draw(st.integers(0, 30)), label=f"gen-provider-{i}",
-            ))
+            providers.append(
+                provider(
+                    draw(st.sampled_from(NAMES)),
+                    draw(st.sampled_from(TYPES)),
+                    deleted=draw(st.booleans()),
+                    enabled=draw(st.booleans()),
+                    created=draw(st.integers(0, 30)),
+                    label=f"gen-provider-{i}",
+                )
+            )
         ids = [p["id"] for p in providers] + [uid("dangling")]
         rows = []
         for i in range(draw(st.integers(0, max_rows))):
-            rows.append(interception(
-                f"gen-{i}", draw(st.sampled_from(WIRES)), draw(st.sampled_from(("",) + NAMES + ("mistral",))),
-                draw(st.one_of(st.none(), st.sampled_from(ids))), day=draw(st.integers(0, 40)) + i / 1000,
-                minutes=draw(st.one_of(st.none(), st.floats(0.01, 30))), client=draw(st.sampled_from((None, "Cursor", "Claude Code"))),
-                model=draw(st.sampled_from(("m1", "m2"))), initiator=draw(st.sampled_from(("u1", "u2", "u3"))),
-                session=draw(st.sampled_from((None, "s1", "s2"))),
-            ))
+            rows.append(
+                interception(
+                    f"gen-{i}",
+                    draw(st.sampled_from(WIRES)),
+                    draw(st.sampled_from(("",) + NAMES + ("mistral",))),
+                    draw(st.one_of(st.none(), st.sampled_from(ids))),
+                    day=draw(st.integers(0, 40)) + i / 1000,
+                    minutes=draw(st.one_of(st.none(), st.floats(0.01, 30))),
+                    client=draw(st.sampled_from((None, "Cursor", "Claude Code"))),
+                    model=draw(st.sampled_from(("m1", "m2"))),
+                    initiator=draw(st.sampled_from(("u1", "u2", "u3"))),
+                    session=draw(st.sampled_from((None, "s1", "s2"))),
+                )
+            )
         return frames({"ai_providers": providers, "aibridge_interceptions": rows})
 
     return build()

@@ -91,16 +91,24 @@ def test_backfill_snapshot_columns_match_the_mainline_expectation(tables):
     # Where the migration kept an id, the row keeps it; elsewhere it holds the passes' answer.
     kept = sim.filter(pl.col("provider_id").is_not_null())
     assert (kept["backfill_outcome"] == "kept").all()
-    assert sim.select(pl.col("migrated_provider_id").eq_missing(pl.coalesce("provider_id", "backfill_provider_id")).all()).item()
+    assert sim.select(
+        pl.col("migrated_provider_id").eq_missing(pl.coalesce("provider_id", "backfill_provider_id")).all()
+    ).item()
     set_rows = sim.filter(pl.col("backfill_pass").is_not_null())
-    assert set(set_rows["expected_method_without_provider_id"]) <= {"provider_name", "unique_type", "deleted_provider_name"}
+    assert set(set_rows["expected_method_without_provider_id"]) <= {
+        "provider_name",
+        "unique_type",
+        "deleted_provider_name",
+    }
     # A pass that sets a name only a deleted provider can have held then gives the row to the
     # name's new holder: the simulation says so.
     reused = set_rows.filter(pl.col("expected_method_without_provider_id") == "deleted_provider_name")
     assert reused.height > 0 and reused["misattributes"].all()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=dataset_strategy())
 def test_engines_agree_and_every_row_gets_one_method(data, new_pg_schema):
     duck = duckdb_connection(data)
@@ -111,10 +119,14 @@ def test_engines_agree_and_every_row_gets_one_method(data, new_pg_schema):
         params = {"has_provider_id": True}
         assert_same_rows(duck.query("verification/rows", params), pg.query("verification/rows", params))
         findings = {**params, "enum_copilot": "unknown"}
-        assert_same_rows(duck.query("verification/findings", findings), pg.query("verification/findings", findings),
-                         sort=False)
-        assert_same_rows(duck.query("verification/samples", {**params, "per_class": 2}),
-                         pg.query("verification/samples", {**params, "per_class": 2}), sort=False)
+        assert_same_rows(
+            duck.query("verification/findings", findings), pg.query("verification/findings", findings), sort=False
+        )
+        assert_same_rows(
+            duck.query("verification/samples", {**params, "per_class": 2}),
+            pg.query("verification/samples", {**params, "per_class": 2}),
+            sort=False,
+        )
     finally:
         pg.close()
     rows = aa.attribute(duck)
@@ -131,8 +143,12 @@ def test_attribute_validates_its_rows():
     from aibridge_analytics.errors import ValidationFailed
     from aibridge_analytics.sources.connection import DuckDBConnection
 
-    tables = frames({"ai_providers": [provider("openai", "openai")],
-                     "aibridge_interceptions": [interception("twice", "openai", "openai")]})
+    tables = frames(
+        {
+            "ai_providers": [provider("openai", "openai")],
+            "aibridge_interceptions": [interception("twice", "openai", "openai")],
+        }
+    )
     tables["aibridge_interceptions"] = pl.concat([tables["aibridge_interceptions"]] * 2)
     raw = duckdb.connect()
     for name, frame in tables.items():

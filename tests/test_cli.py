@@ -32,11 +32,23 @@ def test_sql_list_names_every_query(capsys):
 
 
 def test_sql_render_prints_sql_and_bound_parameters(capsys):
-    code, out, _ = run(capsys, "sql", "render", "interceptions/count", "--dialect", "postgres", "--mode", "coder",
-                       "-p", f"provider_id={uid('p')}", "-p", "model=o'brien")
+    code, out, _ = run(
+        capsys,
+        "sql",
+        "render",
+        "interceptions/count",
+        "--dialect",
+        "postgres",
+        "--mode",
+        "coder",
+        "-p",
+        f"provider_id={uid('p')}",
+        "-p",
+        "model=o'brien",
+    )
     assert code == 0
     assert "%(provider_id)s" in out and f"provider_id = '{uid('p')}'" in out
-    assert "model = \"o'brien\"" in out and "o'brien" not in out.split("-- bound parameters:")[0]
+    assert 'model = "o\'brien"' in out and "o'brien" not in out.split("-- bound parameters:")[0]
 
 
 def test_interceptions_count_and_list_as_json(capsys, warehouse):
@@ -61,13 +73,24 @@ def test_attribute_writes_a_file_atomically(capsys, warehouse, tmp_path):
     [
         (["interceptions", "count", "--provider-id", "not-a-uuid"], "malformed UUID for provider-id: 'not-a-uuid'"),
         (["interceptions", "list", "--limit", "5000"], "limit 5000 is outside 1..1000"),
-        (["interceptions", "count", "--started-after", "2026-02-30"], "malformed timestamp for started-after: '2026-02-30'"),
-        (["interceptions", "count", "--started-after", "2026-11-02", "--started-before", "2026-11-01"], "earlier than started-after"),
-        (["interceptions", "count", "--provider-id", "00000000-0000-0000-0000-000000000042"], "unknown provider id 00000000-0000-0000-0000-000000000042"),
+        (
+            ["interceptions", "count", "--started-after", "2026-02-30"],
+            "malformed timestamp for started-after: '2026-02-30'",
+        ),
+        (
+            ["interceptions", "count", "--started-after", "2026-11-02", "--started-before", "2026-11-01"],
+            "earlier than started-after",
+        ),
+        (
+            ["interceptions", "count", "--provider-id", "00000000-0000-0000-0000-000000000042"],
+            "unknown provider id 00000000-0000-0000-0000-000000000042",
+        ),
         (["interceptions", "list", "--after-id", "00000000-0000-0000-0000-000000000042"], "names no interception"),
-        (["interceptions", "count", "--mode", "coder", "--provider-name", "nobody"],
-         "unknown provider name 'nobody': no ai_providers row has it (Coder answers 400); "
-         "`aibridge-analytics providers` lists them"),
+        (
+            ["interceptions", "count", "--mode", "coder", "--provider-name", "nobody"],
+            "unknown provider name 'nobody': no ai_providers row has it (Coder answers 400); "
+            "`aibridge-analytics providers` lists them",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(capsys, warehouse, argv, message):
@@ -84,8 +107,11 @@ def test_missing_source_and_refused_connection(capsys):
 
 
 def test_module_entry_point_and_usage_errors():
-    done = subprocess.run([sys.executable, "-m", "aibridge_analytics", "interceptions", "count", "--mode", "fuzzy"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "aibridge_analytics", "interceptions", "count", "--mode", "fuzzy"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1 and "invalid choice: 'fuzzy'" in done.stderr and done.stderr.count("\n") == 1
     done = subprocess.run([sys.executable, "-m", "aibridge_analytics", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "attribute" in done.stdout
@@ -116,9 +142,16 @@ def test_providers_lists_every_provider_soft_deleted_included(capsys, tmp_path):
     from datasets import provider
 
     path = str(tmp_path / "providers.duckdb")
-    write_warehouse(path, {"ai_providers": [provider("claude", "anthropic", deleted=True, label="old"),
-                                            provider("claude", "anthropic", created=5, label="new"),
-                                            provider("openai", "openai", enabled=False, created=2)]})
+    write_warehouse(
+        path,
+        {
+            "ai_providers": [
+                provider("claude", "anthropic", deleted=True, label="old"),
+                provider("claude", "anthropic", created=5, label="new"),
+                provider("openai", "openai", enabled=False, created=2),
+            ]
+        },
+    )
     code, out, _ = run(capsys, "providers", "--source", path, "--format", "json")
     listed = json.loads(out)
     with duckdb.connect(path, read_only=True) as con:
@@ -136,6 +169,7 @@ def test_library_errors_name_no_flag_and_the_cli_adds_it(capsys, warehouse):
     with aa.connect(warehouse) as con, pytest.raises(UnknownProviderError) as info:
         aa.count_interceptions(con, aa.Filters(provider_name="nobody"), mode="coder")
     assert "aibridge-analytics" not in str(info.value) and "--" not in str(info.value)
-    code, _, err = run(capsys, "interceptions", "count", "--mode", "coder", "--provider-name", "nobody",
-                       "--source", warehouse)
+    code, _, err = run(
+        capsys, "interceptions", "count", "--mode", "coder", "--provider-name", "nobody", "--source", warehouse
+    )
     assert code == 1 and err.strip() == f"aibridge-analytics: error: {info.value}; {info.value.cli_hint}"

@@ -93,8 +93,9 @@ def test_chunked_build_equals_in_memory_generation(tmp_path):
 def test_build_appears_only_when_complete(tmp_path):
     path = tmp_path / "demo.duckdb"
     seen = []
-    demo.build_demo(path, 500, 1, progress=lambda done, total: seen.append((done, total, path.exists())),
-                    chunk_size=200)
+    demo.build_demo(
+        path, 500, 1, progress=lambda done, total: seen.append((done, total, path.exists())), chunk_size=200
+    )
     assert seen[0] == (0, 500, False) and seen[-1] == (500, 500, False)
     assert [d for d, _, _ in seen] == [0, 200, 400, 500]
     assert path.exists()
@@ -193,36 +194,55 @@ def _contract_methods(frames: dict[str, pl.DataFrame], with_provider_id: bool = 
     if not with_provider_id:
         rows = rows.with_columns(pl.lit(None, pl.String).alias("provider_id"))
     rows = rows.with_columns(
-        pl.when(pl.col("provider_name") != "").then(pl.col("provider_name")).otherwise(pl.col("provider")).alias("word"))
-    members = pl.concat([
-        providers.select(pl.lit(True).alias("named"), pl.col("name").alias("word"), "id", "deleted", "created_at", "updated_at"),
-        providers.select(pl.lit(False).alias("named"), pl.col("type").alias("word"), "id", "deleted", "created_at", "updated_at"),
-    ])
+        pl.when(pl.col("provider_name") != "").then(pl.col("provider_name")).otherwise(pl.col("provider")).alias("word")
+    )
+    members = pl.concat(
+        [
+            providers.select(
+                pl.lit(True).alias("named"), pl.col("name").alias("word"), "id", "deleted", "created_at", "updated_at"
+            ),
+            providers.select(
+                pl.lit(False).alias("named"), pl.col("type").alias("word"), "id", "deleted", "created_at", "updated_at"
+            ),
+        ]
+    )
     candidates = (
-        rows.filter(pl.col("provider_id").is_null()).select("id", "started_at", "word", (pl.col("provider_name") != "").alias("named"))
+        rows.filter(pl.col("provider_id").is_null())
+        .select("id", "started_at", "word", (pl.col("provider_name") != "").alias("named"))
         .join(members.rename({"id": "candidate"}), on=["named", "word"])
         .filter(~pl.col("deleted") | (pl.col("started_at") < pl.col("updated_at")))
         .with_columns((pl.col("created_at") <= pl.max_horizontal("started_at", pl.lit(settled))).alias("existed"))
         .filter(pl.col("existed") | ~pl.col("existed").any().over("id"))
-        .group_by("id").agg(pl.len().alias("n"), pl.col("candidate").first(), pl.col("deleted").first())
+        .group_by("id")
+        .agg(pl.len().alias("n"), pl.col("candidate").first(), pl.col("deleted").first())
     )
-    rows = (
-        rows.join(providers.select(pl.col("id").alias("provider_id"), pl.lit(True).alias("known")), on="provider_id", how="left")
-        .join(candidates, on="id", how="left")
-    )
+    rows = rows.join(
+        providers.select(pl.col("id").alias("provider_id"), pl.lit(True).alias("known")), on="provider_id", how="left"
+    ).join(candidates, on="id", how="left")
     named = pl.col("provider_name") != ""
     return rows.select(
         "id",
-        pl.when(pl.col("provider_id").is_not_null() & pl.col("known").is_not_null()).then(pl.lit("provider_id"))
-        .when(pl.col("provider_id").is_not_null()).then(pl.lit("unknown_provider_id"))
-        .when(named & (pl.col("n") == 1) & pl.col("deleted")).then(pl.lit("deleted_provider_name"))
-        .when(named & (pl.col("n") == 1)).then(pl.lit("provider_name"))
-        .when(named & (pl.col("n") > 1)).then(pl.lit("ambiguous_name"))
-        .when(~named & (pl.col("n") == 1)).then(pl.lit("unique_type"))
-        .when(~named & (pl.col("n") > 1)).then(pl.lit("ambiguous_type"))
-        .otherwise(pl.lit("no_live_provider")).alias("method"),
-        pl.when(pl.col("provider_id").is_not_null() & pl.col("known").is_not_null()).then(pl.col("provider_id"))
-        .when(pl.col("provider_id").is_null() & (pl.col("n") == 1)).then(pl.col("candidate")).alias("resolved"),
+        pl.when(pl.col("provider_id").is_not_null() & pl.col("known").is_not_null())
+        .then(pl.lit("provider_id"))
+        .when(pl.col("provider_id").is_not_null())
+        .then(pl.lit("unknown_provider_id"))
+        .when(named & (pl.col("n") == 1) & pl.col("deleted"))
+        .then(pl.lit("deleted_provider_name"))
+        .when(named & (pl.col("n") == 1))
+        .then(pl.lit("provider_name"))
+        .when(named & (pl.col("n") > 1))
+        .then(pl.lit("ambiguous_name"))
+        .when(~named & (pl.col("n") == 1))
+        .then(pl.lit("unique_type"))
+        .when(~named & (pl.col("n") > 1))
+        .then(pl.lit("ambiguous_type"))
+        .otherwise(pl.lit("no_live_provider"))
+        .alias("method"),
+        pl.when(pl.col("provider_id").is_not_null() & pl.col("known").is_not_null())
+        .then(pl.col("provider_id"))
+        .when(pl.col("provider_id").is_null() & (pl.col("n") == 1))
+        .then(pl.col("candidate"))
+        .alias("resolved"),
     )
 
 
@@ -237,8 +257,7 @@ def test_expected_methods_agree_with_the_tables(default):
 
 
 def test_planted_states(default):
-    it = default["aibridge_interceptions"].join(
-        default[GROUND_TRUTH_TABLE], left_on="id", right_on="interception_id")
+    it = default["aibridge_interceptions"].join(default[GROUND_TRUTH_TABLE], left_on="id", right_on="interception_id")
     providers = {p.key: str(p.id) for p in demo.PROVIDERS}
     migration = demo.MIGRATION_INSTANT
 
@@ -274,8 +293,7 @@ def test_planted_states(default):
 
 
 def test_mixed_sessions_mix_providers_and_models(default):
-    it = default["aibridge_interceptions"].join(
-        default[GROUND_TRUTH_TABLE], left_on="id", right_on="interception_id")
+    it = default["aibridge_interceptions"].join(default[GROUND_TRUTH_TABLE], left_on="id", right_on="interception_id")
     sessions = (
         it.filter(pl.col("edge_case") == "mixed_session")
         .with_columns(pl.coalesce("client_session_id", "thread_root_id", "id").alias("session_id"))
@@ -299,11 +317,11 @@ def test_referential_sanity(default):
         assert set(default[child]["interception_id"]) <= ids, child
     for name in CHILDREN[:3]:
         assert default[name]["id"].is_unique().all()
-    users = dict(zip(it["id"], it["initiator_id"]))
+    users = dict(zip(it["id"], it["initiator_id"], strict=True))
     for column in ("thread_parent_id", "thread_root_id"):
         linked = it.filter(pl.col(column).is_not_null())
         assert linked.height > 1000
-        assert all(users[t] == u for t, u in zip(linked[column], linked["initiator_id"]))
+        assert all(users[t] == u for t, u in zip(linked[column], linked["initiator_id"], strict=True))
     roots = set(it["thread_root_id"].drop_nulls())
     assert it.filter(pl.col("id").is_in(list(roots)))["thread_root_id"].null_count() == len(roots)
     assert it["initiator_id"].n_unique() > 200

@@ -70,7 +70,8 @@ def test_every_planted_row_shows_its_case(tables):
 
 def test_typical_rows_show_no_legacy_case(tables):
     flags = edge_cases.flags(duckdb_connection(_coder(tables))).join(
-        tables["demo_ground_truth"].select("interception_id", "edge_case"), on="interception_id")
+        tables["demo_ground_truth"].select("interception_id", "edge_case"), on="interception_id"
+    )
     typical = flags.filter(pl.col("edge_case") == "typical")
     for number in (1, 3, 4, 6, 7, 8, 9, 10, 12, 13, 15):
         assert not typical[f"case_{number:02d}"].any(), number

@@ -63,119 +63,233 @@ def _cases() -> dict[str, Case]:
 
     pv = [_p("openai", "openai", "openai"), _p("copilot", "github-copilot", "copilot")]
     P = _ids(dict(pv))
-    c["01_no_provider_id_column"] = _case(pv, [
-        # The id would say openai; without the column the snapshot columns decide.
-        Row(interception("c1-name", "openai", "openai", P["openai"]), "provider_name", "openai"),
-        Row(interception("c1-type", "copilot", "", P["copilot"]), "unique_type", "copilot"),
-        Row(interception("c1-wire-name", "anthropic", "anthropic"), "no_live_provider", None),
-    ], without_provider_id=True)
+    c["01_no_provider_id_column"] = _case(
+        pv,
+        [
+            # The id would say openai; without the column the snapshot columns decide.
+            Row(interception("c1-name", "openai", "openai", P["openai"]), "provider_name", "openai"),
+            Row(interception("c1-type", "copilot", "", P["copilot"]), "unique_type", "copilot"),
+            Row(interception("c1-wire-name", "anthropic", "anthropic"), "no_live_provider", None),
+        ],
+        without_provider_id=True,
+    )
 
-    pv = [_p("openai", "openai", "openai"), _p("prod", "anthropic-prod", "anthropic"), _p("router", "openrouter", "openrouter")]
-    c["02_wire_type_as_name"] = _case(pv, [
-        Row(interception("c2-openai", "openai", "openai"), "provider_name", "openai", ("wire_family_ambiguous",)),
-        Row(interception("c2-anthropic", "anthropic", "anthropic"), "no_live_provider", None),
-        Row(interception("c2-copilot", "copilot", "copilot"), "no_live_provider", None),
-    ])
+    pv = [
+        _p("openai", "openai", "openai"),
+        _p("prod", "anthropic-prod", "anthropic"),
+        _p("router", "openrouter", "openrouter"),
+    ]
+    c["02_wire_type_as_name"] = _case(
+        pv,
+        [
+            Row(interception("c2-openai", "openai", "openai"), "provider_name", "openai", ("wire_family_ambiguous",)),
+            Row(interception("c2-anthropic", "anthropic", "anthropic"), "no_live_provider", None),
+            Row(interception("c2-copilot", "copilot", "copilot"), "no_live_provider", None),
+        ],
+    )
 
     pv = [_p("copilot", "github-copilot", "copilot"), _p("prod", "anthropic-prod", "anthropic")]
-    c["03_empty_name"] = _case(pv, [
-        Row(interception("c3-copilot", "copilot", ""), "unique_type", "copilot"),
-        Row(interception("c3-anthropic", "anthropic", ""), "unique_type", "prod"),
-        Row(interception("c3-openai", "openai", ""), "no_live_provider", None),
-    ])
+    c["03_empty_name"] = _case(
+        pv,
+        [
+            Row(interception("c3-copilot", "copilot", ""), "unique_type", "copilot"),
+            Row(interception("c3-anthropic", "anthropic", ""), "unique_type", "prod"),
+            Row(interception("c3-openai", "openai", ""), "no_live_provider", None),
+        ],
+    )
 
     pv = [_p("prod", "anthropic-prod", "anthropic"), _p("research", "anthropic-research", "anthropic")]
-    c["04_two_live_of_one_type"] = _case(pv, [
-        Row(interception("c4-empty", "anthropic", ""), "ambiguous_type", None),
-        Row(interception("c4-named", "anthropic", "anthropic-prod"), "provider_name", "prod"),
-    ])
+    c["04_two_live_of_one_type"] = _case(
+        pv,
+        [
+            Row(interception("c4-empty", "anthropic", ""), "ambiguous_type", None),
+            Row(interception("c4-named", "anthropic", "anthropic-prod"), "provider_name", "prod"),
+        ],
+    )
 
-    pv = [_p("openai", "openai", "openai"), _p("router", "openrouter", "openrouter"), _p("bedrock", "bedrock-prod", "bedrock")]
+    pv = [
+        _p("openai", "openai", "openai"),
+        _p("router", "openrouter", "openrouter"),
+        _p("bedrock", "bedrock-prod", "bedrock"),
+    ]
     P = _ids(dict(pv))
-    c["05_wire_format_is_not_type"] = _case(pv, [
-        Row(interception("c5-openai-empty", "openai", ""), "unique_type", "openai", ("wire_family_ambiguous",)),
-        Row(interception("c5-backfilled", "openai", "", P["openai"]), "provider_id", "openai", ("wire_family_ambiguous",)),
-        Row(interception("c5-anthropic-empty", "anthropic", ""), "no_live_provider", None),
-        Row(interception("c5-router", "openai", "openrouter"), "provider_name", "router"),
-    ])
+    c["05_wire_format_is_not_type"] = _case(
+        pv,
+        [
+            Row(interception("c5-openai-empty", "openai", ""), "unique_type", "openai", ("wire_family_ambiguous",)),
+            Row(
+                interception("c5-backfilled", "openai", "", P["openai"]),
+                "provider_id",
+                "openai",
+                ("wire_family_ambiguous",),
+            ),
+            Row(interception("c5-anthropic-empty", "anthropic", ""), "no_live_provider", None),
+            Row(interception("c5-router", "openai", "openrouter"), "provider_name", "router"),
+        ],
+    )
 
     # The old claude is soft-deleted on day 15 (its updated_at), the new one created on day 20.
-    pv = [_p("old", "claude", "anthropic", deleted=True), _p("new", "claude", "anthropic", created=20),
-          _p("retired", "retired", "anthropic", deleted=True)]
+    pv = [
+        _p("old", "claude", "anthropic", deleted=True),
+        _p("new", "claude", "anthropic", created=20),
+        _p("retired", "retired", "anthropic", deleted=True),
+    ]
     pv[0][1]["updated_at"] = pv[0][1]["created_at"] + timedelta(days=15)
     P = _ids(dict(pv))
-    c["06_soft_deleted_and_reused_name"] = _case(pv, [
-        Row(interception("c6-before-reuse", "anthropic", "claude", day=5), "deleted_provider_name", "old",
-            ("name_reused", "deleted_provider")),
-        Row(interception("c6-between", "anthropic", "claude", day=17), "provider_name", "new",
-            ("decided_by_current_providers",)),
-        Row(interception("c6-after-reuse", "anthropic", "claude", day=25), "provider_name", "new"),
-        Row(interception("c6-old-id", "anthropic", "claude", P["old"], day=6), "provider_id", "old", ("deleted_provider",)),
-        Row(interception("c6-retired", "anthropic", "retired"), "no_live_provider", None),
-    ])
+    c["06_soft_deleted_and_reused_name"] = _case(
+        pv,
+        [
+            Row(
+                interception("c6-before-reuse", "anthropic", "claude", day=5),
+                "deleted_provider_name",
+                "old",
+                ("name_reused", "deleted_provider"),
+            ),
+            Row(
+                interception("c6-between", "anthropic", "claude", day=17),
+                "provider_name",
+                "new",
+                ("decided_by_current_providers",),
+            ),
+            Row(interception("c6-after-reuse", "anthropic", "claude", day=25), "provider_name", "new"),
+            Row(
+                interception("c6-old-id", "anthropic", "claude", P["old"], day=6),
+                "provider_id",
+                "old",
+                ("deleted_provider",),
+            ),
+            Row(interception("c6-retired", "anthropic", "retired"), "no_live_provider", None),
+        ],
+    )
 
     pv = [_p("openai", "openai", "openai")]
-    c["07_hard_deleted"] = _case(pv, [
-        Row(interception("c7-gone", "openai", "gemini-old"), "no_live_provider", None),
-    ])
+    c["07_hard_deleted"] = _case(
+        pv,
+        [
+            Row(interception("c7-gone", "openai", "gemini-old"), "no_live_provider", None),
+        ],
+    )
 
     pv = [_p("openai", "openai", "openai")]
-    c["08_dangling_id"] = _case(pv, [
-        Row(interception("c8-dangling", "openai", "local-vllm", uid("edge/nowhere")), "unknown_provider_id", None),
-    ])
+    c["08_dangling_id"] = _case(
+        pv,
+        [
+            Row(interception("c8-dangling", "openai", "local-vllm", uid("edge/nowhere")), "unknown_provider_id", None),
+        ],
+    )
 
     pv = [_p("prod", "anthropic-prod", "anthropic"), _p("openai", "openai", "openai")]
     P = _ids(dict(pv))
-    c["09_id_disagrees_with_snapshot"] = _case(pv, [
-        Row(interception("c9-name", "anthropic", "anthropic", P["prod"]), "provider_id", "prod", ("snapshot_mismatch",)),
-        Row(interception("c9-wire", "anthropic", "anthropic-prod", P["openai"]), "provider_id", "openai", ("snapshot_mismatch",)),
-        Row(interception("c9-agrees", "anthropic", "anthropic-prod", P["prod"]), "provider_id", "prod"),
-    ])
+    c["09_id_disagrees_with_snapshot"] = _case(
+        pv,
+        [
+            Row(
+                interception("c9-name", "anthropic", "anthropic", P["prod"]),
+                "provider_id",
+                "prod",
+                ("snapshot_mismatch",),
+            ),
+            Row(
+                interception("c9-wire", "anthropic", "anthropic-prod", P["openai"]),
+                "provider_id",
+                "openai",
+                ("snapshot_mismatch",),
+            ),
+            Row(interception("c9-agrees", "anthropic", "anthropic-prod", P["prod"]), "provider_id", "prod"),
+        ],
+    )
 
     pv = [_p("vercel", "vercel-gateway", "vercel", enabled=False)]
     P = _ids(dict(pv))
-    c["10_disabled_provider"] = _case(pv, [
-        Row(interception("c10-id", "openai", "vercel-gateway", P["vercel"]), "provider_id", "vercel", ("disabled_provider",)),
-        Row(interception("c10-name", "openai", "vercel-gateway"), "provider_name", "vercel", ("disabled_provider",)),
-    ])
+    c["10_disabled_provider"] = _case(
+        pv,
+        [
+            Row(
+                interception("c10-id", "openai", "vercel-gateway", P["vercel"]),
+                "provider_id",
+                "vercel",
+                ("disabled_provider",),
+            ),
+            Row(
+                interception("c10-name", "openai", "vercel-gateway"), "provider_name", "vercel", ("disabled_provider",)
+            ),
+        ],
+    )
 
     pv = [_p("copilot", "github-copilot", "copilot")]
-    c["11_copilot_and_outside_enum"] = _case(pv, [
-        Row(interception("c11-copilot", "copilot", ""), "unique_type", "copilot"),
-        Row(interception("c11-mistral-empty", "mistral", ""), "no_live_provider", None),
-        Row(interception("c11-mistral-named", "mistral", "mistral"), "no_live_provider", None),
-    ])
+    c["11_copilot_and_outside_enum"] = _case(
+        pv,
+        [
+            Row(interception("c11-copilot", "copilot", ""), "unique_type", "copilot"),
+            Row(interception("c11-mistral-empty", "mistral", ""), "no_live_provider", None),
+            Row(interception("c11-mistral-named", "mistral", "mistral"), "no_live_provider", None),
+        ],
+    )
 
     pv = [_p("prod", "anthropic-prod", "anthropic")]
     P = _ids(dict(pv))
-    c["12_in_flight"] = _case(pv, [
-        Row(interception("c12-running", "anthropic", "anthropic-prod", P["prod"], minutes=None), "provider_id", "prod", ("in_flight",)),
-        Row(interception("c12-stuck", "anthropic", "anthropic-prod", P["prod"], day=1, minutes=None), "provider_id", "prod", ("in_flight",)),
-        Row(interception("c12-ended", "anthropic", "anthropic-prod", P["prod"]), "provider_id", "prod"),
-    ])
+    c["12_in_flight"] = _case(
+        pv,
+        [
+            Row(
+                interception("c12-running", "anthropic", "anthropic-prod", P["prod"], minutes=None),
+                "provider_id",
+                "prod",
+                ("in_flight",),
+            ),
+            Row(
+                interception("c12-stuck", "anthropic", "anthropic-prod", P["prod"], day=1, minutes=None),
+                "provider_id",
+                "prod",
+                ("in_flight",),
+            ),
+            Row(interception("c12-ended", "anthropic", "anthropic-prod", P["prod"]), "provider_id", "prod"),
+        ],
+    )
 
     pv = [_p("prod", "anthropic-prod", "anthropic")]
     P = _ids(dict(pv))
-    c["13_client_null"] = _case(pv, [
-        Row(interception("c13-null", "anthropic", "anthropic-prod", P["prod"], client=None), "provider_id", "prod"),
-    ])
+    c["13_client_null"] = _case(
+        pv,
+        [
+            Row(interception("c13-null", "anthropic", "anthropic-prod", P["prod"], client=None), "provider_id", "prod"),
+        ],
+    )
 
     pv = [_p("prod", "anthropic-prod", "anthropic"), _p("openai", "openai", "openai")]
     P = _ids(dict(pv))
-    c["14_mixed_session"] = _case(pv, [
-        Row(interception("c14-a", "anthropic", "anthropic-prod", P["prod"], session="s", model="opus"), "provider_id", "prod"),
-        Row(interception("c14-b", "openai", "openai", P["openai"], session="s", model="gpt-5"), "provider_id", "openai"),
-    ])
+    c["14_mixed_session"] = _case(
+        pv,
+        [
+            Row(
+                interception("c14-a", "anthropic", "anthropic-prod", P["prod"], session="s", model="opus"),
+                "provider_id",
+                "prod",
+            ),
+            Row(
+                interception("c14-b", "openai", "openai", P["openai"], session="s", model="gpt-5"),
+                "provider_id",
+                "openai",
+            ),
+        ],
+    )
 
-    pv = [_p("prod", "bedrock-prod", "bedrock"), _p("drifted", "aws-claude", "bedrock"), _p("anth", "anthropic-prod", "anthropic")]
+    pv = [
+        _p("prod", "bedrock-prod", "bedrock"),
+        _p("drifted", "aws-claude", "bedrock"),
+        _p("anth", "anthropic-prod", "anthropic"),
+    ]
     P = _ids(dict(pv))
-    c["15_type_drift"] = _case(pv, [
-        # Set by pass 2 while bedrock was a unique type; the row records the type itself.
-        Row(interception("c15-backfilled", "bedrock", "", P["prod"]), "provider_id", "prod"),
-        Row(interception("c15-now-ambiguous", "bedrock", ""), "ambiguous_type", None),
-        # A unique anthropic type, but both bedrock providers also speak the anthropic wire format.
-        Row(interception("c15-anthropic", "anthropic", ""), "unique_type", "anth", ("wire_family_ambiguous",)),
-    ])
+    c["15_type_drift"] = _case(
+        pv,
+        [
+            # Set by pass 2 while bedrock was a unique type; the row records the type itself.
+            Row(interception("c15-backfilled", "bedrock", "", P["prod"]), "provider_id", "prod"),
+            Row(interception("c15-now-ambiguous", "bedrock", ""), "ambiguous_type", None),
+            # A unique anthropic type, but both bedrock providers also speak the anthropic wire format.
+            Row(interception("c15-anthropic", "anthropic", ""), "unique_type", "anth", ("wire_family_ambiguous",)),
+        ],
+    )
     return c
 
 
@@ -184,7 +298,9 @@ assert len(CASES) == 15
 
 
 def _tables(case: Case) -> dict[str, pl.DataFrame]:
-    return frames({"ai_providers": list(case.providers.values()), "aibridge_interceptions": [r.data for r in case.rows]})
+    return frames(
+        {"ai_providers": list(case.providers.values()), "aibridge_interceptions": [r.data for r in case.rows]}
+    )
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
@@ -238,12 +354,17 @@ def test_case_01_reads_as_mainline(open_case):
 
 
 def test_case_07_hard_delete_is_its_own_class(open_case):
-    counts = dict(verify_backfill(open_case(CASES["07_hard_deleted"])).classes.select("class", "interceptions").iter_rows())
+    counts = dict(
+        verify_backfill(open_case(CASES["07_hard_deleted"])).classes.select("class", "interceptions").iter_rows()
+    )
     assert counts["set_null_by_hard_delete"] == 1
 
 
 def test_case_11_migration_faults_are_findings(open_case):
-    findings = {r["finding"]: r for r in verify_backfill(open_case(CASES["11_copilot_and_outside_enum"])).findings.iter_rows(named=True)}
+    findings = {
+        r["finding"]: r
+        for r in verify_backfill(open_case(CASES["11_copilot_and_outside_enum"])).findings.iter_rows(named=True)
+    }
     # These sources have the provider_id column: 000507 ran, so the enum problem is moot here
     # (tests/test_upgrade_histories.py covers it before the migration).
     assert findings["copilot_same_transaction"]["affected"] == 0

@@ -19,23 +19,62 @@ from tests.datasets import frames, interception, provider, uid
 from tests.test_sync import url
 
 
-def item(label: str, *, ended: str | None = "2026-10-02T10:01:00.123456789Z", provider_name: str | None = "openai",
-         tokens: int = 10) -> dict:
+def item(
+    label: str,
+    *,
+    ended: str | None = "2026-10-02T10:01:00.123456789Z",
+    provider_name: str | None = "openai",
+    tokens: int = 10,
+) -> dict:
     """One interception as the REST API returns it (nanosecond timestamps, nested child rows)."""
     iid = uid(label)
     obj = {
-        "id": iid, "api_key_id": "key1",
+        "id": iid,
+        "api_key_id": "key1",
         "initiator": {"id": uid("user/u1"), "username": "ann", "name": "Ann", "avatar_url": ""},
-        "provider": "openai", "model": "gpt-5", "client": "Claude Code", "metadata": {"user_agent": "x"},
-        "started_at": "2026-10-02T10:00:00.5Z", "ended_at": ended,
-        "token_usages": [{"id": uid(f"{label}/tu"), "interception_id": iid, "provider_response_id": "r1",
-                          "input_tokens": tokens, "output_tokens": 3, "cache_read_input_tokens": 1,
-                          "cache_write_input_tokens": 0, "metadata": {}, "created_at": "2026-10-02T10:00:30+02:00"}],
-        "user_prompts": [{"id": uid(f"{label}/up"), "interception_id": iid, "provider_response_id": "r1",
-                          "prompt": "it's 100%\n\"quoted\"", "metadata": None, "created_at": "2026-10-02T10:00:01Z"}],
-        "tool_usages": [{"id": uid(f"{label}/tool"), "interception_id": iid, "provider_response_id": "r1",
-                         "server_url": "", "tool": "read", "input": "{}", "injected": False, "invocation_error": "",
-                         "metadata": None, "created_at": "2026-10-02T10:00:02Z"}],
+        "provider": "openai",
+        "model": "gpt-5",
+        "client": "Claude Code",
+        "metadata": {"user_agent": "x"},
+        "started_at": "2026-10-02T10:00:00.5Z",
+        "ended_at": ended,
+        "token_usages": [
+            {
+                "id": uid(f"{label}/tu"),
+                "interception_id": iid,
+                "provider_response_id": "r1",
+                "input_tokens": tokens,
+                "output_tokens": 3,
+                "cache_read_input_tokens": 1,
+                "cache_write_input_tokens": 0,
+                "metadata": {},
+                "created_at": "2026-10-02T10:00:30+02:00",
+            }
+        ],
+        "user_prompts": [
+            {
+                "id": uid(f"{label}/up"),
+                "interception_id": iid,
+                "provider_response_id": "r1",
+                "prompt": 'it\'s 100%\n"quoted"',
+                "metadata": None,
+                "created_at": "2026-10-02T10:00:01Z",
+            }
+        ],
+        "tool_usages": [
+            {
+                "id": uid(f"{label}/tool"),
+                "interception_id": iid,
+                "provider_response_id": "r1",
+                "server_url": "",
+                "tool": "read",
+                "input": "{}",
+                "injected": False,
+                "invocation_error": "",
+                "metadata": None,
+                "created_at": "2026-10-02T10:00:02Z",
+            }
+        ],
     }
     if provider_name is not None:
         obj["provider_name"] = provider_name
@@ -107,7 +146,10 @@ def test_conflicting_duplicates_are_an_error_unless_the_latest_is_kept(tmp_path)
         ('[{"id": "x"', "invalid JSON at line 1, column 12"),
         ("[1, 2,]", "invalid JSON at line 1, column 7"),
         ('{"results": 3}', 'expected a list of interceptions or an object with a "results" list'),
-        (json.dumps([{**item("a"), "started_at": "yesterday"}]), "interception #0.started_at: expected an RFC 3339 timestamp"),
+        (
+            json.dumps([{**item("a"), "started_at": "yesterday"}]),
+            "interception #0.started_at: expected an RFC 3339 timestamp",
+        ),
         (json.dumps([{**item("a"), "initiator": {"id": 7}}]), "interception #0.initiator.id: expected a UUID"),
     ],
 )
@@ -118,8 +160,12 @@ def test_broken_exports_are_one_line_errors_and_nothing_is_written(tmp_path, tex
         read_export(path)
     assert needle in str(info.value) and str(path) in str(info.value) and "\n" not in str(info.value)
     db = tmp_path / "w.duckdb"
-    proc = subprocess.run([sys.executable, "-m", "aibridge_analytics", "sync", "--source", str(path), "--db", str(db)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "aibridge_analytics", "sync", "--source", str(path), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and needle in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
     assert not db.exists()
 
@@ -138,7 +184,9 @@ def test_sync_from_an_export_is_idempotent_and_the_cli_reports_conflicts(tmp_pat
     again = subprocess.run(cmd + ["--keep-latest"], capture_output=True, text=True, timeout=120)
     assert again.returncode == 0
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT count(*), count(ended_at), count(provider_id) FROM aibridge_interceptions").fetchone() == (2, 2, 0)
+    assert con.execute(
+        "SELECT count(*), count(ended_at), count(provider_id) FROM aibridge_interceptions"
+    ).fetchone() == (2, 2, 0)
     assert con.execute("SELECT count(*) FROM aibridge_tool_usages WHERE server_url IS NULL").fetchone()[0] == 2
     con.close()
 
@@ -156,7 +204,9 @@ def test_an_export_merged_after_a_database_sync_keeps_providers_and_provider_ids
     sync(write(tmp_path / "e.json", [export, item("older")]), db)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM ai_providers").fetchone()[0] == 1
-    got = dict(con.execute("SELECT CAST(id AS VARCHAR), CAST(provider_id AS VARCHAR) FROM aibridge_interceptions").fetchall())
+    got = dict(
+        con.execute("SELECT CAST(id AS VARCHAR), CAST(provider_id AS VARCHAR) FROM aibridge_interceptions").fetchall()
+    )
     assert got == {uid("a"): openai["id"], uid("older"): None}
     con.close()
 
@@ -176,7 +226,9 @@ def test_a_database_sync_after_an_export_merges_by_id(pg_schema, tmp_path):
     assert first.rows["aibridge_interceptions"] == 2
     again = sync(url(pg_schema), db)
     con = duckdb.connect(str(db), read_only=True)
-    got = dict(con.execute("SELECT CAST(id AS VARCHAR), CAST(provider_id AS VARCHAR) FROM aibridge_interceptions").fetchall())
+    got = dict(
+        con.execute("SELECT CAST(id AS VARCHAR), CAST(provider_id AS VARCHAR) FROM aibridge_interceptions").fetchall()
+    )
     total = con.execute("SELECT count(*) FROM aibridge_interceptions").fetchone()[0]
     con.close()
     assert total == len(got) == 3
@@ -184,13 +236,16 @@ def test_a_database_sync_after_an_export_merges_by_id(pg_schema, tmp_path):
     assert again.rows["aibridge_interceptions"] <= 2  # the overlap window, re-read by id
 
 
-@pytest.mark.parametrize("text, accepted", [
-    ("2026-10-02T10:00:00.123456789Z", "2026-10-02T10:00:00.123456+00:00"),  # Go's nanoseconds, cut
-    ("2026-10-02 10:00:00+0200", "2026-10-02T08:00:00+00:00"),
-    ("2026-10-02", None),  # a date: no time
-    ("2026-10-02T10:00:00", None),  # no offset
-    ("2026-W40-5T10:00:00Z", None),  # ISO 8601, but not RFC 3339
-])
+@pytest.mark.parametrize(
+    "text, accepted",
+    [
+        ("2026-10-02T10:00:00.123456789Z", "2026-10-02T10:00:00.123456+00:00"),  # Go's nanoseconds, cut
+        ("2026-10-02 10:00:00+0200", "2026-10-02T08:00:00+00:00"),
+        ("2026-10-02", None),  # a date: no time
+        ("2026-10-02T10:00:00", None),  # no offset
+        ("2026-W40-5T10:00:00Z", None),  # ISO 8601, but not RFC 3339
+    ],
+)
 def test_export_times_are_rfc3339_read_by_the_one_iso_parser(tmp_path, text, accepted):
     """Exports accept RFC 3339 date-times only; the one ISO 8601 parser, which reads them, takes more."""
     from aibridge_analytics.catalogue.values import parse_iso_instant
@@ -202,4 +257,6 @@ def test_export_times_are_rfc3339_read_by_the_one_iso_parser(tmp_path, text, acc
         parse_iso_instant(text)  # lenient form: a user's --since may be a bare date
         return
     started = read_export(path).tables["aibridge_interceptions"].column("started_at")[0].as_py()
-    assert started.isoformat() == accepted == parse_iso_instant(text, rfc3339=True).astimezone(started.tzinfo).isoformat()
+    assert (
+        started.isoformat() == accepted == parse_iso_instant(text, rfc3339=True).astimezone(started.tzinfo).isoformat()
+    )

@@ -193,7 +193,9 @@ def _device(tmp_path: Path, name: str, minor: int) -> Path:
 
 def test_a_character_device_is_written_through_not_replaced(capsys, warehouse, tmp_path):
     device = _device(tmp_path, "null", 3)
-    code, out, err = run(capsys, "interceptions", "count", "--source", warehouse, "--format", "json", "--out", str(device))
+    code, out, err = run(
+        capsys, "interceptions", "count", "--source", warehouse, "--format", "json", "--out", str(device)
+    )
     assert (code, out, err) == (0, "", "")
     assert stat.S_ISCHR(device.stat().st_mode) and not list(device.parent.glob(f".{device.name}*"))
 
@@ -210,7 +212,9 @@ def test_a_fifo_is_written_through_not_replaced(capsys, warehouse, tmp_path):
     os.mkfifo(fifo)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so opening for writing does not block
     try:
-        code, out, err = run(capsys, "interceptions", "count", "--source", warehouse, "--format", "json", "--out", str(fifo))
+        code, out, err = run(
+            capsys, "interceptions", "count", "--source", warehouse, "--format", "json", "--out", str(fifo)
+        )
         received = os.read(reader, 1 << 16)
     finally:
         os.close(reader)
@@ -219,8 +223,24 @@ def test_a_fifo_is_written_through_not_replaced(capsys, warehouse, tmp_path):
 
 
 def test_dev_stdout_on_a_pipe_is_written_through(warehouse):
-    done = subprocess.run([sys.executable, "-m", "aibridge_analytics", "interceptions", "count", "--source", warehouse,
-                           "--format", "json", "--out", "/dev/stdout"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aibridge_analytics",
+            "interceptions",
+            "count",
+            "--source",
+            warehouse,
+            "--format",
+            "json",
+            "--out",
+            "/dev/stdout",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [{"interceptions": 2}]
 
@@ -317,13 +337,19 @@ def test_a_symlink_to_a_directory_that_is_not_a_report_is_refused(capsys, wareho
 
 
 HOSTILE = {
-    "ai_providers": [provider(ESC_TITLE, "openai", label="p-title"), provider(FORMULA, "anthropic", label="p-formula"),
-                     provider(IMG, "copilot", label="p-img"), provider("a|b", "azure", label="p-pipe")],
+    "ai_providers": [
+        provider(ESC_TITLE, "openai", label="p-title"),
+        provider(FORMULA, "anthropic", label="p-formula"),
+        provider(IMG, "copilot", label="p-img"),
+        provider("a|b", "azure", label="p-pipe"),
+    ],
     "aibridge_interceptions": [
         interception("h-1", "openai", ESC_TITLE, model=CLEAR, client=OSC8, day=1),
         interception("h-2", "anthropic", FORMULA, model="+cmd|' /C calc'!A0", client="@SUM(1+1)", day=2),
         interception("h-3", "copilot", IMG, model="-2+3", client="\tTAB\rCR", day=3),
-        interception("h-4", "openai", "a|b", model="C1\x9bDEL\x7fNL\nEND", client="[bold]not markup[/bold] :smile:", day=4),
+        interception(
+            "h-4", "openai", "a|b", model="C1\x9bDEL\x7fNL\nEND", client="[bold]not markup[/bold] :smile:", day=4
+        ),
     ],
 }
 
@@ -364,14 +390,22 @@ def test_csv_raw_gives_the_values_exactly(capsys, hostile, command):
 def test_csv_escapes_text_only_and_numbers_stay_numbers():
     frame = pl.DataFrame({"n": [-5, 3], "x": [-1.5, 2.0], "s": ["-5", "ok"], "tags": [["=1", "a"], ["b"]]})
     assert encode(frame, "csv").decode().splitlines() == ["n,x,s,tags", "-5,-1.5,'-5,\"'=1,a\"", "3,2.0,ok,b"]
-    assert encode(frame, "csv-raw").decode().splitlines() == ["n,x,s,tags", "-5,-1.5,-5,\"=1,a\"", "3,2.0,ok,b"]
+    assert encode(frame, "csv-raw").decode().splitlines() == ["n,x,s,tags", '-5,-1.5,-5,"=1,a"', "3,2.0,ok,b"]
 
 
 def test_a_negative_figure_in_a_summary_csv_stays_a_number(capsys, tmp_path):
     path = tmp_path / "neg.duckdb"
-    negative = {"id": uid("tok/neg"), "interception_id": uid("cli-1"), "provider_response_id": "r", "input_tokens": -7,
-                "output_tokens": 0, "cache_read_input_tokens": 0, "cache_write_input_tokens": 0, "metadata": None,
-                "created_at": DATA_FILE_TABLES["aibridge_interceptions"][0]["started_at"]}
+    negative = {
+        "id": uid("tok/neg"),
+        "interception_id": uid("cli-1"),
+        "provider_response_id": "r",
+        "input_tokens": -7,
+        "output_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "cache_write_input_tokens": 0,
+        "metadata": None,
+        "created_at": DATA_FILE_TABLES["aibridge_interceptions"][0]["started_at"],
+    }
     write_warehouse(path, {**DATA_FILE_TABLES, "aibridge_token_usages": [negative]})
     code, out, _ = run(capsys, "summary", "--source", str(path), "--lax", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -388,8 +422,13 @@ def test_tables_show_control_characters_escaped(capsys, hostile, command):
     assert not [c for c in TERMINAL_CONTROLS if c in out], "a control character reached the terminal"
     assert r"\x1b]0;pwned\x07" in out
     if command in ("list", "summary"):
-        for shown in (r"\x1b[2J\x1b[H", "\\x1b]8;;http://evil.example\\x1b\\click\\x1b]8;;\\x1b\\", r"\tTAB\rCR",
-                      r"C1\x9bDEL\x7fNL\nEND", "[bold]not markup[/bold] :smile:"):
+        for shown in (
+            r"\x1b[2J\x1b[H",
+            "\\x1b]8;;http://evil.example\\x1b\\click\\x1b]8;;\\x1b\\",
+            r"\tTAB\rCR",
+            r"C1\x9bDEL\x7fNL\nEND",
+            "[bold]not markup[/bold] :smile:",
+        ):
             assert shown in out, shown
 
 

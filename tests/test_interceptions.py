@@ -172,7 +172,9 @@ FILTER_CASES = [
 def test_both_engines_agree_on_every_filter(engines, mode):
     duck, pg = engines
     for filters in FILTER_CASES:
-        assert_same_rows(list_interceptions(duck, filters, mode=mode), list_interceptions(pg, filters, mode=mode), sort=False)
+        assert_same_rows(
+            list_interceptions(duck, filters, mode=mode), list_interceptions(pg, filters, mode=mode), sort=False
+        )
         assert count_interceptions(duck, filters, mode=mode) == count_interceptions(pg, filters, mode=mode)
         assert_same_rows(list_sessions(duck, filters, mode=mode), list_sessions(pg, filters, mode=mode), sort=False)
         assert count_sessions(duck, filters, mode=mode) == count_sessions(pg, filters, mode=mode)
@@ -194,7 +196,9 @@ def test_postgres_source_is_read_only(engines):
 
 
 @pytest.mark.postgres
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=dataset_strategy())
 def test_generated_datasets_agree_across_engines_and_modes(new_pg_schema, data):
     duck = duckdb_connection(data)

@@ -37,11 +37,15 @@ def kernel_env(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("jupyter")
     spec = root / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (aibridge-analytics tests)",
-        "language": "python",
-    }))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (aibridge-analytics tests)",
+                "language": "python",
+            }
+        )
+    )
     old = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(root), *([old] if old else [])])
     yield root
@@ -66,13 +70,16 @@ def parameterised(path: Path, **params) -> nbformat.NotebookNode:
     lines = [f"{k} = {v!r}" for k, v in params.items()]
     # The kernel must be this interpreter, or the notebook would test another installation.
     lines += ["import sys", f"assert sys.executable == {sys.executable!r}, sys.executable"]
-    nb.cells.insert(where[0] + 1, nbformat.v4.new_code_cell("\n".join(lines), metadata={"tags": ["injected-parameters"]}))
+    nb.cells.insert(
+        where[0] + 1, nbformat.v4.new_code_cell("\n".join(lines), metadata={"tags": ["injected-parameters"]})
+    )
     return nb
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
-    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=TIMEOUT,
-                                     resources={"metadata": {"path": str(cwd)}})
+    client = nbclient.NotebookClient(
+        nb, kernel_name="python3", timeout=TIMEOUT, resources={"metadata": {"path": str(cwd)}}
+    )
     client.execute()
     return nb
 
@@ -92,8 +99,10 @@ def test_notebook_runs_on_the_demo(path, demo_db, kernel_env, tmp_path):
     nb = execute(parameterised(path, SOURCE=str(demo_db)), tmp_path)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
-    assert any(o.get("data", {}).get("image/svg+xml") for c in nb.cells if c.cell_type == "code" for o in c.outputs) \
-        or path.stem == "report", f"{path.name} drew no chart"
+    assert (
+        any(o.get("data", {}).get("image/svg+xml") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        or path.stem == "report"
+    ), f"{path.name} drew no chart"
     if path.stem == "edge_cases":
         check_every_case_shown(nb)
 
@@ -106,7 +115,7 @@ def check_every_case_shown(nb: nbformat.NotebookNode) -> None:
         heading = cell.source.splitlines()[0] if cell.cell_type == "markdown" and cell.source else ""
         if heading.startswith("## ") and heading[3:].split(".")[0].isdigit():
             numbers.append(int(heading[3:].split(".")[0]))
-            shown = next(c for c in nb.cells[i + 1:] if c.cell_type == "code")
+            shown = next(c for c in nb.cells[i + 1 :] if c.cell_type == "code")
             text = "".join(o.get("data", {}).get("text/plain", "") for o in shown.outputs)
             assert "shape: (" in text and "shape: (0," not in text, f"{heading}: no rows shown"
     assert numbers == list(range(1, 17))
@@ -127,10 +136,37 @@ def test_report_notebook_under_papermill_with_string_parameters(demo_db, kernel_
     nbformat.write(nb, source)
     out_dir = tmp_path / "report"
     done = subprocess.run(
-        [sys.executable, "-m", "papermill", str(source), str(tmp_path / "out.ipynb"), "-k", "python3",
-         "-p", "SOURCE", str(demo_db), "-p", "SINCE", "2026-11-01", "-p", "UNTIL", "2026-11-15",
-         "-p", "TZ", "Europe/Berlin", "-p", "OUT_DIR", str(out_dir), "--cwd", str(tmp_path)],
-        capture_output=True, text=True, timeout=TIMEOUT, env=os.environ.copy())
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(source),
+            str(tmp_path / "out.ipynb"),
+            "-k",
+            "python3",
+            "-p",
+            "SOURCE",
+            str(demo_db),
+            "-p",
+            "SINCE",
+            "2026-11-01",
+            "-p",
+            "UNTIL",
+            "2026-11-15",
+            "-p",
+            "TZ",
+            "Europe/Berlin",
+            "-p",
+            "OUT_DIR",
+            str(out_dir),
+            "--cwd",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=os.environ.copy(),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["window"]["since"] == "2026-10-31T23:00:00+00:00"  # midnight in Berlin (CET)

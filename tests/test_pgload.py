@@ -26,7 +26,7 @@ from aibridge_analytics.warehouse import store
 
 pytestmark = pytest.mark.postgres
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2025, 3, 30, 23, 59, 59, 123456, tzinfo=UTC)
 
 #: Text that breaks naive quoting in SQL, psycopg placeholders, CSV and COPY's text format.
@@ -186,7 +186,7 @@ def _norm(value: object, json_column: bool) -> object:
 
 def _rows(rows: list[tuple], table: str, columns: list[str]) -> list[tuple]:
     json_cols = {c.name for c in TABLES[table] if c.postgres == "jsonb"}
-    normalised = [tuple(_norm(v, c in json_cols) for v, c in zip(row, columns)) for row in rows]
+    normalised = [tuple(_norm(v, c in json_cols) for v, c in zip(row, columns, strict=True)) for row in rows]
     return sorted(normalised, key=repr)
 
 
@@ -242,7 +242,12 @@ def test_primary_keys_and_indexes_exist_after_load(pg_schema):
         )
     }
     assert pkeys == {t for t in TABLES if t != "aibridge_model_thoughts"}
-    indexes = {r[0] for r in pg_schema.conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %(s)s", {"s": pg_schema.name})}
+    indexes = {
+        r[0]
+        for r in pg_schema.conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %(s)s", {"s": pg_schema.name}
+        )
+    }
     assert "idx_aibridge_interceptions_started_id_desc" in indexes
     analysed = pg_schema.conn.execute(
         "SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = %(s)s AND last_analyze IS NOT NULL",
@@ -283,7 +288,8 @@ def test_missing_optional_columns_load_as_coder_defaults(pg_schema):
     load_postgres(pg_schema.conn, {"aibridge_interceptions": frame})
     # A column Coder gives a default gets it (as an older writer's rows would); the rest are NULL.
     expected = sql.SQL(" AND ").join(
-        sql.SQL("{} IS NULL").format(sql.Identifier(c.name)) if c.default is None
+        sql.SQL("{} IS NULL").format(sql.Identifier(c.name))
+        if c.default is None
         else sql.SQL("{} = {}").format(sql.Identifier(c.name), sql.SQL(c.default))
         for c in optional
     )
@@ -320,9 +326,12 @@ def test_explicit_schema_leaves_the_connections_search_path(new_pg_schema):
         load_postgres(caller.conn, {"ai_providers": nasty_dataset()["ai_providers"]}, schema=target.name)
         assert caller.conn.execute("SHOW search_path").fetchone()[0] == caller.name
     assert target.conn.execute("SELECT count(*) FROM ai_providers").fetchone()[0] == len(PROVIDER_TYPES)
-    assert caller.conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = %(s)s", {"s": caller.name}
-    ).fetchone()[0] == 0
+    assert (
+        caller.conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %(s)s", {"s": caller.name}
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_a_failed_load_leaves_nothing_behind(pg_schema):
@@ -330,10 +339,13 @@ def test_a_failed_load_leaves_nothing_behind(pg_schema):
     duplicated = pl.concat([providers, providers.head(1)])
     with pytest.raises(Exception, match="ai_providers_pkey"):
         load_postgres(pg_schema.conn, {"ai_providers": duplicated})
-    assert pg_schema.conn.execute(
-        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(s)s",
-        {"s": pg_schema.name},
-    ).fetchone()[0] == 0
+    assert (
+        pg_schema.conn.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(s)s",
+            {"s": pg_schema.name},
+        ).fetchone()[0]
+        == 0
+    )
     load_postgres(pg_schema.conn, {"ai_providers": providers})
 
 
@@ -390,7 +402,9 @@ def test_copy_warehouse_keeps_instants_whatever_duckdbs_zone(pg_schema, zone):
     duck.execute(f"SET TimeZone = '{zone}'")
     copy_warehouse_to_postgres(duck, pg_schema.conn)
     got = pg_rows(pg_schema.conn, pg_schema.name, "aibridge_interceptions", ["id", "started_at", "ended_at"])
-    assert got == frame_rows(data["aibridge_interceptions"].select("id", "started_at", "ended_at"), "aibridge_interceptions")
+    assert got == frame_rows(
+        data["aibridge_interceptions"].select("id", "started_at", "ended_at"), "aibridge_interceptions"
+    )
 
 
 def test_copy_warehouse_from_an_older_schema(pg_schema):
@@ -431,4 +445,4 @@ def test_any_text_round_trips(new_pg_schema, texts):
     )
     load_postgres(target.conn, {"aibridge_model_thoughts": frame})
     got = target.conn.execute("SELECT interception_id::text, content, metadata FROM aibridge_model_thoughts").fetchall()
-    assert sorted(got) == sorted(zip(frame["interception_id"], texts, [{"t": t} for t in texts]))
+    assert sorted(got) == sorted(zip(frame["interception_id"], texts, [{"t": t} for t in texts], strict=True))

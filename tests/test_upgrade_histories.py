@@ -31,15 +31,19 @@ VARIANTS = ("full", "mainline")
 
 def _cases() -> list:
     # A scenario without the column has no mainline copy of its own: it is one already.
-    return [pytest.param(s, v, id=f"{s.name}-{v}") for s in SCENARIOS for v in VARIANTS
-            if v == "full" or s.has_provider_id]
+    return [
+        pytest.param(s, v, id=f"{s.name}-{v}") for s in SCENARIOS for v in VARIANTS if v == "full" or s.has_provider_id
+    ]
 
 
 def _observed(con) -> pl.DataFrame:
     """Per interception what the package says: strict attribution and verification class."""
     attributed = aa.attribute(con).select(
-        "interception_id", "method", "resolved_provider_id",
-        pl.col("warnings").list.set_difference(["in_flight"]).list.sort().alias("warnings"))
+        "interception_id",
+        "method",
+        "resolved_provider_id",
+        pl.col("warnings").list.set_difference(["in_flight"]).list.sort().alias("warnings"),
+    )
     has_pid = con.probe.has("aibridge_interceptions", "provider_id")
     classes = con.query("verification/rows", {"has_provider_id": has_pid}).select("interception_id", "class")
     return attributed.join(classes, on="interception_id")
@@ -50,11 +54,16 @@ def _check(con, s: Scenario, variant: str) -> None:
     got = _observed(con).join(expected.select("interception_id", "segment"), on="interception_id", how="left")
     assert got.height == expected.height
     cols = ["interception_id", "segment", "method", "resolved_provider_id", "class", "warnings"]
-    wrong = got.select(cols).sort("interception_id").join(
-        expected.select(cols).sort("interception_id"), on=["interception_id", "segment"], suffix="_expected")
+    wrong = (
+        got.select(cols)
+        .sort("interception_id")
+        .join(expected.select(cols).sort("interception_id"), on=["interception_id", "segment"], suffix="_expected")
+    )
     for col in ("method", "resolved_provider_id", "class", "warnings"):
         bad = wrong.filter(pl.col(col).ne_missing(pl.col(f"{col}_expected")))
-        assert bad.is_empty(), f"{s.name}/{variant}: {col} differs:\n{bad.select('segment', col, col + '_expected').unique()}"
+        assert bad.is_empty(), (
+            f"{s.name}/{variant}: {col} differs:\n{bad.select('segment', col, col + '_expected').unique()}"
+        )
     report = aa.verify_backfill(con)
     clean = s.clean if variant == "full" else s.mainline_clean
     assert report.clean is clean, report.verdict()
@@ -181,14 +190,18 @@ def test_migration_replayed_matches_the_simulation(s: Scenario, pg_schema) -> No
         pg_schema.conn.execute(_PASS_2)
     with aa.connect(_url(pg_schema)) as migrated:
         got = migrated.query("attribution/rows").select(
-            "interception_id", pl.col("provider_id").alias("migrated_provider_id"))
+            "interception_id", pl.col("provider_id").alias("migrated_provider_id")
+        )
         report = aa.verify_backfill(migrated)
     assert got.sort("interception_id").equals(predicted.sort("interception_id"))
     # A correct migration verifies clean, unless the preview saw it misattribute a reused name.
     would_misattribute = preview.classes.filter(pl.col("class") == "backfill_would_misattribute")["interceptions"].sum()
     assert report.clean is (would_misattribute == 0), report.verdict()
     if would_misattribute:
-        assert report.classes.filter(pl.col("class") == "misattributed_successor")["interceptions"].sum() == would_misattribute
+        assert (
+            report.classes.filter(pl.col("class") == "misattributed_successor")["interceptions"].sum()
+            == would_misattribute
+        )
 
 
 # --- every command on an older Coder, and Coder's name lookup ------------------------------------
@@ -206,9 +219,14 @@ def test_every_command_works_on_a_coder_without_ai_providers(name: str, tmp_path
 
     source = _parquet_source(scenario(name), tmp_path)
     commands = [
-        ["providers"], ["attribute", "--format", "json"], ["interceptions", "count"],
-        ["interceptions", "count", "--provider-name", "openai"], ["interceptions", "list", "--format", "json"],
-        ["sessions", "count"], ["summary", "--by", "provider", "--format", "json"], ["verify-backfill"],
+        ["providers"],
+        ["attribute", "--format", "json"],
+        ["interceptions", "count"],
+        ["interceptions", "count", "--provider-name", "openai"],
+        ["interceptions", "list", "--format", "json"],
+        ["sessions", "count"],
+        ["summary", "--by", "provider", "--format", "json"],
+        ["verify-backfill"],
         ["report", "--out", str(tmp_path / "report"), "--since", "2025-01-01", "--until", "2027-01-01"],
     ]
     for argv in commands:
@@ -217,9 +235,23 @@ def test_every_command_works_on_a_coder_without_ai_providers(name: str, tmp_path
     main(["attribute", "--format", "json", "--source", source])
     rows = json.loads(capsys.readouterr().out)
     assert {r["method"] for r in rows} == {"wire_type"}
-    assert {r["resolved_provider_type"] for r in rows} == {"openai", "anthropic"} | ({"copilot"} if name == "pre_ai_providers" else set())
+    assert {r["resolved_provider_type"] for r in rows} == {"openai", "anthropic"} | (
+        {"copilot"} if name == "pre_ai_providers" else set()
+    )
     # No provider ids exist there: a one-line pointer to the filter that does.
-    assert main(["interceptions", "count", "--provider-id", scenario("clean_upgrade").provider("openai"), "--source", source]) == 1
+    assert (
+        main(
+            [
+                "interceptions",
+                "count",
+                "--provider-id",
+                scenario("clean_upgrade").provider("openai"),
+                "--source",
+                source,
+            ]
+        )
+        == 1
+    )
     assert "--provider-name" in capsys.readouterr().err
 
 
@@ -261,12 +293,15 @@ def test_a_provider_hard_deleted_between_syncs_stops_being_live_in_the_warehouse
     pg_schema.conn.execute("DELETE FROM ai_providers WHERE id = %s", [old])  # rows keep their id here: no FK
     pg_schema.conn.execute(
         "INSERT INTO ai_providers (id, type, name, base_url, created_at, updated_at) "
-        "VALUES (gen_random_uuid(), 'anthropic', 'anthropic', 'https://new.example', now(), now())")
+        "VALUES (gen_random_uuid(), 'anthropic', 'anthropic', 'https://new.example', now(), now())"
+    )
     aa.sync(_url(pg_schema), db)
     with aa.connect(str(db)) as con:
         providers = con.query("providers/list").filter(pl.col("name") == "anthropic")
         assert providers.select("id", "deleted").sort("deleted").rows() == [
-            (providers.filter(~pl.col("deleted"))["id"][0], False), (old, True)]
+            (providers.filter(~pl.col("deleted"))["id"][0], False),
+            (old, True),
+        ]
         report = aa.verify_backfill(con)
         assert report.findings.filter(pl.col("finding") == "duplicate_live_names")["affected"][0] == 0
         rows = aa.attribute(con).filter(pl.col("provider_id") == old)
@@ -278,10 +313,12 @@ def test_a_provider_hard_deleted_between_syncs_stops_being_live_in_the_warehouse
 def test_columns_of_newer_coder_versions_are_ignored(pg_schema, tmp_path: Path) -> None:
     s = scenario("clean_upgrade")
     postgres_connection(pg_schema, _frames(s, "full")).close()
-    for statement in ("ALTER TABLE ai_providers ADD COLUMN settings_key_id text",
-                      "ALTER TABLE aibridge_tool_usages ADD COLUMN provider_tool_call_id text",
-                      "ALTER TABLE aibridge_tool_usages ADD COLUMN provider_item_id text",
-                      "ALTER TABLE aibridge_interceptions ADD COLUMN error_message text"):
+    for statement in (
+        "ALTER TABLE ai_providers ADD COLUMN settings_key_id text",
+        "ALTER TABLE aibridge_tool_usages ADD COLUMN provider_tool_call_id text",
+        "ALTER TABLE aibridge_tool_usages ADD COLUMN provider_item_id text",
+        "ALTER TABLE aibridge_interceptions ADD COLUMN error_message text",
+    ):
         pg_schema.conn.execute(statement)
     with aa.connect(_url(pg_schema)) as con:
         _check(con, s, "full")

@@ -62,8 +62,9 @@ def test_demo_classes_match_what_the_generator_planted(warehouse):
         report = verify_backfill(con)
     assert nonzero(report) == planted_classes(SIZE)
     assert report.invariants["ok"].all()
-    assert not report.clean and report.discrepancies == sum(planted_classes(SIZE)[c] for c in
-                                                             ("conflicting", "dangling_id", "attributed_by_unique_type"))
+    assert not report.clean and report.discrepancies == sum(
+        planted_classes(SIZE)[c] for c in ("conflicting", "dangling_id", "attributed_by_unique_type")
+    )
     findings = dict(report.findings.select("finding", "affected").iter_rows())
     assert findings["provider_outside_enum"] == demo.planned_counts(SIZE)["provider_outside_enum"]
     assert findings["backfill_would_misattribute"] == demo.planned_counts(SIZE)["name_reused"]
@@ -98,8 +99,10 @@ def test_demo_without_provider_id_previews_the_backfill(warehouse, tmp_path):
     # Rows a live provider's name attributes are set by pass 1; rows whose name a deleted provider
     # held then would be given to the name's new holder, or stay NULL where the name has none.
     assert counts["attributed_by_name"] == by_method["provider_name"]
-    assert (counts["backfill_would_misattribute"] + counts["left_null_deleted_provider"]
-            == by_method["deleted_provider_name"])
+    assert (
+        counts["backfill_would_misattribute"] + counts["left_null_deleted_provider"]
+        == by_method["deleted_provider_name"]
+    )
     assert "conflicting" not in counts and "dangling_id" not in counts
     assert report.discrepancies == 0 and report.invariants["ok"].all()
 
@@ -169,8 +172,10 @@ def _broken(providers, rows):
 
 
 def test_duplicate_live_names_are_a_finding_and_left_unresolved():
-    con = _broken([provider("dup", "openai", label="a"), provider("dup", "anthropic", label="b")],
-                  [interception("d1", "openai", "dup")])
+    con = _broken(
+        [provider("dup", "openai", label="a"), provider("dup", "anthropic", label="b")],
+        [interception("d1", "openai", "dup")],
+    )
     report = verify_backfill(con)
     findings = {r["finding"]: r for r in report.findings.iter_rows(named=True)}
     assert findings["duplicate_live_names"]["affected"] == 1 and findings["duplicate_live_names"]["examples"] == "dup"
@@ -180,12 +185,15 @@ def test_duplicate_live_names_are_a_finding_and_left_unresolved():
 
 
 def test_unknown_and_null_provider_types_are_findings(tmp_path):
-    tables = frames({
-        "ai_providers": [provider("future", "quantum", label="q"), provider("untyped", "openai", label="n")],
-        "aibridge_interceptions": [interception("u1", "openai", "future"), interception("u2", "openai", "untyped")],
-    })
+    tables = frames(
+        {
+            "ai_providers": [provider("future", "quantum", label="q"), provider("untyped", "openai", label="n")],
+            "aibridge_interceptions": [interception("u1", "openai", "future"), interception("u2", "openai", "untyped")],
+        }
+    )
     tables["ai_providers"] = tables["ai_providers"].with_columns(
-        pl.when(pl.col("name") == "untyped").then(None).otherwise(pl.col("type")).alias("type"))
+        pl.when(pl.col("name") == "untyped").then(None).otherwise(pl.col("type")).alias("type")
+    )
     for name, frame in tables.items():
         frame.write_parquet(tmp_path / f"{name}.parquet")
     with aa.connect(tmp_path) as con:
@@ -196,8 +204,9 @@ def test_unknown_and_null_provider_types_are_findings(tmp_path):
 
 
 def test_missing_ai_providers_is_a_preview_of_the_upgrade(tmp_path, capsys):
-    frames({"aibridge_interceptions": [interception("m1", "openai", "openai")]})["aibridge_interceptions"].write_parquet(
-        tmp_path / "aibridge_interceptions.parquet")
+    frames({"aibridge_interceptions": [interception("m1", "openai", "openai")]})[
+        "aibridge_interceptions"
+    ].write_parquet(tmp_path / "aibridge_interceptions.parquet")
     report = verify_backfill(aa.connect(tmp_path))
     assert nonzero(report) == {"awaiting_providers": 1} and report.clean
     assert main(["verify-backfill", "--source", str(tmp_path)]) == EXIT_OK
@@ -206,7 +215,9 @@ def test_missing_ai_providers_is_a_preview_of_the_upgrade(tmp_path, capsys):
 
 
 def test_missing_interceptions_is_a_one_line_error(tmp_path, capsys):
-    frames({"ai_providers": [provider("openai", "openai")]})["ai_providers"].write_parquet(tmp_path / "ai_providers.parquet")
+    frames({"ai_providers": [provider("openai", "openai")]})["ai_providers"].write_parquet(
+        tmp_path / "ai_providers.parquet"
+    )
     with pytest.raises(SchemaError, match="no aibridge_interceptions table"):
         verify_backfill(aa.connect(tmp_path))
     assert main(["verify-backfill", "--source", str(tmp_path)]) == EXIT_ERROR
@@ -249,8 +260,16 @@ def test_cli_exit_3_on_the_demo_and_formats(warehouse, capsys):
 def test_cli_exit_0_when_clean(tmp_path, capsys):
     path = tmp_path / "clean.duckdb"
     openai = provider("openai", "openai")
-    write_warehouse(path, {"ai_providers": [openai], "aibridge_interceptions": [
-        interception("ok-1", "openai", "openai", openai["id"]), interception("ok-2", "openai", "openai", openai["id"], minutes=None)]})
+    write_warehouse(
+        path,
+        {
+            "ai_providers": [openai],
+            "aibridge_interceptions": [
+                interception("ok-1", "openai", "openai", openai["id"]),
+                interception("ok-2", "openai", "openai", openai["id"], minutes=None),
+            ],
+        },
+    )
     code = main(["verify-backfill", "--source", str(path), "--format", "json", "--out", str(tmp_path / "r.json")])
     assert code == EXIT_OK, json.loads((tmp_path / "r.json").read_text())["verdict"]
     assert "clean" in capsys.readouterr().err

@@ -22,10 +22,11 @@ import re
 import shutil
 import stat
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import polars as pl
 
@@ -117,8 +118,10 @@ def render_table(frame: pl.DataFrame, title: str | None = None, width: int | Non
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True)
     # Text, not str: rich would read "[bold]" or ":smile:" in the data as markup.
-    cells = [[Text(visible("" if v is None else (",".join(v) if isinstance(v, list) else str(v)))) for v in row]
-             for row in frame.iter_rows()]
+    cells = [
+        [Text(visible("" if v is None else (",".join(v) if isinstance(v, list) else str(v)))) for v in row]
+        for row in frame.iter_rows()
+    ]
     table = Table(title=title, show_lines=False)
     for name in frame.columns:
         table.add_column(Text(visible(name)), overflow="fold")
@@ -129,11 +132,12 @@ def render_table(frame: pl.DataFrame, title: str | None = None, width: int | Non
         console.print(table)
         return buffer.getvalue()
     for number, row in enumerate(cells, 1):
-        record = Table(title=f"{title} - row {number}" if title else f"row {number}", show_header=False,
-                       title_justify="left")
+        record = Table(
+            title=f"{title} - row {number}" if title else f"row {number}", show_header=False, title_justify="left"
+        )
         record.add_column(style="bold", no_wrap=True)
         record.add_column(overflow="fold")
-        for name, value in zip(frame.columns, row):
+        for name, value in zip(frame.columns, row, strict=True):
             record.add_row(Text(visible(name)), value)
         console.print(record)
     return buffer.getvalue()
@@ -230,7 +234,13 @@ def encode(frame: pl.DataFrame, fmt: str, title: str | None = None) -> bytes:
     raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def emit(frame: pl.DataFrame, fmt: str, out: str | Path | None = None, title: str | None = None, stream: IO[bytes] | None = None) -> None:
+def emit(
+    frame: pl.DataFrame,
+    fmt: str,
+    out: str | Path | None = None,
+    title: str | None = None,
+    stream: IO[bytes] | None = None,
+) -> None:
     """Write ``frame`` as ``fmt`` to ``out`` (atomically) or to standard output."""
     if fmt == "parquet" and out is None and (stream or sys.stdout.buffer).isatty():
         refused = UsageError("parquet is binary data, not written to a terminal: give a file or another stream")

@@ -10,8 +10,17 @@ import polars as pl
 
 from aibridge_analytics.sources.connection import Connection
 
-METHODS = ("provider_id", "provider_name", "deleted_provider_name", "ambiguous_name", "unique_type", "ambiguous_type",
-           "wire_type", "no_live_provider", "unknown_provider_id")
+METHODS = (
+    "provider_id",
+    "provider_name",
+    "deleted_provider_name",
+    "ambiguous_name",
+    "unique_type",
+    "ambiguous_type",
+    "wire_type",
+    "no_live_provider",
+    "unknown_provider_id",
+)
 """Every attribution method, in the order the rules try them (README: attribution)."""
 
 RESOLVING_METHODS = ("provider_id", "provider_name", "deleted_provider_name", "unique_type")
@@ -33,7 +42,10 @@ WARNINGS = (
 def warnings_as_list(frame: pl.DataFrame, column: str = "warnings") -> pl.DataFrame:
     """Turn the SQL's comma-separated warnings into a list column (empty list for none)."""
     return frame.with_columns(
-        pl.when(pl.col(column) == "").then(pl.lit([], dtype=pl.List(pl.String))).otherwise(pl.col(column).str.split(",")).alias(column)
+        pl.when(pl.col(column) == "")
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(pl.col(column).str.split(","))
+        .alias(column)
     )
 
 

@@ -22,9 +22,9 @@ pairs): meant for notebooks on the demo or a local copy, not for a live database
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import polars as pl
 from sqlglot import exp
@@ -34,8 +34,19 @@ from aibridge_analytics.pipelines.attribution import attribute
 from aibridge_analytics.pipelines.verification import backfill
 from aibridge_analytics.sources.connection import Connection
 
-__all__ = ["CASES", "Case", "CaseBook", "case", "counts", "examples", "explain", "flags", "mainline_copy", "outcomes",
-           "provider_effect"]
+__all__ = [
+    "CASES",
+    "Case",
+    "CaseBook",
+    "case",
+    "counts",
+    "examples",
+    "explain",
+    "flags",
+    "mainline_copy",
+    "outcomes",
+    "provider_effect",
+]
 
 
 @dataclass(frozen=True)
@@ -56,37 +67,100 @@ class Case:
 
 
 CASES: tuple[Case, ...] = (
-    Case(1, "no_provider_id_column", "Database without a provider_id column",
-         ("snapshot_name_mismatch", "snapshot_wire_mismatch", "type_drift"),
-         "attribution would differ without the column (all rows on a source that lacks it)"),
-    Case(2, "wire_type_name", "provider_name is the wire type", ("legacy_wire_type_name", "legacy_openai_name"),
-         "provider_name equals provider"),
-    Case(3, "empty_name", "provider_name is empty",
-         ("empty_name_backfilled", "empty_name_unique_type", "empty_name_ambiguous_type"),
-         "provider_name = ''"),
-    Case(4, "ambiguous_type", "Several live providers of one type", ("empty_name_ambiguous_type",),
-         "empty name, and several live providers have the row's type"),
-    Case(5, "wire_not_type", "Wire format is not the provider type", ("wire_family_misattributed",),
-         "the resolved provider's type differs from the wire format, or warning wire_family_ambiguous"),
-    Case(6, "soft_deleted", "Soft-deleted provider, name reused", ("name_reused", "soft_deleted_provider"),
-         "resolved to a soft-deleted provider, a name only soft-deleted providers hold, or a reused name"),
-    Case(7, "hard_deleted", "Hard-deleted provider", ("hard_deleted_provider",),
-         "provider_id NULL and a name no provider row holds (and no wire word)"),
-    Case(8, "dangling_provider_id", "provider_id pointing to no provider row", ("dangling_provider_id",),
-         "strict method unknown_provider_id"),
-    Case(9, "snapshot_mismatch", "provider_id disagrees with the snapshot",
-         ("snapshot_name_mismatch", "snapshot_wire_mismatch"), "warning snapshot_mismatch"),
+    Case(
+        1,
+        "no_provider_id_column",
+        "Database without a provider_id column",
+        ("snapshot_name_mismatch", "snapshot_wire_mismatch", "type_drift"),
+        "attribution would differ without the column (all rows on a source that lacks it)",
+    ),
+    Case(
+        2,
+        "wire_type_name",
+        "provider_name is the wire type",
+        ("legacy_wire_type_name", "legacy_openai_name"),
+        "provider_name equals provider",
+    ),
+    Case(
+        3,
+        "empty_name",
+        "provider_name is empty",
+        ("empty_name_backfilled", "empty_name_unique_type", "empty_name_ambiguous_type"),
+        "provider_name = ''",
+    ),
+    Case(
+        4,
+        "ambiguous_type",
+        "Several live providers of one type",
+        ("empty_name_ambiguous_type",),
+        "empty name, and several live providers have the row's type",
+    ),
+    Case(
+        5,
+        "wire_not_type",
+        "Wire format is not the provider type",
+        ("wire_family_misattributed",),
+        "the resolved provider's type differs from the wire format, or warning wire_family_ambiguous",
+    ),
+    Case(
+        6,
+        "soft_deleted",
+        "Soft-deleted provider, name reused",
+        ("name_reused", "soft_deleted_provider"),
+        "resolved to a soft-deleted provider, a name only soft-deleted providers hold, or a reused name",
+    ),
+    Case(
+        7,
+        "hard_deleted",
+        "Hard-deleted provider",
+        ("hard_deleted_provider",),
+        "provider_id NULL and a name no provider row holds (and no wire word)",
+    ),
+    Case(
+        8,
+        "dangling_provider_id",
+        "provider_id pointing to no provider row",
+        ("dangling_provider_id",),
+        "strict method unknown_provider_id",
+    ),
+    Case(
+        9,
+        "snapshot_mismatch",
+        "provider_id disagrees with the snapshot",
+        ("snapshot_name_mismatch", "snapshot_wire_mismatch"),
+        "warning snapshot_mismatch",
+    ),
     Case(10, "disabled", "Disabled provider", ("disabled_provider",), "resolved to a disabled, not deleted, provider"),
-    Case(11, "copilot_outside_enum", "Copilot rows and values outside the enum", ("copilot", "provider_outside_enum"),
-         "provider is 'copilot' or outside the ai_provider_type enum"),
+    Case(
+        11,
+        "copilot_outside_enum",
+        "Copilot rows and values outside the enum",
+        ("copilot", "provider_outside_enum"),
+        "provider is 'copilot' or outside the ai_provider_type enum",
+    ),
     Case(12, "in_flight", "In-flight and stuck rows", ("in_flight", "stuck"), "ended_at IS NULL"),
     Case(13, "client_null", "client NULL", ("client_null",), "client IS NULL"),
-    Case(14, "mixed_session", "Sessions mixing providers", ("mixed_session",),
-         "its session (session_id, initiator_id) holds rows of several resolved providers"),
-    Case(15, "type_drift", "Type drift", ("type_drift",),
-         "empty name, provider_id set, and today's type fallback gives another answer"),
-    Case(16, "upgrade_timeline", "Legacy traffic before the providers existed", (),
-         "started before the first provider row was created, or the source has no ai_providers"),
+    Case(
+        14,
+        "mixed_session",
+        "Sessions mixing providers",
+        ("mixed_session",),
+        "its session (session_id, initiator_id) holds rows of several resolved providers",
+    ),
+    Case(
+        15,
+        "type_drift",
+        "Type drift",
+        ("type_drift",),
+        "empty name, provider_id set, and today's type fallback gives another answer",
+    ),
+    Case(
+        16,
+        "upgrade_timeline",
+        "Legacy traffic before the providers existed",
+        (),
+        "started before the first provider row was created, or the source has no ai_providers",
+    ),
 )
 """The sixteen cases. The demo world's providers predate its history, so case 16 is planted by the
 upgrade histories (:mod:`aibridge_analytics.demo.upgrades`) instead."""
@@ -123,10 +197,27 @@ def counts(con: Connection) -> pl.DataFrame:
         n, unattributed = row[c.column], row[f"{c.column}_unattributed"]
         if c.number == 1 and not _has_provider_id(con):
             n, unattributed = total, row["unattributed"]
-        out.append({"case": c.number, "key": c.key, "title": c.title, "interceptions": n,
-                    "share": round(n / total, 4) if total else None, "unattributed": unattributed})
-    return pl.DataFrame(out, schema={"case": pl.Int64, "key": pl.String, "title": pl.String, "interceptions": pl.Int64,
-                                     "share": pl.Float64, "unattributed": pl.Int64})
+        out.append(
+            {
+                "case": c.number,
+                "key": c.key,
+                "title": c.title,
+                "interceptions": n,
+                "share": round(n / total, 4) if total else None,
+                "unattributed": unattributed,
+            }
+        )
+    return pl.DataFrame(
+        out,
+        schema={
+            "case": pl.Int64,
+            "key": pl.String,
+            "title": pl.String,
+            "interceptions": pl.Int64,
+            "share": pl.Float64,
+            "unattributed": pl.Int64,
+        },
+    )
 
 
 def _names(con: Connection) -> dict[str, str]:
@@ -145,13 +236,17 @@ def _truth_names(truth: pl.DataFrame | None) -> dict[str, str]:
 def _name_expr(column: str, names: dict[str, str], alias: str) -> pl.Expr:
     """A provider id column shown by name; an id no provider row has is shown as '? <id prefix>'."""
     col = pl.col(column)
-    return (pl.when(col.is_null()).then(None)
-            .otherwise(col.replace_strict(names, default=pl.lit("? ") + col.str.slice(0, 8), return_dtype=pl.String))
-            .alias(alias))
+    return (
+        pl.when(col.is_null())
+        .then(None)
+        .otherwise(col.replace_strict(names, default=pl.lit("? ") + col.str.slice(0, 8), return_dtype=pl.String))
+        .alias(alias)
+    )
 
 
-def explain(con: Connection, interception_ids: Iterable[str] | None = None, *,
-            truth: pl.DataFrame | None = None) -> pl.DataFrame:
+def explain(
+    con: Connection, interception_ids: Iterable[str] | None = None, *, truth: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Why each row is attributed as it is: one row per interception (all, or those given).
 
     Columns: interception_id, started_at, ended_at, client (NULL kept), model, the snapshot
@@ -180,33 +275,62 @@ def explain(con: Connection, interception_ids: Iterable[str] | None = None, *,
 
     base = only(flags(con)).select("interception_id", "started_at", "ended_at", "client", "model")
     att = only(attribute(con)).select(
-        "interception_id", "provider", "provider_name", pl.col("provider_id").cast(pl.String), "method",
-        pl.col("resolved_provider_id").cast(pl.String), pl.col("warnings").list.join(", "))
+        "interception_id",
+        "provider",
+        "provider_name",
+        pl.col("provider_id").cast(pl.String),
+        "method",
+        pl.col("resolved_provider_id").cast(pl.String),
+        pl.col("warnings").list.join(", "),
+    )
     bf = only(backfill(con)).select(
-        "interception_id", pl.col("backfill_outcome").alias("backfill"),
-        pl.col("migrated_provider_id").cast(pl.String))
-    pairs = only(con.query("verification/coder_filter")).with_columns(
-        _name_expr("provider_id", names, "name"))
+        "interception_id", pl.col("backfill_outcome").alias("backfill"), pl.col("migrated_provider_id").cast(pl.String)
+    )
+    pairs = only(con.query("verification/coder_filter")).with_columns(_name_expr("provider_id", names, "name"))
     coder = pairs.group_by("interception_id").agg(
         pl.col("name").filter(pl.col("in_coder_api")).sort().str.join(", ").alias("coder_api"),
-        pl.col("name").filter(pl.col("in_coder_sql")).sort().str.join(", ").alias("coder_sql"))
-    out = (base.join(att, on="interception_id", how="left")
-           .join(bf, on="interception_id", how="left")
-           .join(coder, on="interception_id", how="left"))
+        pl.col("name").filter(pl.col("in_coder_sql")).sort().str.join(", ").alias("coder_sql"),
+    )
+    out = (
+        base.join(att, on="interception_id", how="left")
+        .join(bf, on="interception_id", how="left")
+        .join(coder, on="interception_id", how="left")
+    )
     out = out.with_columns(
         _name_expr("provider_id", names, "provider_id"),
         _name_expr("migrated_provider_id", names, "after_backfill"),
         _name_expr("resolved_provider_id", names, "strict"),
         # Coder's listings leave in-flight rows out: no provider's filter returns them.
-        *(pl.when(pl.col("ended_at").is_null()).then(pl.lit("(in flight: never listed)"))
-          .otherwise(pl.col(c).fill_null("")).alias(c) for c in ("coder_api", "coder_sql")),
+        *(
+            pl.when(pl.col("ended_at").is_null())
+            .then(pl.lit("(in flight: never listed)"))
+            .otherwise(pl.col(c).fill_null(""))
+            .alias(c)
+            for c in ("coder_api", "coder_sql")
+        ),
     )
-    columns = ["interception_id", "started_at", "ended_at", "client", "model", "provider", "provider_name",
-               "provider_id", "backfill", "after_backfill", "coder_api", "coder_sql", "method", "strict", "warnings"]
+    columns = [
+        "interception_id",
+        "started_at",
+        "ended_at",
+        "client",
+        "model",
+        "provider",
+        "provider_name",
+        "provider_id",
+        "backfill",
+        "after_backfill",
+        "coder_api",
+        "coder_sql",
+        "method",
+        "strict",
+        "warnings",
+    ]
     if truth is not None:
         labels = ["label"] if "label" in truth.columns else []
-        out = out.join(only(truth.select("interception_id", "true_provider_id", *labels)), on="interception_id",
-                       how="left").with_columns(_name_expr("true_provider_id", _truth_names(truth) | names, "truth"))
+        out = out.join(
+            only(truth.select("interception_id", "true_provider_id", *labels)), on="interception_id", how="left"
+        ).with_columns(_name_expr("true_provider_id", _truth_names(truth) | names, "truth"))
         columns += ["truth", *labels]
     return out.select(columns).sort("started_at", "interception_id")
 
@@ -240,8 +364,10 @@ class CaseBook:
 
     @property
     def pairs(self) -> pl.DataFrame:
-        return self._get("pairs", lambda: self.con.query("verification/coder_filter").with_columns(
-            pl.col("interception_id").cast(pl.String)))
+        return self._get(
+            "pairs",
+            lambda: self.con.query("verification/coder_filter").with_columns(pl.col("interception_id").cast(pl.String)),
+        )
 
     def ids(self, number: int, ended: bool = False) -> pl.Series:
         """The interception ids showing case ``number`` (only ended rows with ``ended``)."""
@@ -261,12 +387,19 @@ class CaseBook:
         if self.truth is not None and "label" in self.truth.columns:
             order = {label: i for i, label in enumerate(c.labels)}
             flagged = flagged.join(self.truth.select("interception_id", "label"), on="interception_id", how="left")
-            flagged = flagged.with_columns(
-                pl.col("label").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_label"),
-            ).sort("_label", "started_at", "interception_id").with_columns(
-                # Planted labels take turns; rows of other labels come after all of them.
-                pl.when(pl.col("_label") < len(order)).then(pl.int_range(pl.len()).over("_label"))
-                .otherwise(pl.lit(None)).alias("_turn"))
+            flagged = (
+                flagged.with_columns(
+                    pl.col("label").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_label"),
+                )
+                .sort("_label", "started_at", "interception_id")
+                .with_columns(
+                    # Planted labels take turns; rows of other labels come after all of them.
+                    pl.when(pl.col("_label") < len(order))
+                    .then(pl.int_range(pl.len()).over("_label"))
+                    .otherwise(pl.lit(None))
+                    .alias("_turn")
+                )
+            )
             flagged = flagged.sort("_turn", "_label", "started_at", "interception_id", nulls_last=True)
         else:
             flagged = flagged.sort("started_at", "interception_id")
@@ -277,10 +410,16 @@ class CaseBook:
         """Every row of case ``number`` grouped by what happens to it: backfill outcome, Coder's
         API and SQL filter, strict method, provider and warnings (and the truth, when given)."""
         rows = self.rows.filter(pl.col("interception_id").is_in(self.ids(number).implode()))
-        keys = [k for k in ("backfill", "after_backfill", "coder_api", "coder_sql", "method", "strict", "warnings",
-                            "truth") if k in rows.columns]
-        return rows.group_by(keys).agg(pl.len().alias("interceptions")).sort(
-            "interceptions", *keys, descending=[True] + [False] * len(keys), nulls_last=True)
+        keys = [
+            k
+            for k in ("backfill", "after_backfill", "coder_api", "coder_sql", "method", "strict", "warnings", "truth")
+            if k in rows.columns
+        ]
+        return (
+            rows.group_by(keys)
+            .agg(pl.len().alias("interceptions"))
+            .sort("interceptions", *keys, descending=[True] + [False] * len(keys), nulls_last=True)
+        )
 
     def provider_effect(self, number: int) -> pl.DataFrame:
         """What case ``number``'s ended rows add to each provider's count under each filter.
@@ -291,14 +430,19 @@ class CaseBook:
         """
         names = _truth_names(self.truth) | _names(self.con)
         ids = self.ids(number, ended=True).implode()
-        out = self.pairs.filter(pl.col("interception_id").is_in(ids)).group_by("provider_id").agg(
-            *(pl.col(f"in_{s}").sum().cast(pl.Int64).alias(s) for s in ("coder_api", "coder_sql", "strict")))
+        out = (
+            self.pairs.filter(pl.col("interception_id").is_in(ids))
+            .group_by("provider_id")
+            .agg(*(pl.col(f"in_{s}").sum().cast(pl.Int64).alias(s) for s in ("coder_api", "coder_sql", "strict")))
+        )
         if self.truth is not None:
             true = self.truth.filter(pl.col("interception_id").is_in(ids) & pl.col("true_provider_id").is_not_null())
             true = true.group_by(pl.col("true_provider_id").alias("provider_id")).agg(
-                pl.len().cast(pl.Int64).alias("truth"))
+                pl.len().cast(pl.Int64).alias("truth")
+            )
             out = out.join(true, on="provider_id", how="full", coalesce=True).with_columns(
-                pl.col("coder_api", "coder_sql", "strict", "truth").fill_null(0))
+                pl.col("coder_api", "coder_sql", "strict", "truth").fill_null(0)
+            )
         out = out.with_columns(_name_expr("provider_id", names, "provider")).drop("provider_id")
         return out.select("provider", pl.exclude("provider")).sort("provider")
 
@@ -331,7 +475,9 @@ def mainline_copy(con: Connection, directory: str | Path) -> Path:
     for table in TABLES:  # an allow-list: table names never come from the caller
         if not con.probe.has(table):
             continue
-        columns = [c for c in con.probe.columns[table] if not (table == "aibridge_interceptions" and c == "provider_id")]
+        columns = [
+            c for c in con.probe.columns[table] if not (table == "aibridge_interceptions" and c == "provider_id")
+        ]
         select = exp.select(*(exp.column(c, quoted=True) for c in columns)).from_(exp.to_table(table))
         con.export_parquet(con.built(f"mainline copy of {table}", select), out / f"{table}.parquet")
     return out

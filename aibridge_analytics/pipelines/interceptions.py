@@ -48,7 +48,8 @@ class Filters:
                 object.__setattr__(self, name, values.parse_timestamp(raw, name.replace("_", "-")))
         if self.started_after and self.started_before and self.started_before < self.started_after:
             raise UsageError(
-                f"started-before {self.started_before.isoformat()} is earlier than started-after {self.started_after.isoformat()}"
+                f"started-before {self.started_before.isoformat()} is earlier than "
+                f"started-after {self.started_after.isoformat()}"
             )
 
 
@@ -76,9 +77,10 @@ def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, 
             params.update(p_name=None, p_type=None)
         return params
     if not con.probe.has("ai_providers"):
-        raise UsageError(f"cannot filter by provider id {filters.provider_id}: {con.label} has no ai_providers table "
-                         "(a Coder older than migration 000495); filter by provider name, the wire type there"
-                         ).with_cli_hint("use --provider-name")
+        raise UsageError(
+            f"cannot filter by provider id {filters.provider_id}: {con.label} has no ai_providers table "
+            "(a Coder older than migration 000495); filter by provider name, the wire type there"
+        ).with_cli_hint("use --provider-name")
     found = con.query("providers/get", {"provider_id": filters.provider_id})
     if found.is_empty():
         raise UnknownProviderError(f"unknown provider id {filters.provider_id}: no ai_providers row has it")
@@ -103,8 +105,9 @@ def _check_live_name(con: Connection, name: str) -> None:
         return
     holders = con.query("providers/by_name", {"name": name})
     if holders.is_empty():
-        raise UnknownProviderError(f"unknown provider name {name!r}: no ai_providers row has it (Coder answers 400)"
-                                   ).with_cli_hint("`aibridge-analytics providers` lists them")
+        raise UnknownProviderError(
+            f"unknown provider name {name!r}: no ai_providers row has it (Coder answers 400)"
+        ).with_cli_hint("`aibridge-analytics providers` lists them")
     if holders["deleted"][0]:
         deleted = holders["id"][0]
         raise UsageError(
@@ -131,7 +134,12 @@ def _check_limit(limit: int) -> int:
 
 
 def list_interceptions(
-    con: Connection, filters: Filters | None = None, *, mode: str = "strict", after_id: str | None = None, limit: int = 100
+    con: Connection,
+    filters: Filters | None = None,
+    *,
+    mode: str = "strict",
+    after_id: str | None = None,
+    limit: int = 100,
 ) -> pl.DataFrame:
     """One page of ended interceptions matching ``filters``, newest first (Coder's order).
 
@@ -156,7 +164,9 @@ def count_interceptions(con: Connection, filters: Filters | None = None, *, mode
     return int(con.query("interceptions/count", params, mode_relations(mode))["interceptions"][0])
 
 
-def list_sessions(con: Connection, filters: Filters | None = None, *, mode: str = "strict", limit: int = 100) -> pl.DataFrame:
+def list_sessions(
+    con: Connection, filters: Filters | None = None, *, mode: str = "strict", limit: int = 100
+) -> pl.DataFrame:
     """Sessions (session_id, initiator_id) among matching interceptions, newest first."""
     _check_mode(mode)
     params = _provider_params(con, filters or Filters(), mode)
@@ -175,5 +185,14 @@ def list_providers(con: Connection) -> pl.DataFrame:
     return con.query("providers/list")
 
 
-__all__ = ["Filters", "MATCHED", "MODES", "count_interceptions", "count_sessions", "list_interceptions",
-           "list_providers", "list_sessions", "mode_relations"]
+__all__ = [
+    "Filters",
+    "MATCHED",
+    "MODES",
+    "count_interceptions",
+    "count_sessions",
+    "list_interceptions",
+    "list_providers",
+    "list_sessions",
+    "mode_relations",
+]

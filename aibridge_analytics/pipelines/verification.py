@@ -114,9 +114,11 @@ class VerificationReport:
     def scope(self) -> str:
         """What the verification is of: the migration that ran, or a preview of what is to come."""
         if not self.has_providers:
-            return ("PREVIEW of the whole upgrade: the source has no ai_providers table; 000495 will create "
-                    "provider rows from the deployment's configuration, 000458 name legacy rows after their "
-                    "wire type, 000507 attach rows whose name a created provider holds")
+            return (
+                "PREVIEW of the whole upgrade: the source has no ai_providers table; 000495 will create "
+                "provider rows from the deployment's configuration, 000458 name legacy rows after their "
+                "wire type, 000507 attach rows whose name a created provider holds"
+            )
         if self.has_provider_id:
             return "with a provider_id column: migration 000507 ran"
         return "without a provider_id column: a preview of migration 000507"
@@ -150,6 +152,7 @@ class VerificationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (the stable JSON form)."""
+
         def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
             return [jsonable(r) for r in frame.iter_rows(named=True)]
 
@@ -216,12 +219,21 @@ def backfill(con: Connection) -> pl.DataFrame:
 def _invariants(figures: dict[str, int], class_total: int) -> pl.DataFrame:
     rows = figures["source_rows"]
     checks = [
-        ("every_row_classified", figures["unclassified_rows"] == 0,
-         f"{figures['unclassified_rows']} rows without a class"),
-        ("one_class_per_row", figures["max_rows_per_id"] <= 1 and figures["distinct_ids"] == figures["classified_rows"],
-         f"{figures['classified_rows']} classified rows, {figures['distinct_ids']} distinct ids"),
-        ("class_totals_equal_row_count", class_total == rows and figures["classified_rows"] == rows,
-         f"classes add up to {class_total}; the source has {rows} interceptions"),
+        (
+            "every_row_classified",
+            figures["unclassified_rows"] == 0,
+            f"{figures['unclassified_rows']} rows without a class",
+        ),
+        (
+            "one_class_per_row",
+            figures["max_rows_per_id"] <= 1 and figures["distinct_ids"] == figures["classified_rows"],
+            f"{figures['classified_rows']} classified rows, {figures['distinct_ids']} distinct ids",
+        ),
+        (
+            "class_totals_equal_row_count",
+            class_total == rows and figures["classified_rows"] == rows,
+            f"classes add up to {class_total}; the source has {rows} interceptions",
+        ),
     ]
     return pl.DataFrame(checks, schema={"check": pl.String, "ok": pl.Boolean, "detail": pl.String}, orient="row")
 
@@ -244,24 +256,44 @@ def verify_backfill(con: Connection, *, samples: int = 3, truth: pl.DataFrame | 
     detail = con.query("verification/classes", params)
     totals = detail.group_by("class").agg(pl.col("interceptions").sum())
     discrepant = discrepancy_classes(has_pid)
-    classes = pl.DataFrame({"class": CLASSES}).join(totals, on="class", how="left").with_columns(
-        pl.col("class").is_in(discrepant).alias("discrepancy"),
-        pl.col("interceptions").fill_null(0).cast(pl.Int64),
-    ).select("class", "discrepancy", "interceptions")
+    classes = (
+        pl.DataFrame({"class": CLASSES})
+        .join(totals, on="class", how="left")
+        .with_columns(
+            pl.col("class").is_in(discrepant).alias("discrepancy"),
+            pl.col("interceptions").fill_null(0).cast(pl.Int64),
+        )
+        .select("class", "discrepancy", "interceptions")
+    )
     order = {c: i for i, c in enumerate(CLASSES)}
 
     def in_class_order(frame: pl.DataFrame, *keys: str) -> pl.DataFrame:
-        return frame.with_columns(pl.col("class").replace_strict(order, return_dtype=pl.Int64).alias("_o")).sort(
-            "_o", *keys, nulls_last=True).drop("_o")
+        return (
+            frame.with_columns(pl.col("class").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
+            .sort("_o", *keys, nulls_last=True)
+            .drop("_o")
+        )
 
     by_provider = in_class_order(
         detail.group_by("class", "provider_id", "provider_name", "likely_provider_id", "likely_provider_name").agg(
-            pl.col("interceptions").sum()), "provider_name", "likely_provider_name")
+            pl.col("interceptions").sum()
+        ),
+        "provider_name",
+        "likely_provider_name",
+    )
     strict = in_class_order(
-        detail.group_by("class", "method", "strict_agrees").agg(pl.col("interceptions").sum()), "method", "strict_agrees")
-    picked = con.query("verification/samples", {**params, "per_class": samples}) if samples else pl.DataFrame(
-        schema={"class": pl.String, "interception_id": pl.String})
-    sample_ids = in_class_order(picked.group_by("class").agg(pl.col("interception_id").sort().alias("interception_ids")))
+        detail.group_by("class", "method", "strict_agrees").agg(pl.col("interceptions").sum()),
+        "method",
+        "strict_agrees",
+    )
+    picked = (
+        con.query("verification/samples", {**params, "per_class": samples})
+        if samples
+        else pl.DataFrame(schema={"class": pl.String, "interception_id": pl.String})
+    )
+    sample_ids = in_class_order(
+        picked.group_by("class").agg(pl.col("interception_id").sort().alias("interception_ids"))
+    )
     figures = con.query("verification/invariants", params).row(0, named=True)
     return VerificationReport(
         source=con.label,
@@ -298,21 +330,35 @@ def coder_filter_report(con: Connection, *, truth: pl.DataFrame | None = None) -
         *(pl.col(f"in_{s}").sum().alias(f"_sel_{s}") for s in _SELECTORS),
         *((pl.col(f"in_{s}") & hit).sum().alias(f"_tp_{s}") for s in _SELECTORS),
     )
-    relevant = truth.drop_nulls("true_provider_id").group_by("true_provider_id").len("true_rows").rename(
-        {"true_provider_id": "provider_id"})
+    relevant = (
+        truth.drop_nulls("true_provider_id")
+        .group_by("true_provider_id")
+        .len("true_rows")
+        .rename({"true_provider_id": "provider_id"})
+    )
     out = counts.join(scored, on="provider_id", how="full", coalesce=True).join(
-        relevant, on="provider_id", how="full", coalesce=True)
+        relevant, on="provider_id", how="full", coalesce=True
+    )
     # Providers only the truth names (say, soft-deleted ones nothing selects) get their snapshot name.
     known = con.query("providers/list").select(
-        pl.col("id").alias("provider_id"), pl.col("name").alias("_name"), pl.col("type").alias("_type"),
-        pl.col("deleted").alias("_deleted"))
+        pl.col("id").alias("provider_id"),
+        pl.col("name").alias("_name"),
+        pl.col("type").alias("_type"),
+        pl.col("deleted").alias("_deleted"),
+    )
     out = out.join(known, on="provider_id", how="left").with_columns(
         pl.coalesce("provider_name", "_name").alias("provider_name"),
         pl.coalesce("provider_type", "_type").alias("provider_type"),
-        pl.coalesce("deleted", "_deleted").alias("deleted"))
+        pl.coalesce("deleted", "_deleted").alias("deleted"),
+    )
     ratio = lambda num, den: pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)  # noqa: E731
-    out = out.with_columns(pl.col("true_rows").fill_null(0).cast(pl.Int64), *(
-        pl.col(c).fill_null(0) for c in (*counts.columns[4:], *(f"_{k}_{s}" for k in ("sel", "tp") for s in _SELECTORS))))
+    out = out.with_columns(
+        pl.col("true_rows").fill_null(0).cast(pl.Int64),
+        *(
+            pl.col(c).fill_null(0)
+            for c in (*counts.columns[4:], *(f"_{k}_{s}" for k in ("sel", "tp") for s in _SELECTORS))
+        ),
+    )
     out = out.with_columns(
         *(ratio(f"_tp_{s}", f"_sel_{s}").round(4).alias(f"precision_{s}") for s in _SELECTORS),
         *(ratio(f"_tp_{s}", "true_rows").round(4).alias(f"recall_{s}") for s in _SELECTORS),

@@ -110,7 +110,8 @@ def read_export(path: str | Path, *, keep_latest: bool = False) -> Export:
                 message = f"interception {record.id} differs between {earlier.where} and {record.where}"
                 if not keep_latest:
                     raise ExportError(f"{message}: keep the copy read last to go on (keep_latest)").with_cli_hint(
-                        "pass --keep-latest")
+                        "pass --keep-latest"
+                    )
                 conflicts.append(message)
             kept[record.id] = record
     return Export(_tables(kept.values(), present), files, conflicts)
@@ -123,16 +124,22 @@ def _items(file: Path) -> list[Any]:
     try:
         data = json.loads(file.read_bytes())
     except RecursionError:
-        raise ExportError(f"{file}: JSON nested too deeply to read (arrays or objects nested hundreds of levels)") from None
+        raise ExportError(
+            f"{file}: JSON nested too deeply to read (arrays or objects nested hundreds of levels)"
+        ) from None
     except json.JSONDecodeError as exc:
-        raise ExportError(f"{file}: invalid JSON at line {exc.lineno}, column {exc.colno} (character {exc.pos}): {exc.msg}") from None
+        raise ExportError(
+            f"{file}: invalid JSON at line {exc.lineno}, column {exc.colno} (character {exc.pos}): {exc.msg}"
+        ) from None
     except (UnicodeDecodeError, OSError) as exc:
         raise ExportError(f"{file}: cannot be read as JSON: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("results"), list):
         return data["results"]
     if isinstance(data, list):
         return data
-    raise ExportError(f"{file}: expected a list of interceptions or an object with a \"results\" list, got {type(data).__name__}")
+    raise ExportError(
+        f'{file}: expected a list of interceptions or an object with a "results" list, got {type(data).__name__}'
+    )
 
 
 @dataclass
@@ -239,7 +246,9 @@ def _unicode(text: str, where: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ExportError(f"{where}: a lone surrogate {text[exc.start]!r} at character {exc.start} is not valid Unicode") from None
+        raise ExportError(
+            f"{where}: a lone surrogate {text[exc.start]!r} at character {exc.start} is not valid Unicode"
+        ) from None
     return text
 
 

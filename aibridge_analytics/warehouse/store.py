@@ -144,9 +144,9 @@ def open_warehouse(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyC
     """Open an existing warehouse file; a missing file is a one-line SourceError."""
     path = Path(path)
     if not path.exists():
-        raise SourceError(
-            f"warehouse {str(path)!r} does not exist (build one with the demo or sync)"
-        ).with_cli_hint(f"`aibridge-analytics demo --db {path}` builds the demo there")
+        raise SourceError(f"warehouse {str(path)!r} does not exist (build one with the demo or sync)").with_cli_hint(
+            f"`aibridge-analytics demo --db {path}` builds the demo there"
+        )
     try:
         return configure(duckdb.connect(str(path), read_only=read_only))
     except duckdb.Error as exc:

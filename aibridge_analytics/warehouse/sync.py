@@ -608,9 +608,9 @@ def _prepare_warehouse(warehouse: Warehouse) -> None:
     if warehouse.value("schema/has_table", {"table": store.META_TABLE}):
         kind = warehouse.value("warehouse/meta/get", {"key": "kind"})
     if kind not in (None, "sync"):
-        raise UsageError(f"the warehouse was built by `{kind}`, not by sync: sync into a new warehouse file").with_cli_hint(
-            "give sync a new --db"
-        )
+        raise UsageError(
+            f"the warehouse was built by `{kind}`, not by sync: sync into a new warehouse file"
+        ).with_cli_hint("give sync a new --db")
     with warehouse.transaction():
         for table in TABLES:
             # No primary key on the streamed tables: see the module docstring.
