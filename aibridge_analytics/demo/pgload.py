@@ -28,8 +28,8 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
-from aibridge_analytics.errors import UsageError
 from aibridge_analytics.coder import PRIMARY_KEYS, TABLES, postgres_ddl
+from aibridge_analytics.errors import UsageError
 
 if TYPE_CHECKING:
     import duckdb
@@ -98,8 +98,7 @@ def copy_warehouse_to_postgres(
             # their offset, so any session zone is fine) several times faster than Arrow's CSV
             # writer, which made them the bulk of the loading time.
             select = ", ".join(
-                f'CAST("{c.name}" AS VARCHAR) AS "{c.name}"' if c.duckdb in _AS_TEXT else f'"{c.name}"'
-                for c in cols
+                f'CAST("{c.name}" AS VARCHAR) AS "{c.name}"' if c.duckdb in _AS_TEXT else f'"{c.name}"' for c in cols
             )
             reader = duck_con.execute(f'SELECT {select} FROM "{name}"').to_arrow_reader(chunk_rows)
             counts[name] = load.copy(name, [c.name for c in cols], _prepared_batches(name, reader))
@@ -152,13 +151,11 @@ class _BulkLoad:
         target = cur.execute("SELECT current_schema()").fetchone()
         if target is None or target[0] is None:
             raise UsageError(
-                "no current schema to create Coder's tables in: pass schema= or set search_path "
-                "to an existing schema"
+                "no current schema to create Coder's tables in: pass schema= or set search_path to an existing schema"
             )
         self.target = target[0]
         existing = cur.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %(s)s "
-            "AND table_name = ANY(%(t)s)",
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %(s)s AND table_name = ANY(%(t)s)",
             {"s": self.target, "t": list(TABLES)},
         ).fetchall()
         if existing:
@@ -245,9 +242,7 @@ def _prepare_table(name: str, table: pa.Table) -> pa.Table:
     unknown = [c for c in table.column_names if c not in known]
     if unknown:
         raise UsageError(f"table {name!r} has no column(s) {', '.join(map(repr, unknown))}")
-    return pa.Table.from_arrays(
-        [_csv_column(col) for col in table.columns], names=table.column_names
-    )
+    return pa.Table.from_arrays([_csv_column(col) for col in table.columns], names=table.column_names)
 
 
 def _prepared_batches(name: str, reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
