@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -151,8 +153,11 @@ class DemoProvider:
         return WIRE_FORMAT[self.type]
 
     def type_at(self, at: datetime) -> str:
-        if self.type_before is not None and at < _days_before(self.type_changed_days):
-            return self.type_before
+        if self.type_before is not None:
+            if self.type_changed_days is None:
+                raise AssertionError(f"provider {self.key!r} has type_before but no type_changed_days")
+            if at < _days_before(self.type_changed_days):
+                return self.type_before
         return self.type
 
     def live_at(self, at: datetime) -> bool:
@@ -862,7 +867,7 @@ def _hex_ids(rng: np.random.Generator, n: int, nbytes: int = 12) -> pa.StringArr
     return _fixed_strings(_hex_digits(rng.integers(0, 256, size=(n, nbytes), dtype=np.uint8)))
 
 
-def _take(values, codes: np.ndarray) -> pa.Array:
+def _take(values: pa.Array | Sequence[str], codes: np.ndarray) -> pa.Array:
     """Strings (or any values) by code; code -1 gives null."""
     arr = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
     return arr.take(pa.array(codes, type=pa.int64(), mask=codes < 0))
@@ -873,7 +878,7 @@ def _ts(us: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     return pa.array(us.astype(np.int64), type=pa.timestamp("us", tz="UTC"), mask=mask)
 
 
-def _choice(rng: np.random.Generator, weights, size: int) -> np.ndarray:
+def _choice(rng: np.random.Generator, weights: npt.ArrayLike, size: int) -> np.ndarray:
     w = np.asarray(weights, dtype=float)
     return rng.choice(len(w), size=size, p=w / w.sum())
 
@@ -927,7 +932,8 @@ def _sample_times(rng: np.random.Generator, n: int, lo: int, hi: int) -> np.ndar
     trend = 1.0 + 0.8 * (hours * _HOUR - _HISTORY_START_US) / (HISTORY_DAYS * _DAY)
     w = _HOUR_OF_DAY[hours % 24] * _DAY_OF_WEEK[weekday] * np.maximum(trend, 0.2) * widths
     pick = _choice(rng, w, n)
-    return starts[pick] + (rng.random(n) * widths[pick]).astype(np.int64)
+    times: np.ndarray = starts[pick] + (rng.random(n) * widths[pick]).astype(np.int64)
+    return times
 
 
 # --------------------------------------------------------------------------------------------
@@ -1396,7 +1402,8 @@ def generate(interceptions: int, seed: int, *, chunk_size: int = DEFAULT_CHUNK_S
 def demo_tables(interceptions: int, seed: int, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> dict[str, pl.DataFrame]:
     """The whole demo history in memory as Polars frames (for tests and small datasets)."""
     chunks = list(generate(interceptions, seed, chunk_size=chunk_size))
-    return {name: pl.from_arrow(pa.concat_tables([c[name] for c in chunks])) for name in SCHEMAS}
+    # from_arrow gives a DataFrame for a table (its Series is for arrays).
+    return {name: cast(pl.DataFrame, pl.from_arrow(pa.concat_tables([c[name] for c in chunks]))) for name in SCHEMAS}
 
 
 @dataclass

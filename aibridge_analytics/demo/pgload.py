@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -118,7 +119,7 @@ class _BulkLoad:
         self.conn = conn
         self.schema = schema
         self._tx = conn.transaction()
-        self._deferred: list[sql.Composable] = []
+        self._deferred: list[sql.SQL | sql.Composed] = []
         self._restore: dict[str, str] = {}
 
     def __enter__(self) -> _BulkLoad:
@@ -130,7 +131,9 @@ class _BulkLoad:
             raise
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool | None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
         if exc_type is None:
             try:
                 self._finish()
@@ -166,9 +169,9 @@ class _BulkLoad:
         # search_path decides where the unqualified DDL creates types and tables.
         for stmt in postgres_ddl():
             if stmt.startswith("CREATE INDEX"):
-                self._deferred.append(sql.SQL(stmt))  # type: ignore[arg-type]
+                self._deferred.append(sql.SQL(stmt))
             else:
-                cur.execute(stmt)  # type: ignore[arg-type]
+                cur.execute(stmt)
         for table, key in PRIMARY_KEYS.items():
             if not key:
                 continue

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from aibridge_analytics.coder import TABLES
 
@@ -41,7 +42,7 @@ otherwise, ran migration 000507."""
 
 _NS = uuid.UUID("0c2a9d5e-41b7-4f6a-9e0b-6f3d2a1c7e55")
 
-_POLARS = {
+_POLARS: dict[str, pl.DataType | DataTypeClass] = {
     "UUID": pl.String,
     "VARCHAR": pl.String,
     "TIMESTAMPTZ": pl.Datetime("us", "UTC"),
@@ -224,7 +225,7 @@ _ANTHROPIC = Provider("anthropic", "anthropic", "anthropic")
 _COPILOT = Provider("copilot", "copilot", "copilot")
 
 
-def _legacy(label: str, wire: str, key: str, count: int = 6, **kw) -> Segment:
+def _legacy(label: str, wire: str, key: str, count: int = 6, warnings: tuple[str, ...] = ()) -> Segment:
     """Legacy rows named after the wire type, set by pass 1 at the upgrade."""
     return Segment(
         label,
@@ -236,9 +237,9 @@ def _legacy(label: str, wire: str, key: str, count: int = 6, **kw) -> Segment:
         "provider_id",
         key,
         "unchanged_correct",
+        warnings,
         mainline_method="provider_name",
         mainline_class="attributed_by_name",
-        **kw,
     )
 
 
