@@ -10,8 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from aibridge_analytics.errors import AibridgeError, is_interrupt
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from aibridge_analytics.pipelines.interceptions import Filters
 
 EXIT_OK, EXIT_ERROR, EXIT_DISCREPANCIES = 0, 1, 3
 
@@ -66,7 +72,7 @@ def _filters(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _make_filters(args: argparse.Namespace):
+def _make_filters(args: argparse.Namespace) -> Filters:
     from aibridge_analytics.pipelines.interceptions import Filters
 
     return Filters(
@@ -81,7 +87,7 @@ def _make_filters(args: argparse.Namespace):
     )
 
 
-def _emit(args: argparse.Namespace, frame, title: str | None = None) -> None:
+def _emit(args: argparse.Namespace, frame: pl.DataFrame, title: str | None = None) -> None:
     from aibridge_analytics.outputs.formats import emit
 
     emit(frame, args.format, args.out, title)

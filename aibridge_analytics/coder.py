@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -83,16 +83,28 @@ WIRE_FORMAT = {
 
 CREDENTIAL_KINDS = ("centralized", "byok")
 
-_UUID = dict(duckdb="UUID", postgres="uuid")
-_TS = dict(duckdb="TIMESTAMPTZ", postgres="timestamp with time zone")
-_TEXT = dict(duckdb="VARCHAR", postgres="text")
-_JSON = dict(duckdb="JSON", postgres="jsonb", logical="VARCHAR")
-_BIGINT = dict(duckdb="BIGINT", postgres="bigint")
-_BOOL = dict(duckdb="BOOLEAN", postgres="boolean")
+
+class _Types(TypedDict, total=False):
+    """Column fields given by keyword to :func:`_c`: a column's types and the like."""
+
+    duckdb: str
+    postgres: str
+    logical: str
+    default: str | None
+    missing: int | SameAs | None
 
 
-def _c(name: str, kind: dict, nullable: bool = True, optional: bool = False, **kw) -> Column:
-    return Column(name, nullable=nullable, optional=optional, **{**kind, **kw})
+_UUID: _Types = dict(duckdb="UUID", postgres="uuid")
+_TS: _Types = dict(duckdb="TIMESTAMPTZ", postgres="timestamp with time zone")
+_TEXT: _Types = dict(duckdb="VARCHAR", postgres="text")
+_JSON: _Types = dict(duckdb="JSON", postgres="jsonb", logical="VARCHAR")
+_BIGINT: _Types = dict(duckdb="BIGINT", postgres="bigint")
+_BOOL: _Types = dict(duckdb="BOOLEAN", postgres="boolean")
+
+
+def _c(name: str, kind: _Types, nullable: bool = True, optional: bool = False, **kw: Unpack[_Types]) -> Column:
+    fields: _Types = {**kind, **kw}
+    return Column(name, nullable=nullable, optional=optional, **fields)
 
 
 TABLES: dict[str, tuple[Column, ...]] = {

@@ -21,20 +21,22 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, arrow_schema, duckdb_ddl
 from aibridge_analytics.errors import UsageError
 from aibridge_analytics.pipelines.attribution import METHODS
 from aibridge_analytics.warehouse import store
-from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, arrow_schema, duckdb_ddl
 
 __all__ = [
     "ANCHOR",
@@ -72,7 +74,7 @@ GROUND_TRUTH_COLUMNS = (
 
 GENERATOR_VERSION = "1"
 
-ANCHOR = datetime(2026, 11, 23, tzinfo=timezone.utc)
+ANCHOR = datetime(2026, 11, 23, tzinfo=UTC)
 """The end of the demo history ("now" for the demo world). Nothing starts or ends after it."""
 
 HISTORY_DAYS = 90
@@ -151,8 +153,11 @@ class DemoProvider:
         return WIRE_FORMAT[self.type]
 
     def type_at(self, at: datetime) -> str:
-        if self.type_before is not None and at < _days_before(self.type_changed_days):
-            return self.type_before
+        if self.type_before is not None:
+            if self.type_changed_days is None:
+                raise AssertionError(f"provider {self.key!r} has type_before but no type_changed_days")
+            if at < _days_before(self.type_changed_days):
+                return self.type_before
         return self.type
 
     def live_at(self, at: datetime) -> bool:
@@ -186,34 +191,88 @@ class DemoProvider:
 
 PROVIDERS: tuple[DemoProvider, ...] = (
     DemoProvider("openai", "openai", "openai", "OpenAI", "https://api.openai.com/v1/", 200),
-    DemoProvider("anthropic-prod", "anthropic-prod", "anthropic", "Anthropic (production)",
-                 "https://api.anthropic.com/", 200),
-    DemoProvider("anthropic-research", "anthropic-research", "anthropic", "Anthropic (research)",
-                 "https://api.anthropic.com/", 150),
-    DemoProvider("bedrock-prod", "bedrock-prod", "bedrock", "AWS Bedrock us-east-1",
-                 "https://bedrock-runtime.us-east-1.amazonaws.com", 180,
-                 settings="dbcrypt-v1:QmVkcm9ja1NldHRpbmdzOnVzLWVhc3QtMQ=="),
+    DemoProvider(
+        "anthropic-prod", "anthropic-prod", "anthropic", "Anthropic (production)", "https://api.anthropic.com/", 200
+    ),
+    DemoProvider(
+        "anthropic-research",
+        "anthropic-research",
+        "anthropic",
+        "Anthropic (research)",
+        "https://api.anthropic.com/",
+        150,
+    ),
+    DemoProvider(
+        "bedrock-prod",
+        "bedrock-prod",
+        "bedrock",
+        "AWS Bedrock us-east-1",
+        "https://bedrock-runtime.us-east-1.amazonaws.com",
+        180,
+        settings="dbcrypt-v1:QmVkcm9ja1NldHRpbmdzOnVzLWVhc3QtMQ==",
+    ),
     DemoProvider("openrouter", "openrouter", "openrouter", "OpenRouter", "https://openrouter.ai/api/v1", 120),
-    DemoProvider("azure-eastus", "azure-eastus", "azure", "Azure OpenAI East US",
-                 "https://acme-eastus.openai.azure.com/openai", 120),
-    DemoProvider("github-copilot", "github-copilot", "copilot", "GitHub Copilot",
-                 "https://api.githubcopilot.com", 100),
-    DemoProvider("vercel-gateway", "vercel-gateway", "vercel", "Vercel AI Gateway",
-                 "https://ai-gateway.vercel.sh/v1", 130, disabled_days=10),
-    DemoProvider("claude-old", "claude", "anthropic", "Claude (old key)", "https://api.anthropic.com/",
-                 200, deleted_days=60),
+    DemoProvider(
+        "azure-eastus",
+        "azure-eastus",
+        "azure",
+        "Azure OpenAI East US",
+        "https://acme-eastus.openai.azure.com/openai",
+        120,
+    ),
+    DemoProvider("github-copilot", "github-copilot", "copilot", "GitHub Copilot", "https://api.githubcopilot.com", 100),
+    DemoProvider(
+        "vercel-gateway",
+        "vercel-gateway",
+        "vercel",
+        "Vercel AI Gateway",
+        "https://ai-gateway.vercel.sh/v1",
+        130,
+        disabled_days=10,
+    ),
+    DemoProvider(
+        "claude-old", "claude", "anthropic", "Claude (old key)", "https://api.anthropic.com/", 200, deleted_days=60
+    ),
     DemoProvider("claude-new", "claude", "anthropic", "Claude", "https://api.anthropic.com/", 25),
-    DemoProvider("aws-claude", "aws-claude", "bedrock", "Claude on AWS",
-                 "https://bedrock-runtime.eu-west-1.amazonaws.com", 160,
-                 type_before="anthropic", type_changed_days=35,
-                 settings="dbcrypt-v1:QmVkcm9ja1NldHRpbmdzOmV1LXdlc3QtMQ=="),
-    DemoProvider("azure-westeu", "azure-westeu", "azure", "Azure OpenAI West Europe",
-                 "https://acme-westeu.openai.azure.com/openai", 140, deleted_days=20),
-    DemoProvider("gemini-old", "gemini-old", "google", "Gemini (retired)",
-                 "https://generativelanguage.googleapis.com/v1beta/openai/", 170,
-                 hard_deleted_days=15, in_snapshot=False),
-    DemoProvider("local-vllm", "local-vllm", "openai-compat", "Local vLLM", "http://vllm.internal:8000/v1",
-                 210, in_snapshot=False),
+    DemoProvider(
+        "aws-claude",
+        "aws-claude",
+        "bedrock",
+        "Claude on AWS",
+        "https://bedrock-runtime.eu-west-1.amazonaws.com",
+        160,
+        type_before="anthropic",
+        type_changed_days=35,
+        settings="dbcrypt-v1:QmVkcm9ja1NldHRpbmdzOmV1LXdlc3QtMQ==",
+    ),
+    DemoProvider(
+        "azure-westeu",
+        "azure-westeu",
+        "azure",
+        "Azure OpenAI West Europe",
+        "https://acme-westeu.openai.azure.com/openai",
+        140,
+        deleted_days=20,
+    ),
+    DemoProvider(
+        "gemini-old",
+        "gemini-old",
+        "google",
+        "Gemini (retired)",
+        "https://generativelanguage.googleapis.com/v1beta/openai/",
+        170,
+        hard_deleted_days=15,
+        in_snapshot=False,
+    ),
+    DemoProvider(
+        "local-vllm",
+        "local-vllm",
+        "openai-compat",
+        "Local vLLM",
+        "http://vllm.internal:8000/v1",
+        210,
+        in_snapshot=False,
+    ),
 )
 """The demo world's providers. ``claude-old`` (soft-deleted) and ``claude-new`` share the name
 ``claude``; ``gemini-old`` was hard-deleted and ``local-vllm`` is missing from the partial export,
@@ -267,8 +326,7 @@ def _time_bounds() -> np.ndarray:
     """Microsecond times at which :func:`strict_method`'s answer for some word can change."""
     rows = [p for p in PROVIDERS if p.in_snapshot]
     first = min(_days_before(p.created_days) for p in rows)
-    times = {first + SETTLE, *(_days_before(p.created_days) for p in rows),
-             *(p.updated_at for p in rows if p.deleted)}
+    times = {first + SETTLE, *(_days_before(p.created_days) for p in rows), *(p.updated_at for p in rows if p.deleted)}
     return np.array(sorted(_us(t) for t in times), dtype=np.int64)
 
 
@@ -287,8 +345,14 @@ def _backfill(provider_name: str, provider: str) -> int:
 # --------------------------------------------------------------------------------------------
 
 _TYPICAL_MIX = (
-    ("anthropic-prod", 30), ("anthropic-research", 8), ("openai", 20), ("bedrock-prod", 8),
-    ("openrouter", 8), ("azure-eastus", 8), ("aws-claude", 8), ("claude-new", 10),
+    ("anthropic-prod", 30),
+    ("anthropic-research", 8),
+    ("openai", 20),
+    ("bedrock-prod", 8),
+    ("openrouter", 8),
+    ("azure-eastus", 8),
+    ("aws-claude", 8),
+    ("claude-new", 10),
 )
 
 
@@ -326,81 +390,284 @@ _POST = (40, 0)
 _ALL = (HISTORY_DAYS, 0)
 
 _EDGE_CASES = (
-    EdgeCase("copilot", (11,), "GitHub Copilot traffic written after the migration (wire and type "
-             "'copilot', the only live copilot provider).", "provider_id", 0.05, 5, _POST,
-             (("github-copilot", 1),)),
-    EdgeCase("legacy_instance_name", (), "Rows from between migrations 000458 and 000507: the name "
-             "snapshot is the instance name; pass 1 of the backfill found it.", "provider_id", 0.08, 5, _PRE,
-             (("anthropic-prod", 30), ("anthropic-research", 10), ("bedrock-prod", 8), ("openrouter", 8),
-              ("azure-eastus", 8), ("github-copilot", 10), ("aws-claude", 8))),
-    EdgeCase("legacy_wire_type_name", (2, 5), "Rows backfilled by 000458 with provider_name = wire "
-             "type 'anthropic' or 'copilot': no provider is named so, pass 1 left them NULL.",
-             "no_live_provider", 0.08, 5, _PRE,
-             (("anthropic-prod", 30), ("anthropic-research", 10), ("bedrock-prod", 8), ("aws-claude", 8),
-              ("claude-old", 10), ("github-copilot", 15)), name_rule="wire", resolves_to_truth=False),
-    EdgeCase("legacy_openai_name", (2,), "Legacy rows named 'openai' served by the provider literally "
-             "named openai: pass 1 matched it.", "provider_id", 0.03, 5, _PRE, (("openai", 1),),
-             name_rule="wire"),
-    EdgeCase("wire_family_misattributed", (2, 3, 5), "Legacy rows with provider 'openai' and name "
-             "'openai' or '' served by openrouter, azure or vercel instances: the backfill attached them "
-             "to the provider named (or uniquely typed) openai.", "provider_id", 0.02, 5, _PRE,
-             (("openrouter", 4), ("azure-eastus", 4), ("vercel-gateway", 2)), name_rule="wire_or_empty",
-             resolves_to_truth=False),
-    EdgeCase("empty_name_backfilled", (3,), "Legacy rows with provider_name '' whose type had exactly "
-             "one live provider at the migration (copilot, openai): pass 2 set provider_id.",
-             "provider_id", 0.01, 5, _PRE, (("github-copilot", 2), ("openai", 1)), name_rule="empty"),
-    EdgeCase("empty_name_unique_type", (3,), "Rows with provider_name '' and no provider_id written by "
-             "an outdated replica after the migration; their type has exactly one live provider.",
-             "unique_type", 0.005, 5, _REPLICA_DAYS, (("github-copilot", 2), ("openai", 1)), name_rule="empty",
-             id_rule="replica"),
-    EdgeCase("empty_name_ambiguous_type", (3, 4), "Legacy rows with provider_name '' and provider "
-             "'anthropic': several live anthropic providers, at the migration and now.",
-             "ambiguous_type", 0.01, 5, _PRE,
-             (("anthropic-prod", 4), ("anthropic-research", 2), ("aws-claude", 1), ("bedrock-prod", 1)),
-             name_rule="empty", resolves_to_truth=False),
-    EdgeCase("type_drift", (15,), "Legacy bedrock-prod rows recorded as 'bedrock' with an empty name: "
-             "bedrock was a unique type at the migration (pass 2 set the id); aws-claude drifted from "
-             "anthropic to bedrock afterwards, so a type fallback today would be ambiguous.",
-             "provider_id", 0.005, 5, _PRE, (("bedrock-prod", 1),), name_rule="empty", wire="bedrock"),
-    EdgeCase("name_reused", (6,), "History of the soft-deleted 'claude' provider (deleted before the "
-             "migration, so never backfilled); a newer live provider reuses the name. The deleted "
-             "holder's lifetime covers these rows, so strict attribution gives them to it.",
-             "deleted_provider_name", 0.01, 5, _PRE, (("claude-old", 1),)),
-    EdgeCase("soft_deleted_provider", (6,), "Rows of azure-westeu, soft-deleted 20 days before the "
-             "anchor: provider_id points to a row with deleted = true.", "provider_id", 0.015, 5, _ALL,
-             (("azure-westeu", 1),)),
-    EdgeCase("hard_deleted_provider", (7,), "Rows of gemini-old, hard-deleted 15 days before the "
-             "anchor: provider_id was SET NULL and no live provider has its name.", "no_live_provider",
-             0.01, 5, _ALL, (("gemini-old", 1),), resolves_to_truth=False),
-    EdgeCase("dangling_provider_id", (8,), "Rows of local-vllm, whose ai_providers row is missing from "
-             "the (partial) export: provider_id points to no row.", "unknown_provider_id", 0.005, 5, _ALL,
-             (("local-vllm", 1),), resolves_to_truth=False),
-    EdgeCase("snapshot_name_mismatch", (9,), "provider_id set at write time but provider_name holds the "
-             "wire type (the server replaced an empty name).", "provider_id", 0.005, 5, _POST,
-             (("anthropic-research", 2), ("openrouter", 1), ("github-copilot", 1)), name_rule="wire"),
-    EdgeCase("snapshot_wire_mismatch", (9,), "A misrouted write: provider_id is the openai provider's "
-             "while provider 'anthropic' and provider_name 'anthropic-prod' say who served it.",
-             "provider_id", 0.0025, 5, _POST, (("anthropic-prod", 1),), id_rule="openai",
-             resolves_to_truth=False),
-    EdgeCase("disabled_provider", (10,), "Rows of vercel-gateway, disabled (not deleted) 10 days "
-             "before the anchor.", "provider_id", 0.015, 5, _ALL, (("vercel-gateway", 1),)),
-    EdgeCase("provider_outside_enum", (11,), "provider 'mistral' (outside the ai_provider_type enum; "
-             "the real pass 2 would abort on its cast), named 'mistral' or ''; served by no provider "
-             "of ours, so the truth is unknowable.", "no_live_provider", 0.0025, 5, _ALL, ((None, 1),),
-             name_rule="wire_or_empty", wire="mistral", id_rule="replica"),
-    EdgeCase("in_flight", (12,), "Requests still running at the anchor (ended_at NULL, started in "
-             "the last 15 minutes).", "provider_id", 0.01, 5, _POST, _TYPICAL_MIX, ending="in_flight"),
-    EdgeCase("stuck", (12,), "Requests that never ended (ended_at NULL, started days ago).",
-             "provider_id", 0.0015, 5, (40, 2), _TYPICAL_MIX, ending="stuck"),
-    EdgeCase("client_null", (13,), "client NULL (reported as 'Unknown').", "provider_id", 0.015, 5,
-             _POST, _TYPICAL_MIX, client_null=True),
-    EdgeCase("mixed_session", (14,), "Sessions whose rows mix providers and models.", "provider_id",
-             0.02, 6, _POST, (("anthropic-prod", 4), ("openai", 3), ("openrouter", 2), ("azure-eastus", 2)),
-             mixed=True),
+    EdgeCase(
+        "copilot",
+        (11,),
+        "GitHub Copilot traffic written after the migration (wire and type 'copilot', the only live copilot provider).",
+        "provider_id",
+        0.05,
+        5,
+        _POST,
+        (("github-copilot", 1),),
+    ),
+    EdgeCase(
+        "legacy_instance_name",
+        (),
+        "Rows from between migrations 000458 and 000507: the name "
+        "snapshot is the instance name; pass 1 of the backfill found it.",
+        "provider_id",
+        0.08,
+        5,
+        _PRE,
+        (
+            ("anthropic-prod", 30),
+            ("anthropic-research", 10),
+            ("bedrock-prod", 8),
+            ("openrouter", 8),
+            ("azure-eastus", 8),
+            ("github-copilot", 10),
+            ("aws-claude", 8),
+        ),
+    ),
+    EdgeCase(
+        "legacy_wire_type_name",
+        (2, 5),
+        "Rows backfilled by 000458 with provider_name = wire "
+        "type 'anthropic' or 'copilot': no provider is named so, pass 1 left them NULL.",
+        "no_live_provider",
+        0.08,
+        5,
+        _PRE,
+        (
+            ("anthropic-prod", 30),
+            ("anthropic-research", 10),
+            ("bedrock-prod", 8),
+            ("aws-claude", 8),
+            ("claude-old", 10),
+            ("github-copilot", 15),
+        ),
+        name_rule="wire",
+        resolves_to_truth=False,
+    ),
+    EdgeCase(
+        "legacy_openai_name",
+        (2,),
+        "Legacy rows named 'openai' served by the provider literally named openai: pass 1 matched it.",
+        "provider_id",
+        0.03,
+        5,
+        _PRE,
+        (("openai", 1),),
+        name_rule="wire",
+    ),
+    EdgeCase(
+        "wire_family_misattributed",
+        (2, 3, 5),
+        "Legacy rows with provider 'openai' and name "
+        "'openai' or '' served by openrouter, azure or vercel instances: the backfill attached them "
+        "to the provider named (or uniquely typed) openai.",
+        "provider_id",
+        0.02,
+        5,
+        _PRE,
+        (("openrouter", 4), ("azure-eastus", 4), ("vercel-gateway", 2)),
+        name_rule="wire_or_empty",
+        resolves_to_truth=False,
+    ),
+    EdgeCase(
+        "empty_name_backfilled",
+        (3,),
+        "Legacy rows with provider_name '' whose type had exactly "
+        "one live provider at the migration (copilot, openai): pass 2 set provider_id.",
+        "provider_id",
+        0.01,
+        5,
+        _PRE,
+        (("github-copilot", 2), ("openai", 1)),
+        name_rule="empty",
+    ),
+    EdgeCase(
+        "empty_name_unique_type",
+        (3,),
+        "Rows with provider_name '' and no provider_id written by "
+        "an outdated replica after the migration; their type has exactly one live provider.",
+        "unique_type",
+        0.005,
+        5,
+        _REPLICA_DAYS,
+        (("github-copilot", 2), ("openai", 1)),
+        name_rule="empty",
+        id_rule="replica",
+    ),
+    EdgeCase(
+        "empty_name_ambiguous_type",
+        (3, 4),
+        "Legacy rows with provider_name '' and provider "
+        "'anthropic': several live anthropic providers, at the migration and now.",
+        "ambiguous_type",
+        0.01,
+        5,
+        _PRE,
+        (("anthropic-prod", 4), ("anthropic-research", 2), ("aws-claude", 1), ("bedrock-prod", 1)),
+        name_rule="empty",
+        resolves_to_truth=False,
+    ),
+    EdgeCase(
+        "type_drift",
+        (15,),
+        "Legacy bedrock-prod rows recorded as 'bedrock' with an empty name: "
+        "bedrock was a unique type at the migration (pass 2 set the id); aws-claude drifted from "
+        "anthropic to bedrock afterwards, so a type fallback today would be ambiguous.",
+        "provider_id",
+        0.005,
+        5,
+        _PRE,
+        (("bedrock-prod", 1),),
+        name_rule="empty",
+        wire="bedrock",
+    ),
+    EdgeCase(
+        "name_reused",
+        (6,),
+        "History of the soft-deleted 'claude' provider (deleted before the "
+        "migration, so never backfilled); a newer live provider reuses the name. The deleted "
+        "holder's lifetime covers these rows, so strict attribution gives them to it.",
+        "deleted_provider_name",
+        0.01,
+        5,
+        _PRE,
+        (("claude-old", 1),),
+    ),
+    EdgeCase(
+        "soft_deleted_provider",
+        (6,),
+        "Rows of azure-westeu, soft-deleted 20 days before the "
+        "anchor: provider_id points to a row with deleted = true.",
+        "provider_id",
+        0.015,
+        5,
+        _ALL,
+        (("azure-westeu", 1),),
+    ),
+    EdgeCase(
+        "hard_deleted_provider",
+        (7,),
+        "Rows of gemini-old, hard-deleted 15 days before the "
+        "anchor: provider_id was SET NULL and no live provider has its name.",
+        "no_live_provider",
+        0.01,
+        5,
+        _ALL,
+        (("gemini-old", 1),),
+        resolves_to_truth=False,
+    ),
+    EdgeCase(
+        "dangling_provider_id",
+        (8,),
+        "Rows of local-vllm, whose ai_providers row is missing from "
+        "the (partial) export: provider_id points to no row.",
+        "unknown_provider_id",
+        0.005,
+        5,
+        _ALL,
+        (("local-vllm", 1),),
+        resolves_to_truth=False,
+    ),
+    EdgeCase(
+        "snapshot_name_mismatch",
+        (9,),
+        "provider_id set at write time but provider_name holds the wire type (the server replaced an empty name).",
+        "provider_id",
+        0.005,
+        5,
+        _POST,
+        (("anthropic-research", 2), ("openrouter", 1), ("github-copilot", 1)),
+        name_rule="wire",
+    ),
+    EdgeCase(
+        "snapshot_wire_mismatch",
+        (9,),
+        "A misrouted write: provider_id is the openai provider's "
+        "while provider 'anthropic' and provider_name 'anthropic-prod' say who served it.",
+        "provider_id",
+        0.0025,
+        5,
+        _POST,
+        (("anthropic-prod", 1),),
+        id_rule="openai",
+        resolves_to_truth=False,
+    ),
+    EdgeCase(
+        "disabled_provider",
+        (10,),
+        "Rows of vercel-gateway, disabled (not deleted) 10 days before the anchor.",
+        "provider_id",
+        0.015,
+        5,
+        _ALL,
+        (("vercel-gateway", 1),),
+    ),
+    EdgeCase(
+        "provider_outside_enum",
+        (11,),
+        "provider 'mistral' (outside the ai_provider_type enum; "
+        "the real pass 2 would abort on its cast), named 'mistral' or ''; served by no provider "
+        "of ours, so the truth is unknowable.",
+        "no_live_provider",
+        0.0025,
+        5,
+        _ALL,
+        ((None, 1),),
+        name_rule="wire_or_empty",
+        wire="mistral",
+        id_rule="replica",
+    ),
+    EdgeCase(
+        "in_flight",
+        (12,),
+        "Requests still running at the anchor (ended_at NULL, started in the last 15 minutes).",
+        "provider_id",
+        0.01,
+        5,
+        _POST,
+        _TYPICAL_MIX,
+        ending="in_flight",
+    ),
+    EdgeCase(
+        "stuck",
+        (12,),
+        "Requests that never ended (ended_at NULL, started days ago).",
+        "provider_id",
+        0.0015,
+        5,
+        (40, 2),
+        _TYPICAL_MIX,
+        ending="stuck",
+    ),
+    EdgeCase(
+        "client_null",
+        (13,),
+        "client NULL (reported as 'Unknown').",
+        "provider_id",
+        0.015,
+        5,
+        _POST,
+        _TYPICAL_MIX,
+        client_null=True,
+    ),
+    EdgeCase(
+        "mixed_session",
+        (14,),
+        "Sessions whose rows mix providers and models.",
+        "provider_id",
+        0.02,
+        6,
+        _POST,
+        (("anthropic-prod", 4), ("openai", 3), ("openrouter", 2), ("azure-eastus", 2)),
+        mixed=True,
+    ),
 )
 
-_TYPICAL = EdgeCase("typical", (), "Ordinary traffic written after the migration with provider_id, "
-                    "provider_name and provider all consistent.", "provider_id", 0.0, 0, _POST, _TYPICAL_MIX)
+_TYPICAL = EdgeCase(
+    "typical",
+    (),
+    "Ordinary traffic written after the migration with provider_id, provider_name and provider all consistent.",
+    "provider_id",
+    0.0,
+    0,
+    _POST,
+    _TYPICAL_MIX,
+)
 
 PLANTED_EDGE_CASES: Mapping[str, EdgeCase] = {e.label: e for e in (_TYPICAL, *_EDGE_CASES)}
 """Every ``edge_case`` label of demo_ground_truth, with its description, the docs/edge-cases.md
@@ -428,8 +695,9 @@ def _check(interceptions: int, seed: int) -> None:
 # Vocabularies (everything is generated as integer codes, turned into strings at the end)
 # --------------------------------------------------------------------------------------------
 
-_NAMES = tuple(dict.fromkeys(["", "openai", "anthropic", "copilot", "bedrock", "mistral",
-                              *(p.name for p in PROVIDERS)]))
+_NAMES = tuple(
+    dict.fromkeys(["", "openai", "anthropic", "copilot", "bedrock", "mistral", *(p.name for p in PROVIDERS)])
+)
 _NAME_CODE = {n: i for i, n in enumerate(_NAMES)}
 _WIRES = ("openai", "anthropic", "copilot", "bedrock", "mistral")
 _WIRE_CODE = {w: i for i, w in enumerate(_WIRES)}
@@ -442,10 +710,16 @@ _MODELS: dict[str, tuple[tuple[str, float], ...]] = {
     "openai": (("gpt-5", 35), ("gpt-4.1", 25), ("gpt-5-mini", 20), ("o3", 10), ("gpt-4o-mini", 10)),
     "anthropic": (("claude-sonnet-4-5", 55), ("claude-haiku-4-5", 30), ("claude-opus-4-1", 15)),
     "claude-old": (("claude-sonnet-4-20250514", 60), ("claude-3-7-sonnet-20250219", 40)),
-    "bedrock": (("us.anthropic.claude-sonnet-4-5-20250929-v1:0", 70),
-                ("us.anthropic.claude-3-7-sonnet-20250219-v1:0", 30)),
-    "openrouter": (("anthropic/claude-sonnet-4.5", 35), ("openai/gpt-5", 25), ("qwen/qwen3-coder", 25),
-                   ("deepseek/deepseek-chat-v3.1", 15)),
+    "bedrock": (
+        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", 70),
+        ("us.anthropic.claude-3-7-sonnet-20250219-v1:0", 30),
+    ),
+    "openrouter": (
+        ("anthropic/claude-sonnet-4.5", 35),
+        ("openai/gpt-5", 25),
+        ("qwen/qwen3-coder", 25),
+        ("deepseek/deepseek-chat-v3.1", 15),
+    ),
     "azure": (("gpt-4.1", 60), ("gpt-4o", 40)),
     "copilot": (("gpt-4.1", 45), ("claude-sonnet-4", 35), ("gpt-5-mini", 20)),
     "vercel": (("xai/grok-code-fast-1", 60), ("openai/gpt-5", 40)),
@@ -516,11 +790,18 @@ _PROMPT_WEIGHTS = np.array([8.0] * 18 + [12, 10, 2, 1, 1, 0.5, 1])
 _SPECIAL_PROMPTS = (23, 21, 24)  # forced into chunk 0 so that every dataset has them
 
 _MCP = (  # (server_url, tool, input)
-    ("https://coder.example.com/api/experimental/mcp/http", "coder_workspace_bash",
-     '{"workspace":"dev","command":"make test"}'),
+    (
+        "https://coder.example.com/api/experimental/mcp/http",
+        "coder_workspace_bash",
+        '{"workspace":"dev","command":"make test"}',
+    ),
     ("https://coder.example.com/api/experimental/mcp/http", "coder_list_templates", "{}"),
     ("https://api.githubcopilot.com/mcp/", "github_search_code", '{"query":"provider_id repo:coder/coder"}'),
-    ("https://api.githubcopilot.com/mcp/", "github_get_pull_request", '{"owner":"coder","repo":"coder","number":25606}'),
+    (
+        "https://api.githubcopilot.com/mcp/",
+        "github_get_pull_request",
+        '{"owner":"coder","repo":"coder","number":25606}',
+    ),
     ("https://mcp.linear.app/sse", "linear_get_issue", '{"id":"ENG-1234"}'),
 )
 _CLIENT_TOOLS = (
@@ -531,8 +812,12 @@ _CLIENT_TOOLS = (
     ("write_file", '{"path":"README.md","content":"# Demo"}'),
     ("run_terminal_cmd", '{"command":"npm run lint"}'),
 )
-_TOOL_ERRORS = ("context deadline exceeded", "workspace dev is not running",
-                "403 Forbidden: resource not accessible by integration", "tool returned invalid JSON")
+_TOOL_ERRORS = (
+    "context deadline exceeded",
+    "workspace dev is not running",
+    "403 Forbidden: resource not accessible by integration",
+    "tool returned invalid JSON",
+)
 _THOUGHTS = (
     "The test fails because the fixture uses a naive timestamp; the comparison is off by the zone.",
     "I should check whether the column is nullable before adding the filter.",
@@ -541,7 +826,7 @@ _THOUGHTS = (
 )
 
 _METHOD_CODE = {m: i for i, m in enumerate(DEMO_METHODS)}
-_LABEL_CODE = {l: i for i, l in enumerate(_LABELS)}
+_LABEL_CODE = {label: i for i, label in enumerate(_LABELS)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -574,7 +859,7 @@ def _uuids(rng: np.random.Generator, n: int) -> pa.StringArray:
     out = np.full((n, 36), ord("-"), dtype=np.uint8)
     for dst, src in ((0, 0), (9, 8), (14, 12), (19, 16), (24, 20)):
         width = {0: 8, 20: 12}.get(src, 4)
-        out[:, dst:dst + width] = digits[:, src:src + width]
+        out[:, dst : dst + width] = digits[:, src : src + width]
     return _fixed_strings(out)
 
 
@@ -582,7 +867,7 @@ def _hex_ids(rng: np.random.Generator, n: int, nbytes: int = 12) -> pa.StringArr
     return _fixed_strings(_hex_digits(rng.integers(0, 256, size=(n, nbytes), dtype=np.uint8)))
 
 
-def _take(values, codes: np.ndarray) -> pa.Array:
+def _take(values: pa.Array | Sequence[str], codes: np.ndarray) -> pa.Array:
     """Strings (or any values) by code; code -1 gives null."""
     arr = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
     return arr.take(pa.array(codes, type=pa.int64(), mask=codes < 0))
@@ -593,7 +878,7 @@ def _ts(us: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     return pa.array(us.astype(np.int64), type=pa.timestamp("us", tz="UTC"), mask=mask)
 
 
-def _choice(rng: np.random.Generator, weights, size: int) -> np.ndarray:
+def _choice(rng: np.random.Generator, weights: npt.ArrayLike, size: int) -> np.ndarray:
     w = np.asarray(weights, dtype=float)
     return rng.choice(len(w), size=size, p=w / w.sum())
 
@@ -603,8 +888,34 @@ def _lognormal(rng: np.random.Generator, median: float, sigma: float, size: int,
 
 
 #: Relative traffic per hour of day (UTC): Europe's afternoon overlapping America's morning.
-_HOUR_OF_DAY = np.array([0.10, 0.08, 0.06, 0.05, 0.05, 0.07, 0.15, 0.30, 0.55, 0.75, 0.85, 0.90,
-                         0.85, 0.95, 1.00, 1.00, 0.95, 0.90, 0.85, 0.70, 0.55, 0.40, 0.25, 0.15])
+_HOUR_OF_DAY = np.array(
+    [
+        0.10,
+        0.08,
+        0.06,
+        0.05,
+        0.05,
+        0.07,
+        0.15,
+        0.30,
+        0.55,
+        0.75,
+        0.85,
+        0.90,
+        0.85,
+        0.95,
+        1.00,
+        1.00,
+        0.95,
+        0.90,
+        0.85,
+        0.70,
+        0.55,
+        0.40,
+        0.25,
+        0.15,
+    ]
+)
 _DAY_OF_WEEK = np.array([1.0, 1.05, 1.05, 1.0, 0.85, 0.30, 0.25])  # Monday first
 _HISTORY_START_US = _us(ANCHOR) - HISTORY_DAYS * _DAY
 
@@ -621,7 +932,8 @@ def _sample_times(rng: np.random.Generator, n: int, lo: int, hi: int) -> np.ndar
     trend = 1.0 + 0.8 * (hours * _HOUR - _HISTORY_START_US) / (HISTORY_DAYS * _DAY)
     w = _HOUR_OF_DAY[hours % 24] * _DAY_OF_WEEK[weekday] * np.maximum(trend, 0.2) * widths
     pick = _choice(rng, w, n)
-    return starts[pick] + (rng.random(n) * widths[pick]).astype(np.int64)
+    times: np.ndarray = starts[pick] + (rng.random(n) * widths[pick]).astype(np.int64)
+    return times
 
 
 # --------------------------------------------------------------------------------------------
@@ -745,7 +1057,7 @@ def _block(case: EdgeCase, n: int, rng: np.random.Generator, people: _People) ->
     # Which provider id the row carries.
     pre = started < _us(MIGRATION_INSTANT)
     backfilled = np.full(n, -1)
-    for nm, wr in set(zip(name[pre].tolist(), wire[pre].tolist())):
+    for nm, wr in set(zip(name[pre].tolist(), wire[pre].tolist(), strict=True)):
         hit = pre & (name == nm) & (wire == wr)
         backfilled[hit] = _backfill(_NAMES[nm], _WIRES[wr])
     if case.id_rule == "era":
@@ -785,9 +1097,20 @@ def _block(case: EdgeCase, n: int, rng: np.random.Generator, people: _People) ->
     has_session_id = np.where(client >= 0, _SESSION_CLIENTS[np.maximum(client, 0)], False)
 
     return dict(
-        truth=truth, wire=wire, name=name, pid=pid, model=model, started=started,
-        duration=duration, ended_valid=ended_valid, user=user[sess], client=client[sess],
-        parent=parent, root=root, session=sess, session_has_id=has_session_id[sess],
+        truth=truth,
+        wire=wire,
+        name=name,
+        pid=pid,
+        model=model,
+        started=started,
+        duration=duration,
+        ended_valid=ended_valid,
+        user=user[sess],
+        client=client[sess],
+        parent=parent,
+        root=root,
+        session=sess,
+        session_has_id=has_session_id[sess],
         label=np.full(n, _LABEL_CODE[case.label]),
     )
 
@@ -812,22 +1135,26 @@ def _table(name: str, arrays: dict[str, pa.Array]) -> pa.Table:
 def _providers_table() -> pa.Table:
     rows = [p for p in PROVIDERS if p.in_snapshot]
     ts = pa.timestamp("us", tz="UTC")
-    return _table("ai_providers", {
-        "id": pa.array([str(p.id) for p in rows], pa.string()),
-        "type": pa.array([p.type for p in rows], pa.string()),
-        "name": pa.array([p.name for p in rows], pa.string()),
-        "display_name": pa.array([p.display_name for p in rows], pa.string()),
-        "enabled": pa.array([p.enabled for p in rows], pa.bool_()),
-        "deleted": pa.array([p.deleted for p in rows], pa.bool_()),
-        "base_url": pa.array([p.base_url for p in rows], pa.string()),
-        "settings": pa.array([p.settings for p in rows], pa.string()),
-        "created_at": pa.array([_days_before(p.created_days) for p in rows], ts),
-        "updated_at": pa.array([p.updated_at for p in rows], ts),
-    })
+    return _table(
+        "ai_providers",
+        {
+            "id": pa.array([str(p.id) for p in rows], pa.string()),
+            "type": pa.array([p.type for p in rows], pa.string()),
+            "name": pa.array([p.name for p in rows], pa.string()),
+            "display_name": pa.array([p.display_name for p in rows], pa.string()),
+            "enabled": pa.array([p.enabled for p in rows], pa.bool_()),
+            "deleted": pa.array([p.deleted for p in rows], pa.bool_()),
+            "base_url": pa.array([p.base_url for p in rows], pa.string()),
+            "settings": pa.array([p.settings for p in rows], pa.string()),
+            "created_at": pa.array([_days_before(p.created_days) for p in rows], ts),
+            "updated_at": pa.array([p.updated_at for p in rows], ts),
+        },
+    )
 
 
-def _expectations(pid: np.ndarray, name: np.ndarray, wire: np.ndarray,
-                  started: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _expectations(
+    pid: np.ndarray, name: np.ndarray, wire: np.ndarray, started: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Strict method code and resolved provider code per row, and the method without provider_id.
 
     The rules are evaluated once per distinct (provider id, name, wire, period), a period being
@@ -844,7 +1171,7 @@ def _expectations(pid: np.ndarray, name: np.ndarray, wire: np.ndarray,
         rest = k // (len(PROVIDERS) + 1)
         nm, rest = _NAMES[rest % len(_NAMES)], rest // len(_NAMES)
         wr, b = _WIRES[rest % len(_WIRES)], rest // len(_WIRES)
-        at = None if b == 0 else datetime.fromtimestamp(int(bounds[b - 1]) / _US, timezone.utc)
+        at = None if b == 0 else datetime.fromtimestamp(int(bounds[b - 1]) / _US, UTC)
         m, rid = strict_method(PROVIDERS[p].id if p >= 0 else None, nm, wr, at=at)
         method[j], resolved[j] = _METHOD_CODE[m], by_id[rid] if rid is not None else -1
         mainline[j] = _METHOD_CODE[strict_method(None, nm, wr, at=at)[0]]
@@ -894,38 +1221,44 @@ def _chunk(interceptions: int, seed: int, index: int, chunk_size: int, people: _
     truth_hint = np.where(rows["truth"] >= 0, rows["truth"], _NONE)
     agents = [f'{{"user_agent":"{a}"}}' for a in _CLIENT_AGENT] + [f'{{"user_agent":"{_NULL_CLIENT_AGENT}"}}']
 
-    interceptions_table = _table("aibridge_interceptions", {
-        "id": ids,
-        "initiator_id": _take(people.ids, user),
-        "provider": _take(_WIRES, rows["wire"]),
-        "provider_name": _take(_NAMES, rows["name"]),
-        "provider_id": _take([str(p.id) for p in PROVIDERS], rows["pid"]),
-        "model": _take(_MODEL_NAMES, rows["model"]),
-        "started_at": _ts(started),
-        "ended_at": _ts(ended, ended_valid),
-        "metadata": _take(agents, np.where(rows["client"] >= 0, rows["client"], len(_CLIENT_AGENT))),
-        "api_key_id": _take(people.key_ids, np.where(with_key, key_choice, -1)),
-        "client": _take(_CLIENTS, rows["client"]),
-        "thread_parent_id": _take(ids, rows["parent"]),
-        "thread_root_id": _take(ids, rows["root"]),
-        "client_session_id": _take(session_ids, np.where(rows["session_has_id"], rows["session"], -1)),
-        "credential_kind": _take(["centralized", "byok"], np.where(with_key, byok.astype(np.int64), -1)),
-        "credential_hint": pc.if_else(
-            pa.array(byok), _take(people.byok_hints, user),
-            _take(hint_central, np.where(with_key, truth_hint, -1))),
-    })
+    interceptions_table = _table(
+        "aibridge_interceptions",
+        {
+            "id": ids,
+            "initiator_id": _take(people.ids, user),
+            "provider": _take(_WIRES, rows["wire"]),
+            "provider_name": _take(_NAMES, rows["name"]),
+            "provider_id": _take([str(p.id) for p in PROVIDERS], rows["pid"]),
+            "model": _take(_MODEL_NAMES, rows["model"]),
+            "started_at": _ts(started),
+            "ended_at": _ts(ended, ended_valid),
+            "metadata": _take(agents, np.where(rows["client"] >= 0, rows["client"], len(_CLIENT_AGENT))),
+            "api_key_id": _take(people.key_ids, np.where(with_key, key_choice, -1)),
+            "client": _take(_CLIENTS, rows["client"]),
+            "thread_parent_id": _take(ids, rows["parent"]),
+            "thread_root_id": _take(ids, rows["root"]),
+            "client_session_id": _take(session_ids, np.where(rows["session_has_id"], rows["session"], -1)),
+            "credential_kind": _take(["centralized", "byok"], np.where(with_key, byok.astype(np.int64), -1)),
+            "credential_hint": pc.if_else(
+                pa.array(byok), _take(people.byok_hints, user), _take(hint_central, np.where(with_key, truth_hint, -1))
+            ),
+        },
+    )
 
     method, resolved, mainline = _expectations(rows["pid"], rows["name"], rows["wire"], started)
     truth = rows["truth"]
     truth = np.where(truth == _NONE, -1, truth)
-    ground_truth = _table(GROUND_TRUTH_TABLE, {
-        "interception_id": ids,
-        "true_provider_id": _take([str(p.id) for p in PROVIDERS], truth),
-        "edge_case": _take(_LABELS, rows["label"]),
-        "expected_method": _take(DEMO_METHODS, method),
-        "expected_provider_id": _take([str(p.id) for p in PROVIDERS], resolved),
-        "expected_method_without_provider_id": _take(DEMO_METHODS, mainline),
-    })
+    ground_truth = _table(
+        GROUND_TRUTH_TABLE,
+        {
+            "interception_id": ids,
+            "true_provider_id": _take([str(p.id) for p in PROVIDERS], truth),
+            "edge_case": _take(_LABELS, rows["label"]),
+            "expected_method": _take(DEMO_METHODS, method),
+            "expected_provider_id": _take([str(p.id) for p in PROVIDERS], resolved),
+            "expected_method_without_provider_id": _take(DEMO_METHODS, mainline),
+        },
+    )
 
     children = _children(np.random.default_rng((seed, index, 1)), index, ids, rows, ended)
     empty_providers = SCHEMAS["ai_providers"].empty_table()
@@ -937,8 +1270,9 @@ def _chunk(interceptions: int, seed: int, index: int, chunk_size: int, people: _
     }
 
 
-def _children(rng: np.random.Generator, index: int, ids: pa.StringArray, rows: dict[str, np.ndarray],
-              ended: np.ndarray) -> dict[str, pa.Table]:
+def _children(
+    rng: np.random.Generator, index: int, ids: pa.StringArray, rows: dict[str, np.ndarray], ended: np.ndarray
+) -> dict[str, pa.Table]:
     n = len(ids)
     started, duration, ended_valid, wire = rows["started"], rows["duration"], rows["ended_valid"], rows["wire"]
     anchor = _us(ANCHOR)
@@ -948,28 +1282,31 @@ def _children(rng: np.random.Generator, index: int, ids: pa.StringArray, rows: d
 
     # Responses: 1-3 per ended request; a running one may have a first partial response.
     responses = np.where(ended_valid, _choice(rng, [60, 30, 10], n) + 1, rng.integers(0, 2, n))
-    response_ids = pc.binary_join_element_wise(
-        _take(_RESPONSE_PREFIX, np.repeat(wire, 3)), _hex_ids(rng, 3 * n), "")
+    response_ids = pc.binary_join_element_wise(_take(_RESPONSE_PREFIX, np.repeat(wire, 3)), _hex_ids(rng, 3 * n), "")
 
     # Token usages, one per response.
     owner = np.repeat(np.arange(n), responses)
     j = np.arange(owner.size) - np.repeat(np.cumsum(responses) - responses, responses)
     t = owner.size
     a = anthropic[owner]
-    cache_read = np.where(rng.random(t) < np.where(a, 0.75, 0.4),
-                          _lognormal(rng, 18000, 1.0, t, 1, 2e6), 0).astype(np.int64)
+    cache_read = np.where(rng.random(t) < np.where(a, 0.75, 0.4), _lognormal(rng, 18000, 1.0, t, 1, 2e6), 0).astype(
+        np.int64
+    )
     cache_write = np.where(a & (rng.random(t) < 0.45), _lognormal(rng, 1500, 1.2, t, 1, 2e5), 0).astype(np.int64)
-    token_usages = _table("aibridge_token_usages", {
-        "id": _uuids(rng, t),
-        "interception_id": _take(ids, owner),
-        "provider_response_id": _take(response_ids, owner * 3 + j),
-        "input_tokens": _lognormal(rng, 2500, 1.3, t, 1, 400_000).astype(np.int64),
-        "output_tokens": _lognormal(rng, 250, 1.1, t, 1, 64_000).astype(np.int64),
-        "cache_read_input_tokens": cache_read,
-        "cache_write_input_tokens": cache_write,
-        "metadata": pa.nulls(t, pa.string()),
-        "created_at": _ts(started[owner] + reached[owner] * (j + 1) // np.maximum(responses[owner], 1)),
-    })
+    token_usages = _table(
+        "aibridge_token_usages",
+        {
+            "id": _uuids(rng, t),
+            "interception_id": _take(ids, owner),
+            "provider_response_id": _take(response_ids, owner * 3 + j),
+            "input_tokens": _lognormal(rng, 2500, 1.3, t, 1, 400_000).astype(np.int64),
+            "output_tokens": _lognormal(rng, 250, 1.1, t, 1, 64_000).astype(np.int64),
+            "cache_read_input_tokens": cache_read,
+            "cache_write_input_tokens": cache_write,
+            "metadata": pa.nulls(t, pa.string()),
+            "created_at": _ts(started[owner] + reached[owner] * (j + 1) // np.maximum(responses[owner], 1)),
+        },
+    )
 
     # User prompts: about one per request, recorded as it starts.
     has_prompt = rng.random(n) < 0.97
@@ -979,14 +1316,17 @@ def _children(rng: np.random.Generator, index: int, ids: pa.StringArray, rows: d
     prompt = _choice(rng, _PROMPT_WEIGHTS, owner.size)
     if index == 0:
         prompt[: len(_SPECIAL_PROMPTS)] = _SPECIAL_PROMPTS
-    user_prompts = _table("aibridge_user_prompts", {
-        "id": _uuids(rng, owner.size),
-        "interception_id": _take(ids, owner),
-        "provider_response_id": _take(response_ids, owner * 3),
-        "prompt": _take(_PROMPTS, prompt),
-        "metadata": pa.nulls(owner.size, pa.string()),
-        "created_at": _ts(started[owner] + np.minimum(rng.integers(5_000, 200_000, owner.size), reached[owner])),
-    })
+    user_prompts = _table(
+        "aibridge_user_prompts",
+        {
+            "id": _uuids(rng, owner.size),
+            "interception_id": _take(ids, owner),
+            "provider_response_id": _take(response_ids, owner * 3),
+            "prompt": _take(_PROMPTS, prompt),
+            "metadata": pa.nulls(owner.size, pa.string()),
+            "created_at": _ts(started[owner] + np.minimum(rng.integers(5_000, 200_000, owner.size), reached[owner])),
+        },
+    )
 
     # Tool usages: Poisson per request, about 30% injected (MCP, server_url set).
     calls = rng.poisson(np.where(ended_valid, 1.3, 0.3))
@@ -997,29 +1337,37 @@ def _children(rng: np.random.Generator, index: int, ids: pa.StringArray, rows: d
     mcp = rng.integers(0, len(_MCP), u)
     local = rng.integers(0, len(_CLIENT_TOOLS), u)
     error = np.where(injected & (rng.random(u) < 0.08), rng.integers(0, len(_TOOL_ERRORS), u), -1)
-    tool_usages = _table("aibridge_tool_usages", {
-        "id": _uuids(rng, u),
-        "interception_id": _take(ids, owner),
-        "provider_response_id": _take(response_ids, owner * 3 + rng.integers(0, np.maximum(responses[owner], 1))),
-        "server_url": _take([s for s, _, _ in _MCP], np.where(injected, mcp, -1)),
-        "tool": pc.if_else(pa.array(injected), _take([t for _, t, _ in _MCP], mcp),
-                           _take([t for t, _ in _CLIENT_TOOLS], local)),
-        "input": pc.if_else(pa.array(injected), _take([i for _, _, i in _MCP], mcp),
-                            _take([i for _, i in _CLIENT_TOOLS], local)),
-        "injected": pa.array(injected),
-        "invocation_error": _take(_TOOL_ERRORS, error),
-        "metadata": pa.nulls(u, pa.string()),
-        "created_at": _ts(started[owner] + (rng.random(u) * reached[owner]).astype(np.int64)),
-    })
+    tool_usages = _table(
+        "aibridge_tool_usages",
+        {
+            "id": _uuids(rng, u),
+            "interception_id": _take(ids, owner),
+            "provider_response_id": _take(response_ids, owner * 3 + rng.integers(0, np.maximum(responses[owner], 1))),
+            "server_url": _take([s for s, _, _ in _MCP], np.where(injected, mcp, -1)),
+            "tool": pc.if_else(
+                pa.array(injected), _take([t for _, t, _ in _MCP], mcp), _take([t for t, _ in _CLIENT_TOOLS], local)
+            ),
+            "input": pc.if_else(
+                pa.array(injected), _take([i for _, _, i in _MCP], mcp), _take([i for _, i in _CLIENT_TOOLS], local)
+            ),
+            "injected": pa.array(injected),
+            "invocation_error": _take(_TOOL_ERRORS, error),
+            "metadata": pa.nulls(u, pa.string()),
+            "created_at": _ts(started[owner] + (rng.random(u) * reached[owner]).astype(np.int64)),
+        },
+    )
 
     # Model thoughts: some Anthropic-format requests that produced a response.
     owner = np.flatnonzero(anthropic & (responses > 0) & (rng.random(n) < 0.25))
-    model_thoughts = _table("aibridge_model_thoughts", {
-        "interception_id": _take(ids, owner),
-        "content": _take(_THOUGHTS, rng.integers(0, len(_THOUGHTS), owner.size)),
-        "metadata": pa.nulls(owner.size, pa.string()),
-        "created_at": _ts(started[owner] + (rng.random(owner.size) * reached[owner] * 0.5).astype(np.int64)),
-    })
+    model_thoughts = _table(
+        "aibridge_model_thoughts",
+        {
+            "interception_id": _take(ids, owner),
+            "content": _take(_THOUGHTS, rng.integers(0, len(_THOUGHTS), owner.size)),
+            "metadata": pa.nulls(owner.size, pa.string()),
+            "created_at": _ts(started[owner] + (rng.random(owner.size) * reached[owner] * 0.5).astype(np.int64)),
+        },
+    )
     return {
         "aibridge_token_usages": token_usages,
         "aibridge_user_prompts": user_prompts,
@@ -1054,7 +1402,8 @@ def generate(interceptions: int, seed: int, *, chunk_size: int = DEFAULT_CHUNK_S
 def demo_tables(interceptions: int, seed: int, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> dict[str, pl.DataFrame]:
     """The whole demo history in memory as Polars frames (for tests and small datasets)."""
     chunks = list(generate(interceptions, seed, chunk_size=chunk_size))
-    return {name: pl.from_arrow(pa.concat_tables([c[name] for c in chunks])) for name in SCHEMAS}
+    # from_arrow gives a DataFrame for a table (its Series is for arrays).
+    return {name: cast(pl.DataFrame, pl.from_arrow(pa.concat_tables([c[name] for c in chunks]))) for name in SCHEMAS}
 
 
 @dataclass
@@ -1075,8 +1424,10 @@ class DemoSummary:
         """One line for a terminal: sizes and how many rows each strict method should get."""
         tables = ", ".join(f"{k} {v:,}" for k, v in self.tables.items() if k != GROUND_TRUTH_TABLE)
         methods = ", ".join(f"{m} {self.expected_methods[m]:,}" for m in DEMO_METHODS if m in self.expected_methods)
-        return (f"{self.interceptions:,} interceptions (seed {self.seed}, {len(self.edge_cases)} edge-case "
-                f"labels) in {self.seconds:.1f}s; tables: {tables}; expected methods: {methods}")
+        return (
+            f"{self.interceptions:,} interceptions (seed {self.seed}, {len(self.edge_cases)} edge-case "
+            f"labels) in {self.seconds:.1f}s; tables: {tables}; expected methods: {methods}"
+        )
 
     def add(self, chunk: Mapping[str, pa.Table]) -> None:
         for name, table in chunk.items():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,8 +29,8 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
-from aibridge_analytics.errors import UsageError
 from aibridge_analytics.coder import PRIMARY_KEYS, TABLES, postgres_ddl
+from aibridge_analytics.errors import UsageError
 
 if TYPE_CHECKING:
     import duckdb
@@ -98,8 +99,7 @@ def copy_warehouse_to_postgres(
             # their offset, so any session zone is fine) several times faster than Arrow's CSV
             # writer, which made them the bulk of the loading time.
             select = ", ".join(
-                f'CAST("{c.name}" AS VARCHAR) AS "{c.name}"' if c.duckdb in _AS_TEXT else f'"{c.name}"'
-                for c in cols
+                f'CAST("{c.name}" AS VARCHAR) AS "{c.name}"' if c.duckdb in _AS_TEXT else f'"{c.name}"' for c in cols
             )
             reader = duck_con.execute(f'SELECT {select} FROM "{name}"').to_arrow_reader(chunk_rows)
             counts[name] = load.copy(name, [c.name for c in cols], _prepared_batches(name, reader))
@@ -119,7 +119,7 @@ class _BulkLoad:
         self.conn = conn
         self.schema = schema
         self._tx = conn.transaction()
-        self._deferred: list[sql.Composable] = []
+        self._deferred: list[sql.SQL | sql.Composed] = []
         self._restore: dict[str, str] = {}
 
     def __enter__(self) -> _BulkLoad:
@@ -131,7 +131,9 @@ class _BulkLoad:
             raise
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool | None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
         if exc_type is None:
             try:
                 self._finish()
@@ -152,13 +154,11 @@ class _BulkLoad:
         target = cur.execute("SELECT current_schema()").fetchone()
         if target is None or target[0] is None:
             raise UsageError(
-                "no current schema to create Coder's tables in: pass schema= or set search_path "
-                "to an existing schema"
+                "no current schema to create Coder's tables in: pass schema= or set search_path to an existing schema"
             )
         self.target = target[0]
         existing = cur.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %(s)s "
-            "AND table_name = ANY(%(t)s)",
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %(s)s AND table_name = ANY(%(t)s)",
             {"s": self.target, "t": list(TABLES)},
         ).fetchall()
         if existing:
@@ -169,9 +169,9 @@ class _BulkLoad:
         # search_path decides where the unqualified DDL creates types and tables.
         for stmt in postgres_ddl():
             if stmt.startswith("CREATE INDEX"):
-                self._deferred.append(sql.SQL(stmt))  # type: ignore[arg-type]
+                self._deferred.append(sql.SQL(stmt))
             else:
-                cur.execute(stmt)  # type: ignore[arg-type]
+                cur.execute(stmt)
         for table, key in PRIMARY_KEYS.items():
             if not key:
                 continue
@@ -245,9 +245,7 @@ def _prepare_table(name: str, table: pa.Table) -> pa.Table:
     unknown = [c for c in table.column_names if c not in known]
     if unknown:
         raise UsageError(f"table {name!r} has no column(s) {', '.join(map(repr, unknown))}")
-    return pa.Table.from_arrays(
-        [_csv_column(col) for col in table.columns], names=table.column_names
-    )
+    return pa.Table.from_arrays([_csv_column(col) for col in table.columns], names=table.column_names)
 
 
 def _prepared_batches(name: str, reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:

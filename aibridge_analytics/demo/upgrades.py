@@ -22,17 +22,18 @@ PostgreSQL and through a warehouse sync.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Mapping
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from aibridge_analytics.coder import TABLES
 
 __all__ = ["SCENARIOS", "Provider", "Scenario", "Segment", "scenario", "UPGRADE"]
 
-START = datetime(2026, 1, 5, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, tzinfo=UTC)
 """Day 0 of every history: the oldest legacy traffic."""
 
 UPGRADE = 120
@@ -41,8 +42,14 @@ otherwise, ran migration 000507."""
 
 _NS = uuid.UUID("0c2a9d5e-41b7-4f6a-9e0b-6f3d2a1c7e55")
 
-_POLARS = {"UUID": pl.String, "VARCHAR": pl.String, "TIMESTAMPTZ": pl.Datetime("us", "UTC"), "BIGINT": pl.Int64,
-           "BOOLEAN": pl.Boolean, "JSON": pl.String}
+_POLARS: dict[str, pl.DataType | DataTypeClass] = {
+    "UUID": pl.String,
+    "VARCHAR": pl.String,
+    "TIMESTAMPTZ": pl.Datetime("us", "UTC"),
+    "BIGINT": pl.Int64,
+    "BOOLEAN": pl.Boolean,
+    "JSON": pl.String,
+}
 
 
 def _at(day: float) -> datetime:
@@ -122,24 +129,46 @@ class Scenario:
         Columns and tables the scenario's Coder version lacks are left out.
         """
         keep_pid = self.has_provider_id if provider_id is None else provider_id and self.has_provider_id
-        providers = [{
-            "id": p.id(self.name), "type": p.type, "name": p.name, "display_name": p.name.title(), "enabled": p.deleted is None,
-            "deleted": p.deleted is not None, "base_url": f"https://{p.name}.example", "settings": None,
-            "created_at": _at(p.created), "updated_at": _at(p.deleted if p.deleted is not None else p.created),
-        } for p in self.providers]
+        providers = [
+            {
+                "id": p.id(self.name),
+                "type": p.type,
+                "name": p.name,
+                "display_name": p.name.title(),
+                "enabled": p.deleted is None,
+                "deleted": p.deleted is not None,
+                "base_url": f"https://{p.name}.example",
+                "settings": None,
+                "created_at": _at(p.created),
+                "updated_at": _at(p.deleted if p.deleted is not None else p.created),
+            }
+            for p in self.providers
+        ]
         rows = []
         for seg in self.segments:
             lo, hi = seg.days
             for n in range(seg.count):
                 started = _at(lo + (hi - lo) * (n + 0.5) / seg.count)
-                rows.append({
-                    "id": str(uuid.uuid5(_NS, f"{self.name}/{seg.label}/{n}")),
-                    "initiator_id": str(uuid.uuid5(_NS, f"user/{n % 3}")), "provider": seg.provider,
-                    "provider_name": seg.provider_name, "provider_id": self.provider(seg.provider_id),
-                    "model": "m", "started_at": started, "ended_at": started + timedelta(seconds=30 + n % 7),
-                    "metadata": None, "api_key_id": None, "client": "Claude Code", "thread_parent_id": None,
-                    "thread_root_id": None, "client_session_id": None, "credential_kind": None, "credential_hint": None,
-                })
+                rows.append(
+                    {
+                        "id": str(uuid.uuid5(_NS, f"{self.name}/{seg.label}/{n}")),
+                        "initiator_id": str(uuid.uuid5(_NS, f"user/{n % 3}")),
+                        "provider": seg.provider,
+                        "provider_name": seg.provider_name,
+                        "provider_id": self.provider(seg.provider_id),
+                        "model": "m",
+                        "started_at": started,
+                        "ended_at": started + timedelta(seconds=30 + n % 7),
+                        "metadata": None,
+                        "api_key_id": None,
+                        "client": "Claude Code",
+                        "thread_parent_id": None,
+                        "thread_root_id": None,
+                        "client_session_id": None,
+                        "credential_kind": None,
+                        "credential_hint": None,
+                    }
+                )
         out = {}
         for table, cols in TABLES.items():
             if table == "ai_providers" and not self.has_providers:
@@ -147,7 +176,9 @@ class Scenario:
             drop = {"provider_id"} if not keep_pid else set()
             if not self.has_provider_name:
                 drop.add("provider_name")
-            schema = {c.name: _POLARS[c.duckdb] for c in cols if not (table == "aibridge_interceptions" and c.name in drop)}
+            schema = {
+                c.name: _POLARS[c.duckdb] for c in cols if not (table == "aibridge_interceptions" and c.name in drop)
+            }
             data = providers if table == "ai_providers" else rows if table == "aibridge_interceptions" else []
             out[table] = pl.DataFrame([{c: r.get(c) for c in schema} for r in data], schema=schema, orient="row")
         return out
@@ -163,12 +194,27 @@ class Scenario:
                 klass = seg.mainline_class or klass
                 warnings = seg.mainline_warnings if seg.mainline_warnings is not None else warnings
             for n in range(seg.count):
-                rows.append({"interception_id": str(uuid.uuid5(_NS, f"{self.name}/{seg.label}/{n}")), "segment": seg.label,
-                             "method": method, "resolved_provider_id": self.provider(resolved), "class": klass,
-                             "warnings": sorted(warnings)})
-        return pl.DataFrame(rows, schema={"interception_id": pl.String, "segment": pl.String, "method": pl.String,
-                                          "resolved_provider_id": pl.String, "class": pl.String,
-                                          "warnings": pl.List(pl.String)})
+                rows.append(
+                    {
+                        "interception_id": str(uuid.uuid5(_NS, f"{self.name}/{seg.label}/{n}")),
+                        "segment": seg.label,
+                        "method": method,
+                        "resolved_provider_id": self.provider(resolved),
+                        "class": klass,
+                        "warnings": sorted(warnings),
+                    }
+                )
+        return pl.DataFrame(
+            rows,
+            schema={
+                "interception_id": pl.String,
+                "segment": pl.String,
+                "method": pl.String,
+                "resolved_provider_id": pl.String,
+                "class": pl.String,
+                "warnings": pl.List(pl.String),
+            },
+        )
 
 
 # Legacy traffic: before the upgrade, named after the wire type by 000458 (or empty).
@@ -179,10 +225,22 @@ _ANTHROPIC = Provider("anthropic", "anthropic", "anthropic")
 _COPILOT = Provider("copilot", "copilot", "copilot")
 
 
-def _legacy(label: str, wire: str, key: str, count: int = 6, **kw) -> Segment:
+def _legacy(label: str, wire: str, key: str, count: int = 6, warnings: tuple[str, ...] = ()) -> Segment:
     """Legacy rows named after the wire type, set by pass 1 at the upgrade."""
-    return Segment(label, count, _LEGACY, wire, wire, key, "provider_id", key, "unchanged_correct",
-                   mainline_method="provider_name", mainline_class="attributed_by_name", **kw)
+    return Segment(
+        label,
+        count,
+        _LEGACY,
+        wire,
+        wire,
+        key,
+        "provider_id",
+        key,
+        "unchanged_correct",
+        warnings,
+        mainline_method="provider_name",
+        mainline_class="attributed_by_name",
+    )
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -194,11 +252,32 @@ SCENARIOS: tuple[Scenario, ...] = (
         (
             _legacy("legacy_openai", "openai", "openai"),
             _legacy("legacy_anthropic", "anthropic", "anthropic"),
-            Segment("legacy_empty_copilot", 3, _LEGACY, "copilot", "", "copilot", "provider_id", "copilot",
-                    "unchanged_correct", mainline_method="unique_type", mainline_class="attributed_by_unique_type"),
-            Segment("after_upgrade", 6, (UPGRADE + 1, 200), "anthropic", "anthropic", "anthropic", "provider_id",
-                    "anthropic", "unchanged_correct", mainline_method="provider_name",
-                    mainline_class="attributed_by_name"),
+            Segment(
+                "legacy_empty_copilot",
+                3,
+                _LEGACY,
+                "copilot",
+                "",
+                "copilot",
+                "provider_id",
+                "copilot",
+                "unchanged_correct",
+                mainline_method="unique_type",
+                mainline_class="attributed_by_unique_type",
+            ),
+            Segment(
+                "after_upgrade",
+                6,
+                (UPGRADE + 1, 200),
+                "anthropic",
+                "anthropic",
+                "anthropic",
+                "provider_id",
+                "anthropic",
+                "unchanged_correct",
+                mainline_method="provider_name",
+                mainline_class="attributed_by_name",
+            ),
         ),
     ),
     Scenario(
@@ -206,21 +285,56 @@ SCENARIOS: tuple[Scenario, ...] = (
         "The anthropic provider is soft-deleted on day 150 and a new provider takes its name on day 160. "
         "000507 ran at the upgrade, so every row keeps its own provider: clean. Without the column, "
         "pass 1 would give the old rows to the new provider: the preview says so (not a discrepancy).",
-        (_OPENAI, Provider("anthropic-old", "anthropic", "anthropic", deleted=150),
-         Provider("anthropic-new", "anthropic", "anthropic", created=160)),
+        (
+            _OPENAI,
+            Provider("anthropic-old", "anthropic", "anthropic", deleted=150),
+            Provider("anthropic-new", "anthropic", "anthropic", created=160),
+        ),
         (
             _legacy("legacy_openai", "openai", "openai"),
-            Segment("legacy_anthropic", 6, _LEGACY, "anthropic", "anthropic", "anthropic-old", "provider_id",
-                    "anthropic-old", "unchanged_correct", ("deleted_provider",),
-                    mainline_method="deleted_provider_name", mainline_class="backfill_would_misattribute",
-                    mainline_warnings=("deleted_provider", "name_reused")),
-            Segment("old_era", 4, (UPGRADE + 1, 149), "anthropic", "anthropic", "anthropic-old", "provider_id",
-                    "anthropic-old", "unchanged_correct", ("deleted_provider",),
-                    mainline_method="deleted_provider_name", mainline_class="backfill_would_misattribute",
-                    mainline_warnings=("deleted_provider", "name_reused")),
-            Segment("new_era", 4, (161, 200), "anthropic", "anthropic", "anthropic-new", "provider_id",
-                    "anthropic-new", "unchanged_correct", mainline_method="provider_name",
-                    mainline_class="attributed_by_name"),
+            Segment(
+                "legacy_anthropic",
+                6,
+                _LEGACY,
+                "anthropic",
+                "anthropic",
+                "anthropic-old",
+                "provider_id",
+                "anthropic-old",
+                "unchanged_correct",
+                ("deleted_provider",),
+                mainline_method="deleted_provider_name",
+                mainline_class="backfill_would_misattribute",
+                mainline_warnings=("deleted_provider", "name_reused"),
+            ),
+            Segment(
+                "old_era",
+                4,
+                (UPGRADE + 1, 149),
+                "anthropic",
+                "anthropic",
+                "anthropic-old",
+                "provider_id",
+                "anthropic-old",
+                "unchanged_correct",
+                ("deleted_provider",),
+                mainline_method="deleted_provider_name",
+                mainline_class="backfill_would_misattribute",
+                mainline_warnings=("deleted_provider", "name_reused"),
+            ),
+            Segment(
+                "new_era",
+                4,
+                (161, 200),
+                "anthropic",
+                "anthropic",
+                "anthropic-new",
+                "provider_id",
+                "anthropic-new",
+                "unchanged_correct",
+                mainline_method="provider_name",
+                mainline_class="attributed_by_name",
+            ),
         ),
         findings={"backfill_would_misattribute": "mainline"},
     ),
@@ -228,17 +342,42 @@ SCENARIOS: tuple[Scenario, ...] = (
         "late_backfill",
         "The same reuse, but 000507 ran only after it (day 170): pass 1 gave every old 'anthropic' row to "
         "the new provider. Those rows are misattributed, naming both providers: exit 3.",
-        (_OPENAI, Provider("anthropic-old", "anthropic", "anthropic", deleted=150),
-         Provider("anthropic-new", "anthropic", "anthropic", created=160)),
+        (
+            _OPENAI,
+            Provider("anthropic-old", "anthropic", "anthropic", deleted=150),
+            Provider("anthropic-new", "anthropic", "anthropic", created=160),
+        ),
         (
             _legacy("legacy_openai", "openai", "openai"),
-            Segment("legacy_anthropic", 6, _LEGACY, "anthropic", "anthropic", "anthropic-new", "provider_id",
-                    "anthropic-new", "misattributed_successor", ("name_reused",),
-                    mainline_method="deleted_provider_name", mainline_resolved="anthropic-old",
-                    mainline_class="backfill_would_misattribute", mainline_warnings=("deleted_provider", "name_reused")),
-            Segment("new_era", 4, (171, 200), "anthropic", "anthropic", "anthropic-new", "provider_id",
-                    "anthropic-new", "unchanged_correct", mainline_method="provider_name",
-                    mainline_class="attributed_by_name"),
+            Segment(
+                "legacy_anthropic",
+                6,
+                _LEGACY,
+                "anthropic",
+                "anthropic",
+                "anthropic-new",
+                "provider_id",
+                "anthropic-new",
+                "misattributed_successor",
+                ("name_reused",),
+                mainline_method="deleted_provider_name",
+                mainline_resolved="anthropic-old",
+                mainline_class="backfill_would_misattribute",
+                mainline_warnings=("deleted_provider", "name_reused"),
+            ),
+            Segment(
+                "new_era",
+                4,
+                (171, 200),
+                "anthropic",
+                "anthropic",
+                "anthropic-new",
+                "provider_id",
+                "anthropic-new",
+                "unchanged_correct",
+                mainline_method="provider_name",
+                mainline_class="attributed_by_name",
+            ),
         ),
         clean=False,
     ),
@@ -248,12 +387,34 @@ SCENARIOS: tuple[Scenario, ...] = (
         "legacy ones included: nothing moves to unattributed.",
         (Provider("openai", "openai", "openai", deleted=170), _ANTHROPIC),
         (
-            Segment("legacy_openai", 6, _LEGACY, "openai", "openai", "openai", "provider_id", "openai",
-                    "unchanged_correct", ("deleted_provider",), mainline_method="deleted_provider_name",
-                    mainline_class="left_null_deleted_provider"),
-            Segment("legacy_empty_openai", 3, _LEGACY, "openai", "", "openai", "provider_id", "openai",
-                    "unchanged_correct", ("deleted_provider",), mainline_method="unique_type",
-                    mainline_class="left_null_no_live_provider"),
+            Segment(
+                "legacy_openai",
+                6,
+                _LEGACY,
+                "openai",
+                "openai",
+                "openai",
+                "provider_id",
+                "openai",
+                "unchanged_correct",
+                ("deleted_provider",),
+                mainline_method="deleted_provider_name",
+                mainline_class="left_null_deleted_provider",
+            ),
+            Segment(
+                "legacy_empty_openai",
+                3,
+                _LEGACY,
+                "openai",
+                "",
+                "openai",
+                "provider_id",
+                "openai",
+                "unchanged_correct",
+                ("deleted_provider",),
+                mainline_method="unique_type",
+                mainline_class="left_null_no_live_provider",
+            ),
             _legacy("legacy_anthropic", "anthropic", "anthropic"),
         ),
     ),
@@ -265,13 +426,34 @@ SCENARIOS: tuple[Scenario, ...] = (
         (
             # Two live providers speak the anthropic wire format now: evidence that names only it
             # is flagged, on either source.
-            Segment("legacy_empty_anthropic", 4, _LEGACY, "anthropic", "", "anthropic", "provider_id", "anthropic",
-                    "unchanged_correct", ("wire_family_ambiguous",), mainline_method="unique_type",
-                    mainline_class="left_null_ambiguous_type"),
+            Segment(
+                "legacy_empty_anthropic",
+                4,
+                _LEGACY,
+                "anthropic",
+                "",
+                "anthropic",
+                "provider_id",
+                "anthropic",
+                "unchanged_correct",
+                ("wire_family_ambiguous",),
+                mainline_method="unique_type",
+                mainline_class="left_null_ambiguous_type",
+            ),
             _legacy("legacy_anthropic", "anthropic", "anthropic", warnings=("wire_family_ambiguous",)),
-            Segment("research", 4, (151, 200), "anthropic", "anthropic-research", "anthropic-research",
-                    "provider_id", "anthropic-research", "unchanged_correct", mainline_method="provider_name",
-                    mainline_class="attributed_by_name"),
+            Segment(
+                "research",
+                4,
+                (151, 200),
+                "anthropic",
+                "anthropic-research",
+                "anthropic-research",
+                "provider_id",
+                "anthropic-research",
+                "unchanged_correct",
+                mainline_method="provider_name",
+                mainline_class="attributed_by_name",
+            ),
         ),
     ),
     Scenario(
@@ -281,12 +463,34 @@ SCENARIOS: tuple[Scenario, ...] = (
         "empty-name legacy rows find no anthropic provider.",
         (_OPENAI, Provider("claude", "claude", "bedrock")),
         (
-            Segment("legacy_empty_anthropic", 4, _LEGACY, "anthropic", "", "claude", "provider_id", "claude",
-                    "unchanged_correct", mainline_method="no_live_provider", mainline_resolved=None,
-                    mainline_class="left_null_no_live_provider"),
+            Segment(
+                "legacy_empty_anthropic",
+                4,
+                _LEGACY,
+                "anthropic",
+                "",
+                "claude",
+                "provider_id",
+                "claude",
+                "unchanged_correct",
+                mainline_method="no_live_provider",
+                mainline_resolved=None,
+                mainline_class="left_null_no_live_provider",
+            ),
             _legacy("legacy_openai", "openai", "openai"),
-            Segment("after", 4, (151, 200), "anthropic", "claude", "claude", "provider_id", "claude",
-                    "unchanged_correct", mainline_method="provider_name", mainline_class="attributed_by_name"),
+            Segment(
+                "after",
+                4,
+                (151, 200),
+                "anthropic",
+                "claude",
+                "claude",
+                "provider_id",
+                "claude",
+                "unchanged_correct",
+                mainline_method="provider_name",
+                mainline_class="attributed_by_name",
+            ),
         ),
     ),
     Scenario(
@@ -305,8 +509,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "pre_provider_name",
-        "Older still: no provider_name either (before 000458). It reads as the wire type, as 000458 "
-        "would write it.",
+        "Older still: no provider_name either (before 000458). It reads as the wire type, as 000458 would write it.",
         (),
         (
             Segment("openai", 4, (0, 200), "openai", "openai", None, "wire_type", None, "awaiting_providers"),
@@ -324,8 +527,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         (_OPENAI, _ANTHROPIC),
         (
             _legacy("legacy_openai", "openai", "openai"),
-            Segment("legacy_empty_copilot", 3, _LEGACY, "copilot", "", None, "no_live_provider", None,
-                    "left_null_no_live_provider"),
+            Segment(
+                "legacy_empty_copilot",
+                3,
+                _LEGACY,
+                "copilot",
+                "",
+                None,
+                "no_live_provider",
+                None,
+                "left_null_no_live_provider",
+            ),
         ),
         findings={"copilot_same_transaction": "mainline"},
     ),

@@ -22,7 +22,7 @@ pairs): meant for notebooks on the demo or a local copy, not for a live database
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -349,7 +349,7 @@ class CaseBook:
         self.truth = None if truth is None else truth.with_columns(pl.col("interception_id").cast(pl.String))
         self._cache: dict[str, pl.DataFrame] = {}
 
-    def _get(self, key: str, read) -> pl.DataFrame:
+    def _get(self, key: str, read: Callable[[], pl.DataFrame]) -> pl.DataFrame:
         if key not in self._cache:
             self._cache[key] = read()
         return self._cache[key]

@@ -351,7 +351,10 @@ def coder_filter_report(con: Connection, *, truth: pl.DataFrame | None = None) -
         pl.coalesce("provider_type", "_type").alias("provider_type"),
         pl.coalesce("deleted", "_deleted").alias("deleted"),
     )
-    ratio = lambda num, den: pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)  # noqa: E731
+
+    def ratio(num: str, den: str) -> pl.Expr:
+        return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
+
     out = out.with_columns(
         pl.col("true_rows").fill_null(0).cast(pl.Int64),
         *(

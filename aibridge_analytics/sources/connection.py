@@ -17,10 +17,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 import polars as pl
+from polars.datatypes import DataTypeClass
 from sqlglot import exp
 
 from aibridge_analytics import catalogue
@@ -354,6 +355,11 @@ def canonical(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
+def _frame(arrow: pa.RecordBatch | pa.Table) -> pl.DataFrame:
+    """A Polars frame of an Arrow batch or table (from_arrow gives a Series only for an array)."""
+    return cast(pl.DataFrame, pl.from_arrow(arrow))
+
+
 class DuckDBConnection(Connection):
     """A DuckDB connection: the local warehouse, or an in-memory one over Parquet or an export."""
 
@@ -375,9 +381,9 @@ class DuckDBConnection(Connection):
             empty = True
             for batch in reader:
                 empty = False
-                yield pl.from_arrow(batch)
+                yield _frame(batch)
             if empty:
-                yield pl.from_arrow(reader.schema.empty_table())
+                yield _frame(reader.schema.empty_table())
 
     @contextmanager
     def _failing(self, rendered: Rendered) -> Iterator[None]:
@@ -397,7 +403,7 @@ class DuckDBConnection(Connection):
 
 
 # PostgreSQL type OIDs -> Polars types, for building frames (and empty frames) from psycopg rows.
-_PG_TYPES = {
+_PG_TYPES: dict[int, pl.DataType | DataTypeClass] = {
     16: pl.Boolean,
     20: pl.Int64,
     21: pl.Int64,
@@ -599,7 +605,8 @@ class PostgresConnection(Connection):
         self._statement_timeout_ms = statement_timeout_ms
         info = session_conninfo(dsn, statement_timeout_ms, connect_timeout_s)
         try:
-            self._conn = psycopg.connect(**info)
+            # libpq parameters as keywords: the str values cannot be mistaken for connect()'s own options.
+            self._conn = psycopg.connect(**cast(dict[str, Any], info))
         except psycopg.Error as exc:
             raise ConnectionFailed(redact(f"cannot connect to {self.label}: {first_line(exc)}")) from None
         self._conn.read_only = True
@@ -610,6 +617,8 @@ class PostgresConnection(Connection):
         try:
             with self._conn.cursor() as cur:
                 cur.execute(rendered.sql, dict(rendered.params))
+                if cur.description is None:
+                    raise SqlError(f"{rendered.name} gave no result set on PostgreSQL ({self.label})")
                 names = [d.name for d in cur.description]
                 oids = [d.type_code for d in cur.description]
                 rows = cur.fetchall()

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import duckdb
 import pyarrow as pa
@@ -133,8 +134,9 @@ def _items(file: Path) -> list[Any]:
         ) from None
     except (UnicodeDecodeError, OSError) as exc:
         raise ExportError(f"{file}: cannot be read as JSON: {exc}") from None
-    if isinstance(data, dict) and isinstance(data.get("results"), list):
-        return data["results"]
+    results = data.get("results") if isinstance(data, dict) else None
+    if isinstance(results, list):
+        return results
     if isinstance(data, list):
         return data
     raise ExportError(
@@ -208,7 +210,7 @@ def _child(table: str, item: Any, iid: str, where: str, present: set[tuple[str, 
     return row
 
 
-def _tables(records, present: set[tuple[str, str]]) -> dict[str, pa.Table]:
+def _tables(records: Iterable[_Record], present: set[tuple[str, str]]) -> dict[str, pa.Table]:
     tables = {}
     for name in ("ai_providers", "aibridge_interceptions", *_CHILDREN.values()):
         cols = [c for c in TABLES[name] if name == "ai_providers" or (name, c.name) in present or not c.optional]
@@ -283,6 +285,6 @@ def _timestamp(value: Any, where: str, nullable: bool = False) -> datetime | Non
     return _bad(where, "an RFC 3339 timestamp", value)
 
 
-def _bad(where: str, expected: str, value: Any):
+def _bad(where: str, expected: str, value: Any) -> NoReturn:
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
     raise ExportError(f"{where}: expected {expected}, got {shown}")
