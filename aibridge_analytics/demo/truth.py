@@ -29,8 +29,12 @@ def is_demo(con: Connection) -> bool:
 def provider_names() -> dict[str, str]:
     """Provider id -> name for every demo provider; those absent from the exported ai_providers
     table are marked hard-deleted or not exported, so a truth column can still name them."""
-    return {str(p.id): p.name if p.in_snapshot else
-            f"{p.name} ({'hard-deleted' if p.hard_deleted_days is not None else 'not exported'})" for p in PROVIDERS}
+    return {
+        str(p.id): p.name
+        if p.in_snapshot
+        else f"{p.name} ({'hard-deleted' if p.hard_deleted_days is not None else 'not exported'})"
+        for p in PROVIDERS
+    }
 
 
 def _truth_select(ended_only: bool) -> exp.Select:
@@ -41,9 +45,10 @@ def _truth_select(ended_only: bool) -> exp.Select:
         exp.column("expected_method", "g"),
     ).from_(exp.to_table(GROUND_TRUTH_TABLE).as_("g"))
     if ended_only:
-        select = select.join(exp.to_table("aibridge_interceptions").as_("i"),
-                             on=exp.column("id", "i").eq(exp.column("interception_id", "g"))).where(
-            exp.column("ended_at", "i").is_(exp.null()).not_())
+        select = select.join(
+            exp.to_table("aibridge_interceptions").as_("i"),
+            on=exp.column("id", "i").eq(exp.column("interception_id", "g")),
+        ).where(exp.column("ended_at", "i").is_(exp.null()).not_())
     return select
 
 
@@ -72,4 +77,5 @@ def ended_truth(con: Connection) -> pl.DataFrame | None:
 def _named(frame: pl.DataFrame) -> pl.DataFrame:
     names = pl.col("true_provider_id").replace_strict(provider_names(), default=None, return_dtype=pl.String)
     return frame.with_columns(names.alias("true_provider_name")).select(
-        "interception_id", "true_provider_id", "true_provider_name", "label", "expected_method")
+        "interception_id", "true_provider_id", "true_provider_name", "label", "expected_method"
+    )
