@@ -316,7 +316,8 @@ def test_templates_ship_in_the_wheel(tmp_path):
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(root)],
                    check=True, capture_output=True, timeout=300)
     names = set(zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist())
-    assert {"aibridge_analytics/report/templates/report.html.j2", "aibridge_analytics/report/templates/report.md.j2",
+    assert {"aibridge_analytics/outputs/report/templates/report.html.j2",
+            "aibridge_analytics/outputs/report/templates/report.md.j2",
             "aibridge_analytics/_sql/report/fingerprint.sql"} <= names
 
 
