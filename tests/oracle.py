@@ -53,7 +53,8 @@ def future_dated(tables: Mapping[str, pl.DataFrame], now: datetime | None) -> in
 
 
 def rows(con: Connection, tables: Mapping[str, pl.DataFrame], since: datetime | None = None,
-         until: datetime | None = None, retention_days: int = RETENTION_DAYS, now: datetime | None = None) -> pl.DataFrame:
+         until: datetime | None = None, retention_days: int = RETENTION_DAYS,
+         now: datetime | None = None) -> pl.DataFrame:
     """One row per interception started in ``[since, until)``, as :class:`schemas.SummaryRows` declares it.
 
     ``tables`` are the Coder tables loaded into ``con``; ``con`` gives the attribution.
@@ -171,7 +172,8 @@ def group(compacted: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "
 
 
 def completeness(compacted: pl.DataFrame, tables: Mapping[str, pl.DataFrame], tz: str, since: datetime | None,
-                 until: datetime | None, retention_days: int = RETENTION_DAYS, now: datetime | None = None) -> pl.DataFrame:
+                 until: datetime | None, retention_days: int = RETENTION_DAYS,
+                 now: datetime | None = None) -> pl.DataFrame:
     """The completeness row of compacted rows (see ``summaries.completeness``)."""
     ended = pl.col("duration_us").is_not_null()
     counts = compacted.select(

@@ -14,10 +14,14 @@ SELECT
 FROM (
   SELECT
     COUNT(*) AS interceptions,
-    COUNT(DISTINCT k.resolved_provider_id) + MAX(CASE WHEN k.resolved_provider_id IS NULL THEN 1 ELSE 0 END) AS providers,
+    -- The unattributed rows (a null provider) count as one provider more.
+    COUNT(DISTINCT k.resolved_provider_id)
+      + MAX(CASE WHEN k.resolved_provider_id IS NULL THEN 1 ELSE 0 END) AS providers,
     COUNT(DISTINCT k.model) AS models,
     -- Whole seconds, truncated: the epochs are exact to the microsecond once rounded (as duration_us).
-    CAST(FLOOR(ROUND((EXTRACT(EPOCH FROM MAX(k.started_at)) - EXTRACT(EPOCH FROM MIN(k.started_at))) * 1000000) / 1000000) AS BIGINT) AS span_seconds
+    CAST(FLOOR(
+      ROUND((EXTRACT(EPOCH FROM MAX(k.started_at)) - EXTRACT(EPOCH FROM MIN(k.started_at))) * 1000000) / 1000000
+    ) AS BIGINT) AS span_seconds
   FROM summary_keyed AS k
   GROUP BY k.session_key
 ) AS s
