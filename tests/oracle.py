@@ -174,7 +174,7 @@ def group(compacted: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "
 def completeness(compacted: pl.DataFrame, tables: Mapping[str, pl.DataFrame], tz: str, since: datetime | None,
                  until: datetime | None, retention_days: int = RETENTION_DAYS,
                  now: datetime | None = None) -> pl.DataFrame:
-    """The completeness row of compacted rows (see ``summaries.completeness``)."""
+    """The completeness row of compacted rows (see ``summaries._completeness``)."""
     ended = pl.col("duration_us").is_not_null()
     counts = compacted.select(
         pl.len().alias("rows_total"),

@@ -146,7 +146,7 @@ def _completeness_frame(counts: pl.DataFrame, tz: str, since: datetime | None, u
     )
 
 
-def completeness(con: Connection, tz: str, since: datetime | None, until: datetime | None,
+def _completeness(con: Connection, tz: str, since: datetime | None, until: datetime | None,
                  retention_days: int = RETENTION_DAYS, now: datetime | None = None) -> pl.DataFrame:
     """Completeness figures of the interceptions started in ``[since, until)``: one row.
 
@@ -160,7 +160,7 @@ def completeness(con: Connection, tz: str, since: datetime | None, until: dateti
     return _completeness_frame(con.query("summaries/completeness", params), tz, since, until, retention_days)
 
 
-def grouped(con: Connection, keys: Sequence[str], tz: str, since: datetime | None,
+def _grouped(con: Connection, keys: Sequence[str], tz: str, since: datetime | None,
             until: datetime | None) -> pl.DataFrame:
     """The summary frame for ``keys`` (see :data:`KEYS`) computed by the source's engine, in two queries joined here.
 
@@ -243,8 +243,8 @@ def summarise_each(con: Connection, groupings: Mapping[str, str | Iterable[str] 
     if retention_days < 0:
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
     problems = anomalies(con, start, end, lax)
-    frames = {name: grouped(con, by, tz, start, end) for name, by in keys.items()}
-    complete = completeness(con, tz, start, end, retention_days, now or datetime.now(timezone.utc))
+    frames = {name: _grouped(con, by, tz, start, end) for name, by in keys.items()}
+    complete = _completeness(con, tz, start, end, retention_days, now or datetime.now(timezone.utc))
     checks = [*((frame, schemas.Summary, name) for name, frame in frames.items()),
               (complete, schemas.Completeness, "completeness")]
     for frame, model, name in checks:
@@ -296,5 +296,5 @@ def summary(con: Connection, by: str | Iterable[str] | None = ("provider",), tz:
 def summary_completeness(con: Connection, tz: str = "UTC", since: Any = None, until: Any = None, *,
                          retention_days: int = RETENTION_DAYS, lax: bool = False,
                          now: datetime | None = None) -> pl.DataFrame:
-    """How complete a summary over this range is: one row (see :func:`completeness`)."""
+    """How complete a summary over this range is: one row (see :func:`_completeness`)."""
     return _warn(summarise(con, (), tz, since, until, retention_days=retention_days, lax=lax, now=now)).completeness
