@@ -28,6 +28,7 @@ from datasets import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle import group, load_rows
 
 from aibridge_analytics.cli import main
 from aibridge_analytics.errors import ExportError, ValidationFailed
@@ -246,6 +247,18 @@ def test_all_anomalies_at_once_are_all_named_with_their_counts(tmp_path, pg_fact
     assert len(info.value.details) == len(CAN_HOLD[kind])
 
 
+@pytest.mark.parametrize("anomaly", ["ended_before_start", "negative_input_tokens"])
+def test_anomalies_outside_the_range_do_not_stop_its_summary(anomaly):
+    """The anomaly check reads the summary's range: a bad row of day 11 stops a summary that
+    includes day 11 and no summary of the days before it."""
+    con = duckdb_connection(frames(_anomalous(anomaly)))
+    before, from_day_11 = (T0 + timedelta(days=11)).isoformat(), (T0 + timedelta(days=10.5)).isoformat()
+    clean = summaries.summarise(con, ["provider"], until=before)
+    assert clean.problems == () and clean.frame["interceptions"].to_list() == [1]
+    with pytest.raises(ValidationFailed, match=f"{anomaly} \\(1 "):
+        summaries.summarise(con, ["provider"], since=from_day_11)
+
+
 def test_cli_anomaly_error_is_one_line_and_verbose_gives_the_details(capsys, tmp_path):
     path = tmp_path / "bad.duckdb"
     write_warehouse(path, _anomalous("negative_output_tokens"))
@@ -312,8 +325,8 @@ def test_property_percentiles_are_exact_and_identical_on_both_engines(new_pg_sch
         from_pg = _percentiles(summaries.summarise(pg, ["model"]).frame)
     assert _percentiles(summaries.summarise(duck, ["model"]).frame) == expected
     assert from_pg == expected
-    rows, _ = summaries.load_rows(duck, None, None)
-    assert _percentiles(summaries.group(rows, ["model"])) == expected  # the report's pipeline
+    rows, _ = load_rows(duck, tables)
+    assert _percentiles(group(rows, ["model"])) == expected  # the Polars oracle
 
 
 @pytest.mark.parametrize("durations, p50", [

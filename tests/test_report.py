@@ -24,9 +24,11 @@ from datasets import (
     uid,
     write_warehouse,
 )
+from oracle import completeness, group, load_rows, sessions
+from polars.testing import assert_frame_equal
 
 from aibridge_analytics.outputs.report import build_report
-from aibridge_analytics.outputs.report.publish import PAUSE_ENV
+from aibridge_analytics.outputs.report.data import GROUPINGS
 from aibridge_analytics.outputs.report.window import resolve
 from aibridge_analytics.pipelines.summaries import summarise
 
@@ -112,12 +114,45 @@ def test_report_writes_every_file_with_the_summary_figures(tables, tmp_path):
     assert fingerprint["aibridge_interceptions"]["row_count"] == 7
     assert fingerprint["aibridge_interceptions"]["newest"] == (T0 + timedelta(days=13.9)).isoformat()
     queries = {q["name"]: q for q in manifest["queries"]}
-    assert {"report/fingerprint", "summaries/rows", "report/warnings", "report/tools"} <= set(queries)
-    assert "SELECT" in queries["summaries/rows"]["sql"]
-    assert queries["summaries/rows"]["parameters"]["since"] == window["since"]
+    assert {"report/fingerprint", "summaries/figures", "summaries/child_sums", "summaries/completeness",
+            "report/sessions", "report/warnings", "report/tools"} <= set(queries)
+    assert "SELECT" in queries["summaries/figures"]["sql"]
+    assert queries["summaries/figures"]["parameters"]["since"] == window["since"]
     assert "report/recent_prompts" not in queries
     files = {f["path"] for f in manifest["files"]}
     assert "report.html" in files and "manifest.json" not in files
+
+
+def _assert_report_matches_the_oracle(con, tables: dict[str, pl.DataFrame], out: Path, **kwargs) -> None:
+    """Every summary frame, the session figures and the completeness of a report equal the Polars
+    oracle's over the same tables, window and generation time."""
+    result = build_report(con, out, **kwargs)
+    window = result.summary["window"]
+    since, until = (datetime.fromisoformat(window[k]) for k in ("since", "until"))
+    now = datetime.fromisoformat(json.loads((out / "manifest.json").read_text())["generated_at"])
+    rows, _ = load_rows(con, tables, since, until, now=now)
+    for name, by in GROUPINGS.items():
+        expected = group(rows, by, window["tz"])
+        got = pl.read_parquet(out / "parquet" / f"{name}.parquet").select(expected.columns)
+        assert_frame_equal(got, expected, check_exact=False, rel_tol=1e-9, abs_tol=1e-3)
+    assert result.summary["sessions"] == sessions(rows)
+    expected = completeness(rows, tables, window["tz"], since, until, now=now)
+    assert_frame_equal(pl.read_parquet(out / "parquet" / "completeness.parquet"), expected)
+
+
+def test_report_figures_match_the_oracle(tables, tmp_path):
+    data = frames(tables)
+    _assert_report_matches_the_oracle(duckdb_connection(data), data, tmp_path / "hand", tz="Europe/Berlin")
+
+
+def test_demo_report_figures_match_the_oracle(tmp_path):
+    from aibridge_analytics.coder import TABLES
+    from aibridge_analytics.demo.generator import demo_tables
+
+    demo = {k: v for k, v in demo_tables(3000, 7).items() if k in TABLES}
+    con = duckdb_connection(demo)
+    _assert_report_matches_the_oracle(con, demo, tmp_path / "week", tz="America/New_York")
+    _assert_report_matches_the_oracle(con, demo, tmp_path / "autumn", since="2026-09-01", until="2026-11-01", tz="Asia/Tokyo")
 
 
 def test_default_range_is_the_last_seven_whole_days_of_data(tables, tmp_path):
@@ -196,13 +231,28 @@ def test_cli_report_replaces_the_previous_report_in_one_step(warehouse, tmp_path
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".pub")] == []
 
 
+#: The command line, with a pause of two minutes just before the finished report is swapped into
+#: place, so that a test can kill the run at its last moment.
+PAUSED_BEFORE_PUBLISHING = """
+import sys, time
+from aibridge_analytics.cli import main
+from aibridge_analytics.outputs.report import publish
+
+swap_in = publish._swap_in
+def paused(staging, target):
+    time.sleep(120)
+    swap_in(staging, target)
+publish._swap_in = paused
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_a_run_killed_before_publishing_leaves_the_previous_report(warehouse, tmp_path):
     out = tmp_path / "pub"
     assert _cli("report", "--source", str(warehouse), "--out", str(out)).returncode == 0
     before = _read(out)
-    proc = subprocess.Popen([sys.executable, "-m", "aibridge_analytics", "report", "--source", str(warehouse), "--out", str(out),
-                             "--tz", "Asia/Tokyo"], env={**os.environ, PAUSE_ENV: "120"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-c", PAUSED_BEFORE_PUBLISHING, "report", "--source", str(warehouse),
+                             "--out", str(out), "--tz", "Asia/Tokyo"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         staging = tmp_path / f".pub.staging-{proc.pid}"
         deadline = time.monotonic() + 120
@@ -266,7 +316,8 @@ def test_templates_ship_in_the_wheel(tmp_path):
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(root)],
                    check=True, capture_output=True, timeout=300)
     names = set(zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist())
-    assert {"aibridge_analytics/report/templates/report.html.j2", "aibridge_analytics/report/templates/report.md.j2",
+    assert {"aibridge_analytics/outputs/report/templates/report.html.j2",
+            "aibridge_analytics/outputs/report/templates/report.md.j2",
             "aibridge_analytics/_sql/report/fingerprint.sql"} <= names
 
 

@@ -13,14 +13,26 @@ from aibridge_analytics.pipelines import schemas
 from aibridge_analytics.pipelines.attribution import attribute
 
 
+#: Coder's tables and the models of their rows as they enter Polars.
+TABLE_MODELS = {
+    "ai_providers": schemas.Providers,
+    "aibridge_interceptions": schemas.Interceptions,
+    "aibridge_token_usages": schemas.TokenUsages,
+    "aibridge_user_prompts": schemas.UserPrompts,
+    "aibridge_tool_usages": schemas.ToolUsages,
+    "aibridge_model_thoughts": schemas.ModelThoughts,
+}
+
+
 @pytest.fixture(scope="module")
 def demo():
     return {k: v for k, v in demo_tables(500, 11).items() if k in TABLES}
 
 
 def test_every_demo_table_passes_its_model(demo):
+    assert set(demo) == set(TABLE_MODELS)
     for table, frame in demo.items():
-        schemas.validate_table(table, frame)
+        schemas.validate(frame, TABLE_MODELS[table], table)
 
 
 def test_attribution_output_passes(demo):
@@ -36,7 +48,7 @@ def test_attribution_output_passes(demo):
 def test_failures_name_table_column_check_and_rows(demo, table, change, column, check):
     frame = demo[table].with_columns(change)
     with pytest.raises(ValidationFailed) as err:
-        schemas.validate_table(table, frame)
+        schemas.validate(frame, TABLE_MODELS[table], table)
     text = str(err.value)
     assert text.startswith(f"{table} fails its schema:") and column in text and check in text and "\n" not in text
     if check != "dtype":

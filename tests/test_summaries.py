@@ -1,5 +1,5 @@
 """Per-provider summaries: hand-checked figures, time zones, completeness, reconciliation against
-raw totals, the Polars pipeline against the same summary in SQL, DuckDB against PostgreSQL, the CLI."""
+raw totals, the SQL summary against the Polars oracle, DuckDB against PostgreSQL, the CLI."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from datasets import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle import completeness, group, load_rows, raw_totals
 from polars.testing import assert_frame_equal
 
 import aibridge_analytics as aa
@@ -248,51 +249,66 @@ def _with_children(draw, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFr
     return {**tables, **{k: children[k] for k in ("aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages")}}
 
 
-def _sql_vs_polars(con, by=("provider",), tz="UTC") -> None:
-    """The summary pushed down to SQL equals the Polars pipeline over per-interception rows."""
+#: A generation time after every generated row (and before none of the demo's), fixed for both sides.
+NOW = datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def _sql_vs_polars(con, tables, by=("provider",), tz="UTC", since=None) -> None:
+    """The summary pushed down to SQL equals the Polars oracle over the same tables, completeness included."""
     keys = summaries.parse_keys(by)
-    sql_side = aa.summary(con, by=keys, tz=tz)
-    rows, _ = summaries.load_rows(con, None, None)
-    polars_side = summaries.group(rows, keys, tz)
+    result = summaries.summarise(con, keys, tz=tz, since=since, now=NOW)
+    start = summaries.parse_instant(since, "--since", tz)
+    rows, _ = load_rows(con, tables, start, None, now=NOW)
+    polars_side = group(rows, keys, tz)
     # Durations: the SQL rounds to the microsecond the timestamps hold; Polars computes exactly.
-    assert_frame_equal(sql_side, polars_side, check_exact=False, rel_tol=1e-9, abs_tol=1e-3)
+    assert_frame_equal(result.frame, polars_side, check_exact=False, rel_tol=1e-9, abs_tol=1e-3)
+    assert_frame_equal(result.completeness, completeness(rows, tables, tz, start, None, now=NOW))
+
+
+def _reconciles(frame: pl.DataFrame, tables, since=None) -> None:
+    """A summary's column totals equal the totals read straight from the tables (no attribution)."""
+    raw = raw_totals(tables, since)
+    assert {f: int(frame[f].sum()) for f in raw} == raw
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), tables=dataset_strategy(), by=st.lists(st.sampled_from(list(summaries.KEYS)), max_size=3))
 def test_property_totals_reconcile_and_sql_agrees(data, tables, by):
-    con = duckdb_connection(_with_children(data.draw, tables))
+    tables = _with_children(data.draw, tables)
+    con = duckdb_connection(tables)
     result = summaries.summarise(con, by=by, tz="America/New_York")
-    check = summaries.reconcile(con, result.frame)
-    assert check["summary"].to_list() == check["raw"].to_list(), check
+    _reconciles(result.frame, tables)
     c = result.completeness.row(0, named=True)
     assert result.frame["interceptions"].sum() == c["summarised"]
     assert c["rows_total"] == tables["aibridge_interceptions"].height
-    _sql_vs_polars(con, by, "America/New_York")
+    _sql_vs_polars(con, tables, by, "America/New_York")
 
 
-def test_demo_sql_vs_polars_and_reconciles():
+def _demo(interceptions: int, seed: int) -> dict[str, pl.DataFrame]:
     from aibridge_analytics.coder import TABLES
     from aibridge_analytics.demo.generator import demo_tables
 
-    con = duckdb_connection({k: v for k, v in demo_tables(2000, 3).items() if k in TABLES})
-    _sql_vs_polars(con)
-    _sql_vs_polars(con, ("model", "client", "day", "method", "initiator"), "Asia/Kolkata")
+    return {k: v for k, v in demo_tables(interceptions, seed).items() if k in TABLES}
+
+
+def test_demo_sql_vs_polars_and_reconciles():
+    tables = _demo(2000, 3)
+    con = duckdb_connection(tables)
+    _sql_vs_polars(con, tables)
+    _sql_vs_polars(con, tables, ("model", "client", "day", "method", "initiator"), "Asia/Kolkata")
+    _sql_vs_polars(con, tables, ("provider", "week"), "Europe/Berlin", since="2026-10-01")
     frame = aa.summary(con, by=["provider", "model", "week"], tz="Asia/Kolkata", since="2026-09-01")
-    check = summaries.reconcile(con, frame, since="2026-09-01", tz="Asia/Kolkata")
-    assert check["summary"].to_list() == check["raw"].to_list()
+    _reconciles(frame, tables, summaries.parse_instant("2026-09-01", "--since", "Asia/Kolkata"))
 
 
 @pytest.mark.postgres
 def test_postgres_and_duckdb_agree(pg_schema):
-    from aibridge_analytics.coder import TABLES
-    from aibridge_analytics.demo.generator import demo_tables
-
-    tables = {k: v for k, v in demo_tables(1000, 5).items() if k in TABLES}
+    tables = _demo(1000, 5)
     duck, pg = duckdb_connection(tables), postgres_connection(pg_schema, tables)
     with pg:
-        for name in ("summaries/rows", "summaries/totals"):
-            assert_same_rows(duck.query(name, {"since": "2026-09-15T00:00:00Z"}), pg.query(name, {"since": "2026-09-15T00:00:00Z"}))
+        since = {"since": "2026-09-15T00:00:00Z"}
+        for name, keys in (("summaries/keyed", None), ("summaries/child_sums", [])):
+            assert_same_rows(duck.query(name, since, keys=keys), pg.query(name, since, keys=keys))
         params = {"tz": "Europe/Berlin"}
         for name, keys in (("summaries/figures", None), ("summaries/figures", ["resolved_provider_id", "provider_name", "provider_type"]),
                            ("summaries/figures", []), ("summaries/child_sums", None), ("summaries/child_sums", ["resolved_provider_id"]),
@@ -304,7 +320,8 @@ def test_postgres_and_duckdb_agree(pg_schema):
             b = summaries.summarise(pg, by, tz="Europe/Berlin", since="2026-10-01")
             assert_frame_equal(a.frame, b.frame)
             assert_frame_equal(a.completeness, b.completeness)
-        _sql_vs_polars(pg)
+        _sql_vs_polars(pg, tables)
+        _sql_vs_polars(pg, tables, ("day", "provider"), "Europe/Berlin", since="2026-10-01")
 
 
 @pytest.mark.postgres
@@ -314,8 +331,9 @@ def test_property_postgres_matches_duckdb(new_pg_schema, data, tables):
     tables = _with_children(data.draw, tables)
     duck = duckdb_connection(tables)
     with postgres_connection(new_pg_schema(), tables) as pg:
-        assert_frame_equal(duck.query("summaries/totals"), pg.query("summaries/totals"))
+        assert_frame_equal(duck.query("summaries/child_sums", keys=[]), pg.query("summaries/child_sums", keys=[]))
         assert_frame_equal(summaries.summarise(duck, ["provider", "week"]).frame, summaries.summarise(pg, ["provider", "week"]).frame)
+        _sql_vs_polars(pg, tables, ["provider", "week"])
 
 
 # --- command line ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """pandera schemas for every frame that crosses a boundary: Coder's tables as they enter Polars,
-the attribution rows, the summary pipeline's input rows, the summary and its completeness figures.
+the attribution rows, the row schema a summary's source rows must meet, the summary and its
+completeness figures.
 
 What a frame must hold is declared here, once; :func:`validate` checks an *eager* frame (a
 LazyFrame would only be schema-checked, its values would pass unseen) and turns pandera's failure
@@ -119,17 +120,6 @@ class ModelThoughts(pa.DataFrameModel):
     created_at: UTC
 
 
-TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "ai_providers": Providers,
-    "aibridge_interceptions": Interceptions,
-    "aibridge_token_usages": TokenUsages,
-    "aibridge_user_prompts": UserPrompts,
-    "aibridge_tool_usages": ToolUsages,
-    "aibridge_model_thoughts": ModelThoughts,
-}
-"""Coder table name -> its model."""
-
-
 # --- frames this package produces ------------------------------------------------------------
 
 
@@ -170,7 +160,8 @@ class _ChildSums(pa.DataFrameModel):
 
 
 class SummaryRows(_ChildSums):
-    """One interception as ``sql/summaries/rows.sql`` hands it to the summary pipeline."""
+    """One interception as a summary counts it, its child rows summed: the row schema that
+    ``sql/summaries/anomalies.sql`` checks where the data lives (:data:`ROW_ANOMALIES`)."""
 
     interception_id: str = pa.Field(unique=True)
     resolved_provider_id: str = pa.Field(nullable=True)
@@ -335,8 +326,3 @@ def validate(frame: pl.DataFrame, model: type[pa.DataFrameModel], name: str | No
     except pa.errors.SchemaErrors as exc:
         raise _failure(name or model.__name__, frame, exc.failure_cases) from None
     return frame
-
-
-def validate_table(table: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Check a Coder table as it enters Polars against its model in :data:`TABLE_MODELS`."""
-    return validate(frame, TABLE_MODELS[table], table)

@@ -1,15 +1,11 @@
 """Per-provider summaries: what Coder's telemetry reports, per provider *instance*, over any range.
 
-Two pipelines compute the same figures:
-
-- `summarise` (the ``summary`` command) pushes the grouping down: ``sql/summaries/figures.sql``
-  and ``sql/summaries/child_sums.sql``, rendered with just the ``--by`` keys, run where the data
-  lives (DuckDB, or the PostgreSQL server) and return one row per group each; Polars joins and
-  shapes the small results and pandera validates them.
-  Ten million interceptions never cross into Python.
-- `load_rows` + `group` read one row per interception (``sql/summaries/rows.sql``, validated
-  row by row) and group in Polars. The report uses it, reading a week once and grouping it
-  several ways; the tests use it as the independent check of the SQL pipeline.
+One pipeline serves the ``summary`` command, ``aa.summary``, the notebooks and the report: the
+grouping is pushed down to where the data lives (DuckDB, or the PostgreSQL server).
+``sql/summaries/figures.sql`` and ``sql/summaries/child_sums.sql``, rendered with just the keys
+asked for, read the ended interceptions of the range (``sql/summaries/keyed.sql``) and return
+one row per group each; Polars joins the small results and pandera validates every frame.
+Ten million interceptions never cross into Python.
 
 Definitions (README: per-provider summaries):
 
@@ -18,8 +14,8 @@ Definitions (README: per-provider summaries):
 - ``sessions`` = distinct (session_id, initiator_id), as Coder groups sessions;
 - ``threads`` = distinct thread roots, ``COALESCE(thread_root_id, id)``;
 - durations are ``ended_at - started_at`` in whole microseconds; each percentile is linearly
-  interpolated (as SQL's PERCENTILE_CONT) and rounded by one rule (:func:`percentile_us`), the
-  same in DuckDB, PostgreSQL and Polars, then given in milliseconds;
+  interpolated (as SQL's PERCENTILE_CONT) and rounded half up to the microsecond, the same in
+  DuckDB and PostgreSQL, then given in milliseconds;
 - ``day`` / ``week`` are dates in the chosen IANA zone, weeks starting on Monday (ISO);
 - rows without a resolved provider form their own group (null ``resolved_provider_id``), so the
   groups always add up to the whole.
@@ -31,16 +27,13 @@ import warnings
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
-import numpy as np
 import polars as pl
 
 from aibridge_analytics.catalogue import values
 from aibridge_analytics.errors import UsageError, ValidationFailed
-from aibridge_analytics.sources.connection import (
-    Connection,
-)
+from aibridge_analytics.sources.connection import Connection
 
 #: ``--by`` key -> the output columns it adds, in output order.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -53,7 +46,6 @@ KEYS: dict[str, tuple[str, ...]] = {
     "method": ("method",),
 }
 
-COUNTS = ("user_prompts", "token_usages", "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
 TOKENS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
 SUMS = ("user_prompts", "token_usages", *TOKENS, "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
 PERCENTILES = (50, 90, 95, 99)
@@ -65,10 +57,6 @@ RETENTION_DAYS = 60
 
 #: Columns that follow from another key column (the provider's id), never grouped or joined by.
 _DEPENDENT = ("provider_name",)
-#: Low-cardinality text columns, held as Categorical once they reach Polars.
-_CATEGORIES = ("resolved_provider_id", "provider_name", "provider_type", "method", "model", "client", "initiator_id")
-#: Rows per batch read from DuckDB: each batch's text is dropped before the next arrives.
-_BATCH_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -136,129 +124,7 @@ def parse_instant(value: Any, what: str, tz: str, now: datetime | None = None) -
     return None if value is None else values.parse_timestamp(value, what, now=now, tz=tz)
 
 
-# --- reading the per-interception rows ---------------------------------------------------------
-
-
-def _compact(rows: pl.DataFrame) -> pl.DataFrame:
-    """Rows reduced to what the grouping needs, small enough to hold tens of millions.
-
-    Sessions and threads are counted by 64-bit hashes of their keys: ten million distinct keys
-    collide with a probability of about 3e-6 (n^2 / 2^65), far below any figure's precision.
-    """
-    return rows.select(
-        *(pl.col(c).cast(pl.Categorical) for c in _CATEGORIES),
-        # initiator_id has a fixed length, so the separator cannot make two sessions one.
-        pl.concat_str("session_id", "initiator_id", separator=" ").hash().alias("session_key"),
-        pl.col("thread_root_id").hash().alias("thread_key"),
-        "started_at",
-        (pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds().alias("duration_us"),
-        "outside_retention",
-        "decided_later",
-        *(pl.col(c).cast(pl.UInt32) for c in COUNTS),
-        *TOKENS,
-    )
-
-
-def load_rows(con: Connection, since: datetime | None, until: datetime | None,
-              retention_days: int = RETENTION_DAYS, lax: bool = False,
-              now: datetime | None = None) -> tuple[pl.DataFrame, list[str]]:
-    """The compacted, validated per-interception rows and, if ``lax``, the validation problems.
-
-    ``now`` is the generation time: retention counts back from the newest start not after it.
-
-    Each batch is validated eagerly as it arrives (with its interception ids still present, so a
-    failure names the rows); without ``lax`` the first failure raises ValidationFailed.
-    """
-    from aibridge_analytics.pipelines import schemas  # pandera is slow to import: only when a summary is computed
-
-    params = {"since": since, "until": until, "retention_days": retention_days, "now": now}
-    parts, problems = [], []
-    for batch in con.stream("summaries/rows", batch_rows=_BATCH_ROWS, params=params):
-        try:
-            schemas.validate(batch, schemas.SummaryRows, "summary input rows (sql/summaries/rows.sql)")
-        except ValidationFailed as exc:
-            if not lax:
-                raise
-            problems.append(str(exc))
-        parts.append(_compact(batch))
-    return pl.concat(parts, rechunk=False), problems
-
-
-# --- the pipelines ------------------------------------------------------------------------------
-
-
-def _key_exprs(keys: Sequence[str], tz: str) -> list[pl.Expr]:
-    local_day = pl.col("started_at").dt.convert_time_zone(tz).dt.date()
-    exprs = {
-        "day": local_day.alias("day"),
-        # ISO weeks: back from the local day to its Monday (weekday 1).
-        "week": (local_day - pl.duration(days=local_day.dt.weekday() - 1)).alias("week"),
-    }
-    return [exprs.get(c, pl.col(c)) for k in keys for c in KEYS[k]]
-
-
-def percentile_us(interpolated_us: pl.Expr) -> pl.Expr:
-    """A percentile of whole microseconds, linearly interpolated, rounded as ``summaries/figures.sql`` does.
-
-    The exact interpolation of whole microseconds at ``q * (n - 1)`` (q in hundredths) is a whole
-    number of hundredths of a microsecond: the floating result is brought to that number (the
-    floating error is far below half a hundredth) and rounded half up to the microsecond.
-    """
-    hundredths = (interpolated_us * 100).round().cast(pl.Int64)
-    return (hundredths + 50) // 100
-
-
-def _in_ms(micros: pl.Series) -> pl.Series:
-    # Polars divides by a constant as a multiplication by its reciprocal (9 / 1000 gives
-    # 0.009000000000000001); numpy's true division is the one IEEE operation SQL performs.
-    return pl.Series(micros.name, np.divide(micros.cast(pl.Float64).to_numpy(), 1000.0))
-
-
-def group(rows: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "UTC") -> pl.DataFrame:
-    """Group compacted rows (see :func:`load_rows`) into the summary frame for keys ``by``."""
-    columns = [c for k in by for c in KEYS[k]]
-    figures = [
-        pl.len().alias("interceptions"),
-        pl.col("initiator_id").n_unique().alias("initiators"),
-        pl.col("session_key").n_unique().alias("sessions"),
-        pl.col("thread_key").n_unique().alias("threads"),
-        *(pl.col(c).sum().alias(c) for c in SUMS),
-        *(percentile_us(pl.col("duration_us").quantile(q / 100, interpolation="linear")).alias(f"duration_p{q}_ms")
-          for q in PERCENTILES),
-    ]
-    ended = rows.lazy().filter(pl.col("duration_us").is_not_null())
-    # A constant key makes the grand total (no keys) an ordinary group: empty input, no rows.
-    keyed = ended.with_columns(*_key_exprs(by, tz), pl.lit(0).alias("_all"))
-    out = keyed.group_by([*columns, "_all"]).agg(figures).drop("_all")
-    out = out.with_columns(
-        *(pl.col(c).cast(pl.String) for c in columns if c in _CATEGORIES),
-        *(pl.col(c).cast(pl.Int64) for c in FIGURES if not c.startswith("duration")),
-        *(pl.col(c).map_batches(_in_ms, return_dtype=pl.Float64) for c in FIGURES if c.startswith("duration")),
-    )
-    return out.sort(columns, nulls_last=True).select(*columns, *FIGURES).collect()
-
-
-def completeness_of(rows: pl.DataFrame, tz: str, since: datetime | None, until: datetime | None,
-                    retention_days: int = RETENTION_DAYS, future_dated: int = 0) -> pl.DataFrame:
-    """Completeness figures of compacted rows (see :func:`load_rows`): one row.
-
-    ``unattributed`` (no resolved provider), ``ambiguous`` (an ambiguous name or type) and
-    ``decided_later`` (warning decided_by_current_providers) count summarised (ended) rows, and their shares are of ``summarised``; ``in_flight`` and
-    ``outside_retention`` count every row started in the range. ``future_dated`` is the source's
-    count of rows started after the generation time (``sql/summaries/newest.sql``).
-    """
-    ended = pl.col("duration_us").is_not_null()
-    counts = rows.lazy().select(
-        pl.len().alias("rows_total"),
-        (~ended).sum().alias("in_flight"),
-        ended.sum().alias("summarised"),
-        (ended & pl.col("resolved_provider_id").is_null()).sum().alias("unattributed"),
-        (ended & pl.col("method").is_in(["ambiguous_type", "ambiguous_name"])).sum().alias("ambiguous"),
-        (ended & pl.col("decided_later")).sum().alias("decided_later"),
-        pl.col("outside_retention").sum().alias("outside_retention"),
-        pl.lit(future_dated).alias("future_dated"),
-    ).collect()
-    return _completeness_frame(counts, tz, since, until, retention_days)
+# --- the pipeline --------------------------------------------------------------------------------
 
 
 def _completeness_frame(counts: pl.DataFrame, tz: str, since: datetime | None, until: datetime | None,
@@ -280,8 +146,23 @@ def _completeness_frame(counts: pl.DataFrame, tz: str, since: datetime | None, u
     )
 
 
-def _grouped(con: Connection, keys: Sequence[str], tz: str, since: datetime | None, until: datetime | None) -> pl.DataFrame:
-    """The summary for ``keys`` computed by the source's engine, in two queries joined here.
+def _completeness(con: Connection, tz: str, since: datetime | None, until: datetime | None,
+                 retention_days: int = RETENTION_DAYS, now: datetime | None = None) -> pl.DataFrame:
+    """Completeness figures of the interceptions started in ``[since, until)``: one row.
+
+    ``unattributed`` (no resolved provider), ``ambiguous`` (an ambiguous name or type) and
+    ``decided_later`` (warning decided_by_current_providers) count summarised (ended) rows, and
+    their shares are of ``summarised``; ``in_flight`` and ``outside_retention`` count every row
+    started in the range. ``future_dated`` counts the whole source's rows started after ``now``
+    (the generation time), from which retention also counts back (``sql/summaries/completeness.sql``).
+    """
+    params = {"since": since, "until": until, "retention_days": retention_days, "now": now}
+    return _completeness_frame(con.query("summaries/completeness", params), tz, since, until, retention_days)
+
+
+def _grouped(con: Connection, keys: Sequence[str], tz: str, since: datetime | None,
+            until: datetime | None) -> pl.DataFrame:
+    """The summary frame for ``keys`` (see :data:`KEYS`) computed by the source's engine, in two queries joined here.
 
     ``sql/summaries/figures.sql`` gives the interception figures per group and
     ``sql/summaries/child_sums.sql`` the child-table sums; apart, their hash tables never coexist.
@@ -316,8 +197,10 @@ def anomalies(con: Connection, since: datetime | None, until: datetime | None, l
     """The source rows a summary of ``[since, until)`` reads that break its row schema.
 
     ``sql/summaries/anomalies.sql`` looks for every anomaly of :data:`schemas.ROW_ANOMALIES`, row
-    by row, where the data lives. Without ``lax`` any finding raises one ValidationFailed naming
-    every anomaly and its count (details: an example id each); with ``lax`` its message is returned.
+    by row, where the data lives, among the interceptions started in the range and their token
+    rows (rows outside the range are not the summary's concern). Without ``lax`` any finding
+    raises one ValidationFailed naming every anomaly and its count (details: an example id each);
+    with ``lax`` its message is returned.
     """
     from aibridge_analytics.pipelines import schemas
 
@@ -331,6 +214,49 @@ def anomalies(con: Connection, since: datetime | None, until: datetime | None, l
     return [str(failure)]
 
 
+@dataclass(frozen=True)
+class Summaries:
+    """Several summaries of one range (name -> frame), its completeness, and the problems a lax run let through."""
+
+    frames: dict[str, pl.DataFrame]
+    completeness: pl.DataFrame
+    problems: tuple[str, ...] = ()
+
+
+def summarise_each(con: Connection, groupings: Mapping[str, str | Iterable[str] | None], tz: str = "UTC",
+                   since: Any = None, until: Any = None, *, retention_days: int = RETENTION_DAYS,
+                   lax: bool = False, now: datetime | None = None) -> Summaries:
+    """A summary per entry of ``groupings`` (its name -> its ``by`` keys) over one range, and the range's completeness.
+
+    The range is checked for anomalies once (:func:`anomalies`); each frame and the completeness
+    row are validated (pandera, on the eager frames), a failure named by the frame's name. Without
+    ``lax`` the first problem raises ValidationFailed; with ``lax`` the problems are returned in
+    ``problems`` and the figures computed anyway. See :func:`summarise` for the arguments.
+    """
+    from aibridge_analytics.pipelines import schemas
+
+    keys = {name: parse_keys(by) for name, by in groupings.items()}
+    tz = check_zone(tz)
+    start, end = parse_instant(since, "--since", tz), parse_instant(until, "--until", tz)
+    if start is not None and end is not None and start > end:
+        raise UsageError(f"--since {start.isoformat()} is after --until {end.isoformat()}")
+    if retention_days < 0:
+        raise UsageError(f"retention_days must be >= 0, got {retention_days}")
+    problems = anomalies(con, start, end, lax)
+    frames = {name: _grouped(con, by, tz, start, end) for name, by in keys.items()}
+    complete = _completeness(con, tz, start, end, retention_days, now or datetime.now(timezone.utc))
+    checks = [*((frame, schemas.Summary, name) for name, frame in frames.items()),
+              (complete, schemas.Completeness, "completeness")]
+    for frame, model, name in checks:
+        try:
+            schemas.validate(frame, model, name)
+        except ValidationFailed as exc:
+            if not lax:
+                raise
+            problems.append(str(exc))
+    return Summaries(frames, complete, tuple(problems))
+
+
 def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), tz: str = "UTC",
               since: Any = None, until: Any = None, *, retention_days: int = RETENTION_DAYS,
               lax: bool = False, now: datetime | None = None) -> SummaryResult:
@@ -342,28 +268,8 @@ def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), t
     An empty range gives an empty (valid) summary. ``now`` is the generation time (default: the
     current time): rows started after it are counted as ``future_dated``.
     """
-    from aibridge_analytics.pipelines import schemas
-
-    keys = parse_keys(by)
-    tz = check_zone(tz)
-    start, end = parse_instant(since, "--since", tz), parse_instant(until, "--until", tz)
-    if start is not None and end is not None and start > end:
-        raise UsageError(f"--since {start.isoformat()} is after --until {end.isoformat()}")
-    if retention_days < 0:
-        raise UsageError(f"retention_days must be >= 0, got {retention_days}")
-    problems = anomalies(con, start, end, lax)
-    frame = _grouped(con, keys, tz, start, end)
-    now = now or datetime.now(timezone.utc)
-    counts = con.query("summaries/completeness", {"since": start, "until": end, "retention_days": retention_days, "now": now})
-    complete = _completeness_frame(counts, tz, start, end, retention_days)
-    for out, model, name in ((frame, schemas.Summary, "summary"), (complete, schemas.Completeness, "completeness")):
-        try:
-            schemas.validate(out, model, name)
-        except ValidationFailed as exc:
-            if not lax:
-                raise
-            problems.append(str(exc))
-    return SummaryResult(frame, complete, tuple(problems))
+    found = summarise_each(con, {"summary": by}, tz, since, until, retention_days=retention_days, lax=lax, now=now)
+    return SummaryResult(found.frames["summary"], found.completeness, found.problems)
 
 
 def _warn(result: SummaryResult) -> SummaryResult:
@@ -390,21 +296,5 @@ def summary(con: Connection, by: str | Iterable[str] | None = ("provider",), tz:
 def summary_completeness(con: Connection, tz: str = "UTC", since: Any = None, until: Any = None, *,
                          retention_days: int = RETENTION_DAYS, lax: bool = False,
                          now: datetime | None = None) -> pl.DataFrame:
-    """How complete a summary over this range is: one row (see :func:`completeness_of`)."""
+    """How complete a summary over this range is: one row (see :func:`_completeness`)."""
     return _warn(summarise(con, (), tz, since, until, retention_days=retention_days, lax=lax, now=now)).completeness
-
-
-def reconcile(con: Connection, frame: pl.DataFrame, since: Any = None, until: Any = None, tz: str = "UTC") -> pl.DataFrame:
-    """Compare a summary's column totals with totals read straight from Coder's tables.
-
-    Returns one row per figure that can be added up (``figure``, ``summary``, ``raw``); the
-    summary reconciles when every ``summary`` equals its ``raw``.
-    """
-    start, end = parse_instant(since, "--since", tz), parse_instant(until, "--until", tz)
-    raw = con.query("summaries/totals", {"since": start, "until": end})
-    figures = ["interceptions", *SUMS]
-    return pl.DataFrame({
-        "figure": figures,
-        "summary": [int(frame[f].sum()) for f in figures],
-        "raw": [int(raw[f][0]) for f in figures],
-    })

@@ -1,40 +1,11 @@
 -- A summary's child-table sums per group (summary_keyed): user prompts, token usage rows and
--- their tokens, injected and client tool calls, injected tool errors. Child rows are joined
--- straight to the groups, never aggregated per interception first; the join carries the provider
--- id and type (its name comes with the interception figures, summaries/figures.sql; the type
--- splits a Coder without ai_providers per wire format). Groups without child rows have no row
--- here. Written grouped by every key but the provider's name; rendering keeps the keys asked for.
+-- their tokens, injected and client tool calls, injected tool errors, as summary_child_rows
+-- defines them. Child rows are joined straight to the groups, never aggregated per interception
+-- first; the join carries the provider id and type (its name comes with the interception figures,
+-- summaries/figures.sql; the type splits a Coder without ai_providers per wire format). Groups
+-- without child rows have no row here. Written grouped by every key but the provider's name;
+-- rendering keeps the keys asked for.
 -- keys: resolved_provider_id, provider_type, model, client, initiator_id, day, week, method
-WITH child_rows AS (
-  SELECT
-    t.interception_id,
-    0 AS user_prompts,
-    1 AS token_usages,
-    t.input_tokens,
-    t.output_tokens,
-    t.cache_read_input_tokens,
-    t.cache_write_input_tokens,
-    0 AS tool_calls_injected,
-    0 AS tool_calls_client,
-    0 AS injected_tool_errors
-  FROM token_usages AS t
-  UNION ALL
-  SELECT p.interception_id, 1, 0, 0, 0, 0, 0, 0, 0, 0
-  FROM user_prompts AS p
-  UNION ALL
-  SELECT
-    u.interception_id,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    CASE WHEN u.injected THEN 1 ELSE 0 END,
-    CASE WHEN u.injected THEN 0 ELSE 1 END,
-    CASE WHEN u.injected AND NOT u.invocation_error IS NULL THEN 1 ELSE 0 END
-  FROM tool_usages AS u
-)
 SELECT
   k.resolved_provider_id,
   k.provider_type,
@@ -53,7 +24,7 @@ SELECT
   CAST(SUM(c.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
   CAST(SUM(c.tool_calls_client) AS BIGINT) AS tool_calls_client,
   CAST(SUM(c.injected_tool_errors) AS BIGINT) AS injected_tool_errors
-FROM child_rows AS c
+FROM summary_child_rows AS c
 JOIN summary_keyed AS k
   ON k.interception_key = c.interception_id
 GROUP BY k.resolved_provider_id, k.provider_type, k.model, k.client, k.initiator_id, k.day, k.week, k.method

@@ -1,6 +1,6 @@
 -- One row per ended interception started in [:since, :until), with every key a summary can group
--- by and what its figures count: the relation both halves of a summary read
--- (summaries/figures.sql and summaries/child_sums.sql). Sessions are distinct (session_id,
+-- by and what its figures count: the relation every grouped figure reads (summaries/figures.sql,
+-- summaries/child_sums.sql, report/sessions.sql). Sessions are distinct (session_id,
 -- initiator_id), hence session_key; threads are distinct COALESCE(thread_root_id, id); day and
 -- week are dates in :tz (weeks start on Monday).
 -- relation: summary_keyed
@@ -21,6 +21,7 @@ SELECT
   a.initiator_id AS initiator_key,
   CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
   COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
+  a.started_at,
   -- Two epochs rather than the epoch of an interval (several times faster in DuckDB); rounded
   -- to the whole microseconds the timestamps hold, so both engines see the same exact durations
   -- (DuckDB's double epochs err by well under half a microsecond; PostgreSQL's are exact).

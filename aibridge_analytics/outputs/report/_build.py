@@ -111,7 +111,7 @@ def build(con: Connection, out_dir: Path, since: Any, until: Any, tz: str, inclu
     newest = log.query("summaries/newest", {"now": generated_at}).row(0, named=True)
     win = window.resolve(since, until, tz, newest["started_at"], generated_at)
     progress(1, STEPS)
-    figures = data.gather(log, win, include_prompts, now=generated_at, future_dated=newest["future_dated"])
+    figures = data.gather(log, win, include_prompts, now=generated_at)
     verification = verification_summary(log)
     progress(2, STEPS)
     drawn = charts.render_all(figures)

@@ -1,21 +1,20 @@
 """The figures of a report, read once from the source and held as small frames and dicts.
 
 Everything a report shows comes from catalogue queries through a :class:`QueryLog`, which keeps
-each rendered query and its parameters for the manifest. The per-interception summary rows are
-read once (``sql/summaries/rows.sql``) and grouped several ways in Polars, the same pipeline as
-``summary``, so the report's figures are the summary command's figures.
+each rendered query and its parameters for the manifest. Its summary frames are the ``summary``
+command's (:func:`summaries.summarise_each`, one grouped query pair per frame), so the report's
+figures are the summary command's figures.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import polars as pl
 
 from aibridge_analytics.catalogue import Rendered
-from aibridge_analytics.errors import ValidationFailed
 from aibridge_analytics.outputs.report.window import Window
 from aibridge_analytics.pipelines import summaries
 from aibridge_analytics.pipelines.attribution import METHODS, WARNINGS
@@ -23,6 +22,17 @@ from aibridge_analytics.sources.connection import Connection
 
 UNATTRIBUTED = "(unattributed)"
 TOP = 10
+
+#: The report's summary frames (also written as Parquet): name -> the keys it is grouped by.
+GROUPINGS: dict[str, tuple[str, ...]] = {
+    "totals": (),
+    "by_provider": ("provider",),
+    "by_provider_method": ("provider", "method"),
+    "by_day": ("day",),
+    "by_day_provider": ("day", "provider"),
+    "by_model": ("model",),
+    "by_client": ("client",),
+}
 
 WARNING_MEANINGS = {
     "name_reused": "another provider held the row's name when it started (the name was reused since)",
@@ -43,16 +53,10 @@ class QueryLog:
         self.con = con
         self.rendered: list[Rendered] = []
 
-    def note(self, name: str, params: Mapping[str, Any] | None = None) -> Rendered:
-        """Render ``name`` and record it (for queries another module runs itself)."""
-        rendered = self.con.render(name, params)
-        self.rendered.append(rendered)
-        return rendered
-
     def query(self, name: str, params: Mapping[str, Any] | None = None,
-              relations: Mapping[str, str] | None = None) -> pl.DataFrame:
-        """Run catalogue query ``name`` and record it."""
-        rendered = self.con.render(name, params, relations)
+              relations: Mapping[str, str] | None = None, keys: Sequence[str] | None = None) -> pl.DataFrame:
+        """Run catalogue query ``name`` (grouped by ``keys``, see Connection.query) and record it."""
+        rendered = self.con.render(name, params, relations, keys)
         self.rendered.append(rendered)
         return self.con.run(rendered)
 
@@ -68,8 +72,8 @@ class _Recording:
         self._log = log
 
     def query(self, name: str, params: Mapping[str, Any] | None = None,
-              relations: Mapping[str, str] | None = None) -> pl.DataFrame:
-        return self._log.query(name, params, relations)
+              relations: Mapping[str, str] | None = None, keys: Sequence[str] | None = None) -> pl.DataFrame:
+        return self._log.query(name, params, relations, keys)
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._log.con, attr)
@@ -90,17 +94,6 @@ class ReportData:
     top: dict[str, pl.DataFrame] = field(default_factory=dict)
     prompts: list[dict[str, Any]] | None = None
     verification: Any = None
-
-
-def _validated(frame: pl.DataFrame, name: str, problems: list[str]) -> pl.DataFrame:
-    from aibridge_analytics.pipelines import schemas
-
-    try:
-        schemas.validate(frame, schemas.Summary, name)
-    except ValidationFailed as exc:
-        # A scheduled report is still produced; the problem is shown in it and on stderr.
-        problems.append(str(exc))
-    return frame
 
 
 def _labels(providers: pl.DataFrame, ids: list[str | None]) -> dict[str | None, str]:
@@ -149,26 +142,10 @@ def _provider_rows(by_provider: pl.DataFrame, by_method: pl.DataFrame, providers
     return sorted(rows, key=lambda r: r["resolved_provider_id"] is None)
 
 
-def _sessions(rows: pl.DataFrame) -> dict[str, Any]:
-    per = (
-        rows.lazy().filter(pl.col("duration_us").is_not_null()).group_by("session_key").agg(
-            pl.len().alias("n"),
-            pl.col("resolved_provider_id").n_unique().alias("providers"),
-            pl.col("model").n_unique().alias("models"),
-            ((pl.col("started_at").max() - pl.col("started_at").min()).dt.total_seconds() / 60).alias("span_min"),
-        ).collect()
-    )
-    if per.is_empty():
-        return {"sessions": 0}
-    return {
-        "sessions": per.height,
-        "interceptions_per_session_median": float(per["n"].median()),
-        "interceptions_per_session_p90": float(per["n"].quantile(0.9, interpolation="linear")),
-        "span_minutes_median": float(per["span_min"].median()),
-        "multi_provider_sessions": int((per["providers"] > 1).sum()),
-        "multi_model_sessions": int((per["models"] > 1).sum()),
-        "single_interception_sessions": int((per["n"] == 1).sum()),
-    }
+def _sessions(found: pl.DataFrame) -> dict[str, Any]:
+    """The session figures of ``sql/report/sessions.sql`` (just the count when there is none)."""
+    row = found.row(0, named=True)
+    return {"sessions": 0} if row["sessions"] == 0 else row
 
 
 def _warnings(frame: pl.DataFrame, labels: Mapping[str | None, str], rows_total: int) -> list[dict[str, Any]]:
@@ -198,36 +175,23 @@ def _top(frame: pl.DataFrame, total: int) -> pl.DataFrame:
         (pl.col("interceptions") / total if total else pl.lit(None, pl.Float64)).alias("share"))
 
 
+def _label(by: Sequence[str]) -> str:
+    """How a problem names a report frame grouped by ``by``."""
+    return f"report summary by {', '.join(by) or 'nothing'}"
+
+
 def gather(log: QueryLog, window: Window, include_prompts: bool = False, prompts_per_provider: int = 3,
-           now: datetime | None = None, future_dated: int = 0) -> ReportData:
+           now: datetime | None = None) -> ReportData:
     """Read every figure of the report for ``window`` through ``log``.
 
-    ``now`` is the generation time and ``future_dated`` the source's rows started after it
-    (``sql/summaries/newest.sql``): named in the completeness figures, left out of retention.
+    ``now`` is the generation time: rows started after it are named in the completeness figures
+    and left out of retention. Data problems never stop a scheduled report: they are shown in it.
     """
-    problems: list[str] = []
     tz, params = window.tz, window.params()
-    # The anomaly scan judges source rows one by one; the row schema, checked as the rows are
-    # read, is the second line of defence (and would name the same rows again).
-    found = summaries.anomalies(log.recording(), window.since, window.until, lax=True)
-    log.note("summaries/rows", {**params, "retention_days": summaries.RETENTION_DAYS, "now": now})
-    rows, lax_problems = summaries.load_rows(log.con, window.since, window.until, lax=True, now=now)
-    problems += found or lax_problems
-
-    def grouped(name: str, by: list[str]) -> pl.DataFrame:
-        return _validated(summaries.group(rows, by, tz), f"report summary by {', '.join(by) or 'nothing'}", problems)
-
-    frames = {
-        "totals": grouped("totals", []),
-        "by_provider": grouped("by_provider", ["provider"]),
-        "by_provider_method": grouped("by_provider_method", ["provider", "method"]),
-        "by_day": grouped("by_day", ["day"]),
-        "by_day_provider": grouped("by_day_provider", ["day", "provider"]),
-        "by_model": grouped("by_model", ["model"]),
-        "by_client": grouped("by_client", ["client"]),
-    }
-    completeness = summaries.completeness_of(rows, tz, window.since, window.until, future_dated=future_dated)
-    frames["completeness"] = completeness
+    found = summaries.summarise_each(log.recording(), {_label(by): by for by in GROUPINGS.values()}, tz,
+                                     window.since, window.until, lax=True, now=now)
+    frames = {name: found.frames[_label(by)] for name, by in GROUPINGS.items()}
+    frames["completeness"] = found.completeness
     providers = log.query("providers/list")
     ids = frames["by_provider"]["resolved_provider_id"].to_list()
     warnings_frame = log.query("report/warnings", params)
@@ -236,7 +200,7 @@ def gather(log: QueryLog, window: Window, include_prompts: bool = False, prompts
     frames["tools"] = log.query("report/tools", params)
     frames["warnings"] = warnings_frame
 
-    c = completeness.row(0, named=True)
+    c = found.completeness.row(0, named=True)
     total = int(c["summarised"])
     empty_totals = {f: 0 for f in summaries.FIGURES}
     data = ReportData(
@@ -244,10 +208,10 @@ def gather(log: QueryLog, window: Window, include_prompts: bool = False, prompts
         completeness=c,
         totals=frames["totals"].row(0, named=True) if frames["totals"].height else empty_totals,
         providers=_provider_rows(frames["by_provider"], frames["by_provider_method"], providers, labels, total),
-        sessions=_sessions(rows),
+        sessions=_sessions(log.query("report/sessions", params)),
         warnings=_warnings(warnings_frame, labels, int(c["rows_total"])),
         frames=frames,
-        problems=problems,
+        problems=list(found.problems),
     )
     data.top = {"models": _top(frames["by_model"], total), "clients": _top(frames["by_client"], total)}
     named = {k: v for k, v in labels.items() if k is not None}

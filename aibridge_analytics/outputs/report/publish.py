@@ -20,16 +20,12 @@ import json
 import os
 import shutil
 import stat
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from aibridge_analytics.errors import OutputError
 from aibridge_analytics.outputs.formats import output_failure, writing
-
-#: Test hook: seconds to sleep just before the swap, so a test can kill a run at its last moment.
-PAUSE_ENV = "AIBRIDGE_REPORT_PAUSE_BEFORE_PUBLISH"
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -141,9 +137,6 @@ def staged(target: str | os.PathLike[str]) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
             yield staging
-            pause = os.environ.get(PAUSE_ENV)
-            if pause:
-                time.sleep(float(pause))
             resolve_directory(name)  # still absent, empty or a report after the run
             _swap_in(staging, real)
     except BaseException:

@@ -1,0 +1,33 @@
+-- Every child row of an interception as the figures it adds to a summary: a token usage row adds
+-- one token usage and its tokens, a user prompt one prompt, a tool usage one injected or one
+-- client tool call (and one injected tool error if an injected call failed). The one definition
+-- of the child-table figures; summaries/child_sums.sql adds them up per group.
+-- relation: summary_child_rows
+SELECT
+  t.interception_id,
+  0 AS user_prompts,
+  1 AS token_usages,
+  t.input_tokens,
+  t.output_tokens,
+  t.cache_read_input_tokens,
+  t.cache_write_input_tokens,
+  0 AS tool_calls_injected,
+  0 AS tool_calls_client,
+  0 AS injected_tool_errors
+FROM token_usages AS t
+UNION ALL
+SELECT p.interception_id, 1, 0, 0, 0, 0, 0, 0, 0, 0
+FROM user_prompts AS p
+UNION ALL
+SELECT
+  u.interception_id,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  CASE WHEN u.injected THEN 1 ELSE 0 END,
+  CASE WHEN u.injected THEN 0 ELSE 1 END,
+  CASE WHEN u.injected AND NOT u.invocation_error IS NULL THEN 1 ELSE 0 END
+FROM tool_usages AS u
