@@ -102,7 +102,10 @@ def main() -> int:
     print(ratio_line(f"per-provider summary of {args.interceptions:,} interceptions", local["seconds"], pg_seconds, 20))
     print(f"peak RSS of the DuckDB + Polars path: {local['peak_rss_bytes'] / 2**30:.2f} GiB (target < 2 GB)")
     for name in local["queries"]:
-        print(f"  {name}: {local['queries'][name]:.2f} s in DuckDB, {pg_spent.get(name, float('nan')):.2f} s on PostgreSQL")
+        print(
+            f"  {name}: {local['queries'][name]:.2f} s in DuckDB, "
+            f"{pg_spent.get(name, float('nan')):.2f} s on PostgreSQL"
+        )
     print(f"same counts per provider: {same}")
     return 0 if same else 1
 

@@ -25,12 +25,13 @@
 # %% tags=["parameters"]
 SOURCE = None  # None: the demo warehouse; or a .duckdb path, postgresql://..., a Parquet dir, a JSON export
 TZ = "UTC"
-SINCE = None   # ISO 8601 (no offset = in TZ) or an age such as "30d"; None: all history
+SINCE = None  # ISO 8601 (no offset = in TZ) or an age such as "30d"; None: all history
 UNTIL = None
 
 # %%
 import altair as alt
 import polars as pl
+from IPython.display import display
 
 import aibridge_analytics as aa
 
@@ -56,9 +57,20 @@ aa.summary_completeness(con, tz=TZ, since=SINCE, until=UNTIL)
 
 # %%
 by_provider = named(aa.summary(con, by=["provider"], tz=TZ, since=SINCE, until=UNTIL))
-by_provider.select("provider_name", "provider_type", "interceptions", "initiators", "sessions", "threads",
-                   "input_tokens", "output_tokens", "tool_calls_injected", "tool_calls_client",
-                   "duration_p50_ms", "duration_p95_ms").sort("interceptions", descending=True)
+by_provider.select(
+    "provider_name",
+    "provider_type",
+    "interceptions",
+    "initiators",
+    "sessions",
+    "threads",
+    "input_tokens",
+    "output_tokens",
+    "tool_calls_injected",
+    "tool_calls_client",
+    "duration_p50_ms",
+    "duration_p95_ms",
+).sort("interceptions", descending=True)
 
 # %% [markdown]
 # ## History over time
@@ -68,7 +80,8 @@ by_provider.select("provider_name", "provider_type", "interceptions", "initiator
 
 # %%
 daily = named(aa.summary(con, by=["provider", "day"], tz=TZ, since=SINCE, until=UNTIL)).with_columns(
-    pl.col("day").cast(pl.String))
+    pl.col("day").cast(pl.String)
+)
 alt.Chart(daily, title="Interceptions per day").mark_bar().encode(
     x=alt.X("day:O", axis=alt.Axis(labelAngle=-60, labelOverlap=True), title=None),
     y=alt.Y("sum(interceptions):Q", title="interceptions"),
@@ -103,14 +116,18 @@ alt.Chart(top, title="Top models by interceptions").mark_bar().encode(
 
 # %%
 total = aa.summary(con, by=[], tz=TZ, since=SINCE, until=UNTIL)
-print(f"{total['sessions'][0]} sessions and {total['threads'][0]} threads over {total['interceptions'][0]} "
-      f"interceptions; per-provider sessions add up to {by_provider['sessions'].sum()}")
+print(
+    f"{total['sessions'][0]} sessions and {total['threads'][0]} threads over {total['interceptions'][0]} "
+    f"interceptions; per-provider sessions add up to {by_provider['sessions'].sum()}"
+)
 aa.list_sessions(con, limit=10)
 
 # %%
 clients = aa.summary(con, by=["client"], tz=TZ, since=SINCE, until=UNTIL)
 alt.Chart(clients, title="Sessions and interceptions per client").mark_bar().encode(
-    x=alt.X("sessions:Q"), y=alt.Y("client:N", sort="-x", title=None), tooltip=["interceptions", "initiators"],
+    x=alt.X("sessions:Q"),
+    y=alt.Y("client:N", sort="-x", title=None),
+    tooltip=["interceptions", "initiators"],
 ).properties(width=480)
 
 # %% [markdown]
@@ -120,9 +137,9 @@ alt.Chart(clients, title="Sessions and interceptions per client").mark_bar().enc
 # providers, whose clients cache the prompt prefix.
 
 # %%
-tokens = by_provider.select("provider_name", "input_tokens", "output_tokens", "cache_read_input_tokens",
-                            "cache_write_input_tokens").unpivot(index="provider_name", variable_name="kind",
-                                                                value_name="tokens")
+tokens = by_provider.select(
+    "provider_name", "input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens"
+).unpivot(index="provider_name", variable_name="kind", value_name="tokens")
 alt.Chart(tokens, title="Tokens per provider").mark_bar().encode(
     x=alt.X("sum(tokens):Q", title="tokens"),
     y=alt.Y("provider_name:N", sort="-x", title=None),
@@ -131,9 +148,12 @@ alt.Chart(tokens, title="Tokens per provider").mark_bar().encode(
 
 # %%
 weekly_tokens = named(aa.summary(con, by=["provider", "week"], tz=TZ, since=SINCE, until=UNTIL)).with_columns(
-    pl.col("week").cast(pl.String), (pl.col("input_tokens") + pl.col("output_tokens")).alias("tokens"))
+    pl.col("week").cast(pl.String), (pl.col("input_tokens") + pl.col("output_tokens")).alias("tokens")
+)
 alt.Chart(weekly_tokens, title="Input + output tokens per week").mark_line(point=True).encode(
-    x=alt.X("week:O", title="week starting"), y=alt.Y("tokens:Q"), color=alt.Color("provider_name:N", title="provider"),
+    x=alt.X("week:O", title="week starting"),
+    y=alt.Y("tokens:Q"),
+    color=alt.Color("provider_name:N", title="provider"),
 ).properties(width=680, height=260)
 
 # %% [markdown]
@@ -145,10 +165,15 @@ alt.Chart(weekly_tokens, title="Input + output tokens per week").mark_line(point
 # %%
 tools = by_provider.select("provider_name", "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
 display(tools.sort("tool_calls_injected", descending=True))
-alt.Chart(tools.unpivot(index="provider_name", on=["tool_calls_injected", "tool_calls_client"],
-                        variable_name="kind", value_name="calls"),
-          title="Tool calls per provider").mark_bar().encode(
-    x=alt.X("calls:Q"), y=alt.Y("provider_name:N", sort="-x", title=None), color="kind:N",
+alt.Chart(
+    tools.unpivot(
+        index="provider_name", on=["tool_calls_injected", "tool_calls_client"], variable_name="kind", value_name="calls"
+    ),
+    title="Tool calls per provider",
+).mark_bar().encode(
+    x=alt.X("calls:Q"),
+    y=alt.Y("provider_name:N", sort="-x", title=None),
+    color="kind:N",
 ).properties(width=520)
 
 # %% [markdown]
@@ -158,7 +183,11 @@ alt.Chart(tools.unpivot(index="provider_name", on=["tool_calls_injected", "tool_
 
 # %%
 latency = by_provider.select("provider_name", *[pl.col(f"duration_p{q}_ms") / 1000 for q in (50, 90, 95, 99)])
-alt.Chart(latency.unpivot(index="provider_name", variable_name="percentile", value_name="seconds"),
-          title="Duration percentiles").mark_point(filled=True, size=60).encode(
-    x=alt.X("seconds:Q", scale=alt.Scale(type="log")), y=alt.Y("provider_name:N", title=None), color="percentile:N",
+alt.Chart(
+    latency.unpivot(index="provider_name", variable_name="percentile", value_name="seconds"),
+    title="Duration percentiles",
+).mark_point(filled=True, size=60).encode(
+    x=alt.X("seconds:Q", scale=alt.Scale(type="log")),
+    y=alt.Y("provider_name:N", title=None),
+    color="percentile:N",
 ).properties(width=520)

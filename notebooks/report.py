@@ -29,8 +29,8 @@
 # with the day of the newest interception.
 
 # %% tags=["parameters"]
-SOURCE = None   # None: the demo warehouse; or a .duckdb path, postgresql://..., a Parquet dir, a JSON export
-SINCE = None    # e.g. "2026-11-01" or "7d"
+SOURCE = None  # None: the demo warehouse; or a .duckdb path, postgresql://..., a Parquet dir, a JSON export
+SINCE = None  # e.g. "2026-11-01" or "7d"
 UNTIL = None
 TZ = "UTC"
 OUT_DIR = None  # None: a new temporary directory

@@ -10,8 +10,8 @@ and keys.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -29,14 +29,21 @@ CATEGORIES = ("resolved_provider_id", "provider_name", "provider_type", "method"
 
 def _child_sums(tables: Mapping[str, pl.DataFrame]) -> list[pl.DataFrame]:
     """Per interception id: its token usage rows and tokens, prompts, and tool calls."""
-    tokens = tables["aibridge_token_usages"].group_by("interception_id").agg(
-        pl.len().alias("token_usages"), *(pl.col(c).sum() for c in TOKENS))
+    tokens = (
+        tables["aibridge_token_usages"]
+        .group_by("interception_id")
+        .agg(pl.len().alias("token_usages"), *(pl.col(c).sum() for c in TOKENS))
+    )
     prompts = tables["aibridge_user_prompts"].group_by("interception_id").agg(pl.len().alias("user_prompts"))
     injected = pl.col("injected")
-    tools = tables["aibridge_tool_usages"].group_by("interception_id").agg(
-        injected.sum().alias("tool_calls_injected"),
-        (~injected).sum().alias("tool_calls_client"),
-        (injected & pl.col("invocation_error").is_not_null()).sum().alias("injected_tool_errors"),
+    tools = (
+        tables["aibridge_tool_usages"]
+        .group_by("interception_id")
+        .agg(
+            injected.sum().alias("tool_calls_injected"),
+            (~injected).sum().alias("tool_calls_client"),
+            (injected & pl.col("invocation_error").is_not_null()).sum().alias("injected_tool_errors"),
+        )
     )
     return [tokens, prompts, tools]
 
@@ -52,37 +59,63 @@ def future_dated(tables: Mapping[str, pl.DataFrame], now: datetime | None) -> in
     return 0 if now is None else int((tables["aibridge_interceptions"]["started_at"] > now).sum())
 
 
-def rows(con: Connection, tables: Mapping[str, pl.DataFrame], since: datetime | None = None,
-         until: datetime | None = None, retention_days: int = RETENTION_DAYS,
-         now: datetime | None = None) -> pl.DataFrame:
+def rows(
+    con: Connection,
+    tables: Mapping[str, pl.DataFrame],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    retention_days: int = RETENTION_DAYS,
+    now: datetime | None = None,
+) -> pl.DataFrame:
     """One row per interception started in ``[since, until)``, as :class:`schemas.SummaryRows` declares it.
 
     ``tables`` are the Coder tables loaded into ``con``; ``con`` gives the attribution.
     """
     newest = newest_start(tables, now)
     attribution = attribute(con).select(
-        "interception_id", "resolved_provider_id", pl.col("resolved_provider_name").alias("provider_name"),
-        pl.col("resolved_provider_type").alias("provider_type"), "method",
-        pl.col("warnings").list.contains("decided_by_current_providers").alias("decided_later"))
+        "interception_id",
+        "resolved_provider_id",
+        pl.col("resolved_provider_name").alias("provider_name"),
+        pl.col("resolved_provider_type").alias("provider_type"),
+        "method",
+        pl.col("warnings").list.contains("decided_by_current_providers").alias("decided_later"),
+    )
     started = pl.col("started_at")
-    out = tables["aibridge_interceptions"].filter(
-        pl.lit(True) if since is None else started >= since,
-        pl.lit(True) if until is None else started < until,
-    ).select(
-        pl.col("id").alias("interception_id"), "model", "client", "initiator_id", "client_session_id", "thread_root_id",
-        "started_at", "ended_at",
-    ).join(attribution, on="interception_id")
+    out = (
+        tables["aibridge_interceptions"]
+        .filter(
+            pl.lit(True) if since is None else started >= since,
+            pl.lit(True) if until is None else started < until,
+        )
+        .select(
+            pl.col("id").alias("interception_id"),
+            "model",
+            "client",
+            "initiator_id",
+            "client_session_id",
+            "thread_root_id",
+            "started_at",
+            "ended_at",
+        )
+        .join(attribution, on="interception_id")
+    )
     for sums in _child_sums(tables):
         out = out.join(sums, on="interception_id", how="left")
     cutoff = None if newest is None else newest - timedelta(days=retention_days)
     return out.select(
-        "interception_id", "resolved_provider_id", "provider_name", "provider_type", "method", "model",
+        "interception_id",
+        "resolved_provider_id",
+        "provider_name",
+        "provider_type",
+        "method",
+        "model",
         pl.col("client").fill_null("Unknown"),
         "initiator_id",
         # Coder's session: the client's session id, else the thread root, else the interception.
         pl.coalesce("client_session_id", "thread_root_id", "interception_id").alias("session_id"),
         pl.coalesce("thread_root_id", "interception_id").alias("thread_root_id"),
-        "started_at", "ended_at",
+        "started_at",
+        "ended_at",
         (pl.lit(False) if cutoff is None else started < cutoff).alias("outside_retention"),
         "decided_later",
         *(pl.col(c).fill_null(0).cast(pl.Int64) for c in SUMS),
@@ -105,9 +138,15 @@ def _compact(found: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def load_rows(con: Connection, tables: Mapping[str, pl.DataFrame], since: datetime | None = None,
-              until: datetime | None = None, retention_days: int = RETENTION_DAYS, now: datetime | None = None,
-              lax: bool = False) -> tuple[pl.DataFrame, list[str]]:
+def load_rows(
+    con: Connection,
+    tables: Mapping[str, pl.DataFrame],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    retention_days: int = RETENTION_DAYS,
+    now: datetime | None = None,
+    lax: bool = False,
+) -> tuple[pl.DataFrame, list[str]]:
     """The compacted rows of :func:`rows`, validated against the row schema, and (if ``lax``) its problems."""
     found = rows(con, tables, since, until, retention_days, now)
     problems = []
@@ -156,8 +195,10 @@ def group(compacted: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "
         pl.col("session_key").n_unique().alias("sessions"),
         pl.col("thread_key").n_unique().alias("threads"),
         *(pl.col(c).sum().alias(c) for c in SUMS),
-        *(percentile_us(pl.col("duration_us").quantile(q / 100, interpolation="linear")).alias(f"duration_p{q}_ms")
-          for q in PERCENTILES),
+        *(
+            percentile_us(pl.col("duration_us").quantile(q / 100, interpolation="linear")).alias(f"duration_p{q}_ms")
+            for q in PERCENTILES
+        ),
     ]
     ended = compacted.lazy().filter(pl.col("duration_us").is_not_null())
     # A constant key makes the grand total (no keys) an ordinary group: empty input, no rows.
@@ -171,9 +212,15 @@ def group(compacted: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "
     return out.sort(columns, nulls_last=True).select(*columns, *FIGURES).collect()
 
 
-def completeness(compacted: pl.DataFrame, tables: Mapping[str, pl.DataFrame], tz: str, since: datetime | None,
-                 until: datetime | None, retention_days: int = RETENTION_DAYS,
-                 now: datetime | None = None) -> pl.DataFrame:
+def completeness(
+    compacted: pl.DataFrame,
+    tables: Mapping[str, pl.DataFrame],
+    tz: str,
+    since: datetime | None,
+    until: datetime | None,
+    retention_days: int = RETENTION_DAYS,
+    now: datetime | None = None,
+) -> pl.DataFrame:
     """The completeness row of compacted rows (see ``summaries._completeness``)."""
     ended = pl.col("duration_us").is_not_null()
     counts = compacted.select(
@@ -186,31 +233,48 @@ def completeness(compacted: pl.DataFrame, tables: Mapping[str, pl.DataFrame], tz
         pl.col("outside_retention").sum().alias("outside_retention"),
     ).row(0, named=True)
     total = counts["summarised"]
-    return pl.DataFrame([{
-        "tz": tz, "since": since, "until": until,
-        **{k: counts[k] for k in ("rows_total", "in_flight", "summarised", "unattributed")},
-        "unattributed_share": counts["unattributed"] / total if total else None,
-        "ambiguous": counts["ambiguous"],
-        "ambiguous_share": counts["ambiguous"] / total if total else None,
-        "decided_later": counts["decided_later"],
-        "outside_retention": counts["outside_retention"],
-        "retention_days": retention_days,
-        "future_dated": future_dated(tables, now),
-    }], schema={"tz": pl.String, "since": pl.Datetime("us", "UTC"), "until": pl.Datetime("us", "UTC"),
-               **{k: pl.Int64 for k in ("rows_total", "in_flight", "summarised", "unattributed")},
-               "unattributed_share": pl.Float64, "ambiguous": pl.Int64, "ambiguous_share": pl.Float64,
-               **{k: pl.Int64 for k in ("decided_later", "outside_retention", "retention_days", "future_dated")}})
+    return pl.DataFrame(
+        [
+            {
+                "tz": tz,
+                "since": since,
+                "until": until,
+                **{k: counts[k] for k in ("rows_total", "in_flight", "summarised", "unattributed")},
+                "unattributed_share": counts["unattributed"] / total if total else None,
+                "ambiguous": counts["ambiguous"],
+                "ambiguous_share": counts["ambiguous"] / total if total else None,
+                "decided_later": counts["decided_later"],
+                "outside_retention": counts["outside_retention"],
+                "retention_days": retention_days,
+                "future_dated": future_dated(tables, now),
+            }
+        ],
+        schema={
+            "tz": pl.String,
+            "since": pl.Datetime("us", "UTC"),
+            "until": pl.Datetime("us", "UTC"),
+            **{k: pl.Int64 for k in ("rows_total", "in_flight", "summarised", "unattributed")},
+            "unattributed_share": pl.Float64,
+            "ambiguous": pl.Int64,
+            "ambiguous_share": pl.Float64,
+            **{k: pl.Int64 for k in ("decided_later", "outside_retention", "retention_days", "future_dated")},
+        },
+    )
 
 
 def sessions(compacted: pl.DataFrame) -> dict:
     """The report's session figures of compacted rows (ended interceptions only)."""
     per = (
-        compacted.lazy().filter(pl.col("duration_us").is_not_null()).group_by("session_key").agg(
+        compacted.lazy()
+        .filter(pl.col("duration_us").is_not_null())
+        .group_by("session_key")
+        .agg(
             pl.len().alias("n"),
             pl.col("resolved_provider_id").n_unique().alias("providers"),
             pl.col("model").n_unique().alias("models"),
             ((pl.col("started_at").max() - pl.col("started_at").min()).dt.total_seconds() / 60).alias("span_min"),
-        ).collect()
+        )
+        .collect()
     )
     if per.is_empty():
         return {"sessions": 0}
@@ -225,16 +289,21 @@ def sessions(compacted: pl.DataFrame) -> dict:
     }
 
 
-def raw_totals(tables: Mapping[str, pl.DataFrame], since: datetime | None = None,
-               until: datetime | None = None) -> dict[str, int]:
+def raw_totals(
+    tables: Mapping[str, pl.DataFrame], since: datetime | None = None, until: datetime | None = None
+) -> dict[str, int]:
     """Totals of the ended interceptions started in ``[since, until)`` straight from the tables,
     without the attribution: what a summary's groups must add up to."""
     started = pl.col("started_at")
-    ended = tables["aibridge_interceptions"].filter(
-        pl.col("ended_at").is_not_null(),
-        pl.lit(True) if since is None else started >= since,
-        pl.lit(True) if until is None else started < until,
-    ).select(pl.col("id").alias("interception_id"))
+    ended = (
+        tables["aibridge_interceptions"]
+        .filter(
+            pl.col("ended_at").is_not_null(),
+            pl.lit(True) if since is None else started >= since,
+            pl.lit(True) if until is None else started < until,
+        )
+        .select(pl.col("id").alias("interception_id"))
+    )
     totals = {"interceptions": ended.height}
     for sums in _child_sums(tables):
         kept = sums.join(ended, on="interception_id", how="semi").drop("interception_id")

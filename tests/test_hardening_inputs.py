@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -62,14 +62,17 @@ def warehouse(tmp_path) -> Path:
 # --- times and ages out of range ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("argv, named", [
-    (["interceptions", "count", "--started-after", "99999999d"], "99999999d"),
-    (["interceptions", "list", "--started-before", "99999999w"], "99999999w"),
-    (["interceptions", "count", "--started-after", "9999-12-31T23:00:00-10:00"], "9999-12-31T23:00:00-10:00"),
-    (["interceptions", "count", "--started-after", "0001-01-01T00:00:00+05:00"], "0001-01-01T00:00:00+05:00"),
-    (["summary", "--since", "99999999d"], "99999999d"),
-    (["summary", "--until", "0001-01-01", "--tz", "Asia/Tokyo"], "0001-01-01"),
-])
+@pytest.mark.parametrize(
+    "argv, named",
+    [
+        (["interceptions", "count", "--started-after", "99999999d"], "99999999d"),
+        (["interceptions", "list", "--started-before", "99999999w"], "99999999w"),
+        (["interceptions", "count", "--started-after", "9999-12-31T23:00:00-10:00"], "9999-12-31T23:00:00-10:00"),
+        (["interceptions", "count", "--started-after", "0001-01-01T00:00:00+05:00"], "0001-01-01T00:00:00+05:00"),
+        (["summary", "--since", "99999999d"], "99999999d"),
+        (["summary", "--until", "0001-01-01", "--tz", "Asia/Tokyo"], "0001-01-01"),
+    ],
+)
 def test_times_out_of_range_are_one_line(capsys, warehouse, argv, named):
     err = _one_line_error(capsys, [*argv, "--source", str(warehouse)], named)
     assert "out of range" in err
@@ -77,21 +80,30 @@ def test_times_out_of_range_are_one_line(capsys, warehouse, argv, named):
 
 def test_report_since_out_of_range_is_one_line_and_writes_nothing(capsys, warehouse, tmp_path):
     out = tmp_path / "r"
-    err = _one_line_error(capsys, ["report", "--source", str(warehouse), "--out", str(out), "--since", "99999999d"], "99999999d")
+    err = _one_line_error(
+        capsys, ["report", "--source", str(warehouse), "--out", str(out), "--since", "99999999d"], "99999999d"
+    )
     assert "out of range" in err and not out.exists()
 
 
 @pytest.mark.parametrize("hours", ["nan", "inf", "-inf", "1e12", "-5", "-0.5", "twelve"])
 def test_overlap_hours_out_of_range_are_refused(capsys, warehouse, tmp_path, hours):
     db = tmp_path / "copy.duckdb"
-    _one_line_error(capsys, ["sync", "--source", str(warehouse), "--db", str(db), f"--overlap-hours={hours}"],
-                    "--overlap-hours", hours)
+    _one_line_error(
+        capsys,
+        ["sync", "--source", str(warehouse), "--db", str(db), f"--overlap-hours={hours}"],
+        "--overlap-hours",
+        hours,
+    )
     assert not db.exists()
 
 
 def test_overlap_hours_in_range_are_accepted(capsys, warehouse, tmp_path):
     for hours in ("0", "24", "1.5"):
-        assert main(["sync", "--source", str(warehouse), "--db", str(tmp_path / "copy.duckdb"), "--overlap-hours", hours]) == 0
+        assert (
+            main(["sync", "--source", str(warehouse), "--db", str(tmp_path / "copy.duckdb"), "--overlap-hours", hours])
+            == 0
+        )
 
 
 # --- hostile JSON exports -----------------------------------------------------------------------
@@ -101,12 +113,18 @@ def _deep(depth: int) -> str:
     return "[" * depth + "]" * depth
 
 
-@pytest.mark.parametrize("text, problem", [
-    (_deep(200_000), "nested"),
-    ("[" + json.dumps({**item("a"), "model": "x"}).replace('"model": "x"', '"model": "\\ud800"') + "]", "surrogate"),
-    (json.dumps([{**item("a"), "metadata": {"k\udc00": 1}}]), "surrogate"),
-    ("[" + json.dumps(item("a"))[:-1] + ', "metadata": ' + _deep(5_000) + "}]", "nested"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        (_deep(200_000), "nested"),
+        (
+            "[" + json.dumps({**item("a"), "model": "x"}).replace('"model": "x"', '"model": "\\ud800"') + "]",
+            "surrogate",
+        ),
+        (json.dumps([{**item("a"), "metadata": {"k\udc00": 1}}]), "surrogate"),
+        ("[" + json.dumps(item("a"))[:-1] + ', "metadata": ' + _deep(5_000) + "}]", "nested"),
+    ],
+)
 def test_hostile_exports_are_one_line_errors(capsys, tmp_path, text, problem):
     path = tmp_path / "hostile.json"
     path.write_text(text)
@@ -144,8 +162,14 @@ TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "ca
 
 
 def _token(label: str, of: str, **counts: int) -> dict:
-    return {"id": uid(f"tok/{label}"), "interception_id": uid(of), "provider_response_id": "r",
-            **{c: counts.get(c, 5) for c in TOKEN_COLUMNS}, "metadata": None, "created_at": T0 + timedelta(days=10)}
+    return {
+        "id": uid(f"tok/{label}"),
+        "interception_id": uid(of),
+        "provider_response_id": "r",
+        **{c: counts.get(c, 5) for c in TOKEN_COLUMNS},
+        "metadata": None,
+        "created_at": T0 + timedelta(days=10),
+    }
 
 
 def _anomalous(anomaly: str) -> dict:
@@ -161,7 +185,11 @@ def _anomalous(anomaly: str) -> dict:
         rows.append(dict(rows[1]))
     elif anomaly == "missing_value":
         rows[1]["model"] = None
-    return {"ai_providers": [provider("openai", "openai")], "aibridge_interceptions": rows, "aibridge_token_usages": tokens}
+    return {
+        "ai_providers": [provider("openai", "openai")],
+        "aibridge_interceptions": rows,
+        "aibridge_token_usages": tokens,
+    }
 
 
 def _export_item(row: dict, tokens: list[dict]) -> dict:
@@ -169,11 +197,20 @@ def _export_item(row: dict, tokens: list[dict]) -> dict:
         return None if value is None else value.isoformat().replace("+00:00", "Z")
 
     return {
-        "id": row["id"], "initiator": {"id": row["initiator_id"]}, "provider": row["provider"],
-        "provider_name": row["provider_name"], "model": row["model"], "client": row["client"], "metadata": None,
-        "started_at": ts(row["started_at"]), "ended_at": ts(row["ended_at"]),
-        "token_usages": [{**{k: t[k] for k in ("id", "provider_response_id", *TOKEN_COLUMNS)},
-                          "created_at": ts(t["created_at"])} for t in tokens if t["interception_id"] == row["id"]],
+        "id": row["id"],
+        "initiator": {"id": row["initiator_id"]},
+        "provider": row["provider"],
+        "provider_name": row["provider_name"],
+        "model": row["model"],
+        "client": row["client"],
+        "metadata": None,
+        "started_at": ts(row["started_at"]),
+        "ended_at": ts(row["ended_at"]),
+        "token_usages": [
+            {**{k: t[k] for k in ("id", "provider_response_id", *TOKEN_COLUMNS)}, "created_at": ts(t["created_at"])}
+            for t in tokens
+            if t["interception_id"] == row["id"]
+        ],
     }
 
 
@@ -203,8 +240,11 @@ CAN_HOLD = {
     "export": [a for a in ROW_ANOMALIES if a not in ("duplicate_id", "missing_value")],
     "postgres": [a for a in ROW_ANOMALIES if a not in ("duplicate_id", "missing_value")],
 }
-CASES = [pytest.param(k, a, marks=[pytest.mark.postgres] if k == "postgres" else [], id=f"{k}-{a}")
-         for k, held in CAN_HOLD.items() for a in held]
+CASES = [
+    pytest.param(k, a, marks=[pytest.mark.postgres] if k == "postgres" else [], id=f"{k}-{a}")
+    for k, held in CAN_HOLD.items()
+    for a in held
+]
 
 
 @pytest.fixture
@@ -226,7 +266,9 @@ def test_every_anomaly_stops_the_summary_on_every_source(tmp_path, pg_factory, k
     assert len(lax.problems) == 1 and anomaly in lax.problems[0]
 
 
-@pytest.mark.parametrize("kind", [pytest.param(k, marks=[pytest.mark.postgres] if k == "postgres" else []) for k in CAN_HOLD])
+@pytest.mark.parametrize(
+    "kind", [pytest.param(k, marks=[pytest.mark.postgres] if k == "postgres" else []) for k in CAN_HOLD]
+)
 def test_all_anomalies_at_once_are_all_named_with_their_counts(tmp_path, pg_factory, kind):
     ok = interception("ok", "openai", "openai", day=10)
     bad = interception("bad", "openai", "openai", day=11)
@@ -236,7 +278,11 @@ def test_all_anomalies_at_once_are_all_named_with_their_counts(tmp_path, pg_fact
         rows += [dict(ok), {**interception("no-model", "openai", "openai", day=12), "model": None}]
     tokens = [_token("plus", "ok", **{c: 1000 for c in TOKEN_COLUMNS}), _token("minus-again", "bad", input_tokens=-1)]
     tokens += [_token(f"minus-{c}", "ok", **{c: -3}) for c in TOKEN_COLUMNS]
-    tables = {"ai_providers": [provider("openai", "openai")], "aibridge_interceptions": rows, "aibridge_token_usages": tokens}
+    tables = {
+        "ai_providers": [provider("openai", "openai")],
+        "aibridge_interceptions": rows,
+        "aibridge_token_usages": tokens,
+    }
     with _open(kind, tables, tmp_path, pg_factory) as con:
         with pytest.raises(ValidationFailed) as info:
             summaries.summarise(con, [])
@@ -306,8 +352,9 @@ def _timed_tables(groups: list[list[int]]) -> dict:
     return {"ai_providers": [provider("openai", "openai")], "aibridge_interceptions": rows}
 
 
-DURATIONS = st.lists(st.lists(st.one_of(st.integers(0, 2_000), st.integers(0, 10**10)), min_size=1, max_size=30),
-                     min_size=1, max_size=3)
+DURATIONS = st.lists(
+    st.lists(st.one_of(st.integers(0, 2_000), st.integers(0, 10**10)), min_size=1, max_size=30), min_size=1, max_size=3
+)
 
 
 def _percentiles(frame: pl.DataFrame) -> dict[str, list[float]]:
@@ -315,7 +362,9 @@ def _percentiles(frame: pl.DataFrame) -> dict[str, list[float]]:
 
 
 @pytest.mark.postgres
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(groups=DURATIONS)
 def test_property_percentiles_are_exact_and_identical_on_both_engines(new_pg_schema, groups):
     tables = frames(_timed_tables(groups))
@@ -329,11 +378,14 @@ def test_property_percentiles_are_exact_and_identical_on_both_engines(new_pg_sch
     assert _percentiles(group(rows, ["model"])) == expected  # the Polars oracle
 
 
-@pytest.mark.parametrize("durations, p50", [
-    ([1, 2], 0.002),            # 1.5 us: half up
-    ([1000, 1001, 1002, 1003], 1.002),  # 1001.5 us
-    ([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.005),
-])
+@pytest.mark.parametrize(
+    "durations, p50",
+    [
+        ([1, 2], 0.002),  # 1.5 us: half up
+        ([1000, 1001, 1002, 1003], 1.002),  # 1001.5 us
+        ([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.005),
+    ],
+)
 def test_percentile_rounding_rule_examples(durations, p50):
     con = duckdb_connection(frames(_timed_tables([durations])))
     assert summaries.summarise(con, []).frame["duration_p50_ms"][0] == p50 == _exact_percentile_ms(durations, 50)
@@ -352,12 +404,19 @@ def _with_future_rows() -> dict:
 @pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_future_dated_rows_are_counted_and_do_not_choose_the_default_window(tmp_path, request, engine):
     tables = frames(_with_future_rows())
-    con = duckdb_connection(tables) if engine == "duckdb" else postgres_connection(request.getfixturevalue("pg_schema"), tables)
+    con = (
+        duckdb_connection(tables)
+        if engine == "duckdb"
+        else postgres_connection(request.getfixturevalue("pg_schema"), tables)
+    )
     with con:
         summary = build_report(con, tmp_path / "r").summary
         result = summaries.summarise(con, [])
     newest_now = (T0 + timedelta(days=12)).date()
-    assert summary["window"]["until"] == datetime.combine(newest_now + timedelta(days=1), datetime.min.time(), timezone.utc).isoformat()
+    assert (
+        summary["window"]["until"]
+        == datetime.combine(newest_now + timedelta(days=1), datetime.min.time(), UTC).isoformat()
+    )
     assert summary["completeness"]["future_dated"] == 2
     assert summary["totals"]["interceptions"] == 3
     c = result.completeness.row(0, named=True)

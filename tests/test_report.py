@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -45,31 +45,86 @@ def _tables() -> dict:
     rows = [
         interception("r1", "openai", "openai", openai["id"], day=10.1, model="gpt-5", client="Cursor", session="s1"),
         interception("r2", "openai", "openai", openai["id"], day=10.2, model="gpt-5", client="Cursor", session="s1"),
-        interception("r3", "anthropic", "anthropic", evil["id"], day=11.5, model=f"claude {IMG}", client=f"cli {SCRIPT}",
-                     initiator="u2"),
+        interception(
+            "r3",
+            "anthropic",
+            "anthropic",
+            evil["id"],
+            day=11.5,
+            model=f"claude {IMG}",
+            client=f"cli {SCRIPT}",
+            initiator="u2",
+        ),
         interception("r4", "anthropic", "", None, day=12.5, minutes=3, initiator="u3"),
         interception("r5", "mistral", "gone", None, day=13.2, model="mistral-large"),
         interception("r6", "openai", "openai", openai["id"], day=13.9, minutes=None),
         interception("old", "openai", "openai", openai["id"], day=1.0),
     ]
     prompts = [
-        {"id": uid("p1"), "interception_id": uid("r3"), "provider_response_id": "x", "prompt": f"{PROMPT_SECRET} {SCRIPT} {IMG}",
-         "metadata": None, "created_at": T0 + timedelta(days=11.5)},
-        {"id": uid("p2"), "interception_id": uid("r1"), "provider_response_id": "x", "prompt": "hello",
-         "metadata": None, "created_at": T0 + timedelta(days=10.1)},
+        {
+            "id": uid("p1"),
+            "interception_id": uid("r3"),
+            "provider_response_id": "x",
+            "prompt": f"{PROMPT_SECRET} {SCRIPT} {IMG}",
+            "metadata": None,
+            "created_at": T0 + timedelta(days=11.5),
+        },
+        {
+            "id": uid("p2"),
+            "interception_id": uid("r1"),
+            "provider_response_id": "x",
+            "prompt": "hello",
+            "metadata": None,
+            "created_at": T0 + timedelta(days=10.1),
+        },
     ]
-    tokens = [{"id": uid(f"t{i}"), "interception_id": uid(r), "provider_response_id": "x", "input_tokens": 100 * i,
-               "output_tokens": 10 * i, "cache_read_input_tokens": 0, "cache_write_input_tokens": 0, "metadata": None,
-               "created_at": T0 + timedelta(days=12)} for i, r in enumerate(("r1", "r2", "r3", "r3"), start=1)]
+    tokens = [
+        {
+            "id": uid(f"t{i}"),
+            "interception_id": uid(r),
+            "provider_response_id": "x",
+            "input_tokens": 100 * i,
+            "output_tokens": 10 * i,
+            "cache_read_input_tokens": 0,
+            "cache_write_input_tokens": 0,
+            "metadata": None,
+            "created_at": T0 + timedelta(days=12),
+        }
+        for i, r in enumerate(("r1", "r2", "r3", "r3"), start=1)
+    ]
     tools = [
-        {"id": uid("u1"), "interception_id": uid("r1"), "provider_response_id": "x", "server_url": "https://mcp.example",
-         "tool": f"mcp {SCRIPT}", "input": "{}", "injected": True, "invocation_error": "boom", "metadata": None,
-         "created_at": T0 + timedelta(days=10.1)},
-        {"id": uid("u2"), "interception_id": uid("r2"), "provider_response_id": "x", "server_url": None, "tool": "Read",
-         "input": "{}", "injected": False, "invocation_error": None, "metadata": None, "created_at": T0 + timedelta(days=10.2)},
+        {
+            "id": uid("u1"),
+            "interception_id": uid("r1"),
+            "provider_response_id": "x",
+            "server_url": "https://mcp.example",
+            "tool": f"mcp {SCRIPT}",
+            "input": "{}",
+            "injected": True,
+            "invocation_error": "boom",
+            "metadata": None,
+            "created_at": T0 + timedelta(days=10.1),
+        },
+        {
+            "id": uid("u2"),
+            "interception_id": uid("r2"),
+            "provider_response_id": "x",
+            "server_url": None,
+            "tool": "Read",
+            "input": "{}",
+            "injected": False,
+            "invocation_error": None,
+            "metadata": None,
+            "created_at": T0 + timedelta(days=10.2),
+        },
     ]
-    return {"ai_providers": [openai, evil], "aibridge_interceptions": rows, "aibridge_user_prompts": prompts,
-            "aibridge_token_usages": tokens, "aibridge_tool_usages": tools}
+    return {
+        "ai_providers": [openai, evil],
+        "aibridge_interceptions": rows,
+        "aibridge_user_prompts": prompts,
+        "aibridge_token_usages": tokens,
+        "aibridge_tool_usages": tools,
+    }
 
 
 @pytest.fixture
@@ -78,7 +133,9 @@ def tables() -> dict:
 
 
 def _read(out: Path) -> dict[str, str]:
-    return {p.relative_to(out).as_posix(): p.read_bytes().decode("utf-8", "replace") for p in out.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes().decode("utf-8", "replace") for p in out.rglob("*") if p.is_file()
+    }
 
 
 def test_report_writes_every_file_with_the_summary_figures(tables, tmp_path):
@@ -86,8 +143,15 @@ def test_report_writes_every_file_with_the_summary_figures(tables, tmp_path):
     out = tmp_path / "report"
     result = build_report(con, out, tz="Europe/Berlin")
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert {"report.html", "report.md", "summary.json", "manifest.json", "parquet/by_provider.parquet",
-            "parquet/by_day.parquet", "parquet/completeness.parquet"} <= names
+    assert {
+        "report.html",
+        "report.md",
+        "summary.json",
+        "manifest.json",
+        "parquet/by_provider.parquet",
+        "parquet/by_day.parquet",
+        "parquet/completeness.parquet",
+    } <= names
 
     summary = json.loads((out / "summary.json").read_text())
     window = result.summary["window"]
@@ -114,8 +178,15 @@ def test_report_writes_every_file_with_the_summary_figures(tables, tmp_path):
     assert fingerprint["aibridge_interceptions"]["row_count"] == 7
     assert fingerprint["aibridge_interceptions"]["newest"] == (T0 + timedelta(days=13.9)).isoformat()
     queries = {q["name"]: q for q in manifest["queries"]}
-    assert {"report/fingerprint", "summaries/figures", "summaries/child_sums", "summaries/completeness",
-            "report/sessions", "report/warnings", "report/tools"} <= set(queries)
+    assert {
+        "report/fingerprint",
+        "summaries/figures",
+        "summaries/child_sums",
+        "summaries/completeness",
+        "report/sessions",
+        "report/warnings",
+        "report/tools",
+    } <= set(queries)
     assert "SELECT" in queries["summaries/figures"]["sql"]
     assert queries["summaries/figures"]["parameters"]["since"] == window["since"]
     assert "report/recent_prompts" not in queries
@@ -152,29 +223,45 @@ def test_demo_report_figures_match_the_oracle(tmp_path):
     demo = {k: v for k, v in demo_tables(3000, 7).items() if k in TABLES}
     con = duckdb_connection(demo)
     _assert_report_matches_the_oracle(con, demo, tmp_path / "week", tz="America/New_York")
-    _assert_report_matches_the_oracle(con, demo, tmp_path / "autumn", since="2026-09-01", until="2026-11-01", tz="Asia/Tokyo")
+    _assert_report_matches_the_oracle(
+        con, demo, tmp_path / "autumn", since="2026-09-01", until="2026-11-01", tz="Asia/Tokyo"
+    )
 
 
 def test_default_range_is_the_last_seven_whole_days_of_data(tables, tmp_path):
     con = duckdb_connection(frames(tables))
     summary = build_report(con, tmp_path / "r").summary
     newest_day = (T0 + timedelta(days=13.9)).date()
-    assert summary["window"]["until"] == datetime.combine(newest_day + timedelta(days=1), datetime.min.time(), timezone.utc).isoformat()
-    assert summary["window"]["since"] == datetime.combine(newest_day - timedelta(days=6), datetime.min.time(), timezone.utc).isoformat()
-    assert [d["day"] for d in summary["days"]] == [(T0 + timedelta(days=d)).date().isoformat() for d in (10, 11, 12, 13)]
+    assert (
+        summary["window"]["until"]
+        == datetime.combine(newest_day + timedelta(days=1), datetime.min.time(), UTC).isoformat()
+    )
+    assert (
+        summary["window"]["since"]
+        == datetime.combine(newest_day - timedelta(days=6), datetime.min.time(), UTC).isoformat()
+    )
+    assert [d["day"] for d in summary["days"]] == [
+        (T0 + timedelta(days=d)).date().isoformat() for d in (10, 11, 12, 13)
+    ]
 
 
 def test_window_forms():
-    now = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     w = resolve("2026-11-01", "2026-11-08", "Europe/Berlin", None, now)
-    assert (w.since, w.until) == (datetime(2026, 10, 31, 23, tzinfo=timezone.utc), datetime(2026, 11, 7, 23, tzinfo=timezone.utc))
+    assert (w.since, w.until) == (
+        datetime(2026, 10, 31, 23, tzinfo=UTC),
+        datetime(2026, 11, 7, 23, tzinfo=UTC),
+    )
     w = resolve("7d", None, "UTC", None, now)
-    assert w.until == now and abs(w.since - (datetime.now(timezone.utc) - timedelta(days=7))) < timedelta(minutes=1)
+    assert w.until == now and abs(w.since - (datetime.now(UTC) - timedelta(days=7))) < timedelta(minutes=1)
     # Across the end of summer time the default still starts and ends at local midnights.
-    w = resolve(None, None, "Europe/Berlin", datetime(2026, 10, 30, 12, tzinfo=timezone.utc), now)
-    assert (w.since, w.until) == (datetime(2026, 10, 23, 22, tzinfo=timezone.utc), datetime(2026, 10, 30, 23, tzinfo=timezone.utc))
+    w = resolve(None, None, "Europe/Berlin", datetime(2026, 10, 30, 12, tzinfo=UTC), now)
+    assert (w.since, w.until) == (
+        datetime(2026, 10, 23, 22, tzinfo=UTC),
+        datetime(2026, 10, 30, 23, tzinfo=UTC),
+    )
     w = resolve(None, None, "UTC", None, now)  # an empty source: the week before today's end
-    assert w.until == datetime(2026, 11, 27, tzinfo=timezone.utc)
+    assert w.until == datetime(2026, 11, 27, tzinfo=UTC)
 
 
 def test_data_text_is_escaped_and_prompts_are_left_out_unless_asked(tables, tmp_path):
@@ -207,8 +294,15 @@ def test_empty_range_still_makes_a_report(tables, tmp_path):
 
 
 def _cli(*args: str, cwd: Path | None = None, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aibridge_analytics", *args], cwd=cwd, env={**os.environ, **(env or {})},
-                          capture_output=True, text=True, timeout=300, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "aibridge_analytics", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -251,8 +345,22 @@ def test_a_run_killed_before_publishing_leaves_the_previous_report(warehouse, tm
     out = tmp_path / "pub"
     assert _cli("report", "--source", str(warehouse), "--out", str(out)).returncode == 0
     before = _read(out)
-    proc = subprocess.Popen([sys.executable, "-c", PAUSED_BEFORE_PUBLISHING, "report", "--source", str(warehouse),
-                             "--out", str(out), "--tz", "Asia/Tokyo"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            PAUSED_BEFORE_PUBLISHING,
+            "report",
+            "--source",
+            str(warehouse),
+            "--out",
+            str(out),
+            "--tz",
+            "Asia/Tokyo",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         staging = tmp_path / f".pub.staging-{proc.pid}"
         deadline = time.monotonic() + 120
@@ -272,11 +380,14 @@ def test_a_run_killed_before_publishing_leaves_the_previous_report(warehouse, tm
     assert json.loads((out / "summary.json").read_text())["window"]["tz"] == "Asia/Tokyo"
 
 
-@pytest.mark.parametrize(("args", "named"), [
-    (["--tz", "Mars/Olympus"], "Mars/Olympus"),
-    (["--since", "2026-11-08", "--until", "2026-11-01"], "--since"),
-    (["--since", "last tuesday"], "last tuesday"),
-])
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--tz", "Mars/Olympus"], "Mars/Olympus"),
+        (["--since", "2026-11-08", "--until", "2026-11-01"], "--since"),
+        (["--since", "last tuesday"], "last tuesday"),
+    ],
+)
 def test_cli_usage_errors_are_one_line_with_exit_1(warehouse, tmp_path, args, named):
     done = _cli("report", "--source", str(warehouse), "--out", str(tmp_path / "r"), *args)
     assert done.returncode == 1
@@ -291,7 +402,9 @@ def test_out_must_be_a_directory(warehouse, tmp_path):
 
 
 def test_a_password_in_the_source_url_never_appears(tmp_path):
-    done = _cli("report", "--source", "postgresql://report:hunter2-secret@127.0.0.1:9/coder", "--out", str(tmp_path / "r"))
+    done = _cli(
+        "report", "--source", "postgresql://report:hunter2-secret@127.0.0.1:9/coder", "--out", str(tmp_path / "r")
+    )
     assert done.returncode == 1
     assert "hunter2" not in done.stderr + done.stdout and "***" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
@@ -300,8 +413,14 @@ def test_a_password_in_the_source_url_never_appears(tmp_path):
 def test_make_report_path_on_a_fresh_checkout(tmp_path):
     """`report --out report` without a source builds the demo warehouse first (as `make report` does)."""
     env = {k: v for k, v in os.environ.items() if k != "AIBRIDGE_DEMO_DB"}
-    done = subprocess.run([sys.executable, "-m", "aibridge_analytics", "report", "--out", "report"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "aibridge_analytics", "report", "--out", "report"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "demo" / "demo.duckdb").exists()
     html = (tmp_path / "report" / "report.html").read_text()
@@ -313,12 +432,18 @@ def test_make_report_path_on_a_fresh_checkout(tmp_path):
 
 def test_templates_ship_in_the_wheel(tmp_path):
     root = Path(__file__).resolve().parent.parent
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(root)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(root)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     names = set(zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist())
-    assert {"aibridge_analytics/outputs/report/templates/report.html.j2",
-            "aibridge_analytics/outputs/report/templates/report.md.j2",
-            "aibridge_analytics/_sql/report/fingerprint.sql"} <= names
+    assert {
+        "aibridge_analytics/outputs/report/templates/report.html.j2",
+        "aibridge_analytics/outputs/report/templates/report.md.j2",
+        "aibridge_analytics/_sql/report/fingerprint.sql",
+    } <= names
 
 
 @pytest.mark.postgres
@@ -326,7 +451,9 @@ def test_postgresql_and_duckdb_reports_agree(tables, pg_schema, tmp_path):
     from urllib.parse import quote, urlsplit, urlunsplit
 
     data = frames(tables)
-    duck = build_report(duckdb_connection(data), tmp_path / "duck", since="2026-10-01", tz="America/New_York", until="2026-10-20")
+    duck = build_report(
+        duckdb_connection(data), tmp_path / "duck", since="2026-10-01", tz="America/New_York", until="2026-10-20"
+    )
     pg_con = postgres_connection(pg_schema, data)
     pg_con.close()
     # The same schema opened from a URL that carries a password (the test server trusts loopback,
@@ -336,12 +463,24 @@ def test_postgresql_and_duckdb_reports_agree(tables, pg_schema, tmp_path):
     sep = "&" if parts.query else ""
     query = f"{parts.query}{sep}options={quote(f'-c search_path={pg_schema.name}')}"
     dsn = urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-    done = _cli("report", "--source", dsn, "--out", str(tmp_path / "pg"), "--since", "2026-10-01", "--until", "2026-10-20",
-                "--tz", "America/New_York")
+    done = _cli(
+        "report",
+        "--source",
+        dsn,
+        "--out",
+        str(tmp_path / "pg"),
+        "--since",
+        "2026-10-01",
+        "--until",
+        "2026-10-20",
+        "--tz",
+        "America/New_York",
+    )
     assert done.returncode == 0, done.stderr
     assert "pw-should-stay-hidden" not in done.stderr + done.stdout
     for name, text in _read(tmp_path / "pg").items():
         assert "pw-should-stay-hidden" not in text, name
+
     def figures(directory: str) -> dict:
         # PostgreSQL tells its enum labels, an in-memory DuckDB cannot: that one finding's wording differs.
         summary = json.loads((tmp_path / directory / "summary.json").read_text())

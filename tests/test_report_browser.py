@@ -31,8 +31,15 @@ from aibridge_analytics.demo.generator import build_demo
 from aibridge_analytics.outputs.report import build_report
 
 CHARTS = 5
-TABLES = ("providers-table", "days-table", "models-table", "clients-table", "tools-table", "warnings-table",
-          "verification-table")
+TABLES = (
+    "providers-table",
+    "days-table",
+    "models-table",
+    "clients-table",
+    "tools-table",
+    "warnings-table",
+    "verification-table",
+)
 
 
 def _chromium() -> str:
@@ -51,16 +58,32 @@ class Browser:
     def __init__(self, chromium: str, profile: Path) -> None:
         to_child, self._send = os.pipe()
         self._recv, from_child = os.pipe()
+
         # The child must find its pipe ends at fds 3 and 4 (kept open by pass_fds, set after preexec_fn).
         def setup() -> None:
             os.dup2(to_child, 3)
             os.dup2(from_child, 4)
 
         self.proc = subprocess.Popen(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-             f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
-            preexec_fn=setup, pass_fds=(3, 4), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--hide-scrollbars",
+                f"--user-data-dir={profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            preexec_fn=setup,
+            pass_fds=(3, 4),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(to_child)
         os.close(from_child)
         self._buffer = b""
@@ -70,8 +93,11 @@ class Browser:
         self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Network.enable", "Page.enable", "Runtime.enable"):
             self.call(domain, session=True)
-        self.call("Emulation.setDeviceMetricsOverride",
-                  {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=True)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            session=True,
+        )
 
     def _read(self, timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -103,18 +129,29 @@ class Browser:
         while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
             self.events.append(self._read())
         # Late requests (lazy images, fonts) get a moment to start after the load event.
-        self.call("Runtime.evaluate", {"expression": "new Promise(r => setTimeout(r, 1000))", "awaitPromise": True},
-                  session=True)
+        self.call(
+            "Runtime.evaluate",
+            {"expression": "new Promise(r => setTimeout(r, 1000))", "awaitPromise": True},
+            session=True,
+        )
         return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
 
     def evaluate(self, expression: str) -> Any:
-        return self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=True)["result"]["value"]
+        return self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=True)["result"][
+            "value"
+        ]
 
     def screenshot(self, path: Path) -> None:
         height = self.evaluate("document.documentElement.scrollHeight")
-        shot = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
-                                                    "clip": {"x": 0, "y": 0, "width": 1200, "height": height, "scale": 1}},
-                         session=True)
+        shot = self.call(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": 1200, "height": height, "scale": 1},
+            },
+            session=True,
+        )
         path.write_bytes(base64.b64decode(shot["data"]))
 
     def close(self) -> None:
@@ -166,7 +203,9 @@ def test_report_renders_offline_with_charts_and_tables(report_dir, browser, tmp_
         page.write_text(stripped)
     requested = browser.open(page.as_uri())
     assert _outside(requested, page) == []
-    images = browser.evaluate("[...document.images].map(i => [i.currentSrc.slice(0, 30), i.alt, i.naturalWidth, i.complete])")
+    images = browser.evaluate(
+        "[...document.images].map(i => [i.currentSrc.slice(0, 30), i.alt, i.naturalWidth, i.complete])"
+    )
     assert len(images) == CHARTS
     for src, alt, width, complete in images:
         assert src.startswith("data:image/svg+xml;base64,") and alt and complete and width > 300  # decoded and drawn

@@ -12,7 +12,6 @@ from aibridge_analytics.errors import ValidationFailed
 from aibridge_analytics.pipelines import schemas
 from aibridge_analytics.pipelines.attribution import attribute
 
-
 #: Coder's tables and the models of their rows as they enter Polars.
 TABLE_MODELS = {
     "ai_providers": schemas.Providers,
@@ -39,12 +38,25 @@ def test_attribution_output_passes(demo):
     schemas.validate(attribute(duckdb_connection(demo)), schemas.AttributionRows)
 
 
-@pytest.mark.parametrize(("table", "change", "column", "check"), [
-    ("aibridge_token_usages", pl.col("input_tokens").neg().alias("input_tokens"), "input_tokens", "greater_than_or_equal_to(0)"),
-    ("aibridge_interceptions", pl.col("started_at").dt.offset_by("1d").alias("started_at"), "Interceptions", "ended_at_not_before_started_at"),
-    ("ai_providers", pl.col("created_at").dt.convert_time_zone("Etc/UTC"), "created_at", "dtype"),
-    ("aibridge_user_prompts", pl.col("id").first().alias("id"), "id", "field_uniqueness"),
-])
+@pytest.mark.parametrize(
+    ("table", "change", "column", "check"),
+    [
+        (
+            "aibridge_token_usages",
+            pl.col("input_tokens").neg().alias("input_tokens"),
+            "input_tokens",
+            "greater_than_or_equal_to(0)",
+        ),
+        (
+            "aibridge_interceptions",
+            pl.col("started_at").dt.offset_by("1d").alias("started_at"),
+            "Interceptions",
+            "ended_at_not_before_started_at",
+        ),
+        ("ai_providers", pl.col("created_at").dt.convert_time_zone("Etc/UTC"), "created_at", "dtype"),
+        ("aibridge_user_prompts", pl.col("id").first().alias("id"), "id", "field_uniqueness"),
+    ],
+)
 def test_failures_name_table_column_check_and_rows(demo, table, change, column, check):
     frame = demo[table].with_columns(change)
     with pytest.raises(ValidationFailed) as err:
@@ -77,7 +89,9 @@ def test_summary_model_refuses_extra_columns_and_sunday_weeks():
     from aibridge_analytics.pipelines.summaries import FIGURES
 
     row = {f: 1 for f in FIGURES} | {f: 1.0 for f in FIGURES if f.startswith("duration")}
-    ok = pl.DataFrame([row | {"week": date(2026, 3, 23)}]).with_columns(pl.col(f).cast(pl.Int64) for f in FIGURES if not f.startswith("duration"))
+    ok = pl.DataFrame([row | {"week": date(2026, 3, 23)}]).with_columns(
+        pl.col(f).cast(pl.Int64) for f in FIGURES if not f.startswith("duration")
+    )
     schemas.validate(ok, schemas.Summary)
     with pytest.raises(ValidationFailed, match="week_starts_on_monday"):
         schemas.validate(ok.with_columns(pl.lit(date(2026, 3, 29)).alias("week")), schemas.Summary)

@@ -4,7 +4,7 @@ raw totals, the SQL summary against the Polars oracle, DuckDB against PostgreSQL
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -33,24 +33,47 @@ from aibridge_analytics.pipelines import summaries
 from aibridge_analytics.pipelines.schemas import ValidationWarning
 from aibridge_analytics.pipelines.summaries import FIGURES
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def token(label: str, of: str, inp: int, out: int, cache_read: int = 0, cache_write: int = 0) -> dict:
-    return {"id": uid(f"tok/{label}"), "interception_id": uid(of), "provider_response_id": "r", "input_tokens": inp,
-            "output_tokens": out, "cache_read_input_tokens": cache_read, "cache_write_input_tokens": cache_write,
-            "metadata": None, "created_at": T0}
+    return {
+        "id": uid(f"tok/{label}"),
+        "interception_id": uid(of),
+        "provider_response_id": "r",
+        "input_tokens": inp,
+        "output_tokens": out,
+        "cache_read_input_tokens": cache_read,
+        "cache_write_input_tokens": cache_write,
+        "metadata": None,
+        "created_at": T0,
+    }
 
 
 def prompt(label: str, of: str) -> dict:
-    return {"id": uid(f"prompt/{label}"), "interception_id": uid(of), "provider_response_id": "r", "prompt": "hi",
-            "metadata": None, "created_at": T0}
+    return {
+        "id": uid(f"prompt/{label}"),
+        "interception_id": uid(of),
+        "provider_response_id": "r",
+        "prompt": "hi",
+        "metadata": None,
+        "created_at": T0,
+    }
 
 
 def tool(label: str, of: str, injected: bool, error: str | None = None) -> dict:
-    return {"id": uid(f"tool/{label}"), "interception_id": uid(of), "provider_response_id": "r",
-            "server_url": "https://mcp.example" if injected else None, "tool": "t", "input": "{}",
-            "injected": injected, "invocation_error": error, "metadata": None, "created_at": T0}
+    return {
+        "id": uid(f"tool/{label}"),
+        "interception_id": uid(of),
+        "provider_response_id": "r",
+        "server_url": "https://mcp.example" if injected else None,
+        "tool": "t",
+        "input": "{}",
+        "injected": injected,
+        "invocation_error": error,
+        "metadata": None,
+        "created_at": T0,
+    }
 
 
 OPENAI = provider("openai", "openai")
@@ -71,12 +94,18 @@ HAND = {
         interception("i6", "openai", "openai", day=13, minutes=None),
     ],
     "aibridge_token_usages": [
-        token("a", "i1", 10, 5, 1, 2), token("b", "i1", 20, 7), token("c", "i2", 100, 50, 3, 4),
-        token("d", "i4", 7, 1), token("e", "i5", 1000, 1000),
+        token("a", "i1", 10, 5, 1, 2),
+        token("b", "i1", 20, 7),
+        token("c", "i2", 100, 50, 3, 4),
+        token("d", "i4", 7, 1),
+        token("e", "i5", 1000, 1000),
     ],
     "aibridge_user_prompts": [prompt("a", "i1"), prompt("b", "i3"), prompt("c", "i6")],
     "aibridge_tool_usages": [
-        tool("a", "i1", True, "boom"), tool("b", "i1", True), tool("c", "i1", False), tool("d", "i3", False),
+        tool("a", "i1", True, "boom"),
+        tool("b", "i1", True),
+        tool("c", "i1", False),
+        tool("d", "i3", False),
         tool("e", "i5", True),
     ],
 }
@@ -93,21 +122,36 @@ def test_hand_checked_per_provider_figures(hand):
     rows = {r["provider_name"]: r for r in got.iter_rows(named=True)}
     assert set(rows) == {"openai", "anthropic-prod", None}  # copilot only has an in-flight row
     assert rows["openai"] == {
-        "resolved_provider_id": OPENAI["id"], "provider_name": "openai", "provider_type": "openai",
-        "interceptions": 2, "initiators": 2,
+        "resolved_provider_id": OPENAI["id"],
+        "provider_name": "openai",
+        "provider_type": "openai",
+        "interceptions": 2,
+        "initiators": 2,
         "sessions": 2,  # session id s1 used by u1 and u2: two sessions
         "threads": 1,  # i2's thread root is i1
-        "user_prompts": 1, "token_usages": 3, "input_tokens": 130, "output_tokens": 62,
-        "cache_read_input_tokens": 4, "cache_write_input_tokens": 6,
-        "tool_calls_injected": 2, "tool_calls_client": 1, "injected_tool_errors": 1,
+        "user_prompts": 1,
+        "token_usages": 3,
+        "input_tokens": 130,
+        "output_tokens": 62,
+        "cache_read_input_tokens": 4,
+        "cache_write_input_tokens": 6,
+        "tool_calls_injected": 2,
+        "tool_calls_client": 1,
+        "injected_tool_errors": 1,
         # 60 000 and 180 000 ms, linearly interpolated
-        "duration_p50_ms": 120_000.0, "duration_p90_ms": 168_000.0, "duration_p95_ms": 174_000.0,
+        "duration_p50_ms": 120_000.0,
+        "duration_p90_ms": 168_000.0,
+        "duration_p95_ms": 174_000.0,
         "duration_p99_ms": 178_800.0,
     }
     assert rows["anthropic-prod"]["tool_calls_client"] == 1 and rows["anthropic-prod"]["user_prompts"] == 1
     assert rows["anthropic-prod"]["duration_p99_ms"] == 120_000.0
     unattributed = rows[None]
-    assert (unattributed["resolved_provider_id"], unattributed["interceptions"], unattributed["input_tokens"]) == (None, 1, 7)
+    assert (unattributed["resolved_provider_id"], unattributed["interceptions"], unattributed["input_tokens"]) == (
+        None,
+        1,
+        7,
+    )
     assert got["resolved_provider_id"][-1] is None  # the unattributed group sorts last
 
 
@@ -131,7 +175,9 @@ def test_client_null_reads_unknown_and_method_key(hand):
     assert set(got["client"]) == {"Unknown", "Claude Code"}
     assert got.filter(pl.col("client") == "Unknown")["interceptions"].to_list() == [1]
     assert got.group_by("method").agg(pl.col("interceptions").sum()).sort("method").rows() == [
-        ("ambiguous_type", 1), ("provider_name", 3)]
+        ("ambiguous_type", 1),
+        ("provider_name", 3),
+    ]
 
 
 def test_no_keys_is_one_grand_total_row(hand):
@@ -159,24 +205,40 @@ def _utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("label", "local_day", "inside", "outside", "hours"), [
-    # 2026-03-29: clocks go forward in Berlin, a 23-hour day [03-28T23:00Z, 03-29T22:00Z)
-    ("spring", "2026-03-29", [_utc(2026, 3, 28, 23, 30), _utc(2026, 3, 29, 21, 30)],
-     [_utc(2026, 3, 28, 22, 30), _utc(2026, 3, 29, 22, 30)], 23),
-    # 2026-10-25: clocks go back, a 25-hour day [10-24T22:00Z, 10-25T23:00Z)
-    ("autumn", "2026-10-25", [_utc(2026, 10, 24, 22, 30), _utc(2026, 10, 25, 22, 30)],
-     [_utc(2026, 10, 24, 21, 30), _utc(2026, 10, 25, 23, 30)], 25),
-])
+@pytest.mark.parametrize(
+    ("label", "local_day", "inside", "outside", "hours"),
+    [
+        # 2026-03-29: clocks go forward in Berlin, a 23-hour day [03-28T23:00Z, 03-29T22:00Z)
+        (
+            "spring",
+            "2026-03-29",
+            [_utc(2026, 3, 28, 23, 30), _utc(2026, 3, 29, 21, 30)],
+            [_utc(2026, 3, 28, 22, 30), _utc(2026, 3, 29, 22, 30)],
+            23,
+        ),
+        # 2026-10-25: clocks go back, a 25-hour day [10-24T22:00Z, 10-25T23:00Z)
+        (
+            "autumn",
+            "2026-10-25",
+            [_utc(2026, 10, 24, 22, 30), _utc(2026, 10, 25, 22, 30)],
+            [_utc(2026, 10, 24, 21, 30), _utc(2026, 10, 25, 23, 30)],
+            25,
+        ),
+    ],
+)
 def test_dst_days_in_berlin(label, local_day, inside, outside, hours):
-    rows = [_at(f"{label}-in-{i}", t) for i, t in enumerate(inside)] + [_at(f"{label}-out-{i}", t) for i, t in enumerate(outside)]
+    rows = [_at(f"{label}-in-{i}", t) for i, t in enumerate(inside)] + [
+        _at(f"{label}-out-{i}", t) for i, t in enumerate(outside)
+    ]
     con = duckdb_connection(frames({"ai_providers": [OPENAI], "aibridge_interceptions": rows}))
     days = aa.summary(con, by=["day"], tz="Europe/Berlin")
     day = datetime.fromisoformat(local_day).date()
     assert days.filter(pl.col("day") == day)["interceptions"].to_list() == [2]
     assert days["interceptions"].sum() == 4 and days.height == 3
     # --since/--until without an offset are local: exactly the day's bucket, 23 or 25 hours long
-    result = summaries.summarise(con, by=["day"], tz="Europe/Berlin", since=local_day,
-                                 until=(day + timedelta(days=1)).isoformat())
+    result = summaries.summarise(
+        con, by=["day"], tz="Europe/Berlin", since=local_day, until=(day + timedelta(days=1)).isoformat()
+    )
     assert result.frame["interceptions"].to_list() == [2]
     c = result.completeness.row(0, named=True)
     assert c["until"] - c["since"] == timedelta(hours=hours) and c["tz"] == "Europe/Berlin"
@@ -184,8 +246,14 @@ def test_dst_days_in_berlin(label, local_day, inside, outside, hours):
 
 def test_weeks_start_on_monday_in_the_chosen_zone():
     # Sunday 2026-03-29 22:30Z is already Monday 2026-03-30 in Berlin.
-    con = duckdb_connection(frames({"ai_providers": [OPENAI], "aibridge_interceptions": [
-        _at("w1", _utc(2026, 3, 29, 22, 30)), _at("w2", _utc(2026, 3, 23, 0, 30))]}))
+    con = duckdb_connection(
+        frames(
+            {
+                "ai_providers": [OPENAI],
+                "aibridge_interceptions": [_at("w1", _utc(2026, 3, 29, 22, 30)), _at("w2", _utc(2026, 3, 23, 0, 30))],
+            }
+        )
+    )
     utc = aa.summary(con, by=["week"])
     berlin = aa.summary(con, by=["week"], tz="Europe/Berlin")
     monday = datetime(2026, 3, 23).date()
@@ -197,12 +265,15 @@ def test_weeks_start_on_monday_in_the_chosen_zone():
 # --- bad input ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"by": ["provider", "colour"]}, "unknown --by key 'colour'"),
-    ({"tz": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
-    ({"since": "2026-10-20", "until": "2026-10-10"}, "--since 2026-10-20T00:00:00+00:00 is after --until"),
-    ({"since": "yesterday"}, "malformed timestamp for --since: 'yesterday'"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"by": ["provider", "colour"]}, "unknown --by key 'colour'"),
+        ({"tz": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
+        ({"since": "2026-10-20", "until": "2026-10-10"}, "--since 2026-10-20T00:00:00+00:00 is after --until"),
+        ({"since": "yesterday"}, "malformed timestamp for --since: 'yesterday'"),
+    ],
+)
 def test_bad_arguments_are_one_line_usage_errors(hand, kwargs, message):
     with pytest.raises(UsageError, match=message.replace("+", r"\+")) as err:
         aa.summary(hand, **kwargs)
@@ -240,13 +311,28 @@ def _with_children(draw, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFr
     ids = tables["aibridge_interceptions"]["id"].to_list() + [uid("orphan")]
     pick = st.sampled_from(ids) if ids else st.just(uid("orphan"))
     n = st.integers(0, 12)
-    tok = [token(f"g{i}", "x", draw(st.integers(0, 10**6)), draw(st.integers(0, 10**4)), draw(st.integers(0, 99)),
-                 draw(st.integers(0, 99))) | {"interception_id": draw(pick)} for i in range(draw(n))]
+    tok = [
+        token(
+            f"g{i}",
+            "x",
+            draw(st.integers(0, 10**6)),
+            draw(st.integers(0, 10**4)),
+            draw(st.integers(0, 99)),
+            draw(st.integers(0, 99)),
+        )
+        | {"interception_id": draw(pick)}
+        for i in range(draw(n))
+    ]
     pro = [prompt(f"g{i}", "x") | {"interception_id": draw(pick)} for i in range(draw(n))]
-    too = [tool(f"g{i}", "x", draw(st.booleans()), draw(st.sampled_from((None, "err")))) | {"interception_id": draw(pick)}
-           for i in range(draw(n))]
+    too = [
+        tool(f"g{i}", "x", draw(st.booleans()), draw(st.sampled_from((None, "err")))) | {"interception_id": draw(pick)}
+        for i in range(draw(n))
+    ]
     children = frames({"aibridge_token_usages": tok, "aibridge_user_prompts": pro, "aibridge_tool_usages": too})
-    return {**tables, **{k: children[k] for k in ("aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages")}}
+    return {
+        **tables,
+        **{k: children[k] for k in ("aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages")},
+    }
 
 
 #: A generation time after every generated row (and before none of the demo's), fixed for both sides.
@@ -310,9 +396,14 @@ def test_postgres_and_duckdb_agree(pg_schema):
         for name, keys in (("summaries/keyed", None), ("summaries/child_sums", [])):
             assert_same_rows(duck.query(name, since, keys=keys), pg.query(name, since, keys=keys))
         params = {"tz": "Europe/Berlin"}
-        for name, keys in (("summaries/figures", None), ("summaries/figures", ["resolved_provider_id", "provider_name", "provider_type"]),
-                           ("summaries/figures", []), ("summaries/child_sums", None), ("summaries/child_sums", ["resolved_provider_id"]),
-                           ("summaries/child_sums", [])):
+        for name, keys in (
+            ("summaries/figures", None),
+            ("summaries/figures", ["resolved_provider_id", "provider_name", "provider_type"]),
+            ("summaries/figures", []),
+            ("summaries/child_sums", None),
+            ("summaries/child_sums", ["resolved_provider_id"]),
+            ("summaries/child_sums", []),
+        ):
             assert_same_rows(duck.query(name, params, keys=keys), pg.query(name, params, keys=keys))
         assert_frame_equal(duck.query("summaries/completeness"), pg.query("summaries/completeness"))
         for by in (["provider"], ["model", "client", "day", "method"]):
@@ -325,14 +416,18 @@ def test_postgres_and_duckdb_agree(pg_schema):
 
 
 @pytest.mark.postgres
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data(), tables=dataset_strategy())
 def test_property_postgres_matches_duckdb(new_pg_schema, data, tables):
     tables = _with_children(data.draw, tables)
     duck = duckdb_connection(tables)
     with postgres_connection(new_pg_schema(), tables) as pg:
         assert_frame_equal(duck.query("summaries/child_sums", keys=[]), pg.query("summaries/child_sums", keys=[]))
-        assert_frame_equal(summaries.summarise(duck, ["provider", "week"]).frame, summaries.summarise(pg, ["provider", "week"]).frame)
+        assert_frame_equal(
+            summaries.summarise(duck, ["provider", "week"]).frame, summaries.summarise(pg, ["provider", "week"]).frame
+        )
         _sql_vs_polars(pg, tables, ["provider", "week"])
 
 
@@ -342,7 +437,9 @@ def test_property_postgres_matches_duckdb(new_pg_schema, data, tables):
 def test_cli_summary_json_and_completeness_on_stderr(tmp_path, capsys):
     path = tmp_path / "w.duckdb"
     write_warehouse(path, DATA_FILE_TABLES)
-    code = main(["summary", "--source", str(path), "--by", "provider,model", "--tz", "Europe/Berlin", "--format", "json"])
+    code = main(
+        ["summary", "--source", str(path), "--by", "provider,model", "--tz", "Europe/Berlin", "--format", "json"]
+    )
     out, err = capsys.readouterr()
     assert code == 0
     rows = json.loads(out)
@@ -351,11 +448,14 @@ def test_cli_summary_json_and_completeness_on_stderr(tmp_path, capsys):
     assert "tz=Europe/Berlin" in err and "(1 in flight)" in err
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--by", "provider,colour"], "unknown --by key 'colour'"),
-    (["--tz", "Nowhere/Land"], "unknown time zone 'Nowhere/Land'"),
-    (["--since", "2026-10-05", "--until", "2026-10-01"], "is after --until"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--by", "provider,colour"], "unknown --by key 'colour'"),
+        (["--tz", "Nowhere/Land"], "unknown time zone 'Nowhere/Land'"),
+        (["--since", "2026-10-05", "--until", "2026-10-01"], "is after --until"),
+    ],
+)
 def test_cli_bad_input_exits_1_with_one_line(tmp_path, capsys, argv, message):
     path = tmp_path / "w.duckdb"
     write_warehouse(path, DATA_FILE_TABLES)

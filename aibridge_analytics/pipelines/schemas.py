@@ -13,7 +13,7 @@ and a frame in ``Etc/UTC`` (DuckDB's name when its TimeZone is not set) fails th
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import pandera.polars as pa
 import polars as pl
@@ -64,17 +64,18 @@ class Interceptions(pa.DataFrameModel):
     id: str = pa.Field(unique=True)
     initiator_id: str
     provider: str
-    provider_name: Optional[str]
-    provider_id: Optional[str] = pa.Field(nullable=True)
+    provider_name: str | None
+    provider_id: str | None = pa.Field(nullable=True)
     model: str
     started_at: UTC
     ended_at: UTC = pa.Field(nullable=True)
-    client: Optional[str] = pa.Field(nullable=True)
-    thread_parent_id: Optional[str] = pa.Field(nullable=True)
-    thread_root_id: Optional[str] = pa.Field(nullable=True)
-    client_session_id: Optional[str] = pa.Field(nullable=True)
+    client: str | None = pa.Field(nullable=True)
+    thread_parent_id: str | None = pa.Field(nullable=True)
+    thread_root_id: str | None = pa.Field(nullable=True)
+    client_session_id: str | None = pa.Field(nullable=True)
 
     @pa.dataframe_check
+    @classmethod
     def ended_at_not_before_started_at(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return _ended_after_start(data)
 
@@ -86,8 +87,8 @@ class TokenUsages(pa.DataFrameModel):
     interception_id: str
     input_tokens: pl.Int64 = pa.Field(ge=0)
     output_tokens: pl.Int64 = pa.Field(ge=0)
-    cache_read_input_tokens: Optional[pl.Int64] = pa.Field(ge=0)
-    cache_write_input_tokens: Optional[pl.Int64] = pa.Field(ge=0)
+    cache_read_input_tokens: pl.Int64 | None = pa.Field(ge=0)
+    cache_write_input_tokens: pl.Int64 | None = pa.Field(ge=0)
     created_at: UTC
 
 
@@ -132,13 +133,15 @@ class AttributionRows(pa.DataFrameModel):
     provider: str
     provider_name: str
     provider_id: str = pa.Field(nullable=True)
-    warnings: pl.List(pl.String)
+    warnings: Annotated[pl.List, pl.String]
 
     @pa.check("warnings")
+    @classmethod
     def known_warnings(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col(data.key).list.eval(pl.element().is_in(WARNINGS)).list.all())
 
     @pa.dataframe_check
+    @classmethod
     def resolved_unless_unattributed(cls, data: pa.PolarsData) -> pl.LazyFrame:
         # Only these methods name a provider; the others must leave it null.
         names = pl.col("method").is_in(RESOLVING_METHODS)
@@ -179,10 +182,12 @@ class SummaryRows(_ChildSums):
     decided_later: bool
 
     @pa.dataframe_check
+    @classmethod
     def ended_at_not_before_started_at(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return _ended_after_start(data)
 
     @pa.dataframe_check
+    @classmethod
     def errors_only_on_injected_calls(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("injected_tool_errors") <= pl.col("tool_calls_injected"))
 
@@ -196,8 +201,10 @@ ROW_ANOMALIES: dict[str, tuple[str, str]] = {
     "duplicate_id": ("interception id", "held by several rows (interception_id: unique)"),
     "ended_before_start": ("interception", "ending before it starts (ended_at_not_before_started_at)"),
     "missing_value": ("interception", "without an id, initiator, model or start (not nullable)"),
-    **{f"negative_{c}": ("token usage", f"with a negative {c} ({c}: greater_than_or_equal_to(0))")
-       for c in ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")},
+    **{
+        f"negative_{c}": ("token usage", f"with a negative {c} ({c}: greater_than_or_equal_to(0))")
+        for c in ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
+    },
 }
 
 
@@ -220,15 +227,15 @@ def anomalies_failure(name: str, found: pl.DataFrame, hint: str = "") -> Validat
 class Summary(_ChildSums):
     """The output of ``summary``: the chosen keys (each optional here), then the figures."""
 
-    resolved_provider_id: Optional[str] = pa.Field(nullable=True)
-    provider_name: Optional[str] = pa.Field(nullable=True)
-    provider_type: Optional[str] = pa.Field(nullable=True)
-    model: Optional[str]
-    client: Optional[str]
-    initiator_id: Optional[str]
-    day: Optional[pl.Date]
-    week: Optional[pl.Date]
-    method: Optional[str] = pa.Field(isin=METHODS)
+    resolved_provider_id: str | None = pa.Field(nullable=True)
+    provider_name: str | None = pa.Field(nullable=True)
+    provider_type: str | None = pa.Field(nullable=True)
+    model: str | None
+    client: str | None
+    initiator_id: str | None
+    day: pl.Date | None
+    week: pl.Date | None
+    method: str | None = pa.Field(isin=METHODS)
     interceptions: pl.Int64 = pa.Field(ge=1)
     initiators: pl.Int64 = pa.Field(ge=1)
     sessions: pl.Int64 = pa.Field(ge=1)
@@ -239,12 +246,14 @@ class Summary(_ChildSums):
     duration_p99_ms: pl.Float64 = pa.Field(ge=0)
 
     @pa.dataframe_check
+    @classmethod
     def week_starts_on_monday(cls, data: pa.PolarsData) -> pl.LazyFrame:
         if "week" not in data.lazyframe.collect_schema().names():
             return data.lazyframe.select(pl.lit(True))
         return data.lazyframe.select(pl.col("week").dt.weekday() == 1)
 
     @pa.dataframe_check
+    @classmethod
     def percentiles_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
         p = [pl.col(f"duration_p{q}_ms") for q in (50, 90, 95, 99)]
         return data.lazyframe.select((p[0] <= p[1]) & (p[1] <= p[2]) & (p[2] <= p[3]))
@@ -272,6 +281,7 @@ class Completeness(pa.DataFrameModel):
     future_dated: pl.Int64 = pa.Field(ge=0)
 
     @pa.dataframe_check
+    @classmethod
     def parts_fit_the_whole(cls, data: pa.PolarsData) -> pl.LazyFrame:
         c = pl.col
         return data.lazyframe.select(
@@ -288,7 +298,7 @@ class Completeness(pa.DataFrameModel):
 # --- checking --------------------------------------------------------------------------------
 
 
-def _shown(row: dict) -> str:
+def _shown(row: dict[str, object]) -> str:
     def short(v: object) -> str:
         text = repr(v.isoformat() if hasattr(v, "isoformat") else v)
         return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import warnings
 import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 
@@ -77,7 +78,8 @@ class SummaryResult:
         span = " .. ".join("open" if t is None else t.isoformat() for t in (c["since"], c["until"]))
         return (
             f"summary: tz={c['tz']}, started in [{span}), {c['summarised']} of {c['rows_total']} interceptions "
-            f"summarised ({c['in_flight']} in flight), unattributed {c['unattributed']} ({pct(c['unattributed_share'])}), "
+            f"summarised ({c['in_flight']} in flight), "
+            f"unattributed {c['unattributed']} ({pct(c['unattributed_share'])}), "
             f"ambiguous {c['ambiguous']} ({pct(c['ambiguous_share'])}), "
             f"decided by providers created later {c['decided_later']}, "
             f"outside {c['retention_days']}-day retention {c['outside_retention']}, "
@@ -127,8 +129,9 @@ def parse_instant(value: Any, what: str, tz: str, now: datetime | None = None) -
 # --- the pipeline --------------------------------------------------------------------------------
 
 
-def _completeness_frame(counts: pl.DataFrame, tz: str, since: datetime | None, until: datetime | None,
-                        retention_days: int) -> pl.DataFrame:
+def _completeness_frame(
+    counts: pl.DataFrame, tz: str, since: datetime | None, until: datetime | None, retention_days: int
+) -> pl.DataFrame:
     """The completeness row from its counts, with the shares, the zone and the range stated."""
     total = counts["summarised"][0]
     return counts.select(
@@ -146,8 +149,14 @@ def _completeness_frame(counts: pl.DataFrame, tz: str, since: datetime | None, u
     )
 
 
-def _completeness(con: Connection, tz: str, since: datetime | None, until: datetime | None,
-                 retention_days: int = RETENTION_DAYS, now: datetime | None = None) -> pl.DataFrame:
+def _completeness(
+    con: Connection,
+    tz: str,
+    since: datetime | None,
+    until: datetime | None,
+    retention_days: int = RETENTION_DAYS,
+    now: datetime | None = None,
+) -> pl.DataFrame:
     """Completeness figures of the interceptions started in ``[since, until)``: one row.
 
     ``unattributed`` (no resolved provider), ``ambiguous`` (an ambiguous name or type) and
@@ -160,8 +169,9 @@ def _completeness(con: Connection, tz: str, since: datetime | None, until: datet
     return _completeness_frame(con.query("summaries/completeness", params), tz, since, until, retention_days)
 
 
-def _grouped(con: Connection, keys: Sequence[str], tz: str, since: datetime | None,
-            until: datetime | None) -> pl.DataFrame:
+def _grouped(
+    con: Connection, keys: Sequence[str], tz: str, since: datetime | None, until: datetime | None
+) -> pl.DataFrame:
     """The summary frame for ``keys`` (see :data:`KEYS`) computed by the source's engine, in two queries joined here.
 
     ``sql/summaries/figures.sql`` gives the interception figures per group and
@@ -223,9 +233,17 @@ class Summaries:
     problems: tuple[str, ...] = ()
 
 
-def summarise_each(con: Connection, groupings: Mapping[str, str | Iterable[str] | None], tz: str = "UTC",
-                   since: Any = None, until: Any = None, *, retention_days: int = RETENTION_DAYS,
-                   lax: bool = False, now: datetime | None = None) -> Summaries:
+def summarise_each(
+    con: Connection,
+    groupings: Mapping[str, str | Iterable[str] | None],
+    tz: str = "UTC",
+    since: Any = None,
+    until: Any = None,
+    *,
+    retention_days: int = RETENTION_DAYS,
+    lax: bool = False,
+    now: datetime | None = None,
+) -> Summaries:
     """A summary per entry of ``groupings`` (its name -> its ``by`` keys) over one range, and the range's completeness.
 
     The range is checked for anomalies once (:func:`anomalies`); each frame and the completeness
@@ -244,9 +262,11 @@ def summarise_each(con: Connection, groupings: Mapping[str, str | Iterable[str] 
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
     problems = anomalies(con, start, end, lax)
     frames = {name: _grouped(con, by, tz, start, end) for name, by in keys.items()}
-    complete = _completeness(con, tz, start, end, retention_days, now or datetime.now(timezone.utc))
-    checks = [*((frame, schemas.Summary, name) for name, frame in frames.items()),
-              (complete, schemas.Completeness, "completeness")]
+    complete = _completeness(con, tz, start, end, retention_days, now or datetime.now(UTC))
+    checks = [
+        *((frame, schemas.Summary, name) for name, frame in frames.items()),
+        (complete, schemas.Completeness, "completeness"),
+    ]
     for frame, model, name in checks:
         try:
             schemas.validate(frame, model, name)
@@ -257,9 +277,17 @@ def summarise_each(con: Connection, groupings: Mapping[str, str | Iterable[str] 
     return Summaries(frames, complete, tuple(problems))
 
 
-def summarise(con: Connection, by: str | Iterable[str] | None = ("provider",), tz: str = "UTC",
-              since: Any = None, until: Any = None, *, retention_days: int = RETENTION_DAYS,
-              lax: bool = False, now: datetime | None = None) -> SummaryResult:
+def summarise(
+    con: Connection,
+    by: str | Iterable[str] | None = ("provider",),
+    tz: str = "UTC",
+    since: Any = None,
+    until: Any = None,
+    *,
+    retention_days: int = RETENTION_DAYS,
+    lax: bool = False,
+    now: datetime | None = None,
+) -> SummaryResult:
     """The summary for keys ``by`` and its completeness figures, computed by the source's engine.
 
     ``since`` (included) and ``until`` (excluded) bound ``started_at``; see :func:`parse_instant`
@@ -280,8 +308,15 @@ def _warn(result: SummaryResult) -> SummaryResult:
     return result
 
 
-def summary(con: Connection, by: str | Iterable[str] | None = ("provider",), tz: str = "UTC",
-            since: Any = None, until: Any = None, *, lax: bool = False) -> pl.DataFrame:
+def summary(
+    con: Connection,
+    by: str | Iterable[str] | None = ("provider",),
+    tz: str = "UTC",
+    since: Any = None,
+    until: Any = None,
+    *,
+    lax: bool = False,
+) -> pl.DataFrame:
     """Per-provider (or any ``by`` keys) summary of ended interceptions, as a Polars frame.
 
     ``by``: any of provider, model, client, initiator, day, week, method (a list or
@@ -293,8 +328,15 @@ def summary(con: Connection, by: str | Iterable[str] | None = ("provider",), tz:
     return _warn(summarise(con, by, tz, since, until, lax=lax)).frame
 
 
-def summary_completeness(con: Connection, tz: str = "UTC", since: Any = None, until: Any = None, *,
-                         retention_days: int = RETENTION_DAYS, lax: bool = False,
-                         now: datetime | None = None) -> pl.DataFrame:
+def summary_completeness(
+    con: Connection,
+    tz: str = "UTC",
+    since: Any = None,
+    until: Any = None,
+    *,
+    retention_days: int = RETENTION_DAYS,
+    lax: bool = False,
+    now: datetime | None = None,
+) -> pl.DataFrame:
     """How complete a summary over this range is: one row (see :func:`_completeness`)."""
     return _warn(summarise(con, (), tz, since, until, retention_days=retention_days, lax=lax, now=now)).completeness

@@ -58,6 +58,7 @@ class Connection:
     def __init__(self) -> None:
         self._probe: Probe | None = None
         self._meta: dict[str, str] | None = None
+        self._recorders: list[list[Rendered]] = []
 
     # -- engine-specific ------------------------------------------------------------------
     def _execute(self, rendered: Rendered) -> pl.DataFrame:  # pragma: no cover - abstract
@@ -130,7 +131,21 @@ class Connection:
         keys: Sequence[str] | None = None,
     ) -> Rendered:
         """Render catalogue query ``name`` for this engine and this source's schema."""
-        return catalogue.render(name, self.dialect, params, self.probe, relations, keys=keys)
+        rendered = catalogue.render(name, self.dialect, params, self.probe, relations, keys=keys)
+        for recorder in self._recorders:
+            recorder.append(rendered)
+        return rendered
+
+    @contextmanager
+    def recording(self) -> Iterator[list[Rendered]]:
+        """Every catalogue query rendered on this connection while the block runs, in order, with
+        its bound parameters: what a report's manifest lists as the queries behind its figures."""
+        rendered: list[Rendered] = []
+        self._recorders.append(rendered)
+        try:
+            yield rendered
+        finally:
+            self._recorders.remove(rendered)
 
     def query(
         self,

@@ -17,8 +17,9 @@ Prompts are read only with ``include_prompts``. The directory appears complete o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aibridge_analytics.sources.connection import Connection
@@ -39,12 +40,21 @@ class ReportResult:
     def describe(self) -> str:
         """One line for the scheduler's log."""
         w, t = self.summary["window"], self.summary["totals"]
-        return (f"report written to {self.out_dir}: {t['interceptions']:,} ended interceptions started in "
-                f"[{w['since']}, {w['until']}) ({w['tz']}), {len(self.problems)} data problem(s)")
+        return (
+            f"report written to {self.out_dir}: {t['interceptions']:,} ended interceptions started in "
+            f"[{w['since']}, {w['until']}) ({w['tz']}), {len(self.problems)} data problem(s)"
+        )
 
 
-def build_report(con: "Connection", out_dir: str | Path, since: Any = None, until: Any = None, tz: str = "UTC",
-                 include_prompts: bool = False, progress: Callable[[int, int], None] | None = None) -> ReportResult:
+def build_report(
+    con: Connection,
+    out_dir: str | Path,
+    since: Any = None,
+    until: Any = None,
+    tz: str = "UTC",
+    include_prompts: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReportResult:
     """Build the report for ``con`` into directory ``out_dir``, replacing it only when complete.
 
     ``since`` (included) / ``until`` (excluded): ISO 8601 (no offset = in ``tz``) or ages such as

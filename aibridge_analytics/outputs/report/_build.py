@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import polars as pl
 
+from aibridge_analytics.catalogue import Rendered
+from aibridge_analytics.outputs.formats import jsonable
 from aibridge_analytics.outputs.report import (
     ReportResult,
     charts,
@@ -19,23 +22,14 @@ from aibridge_analytics.outputs.report import (
     render,
     window,
 )
+from aibridge_analytics.pipelines.attribution import METHODS
 from aibridge_analytics.sources.connection import Connection
 
 STEPS = 5
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return [_jsonable(r) for r in frame.iter_rows(named=True)]
+    return [jsonable(r) for r in frame.iter_rows(named=True)]
 
 
 def _version() -> str:
@@ -51,76 +45,117 @@ def _version() -> str:
 
 def summary_json(d: data.ReportData, verification: Any) -> dict[str, Any]:
     """The report's figures as JSON: identical for the same data on any engine."""
-    keep = ("resolved_provider_id", "provider_name", "provider_type", "display_name", "status", "label", "share", "methods")
+    keep = (
+        "resolved_provider_id",
+        "provider_name",
+        "provider_type",
+        "display_name",
+        "status",
+        "label",
+        "share",
+        "methods",
+    )
     from aibridge_analytics.pipelines.summaries import FIGURES
 
-    return _jsonable({
-        "window": d.window.as_json(),
-        "completeness": d.completeness,
-        "totals": d.totals,
-        "providers": [{k: p[k] for k in (*keep, *FIGURES)} for p in d.providers],
-        "days": _records(d.frames["by_day"]),
-        "models": _records(d.top["models"]),
-        "clients": _records(d.top["clients"]),
-        "tools": _records(d.frames["tools"]),
-        "sessions": d.sessions,
-        "warnings": [{k: w[k] for k in ("warning", "interceptions", "share", "providers")} for w in d.warnings],
-        "verification": verification,
-        "problems": d.problems,
-    })
+    summary: dict[str, Any] = jsonable(
+        {
+            "window": d.window.as_json(),
+            "completeness": d.completeness,
+            "totals": d.totals,
+            "providers": [{k: p[k] for k in (*keep, *FIGURES)} for p in d.providers],
+            "days": _records(d.frames["by_day"]),
+            "models": _records(d.top["models"]),
+            "clients": _records(d.top["clients"]),
+            "tools": _records(d.frames["tools"]),
+            "sessions": d.sessions,
+            "warnings": [{k: w[k] for k in ("warning", "interceptions", "share", "providers")} for w in d.warnings],
+            "verification": verification,
+            "problems": d.problems,
+        }
+    )
+    return summary
 
 
-def _manifest(con: Connection, log: data.QueryLog, fingerprint: pl.DataFrame, d: data.ReportData,
-              generated_at: datetime, include_prompts: bool, files: dict[str, bytes]) -> dict[str, Any]:
+def _manifest(
+    con: Connection,
+    queries: list[Rendered],
+    fingerprint: pl.DataFrame,
+    d: data.ReportData,
+    generated_at: datetime,
+    include_prompts: bool,
+    files: dict[str, bytes],
+) -> dict[str, Any]:
     tables = [{**r, "present": con.probe.has(r["table_name"])} for r in _records(fingerprint)]
     return {
         "package": {"name": "aibridge-analytics", "version": _version()},
         "generated_at": generated_at.isoformat(),
         # The connection's label is already safe to publish (PostgreSQL passwords redacted).
-        "source": {"label": con.label, "dialect": con.dialect, "tables": tables,
-                   "missing_optional_columns": con.probe.missing_optional()},
+        "source": {
+            "label": con.label,
+            "dialect": con.dialect,
+            "tables": tables,
+            "missing_optional_columns": con.probe.missing_optional(),
+        },
         "window": d.window.as_json(),
         "include_prompts": include_prompts,
-        "queries": [{"name": r.name, "dialect": r.dialect, "sql": r.sql, "parameters": _jsonable(dict(r.params))}
-                    for r in log.rendered],
-        "files": [{"path": name, "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
-                  for name, body in sorted(files.items())],
+        "queries": [
+            {"name": r.name, "dialect": r.dialect, "sql": r.sql, "parameters": jsonable(dict(r.params))}
+            for r in queries
+        ],
+        "files": [
+            {"path": name, "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+            for name, body in sorted(files.items())
+        ],
     }
 
 
-def verification_summary(log: data.QueryLog) -> dict[str, Any]:
+def verification_summary(con: Connection) -> dict[str, Any]:
     """The backfill verification over the whole history (not only the range): what a reader needs.
 
-    Its queries run through ``log`` so the manifest lists them; the source's name is left out so
+    Run while ``con`` records its queries, the manifest lists them; the source's name is left out so
     the figures compare across engines.
     """
     from aibridge_analytics.pipelines.verification import verify_backfill
 
-    found = verify_backfill(log.recording(), samples=0).to_dict()
+    found = verify_backfill(con, samples=0).to_dict()
     keep = ("has_provider_id", "clean", "verdict", "discrepancy_classes", "classes", "findings", "invariants")
     return {k: found[k] for k in keep}
 
 
-def build(con: Connection, out_dir: Path, since: Any, until: Any, tz: str, include_prompts: bool,
-          progress: Callable[[int, int], None]) -> ReportResult:
+def build(
+    con: Connection,
+    out_dir: Path,
+    since: Any,
+    until: Any,
+    tz: str,
+    include_prompts: bool,
+    progress: Callable[[int, int], None],
+) -> ReportResult:
     """See :func:`aibridge_analytics.outputs.report.build_report`."""
-    generated_at = datetime.now(timezone.utc)
-    log = data.QueryLog(con)
-    fingerprint = log.query("report/fingerprint")
-    # Rows dated after the generation time never choose the default range: they are counted.
-    newest = log.query("summaries/newest", {"now": generated_at}).row(0, named=True)
-    win = window.resolve(since, until, tz, newest["started_at"], generated_at)
-    progress(1, STEPS)
-    figures = data.gather(log, win, include_prompts, now=generated_at)
-    verification = verification_summary(log)
+    generated_at = datetime.now(UTC)
+    with con.recording() as queries:
+        fingerprint = con.query("report/fingerprint")
+        # Rows dated after the generation time never choose the default range: they are counted.
+        newest = con.query("summaries/newest", {"now": generated_at}).row(0, named=True)
+        win = window.resolve(since, until, tz, newest["started_at"], generated_at)
+        progress(1, STEPS)
+        figures = data.gather(con, win, include_prompts, now=generated_at)
+        verification = verification_summary(con)
     progress(2, STEPS)
     drawn = charts.render_all(figures)
     progress(3, STEPS)
     summary = summary_json(figures, verification)
-    context = {"d": figures, "charts": drawn, "summary": summary, "generated_at": generated_at,
-               "span": render.span(win.since, win.until),
-               "source_label": con.label, "version": _version(), "include_prompts": include_prompts,
-               "methods_order": list(data.METHODS)}
+    context = {
+        "d": figures,
+        "charts": drawn,
+        "summary": summary,
+        "generated_at": generated_at,
+        "span": render.span(win.since, win.until),
+        "source_label": con.label,
+        "version": _version(),
+        "include_prompts": include_prompts,
+        "methods_order": list(METHODS),
+    }
     files: dict[str, bytes] = {
         "report.html": render.render("html", context).encode(),
         "report.md": render.render("md", context).encode(),
@@ -130,7 +165,7 @@ def build(con: Connection, out_dir: Path, since: Any, until: Any, tz: str, inclu
         buffer = io.BytesIO()
         frame.write_parquet(buffer)
         files[f"parquet/{name}.parquet"] = buffer.getvalue()
-    manifest = _manifest(con, log, fingerprint, figures, generated_at, include_prompts, files)
+    manifest = _manifest(con, queries, fingerprint, figures, generated_at, include_prompts, files)
     files["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
     progress(4, STEPS)
     with publish.staged(out_dir) as staging:

@@ -1,20 +1,20 @@
 """The figures of a report, read once from the source and held as small frames and dicts.
 
-Everything a report shows comes from catalogue queries through a :class:`QueryLog`, which keeps
-each rendered query and its parameters for the manifest. Its summary frames are the ``summary``
+Everything a report shows comes from catalogue queries (run while the connection records them, for
+the manifest: `Connection.recording`). Its summary frames are the ``summary``
 command's (:func:`summaries.summarise_each`, one grouped query pair per frame), so the report's
 figures are the summary command's figures.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import polars as pl
 
-from aibridge_analytics.catalogue import Rendered
 from aibridge_analytics.outputs.report.window import Window
 from aibridge_analytics.pipelines import summaries
 from aibridge_analytics.pipelines.attribution import METHODS, WARNINGS
@@ -37,46 +37,17 @@ GROUPINGS: dict[str, tuple[str, ...]] = {
 WARNING_MEANINGS = {
     "name_reused": "another provider held the row's name when it started (the name was reused since)",
     "snapshot_mismatch": "provider_id's provider has another name or a type that cannot produce the row's wire format",
-    "wire_family_ambiguous": "resolved by type or wire-type name while another live provider speaks the same wire format",
+    "wire_family_ambiguous": (
+        "resolved by type or wire-type name while another live provider speaks the same wire format"
+    ),
     "disabled_provider": "the resolved provider is disabled (still matched, like Coder)",
     "deleted_provider": "the resolved provider is soft-deleted",
     "duplicate_live_name": "several live providers share the snapshot name; left unresolved",
-    "decided_by_current_providers": "no provider of the row's name or type existed when it started; one created later decided",
+    "decided_by_current_providers": (
+        "no provider of the row's name or type existed when it started; one created later decided"
+    ),
     "in_flight": "the interception has not ended (left out of the figures)",
 }
-
-
-class QueryLog:
-    """Runs catalogue queries on ``con`` and remembers what ran, for the manifest."""
-
-    def __init__(self, con: Connection) -> None:
-        self.con = con
-        self.rendered: list[Rendered] = []
-
-    def query(self, name: str, params: Mapping[str, Any] | None = None,
-              relations: Mapping[str, str] | None = None, keys: Sequence[str] | None = None) -> pl.DataFrame:
-        """Run catalogue query ``name`` (grouped by ``keys``, see Connection.query) and record it."""
-        rendered = self.con.render(name, params, relations, keys)
-        self.rendered.append(rendered)
-        return self.con.run(rendered)
-
-    def recording(self) -> "_Recording":
-        """The connection as another module sees it, with every ``query`` recorded here."""
-        return _Recording(self)
-
-
-class _Recording:
-    """A stand-in for a Connection whose ``query`` goes through a QueryLog (all else delegates)."""
-
-    def __init__(self, log: QueryLog) -> None:
-        self._log = log
-
-    def query(self, name: str, params: Mapping[str, Any] | None = None,
-              relations: Mapping[str, str] | None = None, keys: Sequence[str] | None = None) -> pl.DataFrame:
-        return self._log.query(name, params, relations, keys)
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self._log.con, attr)
 
 
 @dataclass
@@ -119,8 +90,13 @@ def _status(row: Mapping[str, Any] | None) -> str:
     return "deleted" if row["deleted"] else ("disabled" if not row["enabled"] else "live")
 
 
-def _provider_rows(by_provider: pl.DataFrame, by_method: pl.DataFrame, providers: pl.DataFrame,
-                   labels: Mapping[str | None, str], total: int) -> list[dict[str, Any]]:
+def _provider_rows(
+    by_provider: pl.DataFrame,
+    by_method: pl.DataFrame,
+    providers: pl.DataFrame,
+    labels: Mapping[str | None, str],
+    total: int,
+) -> list[dict[str, Any]]:
     info = {r["id"]: r for r in providers.iter_rows(named=True)}
     methods: dict[str | None, dict[str, int]] = {}
     for r in by_method.iter_rows(named=True):
@@ -130,14 +106,16 @@ def _provider_rows(by_provider: pl.DataFrame, by_method: pl.DataFrame, providers
         pid = r["resolved_provider_id"]
         p = info.get(pid)
         split = methods.get(pid, {})
-        rows.append({
-            **r,
-            "label": labels[pid],
-            "display_name": p["display_name"] if p else None,
-            "status": _status(p) if pid else "unattributed",
-            "share": r["interceptions"] / total if total else None,
-            "methods": {m: split[m] for m in METHODS if m in split},
-        })
+        rows.append(
+            {
+                **r,
+                "label": labels[pid],
+                "display_name": p["display_name"] if p else None,
+                "status": _status(p) if pid else "unattributed",
+                "share": r["interceptions"] / total if total else None,
+                "methods": {m: split[m] for m in METHODS if m in split},
+            }
+        )
     # The unattributed group last, whatever its size: it is a caveat, not a provider.
     return sorted(rows, key=lambda r: r["resolved_provider_id"] is None)
 
@@ -150,29 +128,35 @@ def _sessions(found: pl.DataFrame) -> dict[str, Any]:
 
 def _warnings(frame: pl.DataFrame, labels: Mapping[str | None, str], rows_total: int) -> list[dict[str, Any]]:
     exploded = (
-        frame.filter(pl.col("warnings") != "")
-        .with_columns(pl.col("warnings").str.split(","))
-        .explode("warnings")
+        frame.filter(pl.col("warnings") != "").with_columns(pl.col("warnings").str.split(",")).explode("warnings")
     )
     out = []
     for name in WARNINGS:
         hits = exploded.filter(pl.col("warnings") == name)
-        per_provider = hits.group_by("resolved_provider_id").agg(pl.col("interceptions").sum()).sort(
-            ["interceptions", "resolved_provider_id"], descending=[True, False], nulls_last=True)
+        per_provider = (
+            hits.group_by("resolved_provider_id")
+            .agg(pl.col("interceptions").sum())
+            .sort(["interceptions", "resolved_provider_id"], descending=[True, False], nulls_last=True)
+        )
         count = int(hits["interceptions"].sum())
-        out.append({
-            "warning": name,
-            "interceptions": count,
-            "share": count / rows_total if rows_total else None,
-            "meaning": WARNING_MEANINGS.get(name, ""),
-            "providers": [labels.get(p, p or UNATTRIBUTED) for p in per_provider["resolved_provider_id"].to_list()],
-        })
+        out.append(
+            {
+                "warning": name,
+                "interceptions": count,
+                "share": count / rows_total if rows_total else None,
+                "meaning": WARNING_MEANINGS.get(name, ""),
+                "providers": [labels.get(p, p or UNATTRIBUTED) for p in per_provider["resolved_provider_id"].to_list()],
+            }
+        )
     return out
 
 
 def _top(frame: pl.DataFrame, total: int) -> pl.DataFrame:
-    return frame.sort(["interceptions", frame.columns[0]], descending=[True, False]).head(TOP).with_columns(
-        (pl.col("interceptions") / total if total else pl.lit(None, pl.Float64)).alias("share"))
+    return (
+        frame.sort(["interceptions", frame.columns[0]], descending=[True, False])
+        .head(TOP)
+        .with_columns((pl.col("interceptions") / total if total else pl.lit(None, pl.Float64)).alias("share"))
+    )
 
 
 def _label(by: Sequence[str]) -> str:
@@ -180,24 +164,36 @@ def _label(by: Sequence[str]) -> str:
     return f"report summary by {', '.join(by) or 'nothing'}"
 
 
-def gather(log: QueryLog, window: Window, include_prompts: bool = False, prompts_per_provider: int = 3,
-           now: datetime | None = None) -> ReportData:
-    """Read every figure of the report for ``window`` through ``log``.
+def gather(
+    con: Connection,
+    window: Window,
+    include_prompts: bool = False,
+    prompts_per_provider: int = 3,
+    now: datetime | None = None,
+) -> ReportData:
+    """Read every figure of the report for ``window`` from ``con``.
 
     ``now`` is the generation time: rows started after it are named in the completeness figures
     and left out of retention. Data problems never stop a scheduled report: they are shown in it.
     """
     tz, params = window.tz, window.params()
-    found = summaries.summarise_each(log.recording(), {_label(by): by for by in GROUPINGS.values()}, tz,
-                                     window.since, window.until, lax=True, now=now)
+    found = summaries.summarise_each(
+        con,
+        {_label(by): by for by in GROUPINGS.values()},
+        tz,
+        window.since,
+        window.until,
+        lax=True,
+        now=now,
+    )
     frames = {name: found.frames[_label(by)] for name, by in GROUPINGS.items()}
     frames["completeness"] = found.completeness
-    providers = log.query("providers/list")
+    providers = con.query("providers/list")
     ids = frames["by_provider"]["resolved_provider_id"].to_list()
-    warnings_frame = log.query("report/warnings", params)
+    warnings_frame = con.query("report/warnings", params)
     ids += [i for i in warnings_frame["resolved_provider_id"].unique().to_list() if i not in ids]
     labels = _labels(providers, ids)
-    frames["tools"] = log.query("report/tools", params)
+    frames["tools"] = con.query("report/tools", params)
     frames["warnings"] = warnings_frame
 
     c = found.completeness.row(0, named=True)
@@ -208,7 +204,7 @@ def gather(log: QueryLog, window: Window, include_prompts: bool = False, prompts
         completeness=c,
         totals=frames["totals"].row(0, named=True) if frames["totals"].height else empty_totals,
         providers=_provider_rows(frames["by_provider"], frames["by_provider_method"], providers, labels, total),
-        sessions=_sessions(log.query("report/sessions", params)),
+        sessions=_sessions(con.query("report/sessions", params)),
         warnings=_warnings(warnings_frame, labels, int(c["rows_total"])),
         frames=frames,
         problems=list(found.problems),
@@ -216,9 +212,14 @@ def gather(log: QueryLog, window: Window, include_prompts: bool = False, prompts
     data.top = {"models": _top(frames["by_model"], total), "clients": _top(frames["by_client"], total)}
     named = {k: v for k, v in labels.items() if k is not None}
     frames["by_day_provider"] = frames["by_day_provider"].with_columns(
-        pl.col("resolved_provider_id").replace_strict(named, default=UNATTRIBUTED, return_dtype=pl.String).alias("label"))
+        pl.col("resolved_provider_id")
+        .replace_strict(named, default=UNATTRIBUTED, return_dtype=pl.String)
+        .alias("label")
+    )
     if include_prompts:
-        found = log.query("report/recent_prompts", {**params, "per_provider": prompts_per_provider})
-        data.prompts = [{**r, "label": labels.get(r["resolved_provider_id"], r["provider_name"] or UNATTRIBUTED)}
-                        for r in found.iter_rows(named=True)]
+        prompts = con.query("report/recent_prompts", {**params, "per_provider": prompts_per_provider})
+        data.prompts = [
+            {**r, "label": labels.get(r["resolved_provider_id"], r["provider_name"] or UNATTRIBUTED)}
+            for r in prompts.iter_rows(named=True)
+        ]
     return data

@@ -20,9 +20,9 @@ import json
 import os
 import shutil
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from aibridge_analytics.errors import OutputError
 from aibridge_analytics.outputs.formats import output_failure, writing
@@ -38,7 +38,7 @@ def is_report(directory: Path) -> bool:
     """Whether ``directory`` holds a report of this package (a ``manifest.json`` it wrote)."""
     try:
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-        return manifest["package"]["name"] == PACKAGE
+        return bool(manifest["package"]["name"] == PACKAGE)
     except (OSError, ValueError, TypeError, KeyError):
         return False
 
@@ -65,8 +65,10 @@ def resolve_directory(out_dir: str | os.PathLike[str]) -> Path:
         raise OutputError(f"cannot write {text!r}: it exists and is not a directory")
     with writing(text):
         if any(real.iterdir()) and not is_report(real):
-            raise OutputError(f"cannot write {text!r}: a directory that is not empty and is not a report of "
-                              f"{PACKAGE} (no manifest.json of it); it is left untouched")
+            raise OutputError(
+                f"cannot write {text!r}: a directory that is not empty and is not a report of "
+                f"{PACKAGE} (no manifest.json of it); it is left untouched"
+            )
     return real
 
 
@@ -84,7 +86,7 @@ def _clean_stale(target: Path) -> None:
     """Remove staging or old directories left beside ``target`` by runs that no longer exist."""
     for prefix in (f".{target.name}.staging-", f".{target.name}.old-"):
         for path in target.parent.glob(prefix + "*"):
-            pid = path.name[len(prefix):]
+            pid = path.name[len(prefix) :]
             if pid.isdigit() and not _alive(int(pid)):
                 shutil.rmtree(path, ignore_errors=True)
 

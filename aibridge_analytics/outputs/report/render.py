@@ -63,8 +63,8 @@ def when(value: Any, tz: str | None = None, weekday: bool = False) -> str:
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        value = value.astimezone(zoneinfo.ZoneInfo(tz or "UTC"))
-        return value.strftime(("%a " if weekday else "") + "%Y-%m-%d %H:%M")
+        local = value.astimezone(zoneinfo.ZoneInfo(tz or "UTC"))
+        return local.strftime(("%a " if weekday else "") + "%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -81,22 +81,36 @@ def span(since: datetime, until: datetime) -> str:
 
 def shorten(text: Any, limit: int = PROMPT_CHARS) -> str:
     """Text cut to ``limit`` characters (an ellipsis marks the cut)."""
-    text = "" if text is None else str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    shown = "" if text is None else str(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
-_FILTERS = {"number": number, "compact": compact, "percent": percent, "duration": duration, "when": when, "shorten": shorten}
+_FILTERS = {
+    "number": number,
+    "compact": compact,
+    "percent": percent,
+    "duration": duration,
+    "when": when,
+    "shorten": shorten,
+}
 
 
 @lru_cache(maxsize=2)
 def _environment(kind: str) -> jinja2.Environment:
     loader = jinja2.PackageLoader("aibridge_analytics.outputs.report", "templates")
     if kind == "html":
-        env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                                 trim_blocks=True, lstrip_blocks=True)
+        env = jinja2.Environment(
+            loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+        )
     else:
-        env = jinja2.Environment(loader=loader, autoescape=False, finalize=markdown_text,
-                                 undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        env = jinja2.Environment(
+            loader=loader,
+            autoescape=False,
+            finalize=markdown_text,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
     env.filters.update(_FILTERS)
     return env
 

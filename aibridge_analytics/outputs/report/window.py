@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aibridge_analytics.errors import UsageError
@@ -62,7 +62,7 @@ def resolve(since: Any, until: Any, tz: str, newest_start: datetime | None, now:
         chosen = "given --since, until the generation time"
     if start >= end:
         raise UsageError(f"--since {start.isoformat()} is not before --until {end.isoformat()}")
-    return Window(start.astimezone(timezone.utc), end.astimezone(timezone.utc), tz, chosen)
+    return Window(start.astimezone(UTC), end.astimezone(UTC), tz, chosen)
 
 
 def _next_midnight(instant: datetime, tz: str) -> datetime:

@@ -12,6 +12,7 @@ SELECT
   a.initiator_id AS initiator_key,
   CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
   COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
+  a.started_at,
   CAST(ROUND(
     (
       EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)
