@@ -252,7 +252,7 @@ def _sql(tree: exp.Expr, dialect: str, comment: str | None = None) -> str:
         # is cheap here because the CTEs read twice are the small provider lookups.
         for cte in tree.find_all(exp.CTE):
             cte.set("materialized", False)
-    sql = (f"-- {comment}\n" if comment is not None else "") + tree.sql(dialect=dialect, pretty=True)
+    sql = (f"-- {comment}\n" if comment is not None else "") + tree.sql(dialect=dialect, pretty=True, copy=False)
     if dialect == "postgres":
         # psycopg reads every % as a placeholder marker, in comments too: double the literal ones.
         sql = re.sub(r"%%\((\w+)\)s", r"%(\1)s", sql.replace("%", "%%"))
