@@ -32,7 +32,9 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlglot import exp
 
+from aibridge_analytics.catalogue.render import render_statement
 from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, arrow_schema, duckdb_ddl
 from aibridge_analytics.errors import UsageError
 from aibridge_analytics.pipelines.attribution import METHODS
@@ -1473,7 +1475,8 @@ def build_demo(
             for name, table in chunk.items():
                 if table.num_rows:
                     con.register("_demo_chunk", table)
-                    con.execute(f"INSERT INTO {name} SELECT * FROM _demo_chunk")
+                    load = exp.insert(exp.select("*").from_("_demo_chunk"), exp.to_table(name))
+                    con.execute(render_statement(f"load {name}", load, "duckdb").sql)
                     con.unregister("_demo_chunk")
             summary.add(chunk)
             done += chunk["aibridge_interceptions"].num_rows

@@ -28,7 +28,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
+from sqlglot import exp
 
+from aibridge_analytics.catalogue.render import render_statement
 from aibridge_analytics.coder import PRIMARY_KEYS, TABLES, postgres_ddl
 from aibridge_analytics.errors import UsageError
 
@@ -98,10 +100,16 @@ def copy_warehouse_to_postgres(
             # (arrow_lossless_conversion), text does not; and DuckDB renders timestamps (with
             # their offset, so any session zone is fine) several times faster than Arrow's CSV
             # writer, which made them the bulk of the loading time.
-            select = ", ".join(
-                f'CAST("{c.name}" AS VARCHAR) AS "{c.name}"' if c.duckdb in _AS_TEXT else f'"{c.name}"' for c in cols
-            )
-            reader = duck_con.execute(f'SELECT {select} FROM "{name}"').to_arrow_reader(chunk_rows)
+            select = exp.select(
+                *(
+                    exp.cast(exp.column(c.name, quoted=True), "VARCHAR").as_(c.name, quoted=True)
+                    if c.duckdb in _AS_TEXT
+                    else exp.column(c.name, quoted=True)
+                    for c in cols
+                )
+            ).from_(exp.to_table(name))
+            sql = render_statement(f"read {name}", select, "duckdb").sql
+            reader = duck_con.execute(sql).to_arrow_reader(chunk_rows)
             counts[name] = load.copy(name, [c.name for c in cols], _prepared_batches(name, reader))
     return counts
 

@@ -32,7 +32,9 @@ from typing import Any, NoReturn
 
 import duckdb
 import pyarrow as pa
+from sqlglot import exp
 
+from aibridge_analytics.catalogue.render import render_statement
 from aibridge_analytics.catalogue.values import parse_iso_instant
 from aibridge_analytics.coder import TABLES, arrow_schema, column, duckdb_ddl
 from aibridge_analytics.errors import ExportError
@@ -84,7 +86,8 @@ def connect_export(path: str | Path, *, keep_latest: bool = False) -> ExportConn
         # Without primary keys, as an export always was: its child rows are not deduplicated.
         con.execute(duckdb_ddl(name, tuple(c for c in TABLES[name] if c.name in table.column_names), keys=False))
         con.register("_export", table)
-        con.execute(f"INSERT INTO {name} SELECT * FROM _export")
+        load = exp.insert(exp.select("*").from_("_export"), exp.to_table(name))
+        con.execute(render_statement(f"load {name}", load, "duckdb").sql)
         con.unregister("_export")
     return ExportConnection(con, str(path), export.conflicts)
 
