@@ -23,16 +23,47 @@ the schema probe), `render` (CTE injection, grouping keys, binding; each file an
 for the golden files), `values` (typed values).
 """
 
-from aibridge_analytics.catalogue.lint import lint
-from aibridge_analytics.catalogue.loader import DIALECTS, Header, Param, Query, catalogue, get, headers, sql_dir
-from aibridge_analytics.catalogue.relations import (
-    BASE_RELATIONS,
-    CONSTANT_RELATIONS,
-    SOURCE_DIALECT,
-    Probe,
-    missing_value,
-)
-from aibridge_analytics.catalogue.render import Rendered, render, render_relation, render_statement, render_unexpanded
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aibridge_analytics.catalogue.lint import lint
+    from aibridge_analytics.catalogue.loader import DIALECTS, Header, Param, Query, catalogue, get, headers, sql_dir
+    from aibridge_analytics.catalogue.relations import (
+        BASE_RELATIONS,
+        CONSTANT_RELATIONS,
+        SOURCE_DIALECT,
+        Probe,
+        missing_value,
+    )
+    from aibridge_analytics.catalogue.render import (
+        Rendered,
+        render,
+        render_relation,
+        render_statement,
+        render_unexpanded,
+    )
+
+#: Public name -> the module defining it, imported on first use: reading the headers (`sql list`)
+#: needs neither sqlglot nor the renderer.
+_HOMES = {
+    "lint": "lint",
+    **dict.fromkeys(("DIALECTS", "Header", "Param", "Query", "catalogue", "get", "headers", "sql_dir"), "loader"),
+    **dict.fromkeys(("BASE_RELATIONS", "CONSTANT_RELATIONS", "SOURCE_DIALECT", "Probe", "missing_value"), "relations"),
+    **dict.fromkeys(("Rendered", "render", "render_relation", "render_statement", "render_unexpanded"), "render"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'aibridge_analytics.catalogue' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"aibridge_analytics.catalogue.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BASE_RELATIONS",

@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from aibridge_analytics.catalogue import values
-from aibridge_analytics.catalogue.lint import lint
-from aibridge_analytics.catalogue.relations import BASE_RELATIONS, SOURCE_DIALECT
 from aibridge_analytics.errors import SqlError, first_line
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 DIALECTS = ("duckdb", "postgres")
 
@@ -107,6 +106,13 @@ def _read_header(name: str, path: Path, text: str) -> Header:
 def _parse_file(name: str, path: Path) -> Query:
     text = path.read_text(encoding="utf-8")
     header = _read_header(name, path, text)
+    # sqlglot is imported here, not at the top: `headers` (what `sql list` shows) needs no parser.
+    import sqlglot
+    from sqlglot import exp
+
+    from aibridge_analytics.catalogue.lint import lint
+    from aibridge_analytics.catalogue.relations import SOURCE_DIALECT
+
     try:
         statements = [s for s in sqlglot.parse(text, read=SOURCE_DIALECT) if s is not None]
     except sqlglot.errors.ParseError as exc:
@@ -141,6 +147,8 @@ def catalogue() -> dict[str, Query]:
     """Every query of the catalogue by name (its path under ``sql/`` without ``.sql``)."""
     queries = {name: _parse_file(name, path) for name, path in _files().items()}
     relations = [q.relation for q in queries.values() if q.relation]
+    from aibridge_analytics.catalogue.relations import BASE_RELATIONS
+
     clash = {r for r in relations if relations.count(r) > 1 or r in BASE_RELATIONS}
     if clash:
         raise SqlError(f"relation names defined twice: {sorted(clash)}")
