@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
+import re
+import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -494,3 +500,56 @@ def test_postgresql_and_duckdb_reports_agree(tables, pg_schema, tmp_path):
     fingerprints = [{t["table_name"]: (t["row_count"], t["newest"]) for t in m["source"]["tables"]} for m in manifests]
     assert fingerprints[0] == fingerprints[1]
     assert {q["dialect"] for q in manifests[1]["queries"]} == {"postgres"}
+
+
+def _on_a_terminal(*args: str, columns: int = 80) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a pseudo-terminal ``columns`` wide (as `make report` in a shell):
+    its exit code, its stdout, and the text the terminal received with control sequences removed."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    with subprocess.Popen(
+        [sys.executable, "-m", "aibridge_analytics", *args],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns)},
+    ) as proc:
+        os.close(follower)
+        received = b""
+        while True:
+            ready, _, _ = select.select([leader], [], [], 300)
+            assert ready, "no output from the CLI for five minutes"
+            try:
+                chunk = os.read(leader, 1 << 16)
+            except OSError:  # EIO: the last writer closed the terminal
+                break
+            if not chunk:
+                break
+            received += chunk
+        os.close(leader)
+        assert proc.stdout is not None
+        stdout = proc.stdout.read().decode()
+        code = proc.wait(timeout=60)
+    # Colours go; cursor moves (a redraw of the line) become line ends, as on paper.
+    text = re.sub(r"\x1b\[[0-9;]*m", "", received.decode())
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "\n", text).replace("\r", "\n")
+    return code, stdout, text
+
+
+def test_cli_report_progress_names_each_step_on_an_80_column_terminal(warehouse, tmp_path):
+    code, stdout, text = _on_a_terminal("report", "--source", str(warehouse), "--out", str(tmp_path / "r"))
+    assert code == 0, text
+    assert stdout == ""  # the progress is drawn on stderr, the terminal; stdout stays free for pipes
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    drawn = [line for line in lines if line.startswith("report: ")]
+    # Each step shows by name, in order, with how many of the five are done and the time elapsed.
+    names = []
+    for line in drawn:
+        name = re.match(r"report: (.+?) [━╸╺ ]*(\d)/5 (\d+:\d\d:\d\d)$", line)
+        assert name, line
+        if name[1] not in names:
+            names.append(name[1])
+    assert names == ["reading figures", "verifying the backfill", "drawing charts", "writing", "publishing", "done"]
+    assert re.search(r"report: drawing charts .* 2/5 ", text) and re.search(r"report: done .* 5/5 ", text)
+    assert not any("/?" in line or "-:--:--" in line for line in lines)
+    assert all(len(line) <= 80 for line in drawn)
+    assert lines[-1].startswith("report written to ")
