@@ -296,11 +296,33 @@ def specs(data: ReportData) -> list[tuple[str, str, str, alt.TopLevelMixin]]:
         ),
         (
             "clients",
-            "Top clients",
-            "Ended interceptions of the most used clients",
-            top_bar(data.top["clients"], "client", "Client"),
+            "Sessions and interceptions per client",
+            "Ended interceptions and sessions of the most used clients",
+            per_client(data.top["clients"]),
         ),
     ]
+
+
+def per_client(frame: pl.DataFrame) -> alt.Chart:
+    """Interceptions and sessions per client (the rows of ``frame``, in its order): two bars per
+    client, each series in its own colour, on one count axis."""
+    labels = _short_labels(frame["client"].to_list())
+    order = [labels[x] for x in frame["client"].to_list()]
+    series = ["interceptions", "sessions"]
+    values = frame.select(pl.col("client").replace_strict(labels, return_dtype=pl.String), *series).unpivot(
+        index="client", variable_name="series", value_name="count"
+    )
+    chart: alt.Chart = (
+        alt.Chart(values, width=WIDTH - 200, height=max(60, 34 * len(order)))
+        .mark_bar()
+        .encode(
+            y=alt.Y("client:N", sort=order, axis=_names_axis("Client")),
+            yOffset=alt.YOffset("series:N", sort=series),
+            x=alt.X("count:Q", title="Ended interceptions and sessions (count)"),
+            color=alt.Color("series:N", sort=series, title="Count of", scale=colour_scale(series)),
+        )
+    )
+    return chart
 
 
 def render_all(data: ReportData) -> list[Chart]:
