@@ -261,11 +261,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from aibridge_analytics.outputs.progress import bar
+    from aibridge_analytics.outputs.progress import steps
     from aibridge_analytics.outputs.report import build_report
     from aibridge_analytics.sources.kinds import connect
 
-    with connect(args.source) as con, bar("building report") as progress:
+    with connect(args.source) as con, steps("report") as progress:
         result = build_report(
             con,
             args.out,

@@ -34,6 +34,7 @@ import polars as pl
 from IPython.display import display
 
 import aibridge_analytics as aa
+from aibridge_analytics.outputs.report import charts
 
 alt.renderers.enable("svg")  # static SVG rendered offline by vl-convert
 pl.Config(tbl_rows=25, tbl_cols=-1, fmt_str_lengths=50, tbl_width_chars=220)
@@ -57,6 +58,9 @@ aa.summary_completeness(con, tz=TZ, since=SINCE, until=UNTIL)
 
 # %%
 by_provider = named(aa.summary(con, by=["provider"], tz=TZ, since=SINCE, until=UNTIL))
+# One distinct colour per provider, the same in every chart (busiest first, unattributed in grey).
+providers = by_provider.sort("interceptions", descending=True)["provider_name"].to_list()
+provider_colours = charts.colour_scale([p for p in providers if p != UNATTRIBUTED] + [UNATTRIBUTED])
 by_provider.select(
     "provider_name",
     "provider_type",
@@ -85,7 +89,7 @@ daily = named(aa.summary(con, by=["provider", "day"], tz=TZ, since=SINCE, until=
 alt.Chart(daily, title="Interceptions per day").mark_bar().encode(
     x=alt.X("day:O", axis=alt.Axis(labelAngle=-60, labelOverlap=True), title=None),
     y=alt.Y("sum(interceptions):Q", title="interceptions"),
-    color=alt.Color("provider_name:N", title="provider"),
+    color=alt.Color("provider_name:N", title="provider", scale=provider_colours),
 ).properties(width=760, height=280)
 
 # %%
@@ -103,8 +107,8 @@ models = named(aa.summary(con, by=["provider", "model"], tz=TZ, since=SINCE, unt
 top = models.sort("interceptions", descending=True).head(20)
 alt.Chart(top, title="Top models by interceptions").mark_bar().encode(
     x=alt.X("interceptions:Q"),
-    y=alt.Y("model:N", sort="-x", title=None),
-    color=alt.Color("provider_name:N", title="provider"),
+    y=alt.Y("model:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
+    color=alt.Color("provider_name:N", title="provider", scale=provider_colours),
 ).properties(width=520)
 
 # %% [markdown]
@@ -123,12 +127,8 @@ print(
 aa.list_sessions(con, limit=10)
 
 # %%
-clients = aa.summary(con, by=["client"], tz=TZ, since=SINCE, until=UNTIL)
-alt.Chart(clients, title="Sessions and interceptions per client").mark_bar().encode(
-    x=alt.X("sessions:Q"),
-    y=alt.Y("client:N", sort="-x", title=None),
-    tooltip=["interceptions", "initiators"],
-).properties(width=480)
+clients = aa.summary(con, by=["client"], tz=TZ, since=SINCE, until=UNTIL).sort("interceptions", descending=True)
+charts.per_client(clients).properties(title="Sessions and interceptions per client")
 
 # %% [markdown]
 # ## Tokens
@@ -152,8 +152,8 @@ weekly_tokens = named(aa.summary(con, by=["provider", "week"], tz=TZ, since=SINC
 )
 alt.Chart(weekly_tokens, title="Input + output tokens per week").mark_line(point=True).encode(
     x=alt.X("week:O", title="week starting"),
-    y=alt.Y("tokens:Q"),
-    color=alt.Color("provider_name:N", title="provider"),
+    y=alt.Y("tokens:Q", title="input + output tokens (count)"),
+    color=alt.Color("provider_name:N", title="provider", scale=provider_colours),
 ).properties(width=680, height=260)
 
 # %% [markdown]
@@ -182,12 +182,12 @@ alt.Chart(
 # Request duration (`ended_at - started_at`) percentiles per provider, in seconds.
 
 # %%
-latency = by_provider.select("provider_name", *[pl.col(f"duration_p{q}_ms") / 1000 for q in (50, 90, 95, 99)])
-alt.Chart(
-    latency.unpivot(index="provider_name", variable_name="percentile", value_name="seconds"),
-    title="Duration percentiles",
-).mark_point(filled=True, size=60).encode(
-    x=alt.X("seconds:Q", scale=alt.Scale(type="log")),
+percentiles = [f"p{q}" for q in (50, 90, 95, 99)]
+latency = by_provider.select(
+    "provider_name", *[(pl.col(f"duration_{p}_ms") / 1000).alias(p) for p in percentiles]
+).unpivot(index="provider_name", variable_name="percentile", value_name="seconds")
+alt.Chart(latency, title="Duration percentiles").mark_point(filled=True, size=60).encode(
+    x=alt.X("seconds:Q", scale=alt.Scale(type="log"), title="duration (seconds, log scale)"),
     y=alt.Y("provider_name:N", title=None),
-    color="percentile:N",
+    color=alt.Color("percentile:N", sort=percentiles, scale=charts.colour_scale(percentiles)),
 ).properties(width=520)

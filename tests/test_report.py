@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import math
 import os
+import pty
+import re
+import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -494,3 +501,215 @@ def test_postgresql_and_duckdb_reports_agree(tables, pg_schema, tmp_path):
     fingerprints = [{t["table_name"]: (t["row_count"], t["newest"]) for t in m["source"]["tables"]} for m in manifests]
     assert fingerprints[0] == fingerprints[1]
     assert {q["dialect"] for q in manifests[1]["queries"]} == {"postgres"}
+
+
+def _on_a_terminal(*args: str, columns: int = 80) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a pseudo-terminal ``columns`` wide (as `make report` in a shell):
+    its exit code, its stdout, and the text the terminal received with control sequences removed."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    with subprocess.Popen(
+        [sys.executable, "-m", "aibridge_analytics", *args],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns)},
+    ) as proc:
+        os.close(follower)
+        received = b""
+        while True:
+            ready, _, _ = select.select([leader], [], [], 300)
+            assert ready, "no output from the CLI for five minutes"
+            try:
+                chunk = os.read(leader, 1 << 16)
+            except OSError:  # EIO: the last writer closed the terminal
+                break
+            if not chunk:
+                break
+            received += chunk
+        os.close(leader)
+        assert proc.stdout is not None
+        stdout = proc.stdout.read().decode()
+        code = proc.wait(timeout=60)
+    # Colours go; cursor moves (a redraw of the line) become line ends, as on paper.
+    text = re.sub(r"\x1b\[[0-9;]*m", "", received.decode())
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "\n", text).replace("\r", "\n")
+    return code, stdout, text
+
+
+def test_cli_report_progress_names_each_step_on_an_80_column_terminal(warehouse, tmp_path):
+    code, stdout, text = _on_a_terminal("report", "--source", str(warehouse), "--out", str(tmp_path / "r"))
+    assert code == 0, text
+    assert stdout == ""  # the progress is drawn on stderr, the terminal; stdout stays free for pipes
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    drawn = [line for line in lines if line.startswith("report: ")]
+    # Each step shows by name, in order, with how many of the five are done and the time elapsed.
+    names = []
+    for line in drawn:
+        name = re.match(r"report: (.+?) [━╸╺ ]*(\d)/5 (\d+:\d\d:\d\d)$", line)
+        assert name, line
+        if name[1] not in names:
+            names.append(name[1])
+    assert names == ["reading figures", "verifying the backfill", "drawing charts", "writing", "publishing", "done"]
+    assert re.search(r"report: drawing charts .* 2/5 ", text) and re.search(r"report: done .* 5/5 ", text)
+    assert not any("/?" in line or "-:--:--" in line for line in lines)
+    assert all(len(line) <= 80 for line in drawn)
+    assert lines[-1].startswith("report written to ")
+
+
+# --- charts: what a reader sees in them ----------------------------------------------------------
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of an sRGB ``#rrggbb``."""
+    linear = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92 for c in linear]
+    xyz = (
+        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    )
+    fx, fy, fz = [v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in xyz]
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+#: Two colours of one chart must differ by at least this CIE76 difference (about 9 just-noticeable
+#: differences; Tableau 10's closest pair differs by 25.9): "look distinct", not merely "are different hex".
+DISTINCT = 20
+
+
+def _closest(colours: list[str]) -> float:
+    from itertools import combinations
+
+    return min(math.dist(_lab(a), _lab(b)) for a, b in combinations(colours, 2))
+
+
+def _series_colours(spec: dict) -> list[list[str]]:
+    """The colours of each chart in ``spec`` (a panel of a concatenation counts with its siblings)."""
+    if "vconcat" in spec:
+        return [[panel["mark"]["color"] for panel in spec["vconcat"]]]
+    scale = spec["encoding"].get("color", {}).get("scale", {})
+    return [scale["range"]] if "range" in scale else []
+
+
+@pytest.fixture(scope="module")
+def demo_figures():
+    from aibridge_analytics.coder import TABLES
+    from aibridge_analytics.demo.generator import demo_tables
+    from aibridge_analytics.outputs.report import data
+    from aibridge_analytics.outputs.report.window import resolve
+
+    con = duckdb_connection({k: v for k, v in demo_tables(3000, 7).items() if k in TABLES})
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    newest = con.query("summaries/newest", {"now": now}).row(0, named=True)["started_at"]
+    return data.gather(con, resolve(None, None, "UTC", newest, now), False, now=now)
+
+
+def _specs(figures) -> dict[str, dict]:
+    from aibridge_analytics.outputs.report import charts
+
+    return {key: charts.configured(chart) for key, _, _, chart in charts.specs(figures)}
+
+
+def test_chart_colours_are_distinct_for_what_they_show(demo_figures):
+    from aibridge_analytics.outputs.report import charts
+
+    assert _closest([*charts.PALETTE, *charts._GREYS.values()]) >= DISTINCT
+    specs = _specs(demo_figures)
+    for key, spec in specs.items():
+        for colours in _series_colours(spec):
+            assert len(set(colours)) == len(colours) and _closest(colours) >= DISTINCT, key
+    daily = specs["daily"]["encoding"]["color"]["scale"]
+    assert len(daily["domain"]) == len(daily["range"]) == 10  # nine providers and unattributed, each its colour
+
+
+def _daily_with(figures, providers: int):
+    """The demo's figures with the interceptions per day spread over ``providers`` providers."""
+    import dataclasses
+
+    frame = figures.frames["by_day_provider"]
+    spread = (
+        frame.with_row_index()
+        .with_columns(pl.format("provider-{}", pl.col("index") % providers).alias("label"))
+        .drop("index")
+    )
+    return dataclasses.replace(figures, frames={**figures.frames, "by_day_provider": spread})
+
+
+@pytest.mark.parametrize("providers", [9, 10, 12])
+def test_the_other_providers_bucket_never_holds_one(demo_figures, providers):
+    from aibridge_analytics.outputs.report import charts
+
+    spec = charts.configured(charts.daily_interceptions(_daily_with(demo_figures, providers)))
+    domain = spec["encoding"]["color"]["scale"]["domain"]
+    named = [x for x in domain if x != "other providers"]
+    if providers <= charts.DAILY_PROVIDERS + 1:
+        assert named == domain and len(named) == providers  # all by name: a bucket of one says nothing
+    else:
+        assert len(named) == charts.DAILY_PROVIDERS and providers - len(named) >= 2
+    assert _closest(spec["encoding"]["color"]["scale"]["range"]) >= DISTINCT
+
+
+def test_axis_titles_name_the_unit_of_their_values(demo_figures):
+    specs = _specs(demo_figures)
+    for key, spec in specs.items():
+        for panel in spec.get("vconcat", [spec]):
+            for channel in ("x", "y"):
+                encoding = panel["encoding"][channel]
+                if encoding["type"] == "quantitative":
+                    title = encoding.get("title") or encoding["axis"]["title"]
+                    assert re.search(r"\((count|thousands|millions|billions)\)$", title), (key, title)
+    # Tokens: each panel's values read between 1 and 999 in the unit its axis names (no flat line on
+    # an 18,000-thousand axis), and the unit is what the values were divided by.
+    units = {"thousands": 1e3, "millions": 1e6, "billions": 1e9}
+    by_day = demo_figures.frames["by_day"]
+    datasets = specs["tokens"]["datasets"]
+    for panel, column in zip(
+        specs["tokens"]["vconcat"], ("input_tokens", "output_tokens", "cache_read_input_tokens"), strict=True
+    ):
+        title = panel["encoding"]["y"]["title"]
+        values = [row["tokens"] for row in datasets[panel["data"]["name"]]]
+        assert 1 <= max(values) < 1000, title
+        divisor = units[re.search(r"\((\w+)\)$", title)[1]]
+        assert max(values) * divisor == pytest.approx(by_day[column].max())
+
+
+def test_the_per_client_chart_draws_interceptions_and_sessions(demo_figures):
+    spec = _specs(demo_figures)["clients"]
+    rows = spec["datasets"][spec["data"]["name"]]
+    clients = demo_figures.top["clients"]
+    for series in ("interceptions", "sessions"):
+        drawn = {r["client"]: r["count"] for r in rows if r["series"] == series}
+        assert drawn == dict(zip(clients["client"], clients[series], strict=True)), series
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["interceptions", "sessions"]
+
+
+def test_names_are_drawn_whole_up_to_48_characters(demo_figures):
+    """A model name of 48 characters shows whole in the SVG; a longer one keeps its start and end."""
+    import base64
+    import dataclasses
+    import html
+
+    from aibridge_analytics.outputs.report import charts
+
+    whole = "us.anthropic.claude-3-7-sonnet-20250219-v1:0-xy"[:48].ljust(48, "z")
+    longer = "bedrock/eu.anthropic.claude-opus-4-1-20250805-v1:0-with-a-much-longer-suffix"
+    models = demo_figures.top["models"].with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit(whole))
+        .when(pl.int_range(pl.len()) == 1)
+        .then(pl.lit(longer))
+        .otherwise(pl.col("model"))
+        .alias("model")
+    )
+    figures = dataclasses.replace(demo_figures, top={**demo_figures.top, "models": models})
+    uri = next(c.uri for c in charts.render_all(figures) if c.key == "models")
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", base64.b64decode(uri[26:]).decode())]
+    assert whole in texts
+    shortened = charts.short_label(longer)
+    assert shortened in texts and len(shortened) == 48 and shortened.endswith(longer[-16:])
+    assert not [t for t in texts if t.endswith("\u2026")]  # the renderer cut nothing
+    for key, spec in _specs(figures).items():
+        for panel in spec.get("vconcat", [spec]):
+            axis = panel["encoding"]["y"].get("axis") or {}
+            if panel["encoding"]["y"]["type"] == "nominal":
+                assert axis.get("labelLimit") == 0, key

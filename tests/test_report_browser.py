@@ -93,9 +93,14 @@ class Browser:
         self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Network.enable", "Page.enable", "Runtime.enable"):
             self.call(domain, session=True)
+        self.resize(1200)
+
+    def resize(self, width: int) -> None:
+        """Show pages ``width`` CSS pixels wide; below 600 as a phone does (viewport meta honoured)."""
+        self.width = width
         self.call(
             "Emulation.setDeviceMetricsOverride",
-            {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
             session=True,
         )
 
@@ -148,7 +153,7 @@ class Browser:
             {
                 "format": "png",
                 "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": 1200, "height": height, "scale": 1},
+                "clip": {"x": 0, "y": 0, "width": self.width, "height": height, "scale": 1},
             },
             session=True,
         )
@@ -226,3 +231,42 @@ def test_screenshot(report_dir, browser, tmp_path):
     browser.screenshot(shot)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+
+
+#: The smallest size, in CSS pixels as drawn on the page, at which chart text counts as legible.
+LEGIBLE_PX = 9
+
+#: Per chart: the smallest font-size of its SVG's text times the scale the page draws the image at
+#: (drawn width / natural width), i.e. the rendered size of its smallest text in CSS pixels.
+SMALLEST_CHART_TEXT = """[...document.images].map(i => {
+  const svg = new DOMParser().parseFromString(atob(i.src.split(',')[1]), 'image/svg+xml');
+  const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')));
+  return [i.alt, Math.min(...sizes) * i.getBoundingClientRect().width / i.naturalWidth];
+})"""
+
+
+@pytest.mark.parametrize("width", [1400, 390], ids=["desktop-1400", "phone-390"])
+def test_report_reads_on_a_desktop_and_a_phone(report_dir, browser, tmp_path, width):
+    """The page never scrolls sideways: a wide table or chart scrolls inside its own box; chart
+    text is drawn at >= 9 CSS px (its SVG font size times the image's drawn scale)."""
+    browser.resize(width)
+    page = report_dir / "report.html"
+    assert _outside(browser.open(page.as_uri()), page) == []
+    assert browser.evaluate("window.innerWidth") == width
+    assert browser.evaluate("document.documentElement.scrollWidth") <= width
+    boxes = browser.evaluate(
+        "[...document.querySelectorAll('.scroll, figure')].map(e => "
+        "[e.querySelector('table, img').id || e.querySelector('img').alt, e.getBoundingClientRect().right, "
+        "e.scrollWidth - e.clientWidth])"
+    )
+    assert {name for name, _, _ in boxes} >= set(TABLES) and len(boxes) >= len(TABLES) + CHARTS
+    for name, right, hidden in boxes:
+        assert right <= width, name
+        if width >= 1400:
+            assert hidden <= 0, f"{name} needs scrolling on a desktop"
+    charts = browser.evaluate(SMALLEST_CHART_TEXT)
+    assert len(charts) == CHARTS
+    for alt, px in charts:
+        assert px >= LEGIBLE_PX, f"{alt}: smallest text drawn at {px:.1f} px"
+    if os.environ.get("AIBRIDGE_REPORT_SCREENSHOT"):
+        browser.screenshot(Path(os.environ["AIBRIDGE_REPORT_SCREENSHOT"]).with_suffix(f".{width}.png"))

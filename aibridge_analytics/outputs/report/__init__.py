@@ -53,19 +53,21 @@ def build_report(
     until: Any = None,
     tz: str = "UTC",
     include_prompts: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ReportResult:
     """Build the report for ``con`` into directory ``out_dir``, replacing it only when complete.
 
     ``since`` (included) / ``until`` (excluded): ISO 8601 (no offset = in ``tz``) or ages such as
     ``7d``; without ``since`` the report covers the seven whole days in ``tz`` ending with the day
     of the newest interception (see :mod:`.window`). ``include_prompts`` adds a few recent prompts
-    per provider (prompts may hold secrets: off by default). ``progress(done, total)`` is called
-    as the steps finish. ``out_dir`` must be absent, empty or a previous report (a symlink to a
+    per provider (prompts may hold secrets: off by default). ``progress(done, total, step)`` is
+    called as each step starts (``done`` of ``total`` steps finished; ``step`` names the one under
+    way: "reading figures", "verifying the backfill", "drawing charts", "writing", "publishing")
+    and once at the end with step "done". ``out_dir`` must be absent, empty or a previous report (a symlink to a
     directory is followed); anything else raises OutputError before any query runs.
     """
     from aibridge_analytics.outputs.report import publish
     from aibridge_analytics.outputs.report._build import build
 
     publish.resolve_directory(out_dir)  # a directory that must not be replaced is refused before any work
-    return build(con, Path(out_dir), since, until, tz, include_prompts, progress or (lambda done, total: None))
+    return build(con, Path(out_dir), since, until, tz, include_prompts, progress or (lambda done, total, step: None))

@@ -25,7 +25,8 @@ from aibridge_analytics.outputs.report import (
 from aibridge_analytics.pipelines.attribution import METHODS
 from aibridge_analytics.sources.connection import Connection
 
-STEPS = 5
+#: The steps of a build, in order, as the progress names them.
+STEPS = ("reading figures", "verifying the backfill", "drawing charts", "writing", "publishing")
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -129,21 +130,26 @@ def build(
     until: Any,
     tz: str,
     include_prompts: bool,
-    progress: Callable[[int, int], None],
+    progress: Callable[[int, int, str], None],
 ) -> ReportResult:
     """See :func:`aibridge_analytics.outputs.report.build_report`."""
+
+    def starting(step: str) -> None:
+        progress(STEPS.index(step), len(STEPS), step)
+
     generated_at = datetime.now(UTC)
     with con.recording() as queries:
+        starting("reading figures")
         fingerprint = con.query("report/fingerprint")
         # Rows dated after the generation time never choose the default range: they are counted.
         newest = con.query("summaries/newest", {"now": generated_at}).row(0, named=True)
         win = window.resolve(since, until, tz, newest["started_at"], generated_at)
-        progress(1, STEPS)
         figures = data.gather(con, win, include_prompts, now=generated_at)
+        starting("verifying the backfill")
         verification = verification_summary(con)
-    progress(2, STEPS)
+    starting("drawing charts")
     drawn = charts.render_all(figures)
-    progress(3, STEPS)
+    starting("writing")
     summary = summary_json(figures, verification)
     context = {
         "d": figures,
@@ -167,11 +173,11 @@ def build(
         files[f"parquet/{name}.parquet"] = buffer.getvalue()
     manifest = _manifest(con, queries, fingerprint, figures, generated_at, include_prompts, files)
     files["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
-    progress(4, STEPS)
     with publish.staged(out_dir) as staging:
         for name, body in files.items():
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(body)
-    progress(5, STEPS)
+        starting("publishing")  # the staged directory is complete: it is swapped into place on leaving
+    progress(len(STEPS), len(STEPS), "done")
     return ReportResult(out_dir, summary, list(figures.problems))

@@ -21,10 +21,39 @@ import polars as pl
 from aibridge_analytics.outputs.formats import visible
 from aibridge_analytics.outputs.report.data import UNATTRIBUTED, ReportData
 
-WIDTH = 760
-#: Providers drawn by name in the daily chart; the rest are summed as "other providers".
+WIDTH = 640
+#: Providers drawn by name in the daily chart; the rest are summed as "other providers" (when
+#: they are two or more: a bucket of one is drawn by its name).
 DAILY_PROVIDERS = 8
 _OTHER = "other providers"
+#: Colours of named series, in order: Tableau 10 without its grey, then six more. Any two differ by
+#: a CIE76 colour difference of at least 20 (tableau10's own closest pair is 25.9), the two greys
+#: below included, so that no two series of a chart look alike.
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#1f2f6e",
+    "#8b1e3f",
+    "#2f7d6d",
+    "#6b6ecf",
+    "#c7e9a0",
+    "#3b2a1e",
+)
+#: Groups that are not one named thing are grey: the light grey a sum of the rest, the dark one unattributed rows.
+_GREYS = {_OTHER: "#bab0ac", UNATTRIBUTED: "#6e6e6e"}
+#: Axis labels (provider, model, client names) are drawn whole up to this many characters; longer
+#: ones keep their start and end around an ellipsis (the tables beside the charts hold them whole).
+LABEL_CHARS = 48
+#: Text sizes in the SVG, in px at the chart's natural size (the page never scales a chart down).
+LABEL_FONT = 11
+TITLE_FONT = 12
 _METHOD_COLOURS = {
     "provider_id": "#2b8a3e",
     "provider_name": "#74b816",
@@ -33,6 +62,48 @@ _METHOD_COLOURS = {
     "no_live_provider": "#c92a2a",
     "unknown_provider_id": "#862e9c",
 }
+
+
+def colour_scale(domain: list[str]) -> alt.Scale:
+    """A colour per value of ``domain``, all distinct: :data:`PALETTE` in order, greys for the
+    "other providers" and unattributed groups. More named values than the palette holds is an
+    error of the caller, who must sum the smallest into an other group first."""
+    named = [x for x in domain if x not in _GREYS]
+    if len(named) > len(PALETTE):
+        raise ValueError(f"{len(named)} series for {len(PALETTE)} distinct colours")
+    colours = iter(PALETTE)
+    return alt.Scale(domain=domain, range=[_GREYS[x] if x in _GREYS else next(colours) for x in domain])
+
+
+def short_label(text: str, limit: int = LABEL_CHARS) -> str:
+    """``text`` whole up to ``limit`` characters, else its start and end around an ellipsis (model
+    names differ at their end: versions and dates)."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 3
+    return text[: limit - tail - 1] + "…" + text[-tail:]
+
+
+def _short_labels(names: list[str]) -> dict[str, str]:
+    """A label per name, shortened where that keeps the labels distinct (else whole)."""
+    short = {n: short_label(n) for n in names}
+    seen: dict[str, int] = {}
+    for label in short.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {n: label if seen[label] == 1 else n for n, label in short.items()}
+
+
+def _names_axis(title: str) -> alt.Axis:
+    # No pixel limit: names are shortened to LABEL_CHARS characters above, never cut by the renderer.
+    return alt.Axis(title=title, labelLimit=0)
+
+
+def token_unit(largest: float) -> tuple[int, str]:
+    """The divisor and its name that put ``largest`` tokens between 1 and 999 on an axis."""
+    for divisor, name in ((1_000_000_000, "billions"), (1_000_000, "millions"), (1_000, "thousands")):
+        if largest >= divisor:
+            return divisor, name
+    return 1, ""
 
 
 @dataclass(frozen=True)
@@ -60,10 +131,20 @@ def _visible_strings(spec: Any) -> Any:
     return spec
 
 
+def configured(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec as rendered: text at the report's sizes, control characters escaped."""
+    spec = chart.to_dict()
+    config = spec.setdefault("config", {})
+    for part in ("axis", "legend"):
+        config.setdefault(part, {}).update({"labelFontSize": LABEL_FONT, "titleFontSize": TITLE_FONT})
+    result: dict[str, Any] = _visible_strings(spec)
+    return result
+
+
 def _svg_uri(chart: alt.TopLevelMixin) -> str:
     import vl_convert
 
-    svg = vl_convert.vegalite_to_svg(_visible_strings(chart.to_dict()), allowed_base_urls=[])
+    svg = vl_convert.vegalite_to_svg(configured(chart), allowed_base_urls=[])
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
@@ -81,7 +162,8 @@ def daily_interceptions(data: ReportData) -> alt.Chart:
         .agg(pl.col("interceptions").sum())
         .sort(["interceptions", "label"], descending=[True, False])
     )
-    keep = [name for name in ranked["label"].to_list() if name != UNATTRIBUTED][:DAILY_PROVIDERS]
+    named = [name for name in ranked["label"].to_list() if name != UNATTRIBUTED]
+    keep = named if len(named) <= DAILY_PROVIDERS + 1 else named[:DAILY_PROVIDERS]
     frame = (
         frame.with_columns(
             pl.when(pl.col("label").is_in(keep) | (pl.col("label") == UNATTRIBUTED))
@@ -100,53 +182,59 @@ def daily_interceptions(data: ReportData) -> alt.Chart:
         .encode(
             x=alt.X("day_label:O", sort=order, title=f"Day ({data.window.tz})", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("sum(interceptions):Q", title="Interceptions (count)"),
-            color=alt.Color("provider:N", sort=legend, title="Provider", scale=alt.Scale(scheme="tableau10")),
+            color=alt.Color(
+                "provider:N", sort=legend, title="Provider", scale=colour_scale(legend), legend=alt.Legend(labelLimit=0)
+            ),
             order=alt.Order("provider:N"),
         )
     )
     return chart
 
 
-def daily_tokens(data: ReportData) -> alt.Chart:
-    """Input and output tokens per local day, in thousands."""
-    frame = (
-        data.frames["by_day"]
-        .select(
-            "day",
-            (pl.col("input_tokens") / 1000).alias("input"),
-            (pl.col("output_tokens") / 1000).alias("output"),
-            (pl.col("cache_read_input_tokens") / 1000).alias("cache read"),
+#: The token kinds of the tokens chart: column, name on the axis, colour.
+_TOKEN_KINDS = (
+    ("input_tokens", "Input", PALETTE[0]),
+    ("output_tokens", "Output", PALETTE[1]),
+    ("cache_read_input_tokens", "Cache-read", PALETTE[4]),
+)
+
+
+def daily_tokens(data: ReportData) -> alt.VConcatChart:
+    """Input, output and cache-read tokens per local day: one panel each, each on its own axis in
+    the unit that suits it (cache reads run to millions while output stays in thousands: on a
+    shared axis the output line would lie flat)."""
+    frame, order = _day_labels(data.frames["by_day"])
+    panels = []
+    for column, name, colour in _TOKEN_KINDS:
+        divisor, unit = token_unit(float(frame.select(pl.col(column).max()).item() or 0))
+        values = frame.select("day_label", (pl.col(column) / divisor).alias("tokens"))
+        panels.append(
+            alt.Chart(values, width=WIDTH, height=110)
+            .mark_line(point=alt.OverlayMarkDef(color=colour), color=colour)
+            .encode(
+                x=alt.X("day_label:O", sort=order, title=f"Day ({data.window.tz})", axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("tokens:Q", title=f"{name} tokens" + (f" ({unit})" if unit else "")),
+            )
         )
-        .unpivot(index="day", variable_name="kind", value_name="ktokens")
-    )
-    frame, order = _day_labels(frame)
-    chart: alt.Chart = (
-        alt.Chart(frame, width=WIDTH, height=220)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("day_label:O", sort=order, title=f"Day ({data.window.tz})", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("ktokens:Q", title="Tokens (thousands)"),
-            color=alt.Color("kind:N", title="Token kind", sort=["input", "output", "cache read"]),
-        )
-    )
-    return chart
+    return alt.vconcat(*panels, spacing=14)
 
 
 def provider_methods(data: ReportData) -> alt.Chart:
     """Interceptions per provider, split by the attribution method that placed them."""
+    labels = _short_labels([p["label"] for p in data.providers])
     rows = [
-        {"provider": p["label"], "method": m, "interceptions": n}
+        {"provider": labels[p["label"]], "method": m, "interceptions": n}
         for p in data.providers
         for m, n in p["methods"].items()
     ]
-    order = [p["label"] for p in data.providers]
+    order = [labels[p["label"]] for p in data.providers]
     frame = pl.DataFrame(rows, schema={"provider": pl.String, "method": pl.String, "interceptions": pl.Int64})
     methods = [m for m in _METHOD_COLOURS if m in frame["method"].to_list()]
     chart: alt.Chart = (
-        alt.Chart(frame, width=WIDTH - 160, height=max(60, 24 * len(order)))
+        alt.Chart(frame, width=WIDTH - 180, height=max(60, 24 * len(order)))
         .mark_bar()
         .encode(
-            y=alt.Y("provider:N", sort=order, title="Provider"),
+            y=alt.Y("provider:N", sort=order, axis=_names_axis("Provider")),
             x=alt.X("sum(interceptions):Q", title="Ended interceptions (count)"),
             color=alt.Color(
                 "method:N",
@@ -162,24 +250,26 @@ def provider_methods(data: ReportData) -> alt.Chart:
 
 def top_bar(frame: pl.DataFrame, key: str, title: str) -> alt.Chart:
     """A horizontal bar per ``key`` value (already the top few), by interceptions."""
-    order = frame[key].to_list()
+    labels = _short_labels(frame[key].to_list())
+    order = [labels[x] for x in frame[key].to_list()]
+    values = frame.select(pl.col(key).replace_strict(labels, return_dtype=pl.String), "interceptions")
     chart: alt.Chart = (
-        alt.Chart(frame.select(key, "interceptions"), width=WIDTH - 220, height=max(60, 22 * len(order)))
-        .mark_bar(color="#4263eb")
+        alt.Chart(values, width=WIDTH - 200, height=max(60, 22 * len(order)))
+        .mark_bar(color=PALETTE[0])
         .encode(
-            y=alt.Y(f"{key}:N", sort=order, title=title),
+            y=alt.Y(f"{key}:N", sort=order, axis=_names_axis(title)),
             x=alt.X("interceptions:Q", title="Ended interceptions (count)"),
         )
     )
     return chart
 
 
-def render_all(data: ReportData) -> list[Chart]:
-    """Every chart of the report that has data, rendered."""
+def specs(data: ReportData) -> list[tuple[str, str, str, alt.TopLevelMixin]]:
+    """Every chart of the report that has data: key, title, alt text and the altair chart."""
     if not data.totals.get("interceptions"):
         return []
     tz = data.window.tz
-    specs = [
+    return [
         (
             "daily",
             "Interceptions per day",
@@ -189,7 +279,7 @@ def render_all(data: ReportData) -> list[Chart]:
         (
             "tokens",
             "Tokens per day",
-            f"Input, output and cache-read tokens per day in {tz}, in thousands",
+            f"Input, output and cache-read tokens per day in {tz}, each on its own scale",
             daily_tokens(data),
         ),
         (
@@ -206,9 +296,35 @@ def render_all(data: ReportData) -> list[Chart]:
         ),
         (
             "clients",
-            "Top clients",
-            "Ended interceptions of the most used clients",
-            top_bar(data.top["clients"], "client", "Client"),
+            "Sessions and interceptions per client",
+            "Ended interceptions and sessions of the most used clients",
+            per_client(data.top["clients"]),
         ),
     ]
-    return [Chart(key, title, alt_text, _svg_uri(chart)) for key, title, alt_text, chart in specs]
+
+
+def per_client(frame: pl.DataFrame) -> alt.Chart:
+    """Interceptions and sessions per client (the rows of ``frame``, in its order): two bars per
+    client, each series in its own colour, on one count axis."""
+    labels = _short_labels(frame["client"].to_list())
+    order = [labels[x] for x in frame["client"].to_list()]
+    series = ["interceptions", "sessions"]
+    values = frame.select(pl.col("client").replace_strict(labels, return_dtype=pl.String), *series).unpivot(
+        index="client", variable_name="series", value_name="count"
+    )
+    chart: alt.Chart = (
+        alt.Chart(values, width=WIDTH - 200, height=max(60, 34 * len(order)))
+        .mark_bar()
+        .encode(
+            y=alt.Y("client:N", sort=order, axis=_names_axis("Client")),
+            yOffset=alt.YOffset("series:N", sort=series),
+            x=alt.X("count:Q", title="Ended interceptions and sessions (count)"),
+            color=alt.Color("series:N", sort=series, title="Count of", scale=colour_scale(series)),
+        )
+    )
+    return chart
+
+
+def render_all(data: ReportData) -> list[Chart]:
+    """Every chart of the report that has data, rendered."""
+    return [Chart(key, title, alt_text, _svg_uri(chart)) for key, title, alt_text, chart in specs(data)]
