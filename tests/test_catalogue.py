@@ -18,6 +18,7 @@ whose source is gone.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 from collections.abc import Callable
 from functools import partial
@@ -227,3 +228,17 @@ def test_missing_columns_render_as_their_documented_defaults():
 def test_sql_dir_is_the_checkout_sql_in_an_editable_install():
     assert catalogue.sql_dir().name in ("sql", "_sql")
     assert (catalogue.sql_dir() / "attribution" / "resolve.sql").exists()
+
+
+def test_public_names_stay_functions_whatever_is_imported():
+    """The package imports its modules lazily: no module may share a public function's name, or
+    importing it would replace the function on the package."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(catalogue.__path__):
+        importlib.import_module(f"aibridge_analytics.catalogue.{module.name}")
+    for name in catalogue.__all__:
+        value = getattr(catalogue, name)
+        assert not inspect.ismodule(value), f"catalogue.{name} is a module"
+    assert callable(catalogue.render) and callable(catalogue.lint)

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlglot import exp
 
 from aibridge_analytics import catalogue
-from aibridge_analytics.catalogue.render import resolve_relations
+from aibridge_analytics.catalogue.rendering import resolve_relations
 
 pytestmark = pytest.mark.postgres
 

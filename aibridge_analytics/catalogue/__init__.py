@@ -18,8 +18,8 @@ only from the schema declaration and the catalogue. A query declaring ``keys:`` 
 by all of them; rendering with a subset removes the others from every SELECT list and GROUP BY
 (the grouping macro behind ``summary --by``).
 
-Modules: `loader` (files -> `Query`), `lint` (portability), `relations` (the base relations and
-the schema probe), `render` (CTE injection, grouping keys, binding; each file and relation apart
+Modules: `loader` (files -> `Query`), `portability` (the lint), `relations` (the base relations
+and the schema probe), `rendering` (CTE injection, grouping keys, binding; each file and relation apart
 for the golden files), `values` (typed values).
 """
 
@@ -29,8 +29,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from aibridge_analytics.catalogue.lint import lint
     from aibridge_analytics.catalogue.loader import DIALECTS, Header, Param, Query, catalogue, get, headers, sql_dir
+    from aibridge_analytics.catalogue.portability import lint
     from aibridge_analytics.catalogue.relations import (
         BASE_RELATIONS,
         CONSTANT_RELATIONS,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         Probe,
         missing_value,
     )
-    from aibridge_analytics.catalogue.render import (
+    from aibridge_analytics.catalogue.rendering import (
         Rendered,
         render,
         render_relation,
@@ -49,10 +49,10 @@ if TYPE_CHECKING:
 #: Public name -> the module defining it, imported on first use: reading the headers (`sql list`)
 #: needs neither sqlglot nor the renderer.
 _HOMES = {
-    "lint": "lint",
+    "lint": "portability",
     **dict.fromkeys(("DIALECTS", "Header", "Param", "Query", "catalogue", "get", "headers", "sql_dir"), "loader"),
     **dict.fromkeys(("BASE_RELATIONS", "CONSTANT_RELATIONS", "SOURCE_DIALECT", "Probe", "missing_value"), "relations"),
-    **dict.fromkeys(("Rendered", "render", "render_relation", "render_statement", "render_unexpanded"), "render"),
+    **dict.fromkeys(("Rendered", "render", "render_relation", "render_statement", "render_unexpanded"), "rendering"),
 }
 
 

@@ -110,7 +110,7 @@ def _parse_file(name: str, path: Path) -> Query:
     import sqlglot
     from sqlglot import exp
 
-    from aibridge_analytics.catalogue.lint import lint
+    from aibridge_analytics.catalogue.portability import lint
     from aibridge_analytics.catalogue.relations import SOURCE_DIALECT
 
     try:

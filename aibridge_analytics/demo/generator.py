@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from aibridge_analytics.catalogue.render import render_statement
+from aibridge_analytics.catalogue.rendering import render_statement
 from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, arrow_schema, duckdb_ddl
 from aibridge_analytics.errors import UsageError
 from aibridge_analytics.pipelines.attribution import METHODS

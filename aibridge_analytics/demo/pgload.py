@@ -30,7 +30,7 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 from sqlglot import exp
 
-from aibridge_analytics.catalogue.render import render_statement
+from aibridge_analytics.catalogue.rendering import render_statement
 from aibridge_analytics.coder import PRIMARY_KEYS, TABLES, postgres_ddl
 from aibridge_analytics.errors import UsageError
 

@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from aibridge_analytics.catalogue.render import render_statement
+from aibridge_analytics.catalogue.rendering import render_statement
 from aibridge_analytics.catalogue.values import parse_iso_instant
 from aibridge_analytics.coder import TABLES, arrow_schema, column, duckdb_ddl
 from aibridge_analytics.errors import ExportError
