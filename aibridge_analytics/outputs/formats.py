@@ -265,7 +265,7 @@ def select_columns(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     unknown = [n for n in wanted if n not in frame.columns]
     if unknown:
         raise UsageError(f"unknown column(s) {', '.join(unknown)}; the columns are {', '.join(frame.columns)}")
-    return frame.select(dict.fromkeys(wanted))
+    return frame.select(list(dict.fromkeys(wanted)))
 
 
 def _fitting(frame: pl.DataFrame, candidates: Sequence[str], width: int) -> list[str]:
