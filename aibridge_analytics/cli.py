@@ -18,8 +18,26 @@ if TYPE_CHECKING:
     import polars as pl
 
     from aibridge_analytics.pipelines.interceptions import Filters
+    from aibridge_analytics.sources.connection import Connection
 
 EXIT_OK, EXIT_ERROR, EXIT_DISCREPANCIES = 0, 1, 3
+
+DEFAULT_TABLE_ROWS = 50
+"""Rows a table written to standard output shows unless ``--limit`` says otherwise."""
+
+#: Each command's table columns, most wanted first: a table shows as many as fit the terminal.
+COMPACT: dict[str, tuple[str, ...]] = {
+    "providers": ("name", "type", "deleted", "id", "enabled", "display_name", "created_at"),
+    "interceptions": ("id", "started_at", "provider_name", "model", "client"),
+    "sessions": ("session_id", "interceptions", "started_at", "models", "provider_names"),
+    "attribute": ("interception_id", "method", "resolved_provider_name", "warnings", "started_at"),
+    "sql": ("name", "parameters", "description"),
+    "summary": ("interceptions", "sessions", "input_tokens", "output_tokens", "duration_p50_ms", "duration_p95_ms"),
+}
+ROWS_HINT = "--limit 0 shows every row; --format csv or --out FILE writes them all."
+COLUMNS_HINT = "--wide shows every column, --columns NAME,... picks them."
+UNATTRIBUTED = "(unattributed)"
+"""How a table labels the group of rows without a resolved provider (a null key in CSV and JSON)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +65,29 @@ def _common(p: argparse.ArgumentParser, data: bool = True) -> None:
             help="write to this file (atomically; a symlink is followed, a device or FIFO written) "
             "instead of standard output",
         )
+        p.add_argument(
+            "--columns",
+            type=_names,
+            metavar="NAME,...",
+            help="only these columns, in this order, in every format (default: a table shows the columns "
+            "that fit the terminal, CSV, JSON and Parquet all of them)",
+        )
+        p.add_argument("--wide", action="store_true", help="a table shows every column")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _limit(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help=f"write only the first N {what}; 0 = all (default: {DEFAULT_TABLE_ROWS} in a table on standard output, "
+        "all otherwise)",
+    )
 
 
 def _filters(p: argparse.ArgumentParser) -> None:
@@ -58,12 +98,12 @@ def _filters(p: argparse.ArgumentParser) -> None:
         help="provider_name snapshot, exactly (--mode coder: must be a live provider's "
         "name, as Coder requires; on a Coder without ai_providers it holds the wire type)",
     )
-    g.add_argument("--model")
+    g.add_argument("--model", help="model, exactly")
     g.add_argument("--client", help="client; NULL clients are 'Unknown'")
     g.add_argument("--initiator", help="initiator (user) id")
     g.add_argument("--started-after", help="ISO 8601 instant (naive = UTC) or an age such as 7d")
     g.add_argument("--started-before", help="ISO 8601 instant (naive = UTC) or an age such as 7d")
-    g.add_argument("--session-id")
+    g.add_argument("--session-id", help="session id (client session id, thread root or the interception's own id)")
     g.add_argument(
         "--mode",
         default="strict",
@@ -87,10 +127,39 @@ def _make_filters(args: argparse.Namespace) -> Filters:
     )
 
 
-def _emit(args: argparse.Namespace, frame: pl.DataFrame, title: str | None = None) -> None:
-    from aibridge_analytics.outputs.formats import emit
+def _on_terminal(args: argparse.Namespace) -> bool:
+    """Whether a table goes to a terminal, where what is on stderr before it scrolls away."""
+    return args.format == "table" and getattr(args, "out", None) is None and sys.stdout.isatty()
 
-    emit(frame, args.format, args.out, title)
+
+def _emit(
+    args: argparse.Namespace,
+    frame: pl.DataFrame,
+    title: str | None = None,
+    compact: Sequence[str] | None = None,
+    rows: bool = False,
+) -> None:
+    """Write ``frame`` as asked: ``--columns``, ``--wide`` and, where ``rows``, ``--limit`` rows.
+
+    A table gets the ``compact`` columns that fit unless ``--wide``; with ``rows``, a table on
+    standard output shows :data:`DEFAULT_TABLE_ROWS` rows unless ``--limit`` is given.
+    """
+    from aibridge_analytics.errors import UsageError
+    from aibridge_analytics.outputs.formats import View, emit
+
+    limit = getattr(args, "limit", None) if rows else None
+    if limit is not None and limit < 0:
+        raise UsageError(f"limit {limit} is negative; 0 means every row")
+    if limit is None and rows and args.format == "table" and args.out is None:
+        limit = DEFAULT_TABLE_ROWS
+    view = View(
+        columns=getattr(args, "columns", None),
+        compact=None if getattr(args, "wide", False) else compact,
+        limit=limit or None,
+        rows_hint=ROWS_HINT,
+        columns_hint=COLUMNS_HINT,
+    )
+    emit(frame, args.format, args.out, title, view=view)
 
 
 def _scalar(args: argparse.Namespace, name: str, value: int) -> None:
@@ -130,16 +199,16 @@ def cmd_sql_list(args: argparse.Namespace) -> int:
         }
         for q in headers().values()
     ]
-    _emit(args, pl.DataFrame(rows))
+    _emit(args, pl.DataFrame(rows), compact=COMPACT["sql"])
     return EXIT_OK
 
 
 def cmd_sql_render(args: argparse.Namespace) -> int:
     from aibridge_analytics.catalogue import render
     from aibridge_analytics.errors import UsageError
-    from aibridge_analytics.pipelines.interceptions import mode_relations
+    from aibridge_analytics.pipelines.interceptions import filter_binding, mode_relations
 
-    params = {}
+    params: dict[str, str | None] = {}
     for item in args.param or []:
         key, sep, value = item.partition("=")
         if not sep:
@@ -148,8 +217,17 @@ def cmd_sql_render(args: argparse.Namespace) -> int:
     relations = dict(r.partition("=")[::2] for r in (args.relation or []))
     if args.mode:
         relations = {**mode_relations(args.mode), **relations}
-    print(render(args.name, args.dialect, params, relations=relations).display())
+    # The filters are bound by the code the listings and counts run (the provider looked up in the
+    # source as they look it up), so the printed statement reproduces the command.
+    bound = filter_binding(args.name, params, args.mode, relations, lambda: _connect(args))
+    print(render(args.name, args.dialect, bound, relations=relations).display())
     return EXIT_OK
+
+
+def _connect(args: argparse.Namespace) -> Connection:
+    from aibridge_analytics.sources.kinds import connect
+
+    return connect(args.source)
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
@@ -158,7 +236,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
 
     with connect(args.source) as con:
         frame = list_providers(con)
-    _emit(args, frame)
+    _emit(args, frame, compact=COMPACT["providers"])
     return EXIT_OK
 
 
@@ -168,7 +246,9 @@ def cmd_interceptions_list(args: argparse.Namespace) -> int:
 
     with connect(args.source) as con:
         frame = list_interceptions(con, _make_filters(args), mode=args.mode, after_id=args.after_id, limit=args.limit)
-    _emit(args, frame)
+    _emit(args, frame, compact=COMPACT["interceptions"])
+    if frame.height == args.limit:  # a full page: there may be more
+        print(f"next page: --after-id {frame['id'][-1]}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -187,7 +267,7 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
 
     with connect(args.source) as con:
         frame = list_sessions(con, _make_filters(args), mode=args.mode, limit=args.limit)
-    _emit(args, frame)
+    _emit(args, frame, compact=COMPACT["sessions"])
     return EXIT_OK
 
 
@@ -201,12 +281,15 @@ def cmd_sessions_count(args: argparse.Namespace) -> int:
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
-    from aibridge_analytics.pipelines.attribution import attribute
+    from aibridge_analytics.pipelines.attribution import AttributionFilters, attribute
     from aibridge_analytics.sources.kinds import connect
 
+    filters = AttributionFilters(
+        provider=args.provider, method=args.method, warning=args.warning, since=args.since, until=args.until
+    )
     with connect(args.source) as con:
-        frame = attribute(con)
-    _emit(args, frame)
+        frame = attribute(con, filters)
+    _emit(args, frame, compact=COMPACT["attribute"], rows=True)
     return EXIT_OK
 
 
@@ -222,12 +305,14 @@ def cmd_verify_backfill(args: argparse.Namespace) -> int:
         atomic_write(args.out, text.encode())
     else:
         sys.stdout.write(text)
-    print(report.verdict(), file=sys.stderr)
+    if args.out is not None or args.format != "table":
+        # A table on standard output ends with the verdict already; elsewhere it goes to stderr.
+        print(report.verdict(), file=sys.stderr)
     return EXIT_OK if report.clean else EXIT_DISCREPANCIES
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from aibridge_analytics.pipelines.summaries import summarise
+    from aibridge_analytics.pipelines.summaries import FIGURES, summarise
     from aibridge_analytics.sources.kinds import connect
 
     with connect(args.source) as con:
@@ -235,8 +320,40 @@ def cmd_summary(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
     print(result.describe(), file=sys.stderr)
-    _emit(args, result.frame)
+    frame = _summary_for_people(result.frame) if args.format == "table" else result.frame
+    keys = [c for c in frame.columns if c not in FIGURES and c not in ("resolved_provider_id", "provider_type")]
+    _emit(args, frame, compact=[*keys, *COMPACT["summary"]], rows=True)
+    if _on_terminal(args):
+        print(result.describe(), file=sys.stderr)  # the table pushed the first one off the screen
     return EXIT_OK
+
+
+def _summary_for_people(frame: pl.DataFrame) -> pl.DataFrame:
+    """A summary as a table shows it: the biggest groups first, the unattributed group labelled.
+
+    With a ``day`` or ``week`` key, each group keeps its dates in order and groups are ordered by
+    their total. CSV, JSON and Parquet keep the summary's own order and its null key.
+    """
+    import polars as pl
+
+    from aibridge_analytics.pipelines.summaries import FIGURES
+
+    if "provider_name" in frame.columns and "resolved_provider_id" in frame.columns:
+        frame = frame.with_columns(
+            pl.when(pl.col("resolved_provider_id").is_null())
+            .then(pl.lit(UNATTRIBUTED))
+            .otherwise(pl.col("provider_name"))
+            .alias("provider_name")
+        )
+    dates = [k for k in ("day", "week") if k in frame.columns]
+    groups = [c for c in frame.columns if c not in FIGURES and c not in dates]
+    total = pl.col("interceptions").sum().over(groups) if groups else pl.col("interceptions").sum()
+    order = ["_total", *groups, *dates]
+    return (
+        frame.with_columns(total.alias("_total"))
+        .sort(order, descending=[True] + [False] * (len(order) - 1), nulls_last=True)
+        .drop("_total")
+    )
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -299,31 +416,49 @@ def _check_out(args: argparse.Namespace) -> None:
 # --- parser ------------------------------------------------------------------------------------
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("aibridge-analytics")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = _Parser(
         prog="aibridge-analytics", description="Provider attribution and analytics for Coder's AI Bridge history."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="build the deterministic demo warehouse")
     p.add_argument("--db", help="where to write it (default: demo/demo.duckdb)")
-    p.add_argument("--interceptions", type=int, default=20_000)
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--debug", action="store_true")
+    p.add_argument(
+        "--interceptions", type=int, default=20_000, help="how many interceptions to generate (default: 20000)"
+    )
+    p.add_argument(
+        "--seed", type=int, default=7, help="random seed: the same seed gives the same warehouse (default: 7)"
+    )
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_demo)
 
     sql = sub.add_parser("sql", help="the SQL catalogue").add_subparsers(
         dest="sql_command", required=True, parser_class=_Parser
     )
     p = sql.add_parser("list", help="list the catalogue's queries")
-    p.add_argument("--format", default="table", choices=("table", "json", "csv", "csv-raw"))
-    p.add_argument("--out")
-    p.add_argument("--debug", action="store_true")
+    p.add_argument(
+        "--format", default="table", choices=("table", "json", "csv", "csv-raw"), help="output format (default: table)"
+    )
+    p.add_argument("--out", help="write to this file (atomically) instead of standard output")
+    p.add_argument("--columns", type=_names, metavar="NAME,...", help="only these columns, in this order")
+    p.add_argument("--wide", action="store_true", help="a table shows every column")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_sql_list)
     p = sql.add_parser("render", help="print a query rendered for an engine, with its bound parameters")
-    p.add_argument("name")
-    p.add_argument("--dialect", required=True, choices=("duckdb", "postgres"))
+    p.add_argument("name", help="the query's catalogue name, such as interceptions/count (`sql list` lists them)")
+    p.add_argument("--dialect", required=True, choices=("duckdb", "postgres"), help="the engine to render for")
     p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a parameter value ('null' for NULL)")
     p.add_argument("--relation", action="append", metavar="NAME=QUERY", help="bind a relation to a catalogue query")
     p.add_argument(
@@ -332,7 +467,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="strict",
         help="binds the provider-filter relation (default strict)",
     )
-    p.add_argument("--debug", action="store_true")
+    p.add_argument(
+        "--source",
+        help="where a provider given as a filter is looked up, as the commands look it up (default: the demo)",
+    )
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_sql_render)
 
     for noun, listing, counting, limit_help in (
@@ -362,6 +501,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("attribute", help="one row per interception with its attribution")
     _common(p)
+    _limit(p, "rows")
+    g = p.add_argument_group("filters")
+    g.add_argument("--provider", metavar="ID|NAME", help="rows resolved to this provider (its id, or its name)")
+    g.add_argument("--method", help="rows of this method, such as no_live_provider (README: attribution)")
+    g.add_argument("--warning", help="rows with this warning, such as name_reused (README: attribution)")
+    g.add_argument("--since", help="first start included: ISO 8601 (naive = UTC) or an age such as 7d")
+    g.add_argument("--until", help="first start excluded: ISO 8601 (naive = UTC) or an age such as 7d")
     p.set_defaults(func=cmd_attribute)
 
     p = sub.add_parser("verify-backfill", help="verify the provider_id backfill; exit 3 when discrepancies are found")
@@ -393,6 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway"
     )
     p.add_argument("-v", "--verbose", action="store_true", help="with an error, also show its details (example rows)")
+    _limit(p, "groups")
     p.set_defaults(func=cmd_summary)
     p = sub.add_parser("sync", help="copy new and changed rows of a Coder database (or export) into a local warehouse")
     p.add_argument("--source", required=True, help="postgresql://... (read-only), a JSON export or a Parquet directory")

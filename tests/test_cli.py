@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from datasets import DATA_FILE_TABLES, uid, write_warehouse
+from datasets import DATA_FILE_TABLES, write_warehouse
 
 from aibridge_analytics.cli import main
 
@@ -31,7 +31,9 @@ def test_sql_list_names_every_query(capsys):
     assert code == 0 and {"attribution/resolve", "interceptions/list", "interceptions/count", "schema/columns"} <= names
 
 
-def test_sql_render_prints_sql_and_bound_parameters(capsys):
+def test_sql_render_prints_sql_and_bound_parameters(capsys, warehouse):
+    # The provider is looked up in the source, as the command looks it up (issue #16).
+    openai = next(p for p in json.loads(run(capsys, "providers", "--source", warehouse, "--format", "json")[1]))["id"]
     code, out, _ = run(
         capsys,
         "sql",
@@ -41,13 +43,15 @@ def test_sql_render_prints_sql_and_bound_parameters(capsys):
         "postgres",
         "--mode",
         "coder",
+        "--source",
+        warehouse,
         "-p",
-        f"provider_id={uid('p')}",
+        f"provider_id={openai}",
         "-p",
         "model=o'brien",
     )
     assert code == 0
-    assert "%(provider_id)s" in out and f"provider_id = '{uid('p')}'" in out
+    assert "%(provider_id)s" in out and f"provider_id = '{openai}'" in out
     assert 'model = "o\'brien"' in out and "o'brien" not in out.split("-- bound parameters:")[0]
 
 
@@ -124,7 +128,7 @@ def test_a_table_wider_than_the_screen_is_shown_one_row_per_block():
 
     narrow = pl.DataFrame({"provider": ["anthropic-prod", None], "interceptions": [12, 3]})
     grid = render_table(narrow, width=80).splitlines()
-    assert "provider" in grid[1] and "interceptions" in grid[1]  # one header line: a grid
+    assert "provider" in grid[0] and "interceptions" in grid[0] and set(grid[1]) == {"─", " "}  # a grid
     assert any("anthropic-prod" in line and "12" in line for line in grid)
 
     wide = pl.DataFrame({f"figure_number_{i}": [i * 1_000_003, i] for i in range(12)})

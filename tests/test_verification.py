@@ -254,7 +254,7 @@ def test_cli_exit_3_on_the_demo_and_formats(warehouse, capsys):
     assert main(["verify-backfill", "--source", str(warehouse)]) == EXIT_DISCREPANCIES
     table = capsys.readouterr().out
     for name, count in planted_classes(SIZE).items():
-        assert name in table and f"{count}" in table
+        assert name in table and f"{count:,}" in table  # a table shows thousands separators (issue #16)
 
 
 def test_cli_exit_0_when_clean(tmp_path, capsys):

@@ -22,9 +22,10 @@ import re
 import shutil
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -101,46 +102,222 @@ def markdown_text(value: Any) -> str:
     return re.sub(r"([\\|`*_\[\]])", r"\\\1", text)
 
 
-def render_table(frame: pl.DataFrame, title: str | None = None, width: int | None = None) -> str:
-    """A readable text table (rich), with every row, ``width`` columns wide (default: the terminal's,
-    200 when writing to a pipe or file).
+def table_width() -> int:
+    """The width tables are drawn for: the terminal's (``COLUMNS`` if set), 200 for a pipe or file."""
+    if sys.stdout.isatty() or "COLUMNS" in os.environ:
+        return shutil.get_terminal_size((200, 40)).columns
+    return 200
 
-    A table wider than that is shown expanded instead, one block of ``column  value`` lines per row
-    (psql's ``\\x auto``): folded into narrow columns, a summary's 21 figures were unreadable.
+
+def render_table(
+    frame: pl.DataFrame,
+    title: str | None = None,
+    width: int | None = None,
+    right: Sequence[str] = (),
+) -> str:
+    """A readable text table with every row, ``width`` columns wide (default: :func:`table_width`).
+
+    Columns are two spaces apart, and a cell is never folded: a header narrower columns need wraps
+    after its underscores (``resolved_`` / ``provider_name``). A table that still does not fit is
+    shown expanded instead, one block of ``column  value`` lines per row (psql's ``\\x auto``):
+    folded into narrow columns, a summary's 21 figures were unreadable. ``right`` names the
+    columns aligned right (numbers).
     """
+    from rich.cells import cell_len
+
+    if width is None:
+        width = table_width()
+    names = [visible(n) for n in frame.columns]
+    cells = [[_cell(v) for v in row] for row in frame.iter_rows()]
+    data = [max((cell_len(row[i]) for row in cells), default=0) for i in range(len(names))]
+    words = [_header_words(n) for n in names]
+    widths = [max(d, max(cell_len(w) for w in ws)) for d, ws in zip(data, words, strict=True)]
+    gaps = 2 * (len(names) - 1)
+    if cells and sum(widths) + gaps > width:
+        return _blocks(frame.columns, cells, title, width)
+    # Whole headers where there is room, left to right; the others wrap at their underscores.
+    for i, name in enumerate(names):
+        grown = max(widths[i], cell_len(name))
+        if sum(widths) - widths[i] + grown + gaps <= width:
+            widths[i] = grown
+    headers = [_wrap_header(ws, w) for ws, w in zip(words, widths, strict=True)]
+    depth = max((len(h) for h in headers), default=1)
+    aligned = [name in right for name in frame.columns]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            " " * (w - cell_len(v)) + v if r else v + " " * (w - cell_len(v))
+            for v, w, r in zip(values, widths, aligned, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [title] if title else []
+    for level in range(depth):
+        out.append(line([h[level - depth + len(h)] if level >= depth - len(h) else "" for h in headers]))
+    out.append("  ".join("─" * w for w in widths))
+    out += [line(row) for row in cells]
+    return "\n".join(out) + "\n"
+
+
+def _header_words(name: str) -> list[str]:
+    """A header's pieces where it may wrap: after each underscore (``resolved_``, ``provider_``, ``name``)."""
+    parts = name.split("_")
+    return [p + "_" for p in parts[:-1]] + [parts[-1]]
+
+
+def _wrap_header(words: Sequence[str], width: int) -> list[str]:
+    lines = [""]
+    for word in words:
+        if lines[-1] and len(lines[-1]) + len(word) > width:
+            lines.append("")
+        lines[-1] += word
+    return lines
+
+
+def _blocks(columns: Sequence[str], cells: Sequence[Sequence[str]], title: str | None, width: int) -> str:
+    """One block of ``column  value`` lines per row, for a table too wide for ``width``."""
     from rich.console import Console
-    from rich.measure import Measurement
     from rich.table import Table
     from rich.text import Text
 
-    if width is None:
-        width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True)
-    # Text, not str: rich would read "[bold]" or ":smile:" in the data as markup.
-    cells = [
-        [Text(visible("" if v is None else (",".join(v) if isinstance(v, list) else str(v)))) for v in row]
-        for row in frame.iter_rows()
-    ]
-    table = Table(title=title, show_lines=False)
-    for name in frame.columns:
-        table.add_column(Text(visible(name)), overflow="fold")
-    for row in cells:
-        table.add_row(*row)
-    # Measured without the width limit: its natural width, every cell on one line.
-    if Measurement.get(console, console.options.update_width(10**6), table).maximum <= width or not cells:
-        console.print(table)
-        return buffer.getvalue()
     for number, row in enumerate(cells, 1):
         record = Table(
             title=f"{title} - row {number}" if title else f"row {number}", show_header=False, title_justify="left"
         )
         record.add_column(style="bold", no_wrap=True)
         record.add_column(overflow="fold")
-        for name, value in zip(frame.columns, row, strict=True):
-            record.add_row(Text(visible(name)), value)
+        # Text, not str: rich would read "[bold]" or ":smile:" in the data as markup.
+        for name, value in zip(columns, row, strict=True):
+            record.add_row(Text(visible(name)), Text(value))
         console.print(record)
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    return visible("" if value is None else (",".join(value) if isinstance(value, list) else str(value)))
+
+
+# --- tables for people: numbers, durations, times, chosen columns and rows -----------------------
+
+
+def duration_text(ms: float) -> str:
+    """A duration given in milliseconds as a person reads it: ``850 ms``, ``5.7 s``, ``2.2 min``, ``1.5 h``."""
+    if abs(ms) < 1000:
+        return f"{ms:.0f} ms"
+    if abs(ms) < 60_000:
+        return f"{ms / 1000:.1f} s"
+    if abs(ms) < 3_600_000:
+        return f"{ms / 60_000:.1f} min"
+    return f"{ms / 3_600_000:,.1f} h"
+
+
+def _human(name: str, value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if name.endswith("_ms"):
+            return duration_text(value)
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, datetime):
+        # Instants in UTC to the second: the microseconds and the offset only widen the column.
+        return (value.astimezone(UTC) if value.tzinfo else value).strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
+def for_people(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame as text a person reads: thousands separators, ``*_ms`` durations in ms, s, min or h,
+    instants in UTC to the second. Only the table format uses it: CSV, JSON and Parquet stay raw."""
+    return frame.with_columns(
+        pl.Series(name, [_human(name, v) for v in frame[name].to_list()], dtype=pl.String)
+        for name, dtype in frame.schema.items()
+        if dtype.is_numeric() or isinstance(dtype, pl.Datetime)
+    )
+
+
+@dataclass(frozen=True)
+class View:
+    """Which columns and rows of a frame are written (README: output formats).
+
+    ``columns`` (asked for by name) selects in every format. ``compact``, most wanted first, is
+    the table's default set: as many of them as fit the width. ``limit`` caps the rows written;
+    ``rows_hint`` and ``columns_hint`` say, under a table, how to get what was left out.
+    """
+
+    columns: Sequence[str] | None = None
+    compact: Sequence[str] | None = None
+    limit: int | None = None
+    rows_hint: str = ""
+    columns_hint: str = ""
+
+
+def column_name(text: str) -> str:
+    """A column as a person may write it: ``resolved provider name`` is ``resolved_provider_name``."""
+    return "_".join(text.split())
+
+
+def select_columns(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """The frame's columns ``names`` (spaces read as underscores), in that order; an unknown one is a UsageError."""
+    wanted = [column_name(n) for n in names if n.strip()]
+    unknown = [n for n in wanted if n not in frame.columns]
+    if unknown:
+        raise UsageError(f"unknown column(s) {', '.join(unknown)}; the columns are {', '.join(frame.columns)}")
+    return frame.select(list(dict.fromkeys(wanted)))
+
+
+def _fitting(frame: pl.DataFrame, candidates: Sequence[str], width: int) -> list[str]:
+    """The longest prefix-first choice of ``candidates`` whose table fits ``width`` (at least one column).
+
+    A column is as wide as its widest cell or the longest word of its header (headers wrap), and
+    columns are two spaces apart, as :func:`render_table` draws them.
+    """
+    chosen: list[str] = []
+    used = -2
+    for name in candidates:
+        if name not in frame.columns:
+            continue
+        header = max(len(word) for word in _header_words(name))
+        cells = max((len(_cell(v)) for v in frame[name].to_list()), default=0)
+        need = max(header, cells) + 2
+        if chosen and used + need > width:
+            continue
+        chosen.append(name)
+        used += need
+    return chosen
+
+
+def _wrapped(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width=width, break_on_hyphens=False)) + "\n"
+
+
+def table_text(frame: pl.DataFrame, view: View, title: str | None = None, width: int | None = None) -> str:
+    """The frame as a table for people (:func:`for_people`, the view's columns and rows), with a
+    footer naming the rows and columns left out and how to get them."""
+    width = table_width() if width is None else width
+    total = frame.height
+    if view.limit is not None:
+        frame = frame.head(view.limit)
+    if view.columns:
+        frame = select_columns(frame, view.columns)
+    shown = for_people(frame)
+    left_out: list[str] = []
+    if not view.columns and view.compact:
+        keep = _fitting(shown, view.compact, width)
+        left_out = [c for c in frame.columns if c not in keep]
+        shown = shown.select(keep)
+    numeric = [n for n in frame.columns if frame[n].dtype.is_numeric()]
+    text = render_table(shown, title, width, right=numeric)
+    footer = []
+    if frame.height < total:
+        footer.append(f"{frame.height:,} of {total:,} rows shown, {total - frame.height:,} left out. {view.rows_hint}")
+    if left_out:
+        footer.append(f"Columns left out: {', '.join(left_out)}. {view.columns_hint}")
+    return text + "".join(_wrapped(line.strip(), width) for line in footer)
 
 
 @contextmanager
@@ -217,8 +394,15 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def encode(frame: pl.DataFrame, fmt: str, title: str | None = None) -> bytes:
-    """The frame in format ``fmt`` as bytes."""
+def encode(frame: pl.DataFrame, fmt: str, title: str | None = None, view: View | None = None) -> bytes:
+    """The frame in format ``fmt`` as bytes, ``view``'s rows and columns (default: all of them)."""
+    view = view or View()
+    if fmt == "table":
+        return table_text(frame, view, title).encode()
+    if view.limit is not None:
+        frame = frame.head(view.limit)
+    if view.columns:
+        frame = select_columns(frame, view.columns)
     if fmt == "json":
         return (to_json(frame) + "\n").encode()
     if fmt == "csv":
@@ -229,8 +413,6 @@ def encode(frame: pl.DataFrame, fmt: str, title: str | None = None) -> bytes:
         buffer = io.BytesIO()
         frame.write_parquet(buffer)
         return buffer.getvalue()
-    if fmt == "table":
-        return render_table(frame, title).encode()
     raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
@@ -240,12 +422,13 @@ def emit(
     out: str | Path | None = None,
     title: str | None = None,
     stream: IO[bytes] | None = None,
+    view: View | None = None,
 ) -> None:
-    """Write ``frame`` as ``fmt`` to ``out`` (atomically) or to standard output."""
+    """Write ``frame`` (``view``'s rows and columns) as ``fmt`` to ``out`` (atomically) or to standard output."""
     if fmt == "parquet" and out is None and (stream or sys.stdout.buffer).isatty():
         refused = UsageError("parquet is binary data, not written to a terminal: give a file or another stream")
         raise refused.with_cli_hint("give --out FILE or redirect standard output")
-    data = encode(frame, fmt, title)
+    data = encode(frame, fmt, title, view)
     if out is not None:
         atomic_write(out, data)
     else:

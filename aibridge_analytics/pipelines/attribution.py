@@ -6,8 +6,13 @@ runs it and shapes the result for Python users.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import polars as pl
 
+from aibridge_analytics.catalogue import values
+from aibridge_analytics.errors import UsageError
 from aibridge_analytics.sources.connection import Connection
 
 METHODS = (
@@ -49,8 +54,56 @@ def warnings_as_list(frame: pl.DataFrame, column: str = "warnings") -> pl.DataFr
     )
 
 
-def attribute(con: Connection) -> pl.DataFrame:
-    """One row per interception with its attribution (README: attribution).
+@dataclass(frozen=True)
+class AttributionFilters:
+    """Which attributed rows to keep; ``None`` means "not filtered".
+
+    ``provider`` is the resolved provider's id or, when not a UUID, its name; ``method`` and
+    ``warning`` one of :data:`METHODS` and :data:`WARNINGS`; ``since`` (included) and ``until``
+    (excluded) bound the start, as ISO 8601 (naive = UTC) or an age such as ``7d``.
+    """
+
+    provider: str | None = None
+    method: str | None = None
+    warning: str | None = None
+    since: datetime | str | None = None
+    until: datetime | str | None = None
+
+    def __post_init__(self) -> None:
+        # Checked on construction, so a typo fails before any database is touched.
+        for name, known in (("method", METHODS), ("warning", WARNINGS)):
+            given = getattr(self, name)
+            if given is not None and given not in known:
+                raise UsageError(f"unknown {name} {given!r}; use one of {', '.join(known)}")
+        for name in ("since", "until"):
+            raw = getattr(self, name)
+            if raw is not None:
+                object.__setattr__(self, name, values.parse_timestamp(raw, name))
+        since, until = self.since, self.until
+        if isinstance(since, datetime) and isinstance(until, datetime) and until <= since:
+            raise UsageError(f"until {until.isoformat()} is not after since {since.isoformat()}")
+
+    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows of an attribution frame that pass every filter."""
+        kept = []
+        if self.provider is not None:
+            try:
+                kept.append(pl.col("resolved_provider_id") == values.parse_uuid(self.provider, "provider"))
+            except UsageError:  # not a UUID: a name
+                kept.append(pl.col("resolved_provider_name") == self.provider)
+        if self.method is not None:
+            kept.append(pl.col("method") == self.method)
+        if self.warning is not None:
+            kept.append(pl.col("warnings").list.contains(self.warning))
+        if self.since is not None:
+            kept.append(pl.col("started_at") >= self.since)
+        if self.until is not None:
+            kept.append(pl.col("started_at") < self.until)
+        return frame.filter(kept) if kept else frame
+
+
+def attribute(con: Connection, filters: AttributionFilters | None = None) -> pl.DataFrame:
+    """One row per interception with its attribution (README: attribution), those passing ``filters``.
 
     Works on sources without a provider_id column too: every provider_id then reads as NULL, and
     the attribution is what the backfill would produce from the snapshot columns now. The rows are
@@ -59,4 +112,5 @@ def attribute(con: Connection) -> pl.DataFrame:
     """
     from aibridge_analytics.pipelines.schemas import AttributionRows, validate  # pandera is slow to import
 
-    return validate(warnings_as_list(con.query("attribution/rows")), AttributionRows, "attribution")
+    frame = validate(warnings_as_list(con.query("attribution/rows")), AttributionRows, "attribution")
+    return filters.apply(frame) if filters is not None else frame

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,7 +42,7 @@ class Filters:
         for name in ("provider_id", "initiator_id"):
             raw = getattr(self, name)
             if raw is not None:
-                object.__setattr__(self, name, values.parse_uuid(raw, name.replace("_", "-")))
+                object.__setattr__(self, name, _uuid(raw, name))
         for name in ("started_after", "started_before"):
             raw = getattr(self, name)
             if raw is not None:
@@ -53,13 +54,44 @@ class Filters:
             )
 
 
+def _uuid(raw: Any, name: str) -> str:
+    try:
+        return values.parse_uuid(raw, name.replace("_", "-"))
+    except UsageError as exc:
+        if name != "provider_id":
+            raise
+        # A provider's name where its id belongs: say where the ids are and what takes a name.
+        refused = UsageError(f"{exc}: a provider id is a UUID; a name is filtered by provider name")
+        raise refused.with_cli_hint(
+            "`aibridge-analytics providers` lists the ids; --provider-name takes a name"
+        ) from None
+
+
 def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise UsageError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
 
 
-def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, Any]:
-    """Parameters of the mode's ``matched`` relation, looking the provider up like Coder does."""
+def _looks_up(filters: Filters, mode: str) -> bool:
+    """Whether binding ``filters`` in ``mode`` reads the source (the provider's row)."""
+    return filters.provider_id is not None or (mode == "coder" and filters.provider_name is not None)
+
+
+def _provider_params(con: Connection | Callable[[], Connection], filters: Filters, mode: str) -> dict[str, Any]:
+    """Parameters of the mode's ``matched`` relation, looking the provider up like Coder does.
+
+    ``con`` is the source, or a function opening it (and closed after) when a lookup needs it.
+    """
+    params = _unlooked_params(filters, mode)
+    if not _looks_up(filters, mode):
+        return params
+    if isinstance(con, Connection):
+        return {**params, **_looked_up(con, filters, mode)}
+    with con() as opened:
+        return {**params, **_looked_up(opened, filters, mode)}
+
+
+def _unlooked_params(filters: Filters, mode: str) -> dict[str, Any]:
     params: dict[str, Any] = {
         "initiator_id": filters.initiator_id,
         "started_after": filters.started_after,
@@ -70,12 +102,17 @@ def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, 
         "session_id": filters.session_id,
         "provider_id": filters.provider_id,
     }
+    if mode == "coder":
+        params.update(p_name=None, p_type=None)
+    return params
+
+
+def _looked_up(con: Connection, filters: Filters, mode: str) -> dict[str, Any]:
+    """The parameters that come from the source's provider rows (Coder's lookups and refusals)."""
     if mode == "coder" and filters.provider_name is not None:
         _check_live_name(con, filters.provider_name)
     if filters.provider_id is None:
-        if mode == "coder":
-            params.update(p_name=None, p_type=None)
-        return params
+        return {}
     if not con.probe.has("ai_providers"):
         raise UsageError(
             f"cannot filter by provider id {filters.provider_id}: {con.label} has no ai_providers table "
@@ -92,8 +129,8 @@ def _provider_params(con: Connection, filters: Filters, mode: str) -> dict[str, 
                 "(strict mode shows its history)"
             ).with_cli_hint("use --mode strict")
         # Coder's search parser also sets provider_name to P.name whenever provider_id is given.
-        params.update(provider_name=provider["name"], p_name=provider["name"], p_type=provider["type"])
-    return params
+        return {"provider_name": provider["name"], "p_name": provider["name"], "p_type": provider["type"]}
+    return {}
 
 
 def _check_live_name(con: Connection, name: str) -> None:
@@ -118,6 +155,35 @@ def _check_live_name(con: Connection, name: str) -> None:
 
 MATCHED = "matched"
 """The relation the listings read the filtered interceptions from; each mode binds its own query."""
+
+
+def filter_binding(
+    name: str,
+    params: Mapping[str, Any],
+    mode: str,
+    relations: Mapping[str, str],
+    connect: Callable[[], Connection],
+) -> dict[str, Any]:
+    """The parameters catalogue query ``name`` runs with when the listings and counts run it.
+
+    ``params`` are given by name (``provider_id``, ``model``, ``limit``, ...). When ``name`` reads
+    the ``matched`` relation, the filters among them are parsed and bound by the code
+    :func:`count_interceptions` runs, provider lookup included (``connect`` opens the source,
+    only when a provider must be looked up): in coder mode a provider id also binds its name and
+    type (``p_name``, ``p_type``, ``provider_name``), as Coder's search parser does.
+    """
+    from dataclasses import fields
+
+    from aibridge_analytics.catalogue import get
+    from aibridge_analytics.catalogue.render import resolve_relations
+
+    _, models = resolve_relations(get(name).tree, relations)
+    if MATCHED not in {rel for rel, _ in models}:
+        return dict(params)
+    names = {f.name for f in fields(Filters)}
+    filters = Filters(**{k: v for k, v in params.items() if k in names})
+    rest = {k: v for k, v in params.items() if k not in names}
+    return {**rest, **_provider_params(connect, filters, mode)}
 
 
 def mode_relations(mode: str) -> dict[str, str]:
@@ -191,6 +257,7 @@ __all__ = [
     "MODES",
     "count_interceptions",
     "count_sessions",
+    "filter_binding",
     "list_interceptions",
     "list_providers",
     "list_sessions",

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
 from aibridge_analytics.errors import UsageError
-from aibridge_analytics.outputs.formats import jsonable, markdown_text, render_table
+from aibridge_analytics.outputs.formats import View, jsonable, markdown_text, table_text, table_width
 from aibridge_analytics.sources.connection import Connection
 
 CLASSES = (
@@ -178,8 +179,11 @@ class VerificationReport:
             return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
         header = f"Backfill verification of {self.source} ({self.scope()})"
         if fmt == "table":
-            body = "".join(render_table(frame, title) for title, frame in self.sections())
-            return f"{header}\n{body}{self.verdict()}\n"
+            width = table_width()
+            # Titles on lines of their own, a blank line apart; the header wrapped between words.
+            body = "".join("\n" + table_text(frame, View(), title, width) for title, frame in self.sections())
+            head = "\n".join(textwrap.wrap(header, width, break_on_hyphens=False, break_long_words=False))
+            return f"{head}\n{body}\n{self.verdict()}\n"
         if fmt == "markdown":
             out = io.StringIO()
             out.write(f"# {markdown_text(header)}\n\n**{self.verdict()}**\n")
