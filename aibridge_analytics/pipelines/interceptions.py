@@ -175,7 +175,7 @@ def filter_binding(
     from dataclasses import fields
 
     from aibridge_analytics.catalogue import get
-    from aibridge_analytics.catalogue.render import resolve_relations
+    from aibridge_analytics.catalogue.rendering import resolve_relations
 
     _, models = resolve_relations(get(name).tree, relations)
     if MATCHED not in {rel for rel, _ in models}:
