@@ -72,8 +72,11 @@ bench: install-test
 # notebooks/jupyterlab-overrides.json (.py files open with the Jupytext Notebook viewer) and
 # notebooks/jupyter_server_config.json (kernels talk over Unix sockets, not loopback TCP, which
 # is why ipykernel's "running over TCP without encryption" warning is gone).
-# `make notebooks-run`: executes all four into a new build/notebooks/<time>/ (never over an
-# earlier run) and trusts them, so their charts show when opened.
+# `make notebooks-run`: converts all four with jupytext and executes them with nbconvert into a new
+# build/notebooks/<time>/ (never over an earlier run), then signs them (`jupyter trust`) so that
+# JupyterLab shows their charts and never says "not trusted". Its kernels stay on loopback TCP
+# (nbconvert puts IPC sockets in the working directory, where the kernel, started in the
+# notebook's directory, does not find them), hence one harmless TCP warning per notebook.
 JUPYTER_PREFIX ?= $(VENV)
 LAB_OVERRIDES := $(JUPYTER_PREFIX)/share/jupyter/lab/settings/overrides.d
 SERVER_CONFIG := $(JUPYTER_PREFIX)/etc/jupyter
@@ -95,9 +98,11 @@ notebooks: install-notebooks notebooks-config
 		--ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks
 
 notebooks-run: install-notebooks notebooks-config
+	@echo "executing on loopback TCP kernels: ipykernel's 'running over TCP without encryption' is expected"
 	@out=build/notebooks/$$(date +%Y%m%d-%H%M%S); mkdir -p $$out; \
 	for nb in $(NOTEBOOKS); do \
-		$(VENV)/bin/jupytext --to ipynb --execute --output $$out/$$nb.ipynb notebooks/$$nb.py || exit $$?; \
+		$(VENV)/bin/jupytext --quiet --to ipynb --output $$out/$$nb.ipynb notebooks/$$nb.py || exit $$?; \
+		$(VENV)/bin/jupyter nbconvert --log-level=WARN --to notebook --execute --inplace $$out/$$nb.ipynb || exit $$?; \
 		$(VENV)/bin/jupyter trust $$out/$$nb.ipynb >/dev/null || exit $$?; \
 	done; echo "executed notebooks written to $$out/"
 
