@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 PGDIR ?= .pgtest
 PYTEST_ARGS ?=
 
-.PHONY: all install install-test lint test report bench clean distclean chromium-for-tests notebooks
+.PHONY: all install install-test install-notebooks lint test report bench clean distclean chromium-for-tests \
+	notebooks notebooks-config notebooks-run
 
 all: test
 
@@ -40,7 +41,7 @@ lint: install-test
 
 # The server is stopped whatever happens to pytest (failure, Ctrl-C), and pytest's exit
 # code is the target's.
-test: install-test lint chromium-for-tests
+test: install-test install-notebooks lint chromium-for-tests
 	@trap 'scripts/pg-throwaway stop $(PGDIR)' EXIT; trap 'exit 130' INT TERM HUP; \
 	scripts/pg-throwaway start $(PGDIR) || exit $$?; \
 	AIBRIDGE_TEST_PG_DSN="$$(cat $(PGDIR)/dsn)" AIBRIDGE_REQUIRE_PG=1 \
@@ -64,20 +65,46 @@ bench: install-test
 		$(PY) bench/run.py
 
 # --- notebooks -------------------------------------------------------------------------------
-# `make notebooks`: installs the `notebooks` extra (JupyterLab, jupytext), makes JupyterLab open the
-# jupytext .py notebooks as notebooks (a settings override inside the venv only), executes the
-# edge-cases notebook on the demo warehouse into build/notebooks/ and opens it in JupyterLab.
-LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+# `make notebooks`: installs the `notebooks` extra (JupyterLab, jupytext) and opens JupyterLab at the
+# repository, on notebooks/: the four jupytext .py notebooks open as notebooks and run on the demo
+# warehouse; saving writes the .py (code and prose, never outputs). Two settings files, installed
+# into $(JUPYTER_PREFIX) only (the venv by default; `notebooks-config` alone installs them):
+# notebooks/jupyterlab-overrides.json (.py files open with the Jupytext Notebook viewer) and
+# notebooks/jupyter_server_config.json (kernels talk over Unix sockets, not loopback TCP, which
+# is why ipykernel's "running over TCP without encryption" warning is gone).
+# `make notebooks-run`: converts all four with jupytext and executes them with nbconvert into a new
+# build/notebooks/<time>/ (never over an earlier run), then signs them (`jupyter trust`) so that
+# JupyterLab shows their charts and never says "not trusted". Its kernels stay on loopback TCP
+# (nbconvert puts IPC sockets in the working directory, where the kernel, started in the
+# notebook's directory, does not find them), hence one harmless TCP warning per notebook.
+JUPYTER_PREFIX ?= $(VENV)
+LAB_OVERRIDES := $(JUPYTER_PREFIX)/share/jupyter/lab/settings/overrides.d
+SERVER_CONFIG := $(JUPYTER_PREFIX)/etc/jupyter
+NOTEBOOKS := edge_cases exploration backfill_verification report
 
 $(VENV)/.installed-notebooks: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[notebooks]'
 	touch $@ $(VENV)/.installed
 
-notebooks: $(VENV)/.installed-notebooks
-	mkdir -p $(LAB_SETTINGS) build/notebooks
-	cp notebooks/jupyterlab-overrides.json $(LAB_SETTINGS)/overrides.json
-	$(VENV)/bin/jupytext --to ipynb --execute --output build/notebooks/edge_cases.ipynb notebooks/edge_cases.py
-	$(VENV)/bin/jupyter lab $$([ "$$(id -u)" -eq 0 ] && echo --allow-root) build/notebooks/edge_cases.ipynb
+install-notebooks: $(VENV)/.installed-notebooks
+
+notebooks-config:
+	mkdir -p $(LAB_OVERRIDES) $(SERVER_CONFIG)
+	cp notebooks/jupyterlab-overrides.json $(LAB_OVERRIDES)/aibridge-analytics.json
+	cp notebooks/jupyter_server_config.json $(SERVER_CONFIG)/jupyter_server_config.json
+
+notebooks: install-notebooks notebooks-config
+	$(VENV)/bin/jupyter lab $$([ "$$(id -u)" -eq 0 ] && echo --allow-root) \
+		--ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks
+
+notebooks-run: install-notebooks notebooks-config
+	@echo "executing on loopback TCP kernels: ipykernel's 'running over TCP without encryption' is expected"
+	@out=build/notebooks/$$(date +%Y%m%d-%H%M%S); mkdir -p $$out; \
+	for nb in $(NOTEBOOKS); do \
+		$(VENV)/bin/jupytext --quiet --to ipynb --output $$out/$$nb.ipynb notebooks/$$nb.py || exit $$?; \
+		$(VENV)/bin/jupyter nbconvert --log-level=WARN --to notebook --execute --inplace $$out/$$nb.ipynb || exit $$?; \
+		$(VENV)/bin/jupyter trust $$out/$$nb.ipynb >/dev/null || exit $$?; \
+	done; echo "executed notebooks written to $$out/"
 
 clean:
 	-scripts/pg-throwaway stop $(PGDIR)

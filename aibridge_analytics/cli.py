@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from aibridge_analytics.errors import AibridgeError, is_interrupt
 
@@ -47,11 +47,48 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"aibridge-analytics: error: {message} (see --help)\n")
 
 
+_TIMEOUT_UNITS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000}
+
+
+def _milliseconds(text: str) -> int:
+    """``--statement-timeout``'s value as PostgreSQL's statement_timeout reads it: ``500`` (ms), ``30s``,
+    ``10min``, ``2h``; 0 for none."""
+    value = text.strip()
+    digits = value.rstrip("abcdefghijklmnopqrstuvwxyz").strip()
+    unit = value[len(digits) :].strip() or "ms"
+    if not digits.isdigit() or unit not in _TIMEOUT_UNITS or int(digits) * _TIMEOUT_UNITS[unit] > 2**31 - 1:
+        raise argparse.ArgumentTypeError(
+            f"not a statement timeout: {text!r} (give milliseconds or a number with ms, s, min or h, at most 24 days)"
+        )
+    return int(digits) * _TIMEOUT_UNITS[unit]
+
+
+def _statement_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--statement-timeout",
+        type=_milliseconds,
+        metavar="DURATION",
+        help="postgresql:// sources: the longest one server statement may run, e.g. 30s, 10min "
+        "(default 10min; sync 1h; 0 for none)",
+    )
+
+
+class _Timeouts(TypedDict, total=False):
+    statement_timeout_ms: int
+
+
+def _timeouts(args: argparse.Namespace) -> _Timeouts:
+    """``--statement-timeout`` as keyword arguments of `connect`/`sync` (none given: their defaults)."""
+    given = getattr(args, "statement_timeout", None)
+    return {} if given is None else {"statement_timeout_ms": given}
+
+
 def _common(p: argparse.ArgumentParser, data: bool = True) -> None:
     p.add_argument(
         "--source",
         help="a .duckdb warehouse (default: the demo), postgresql://..., a Parquet directory or a JSON export",
     )
+    _statement_timeout(p)
     if data:
         p.add_argument(
             "--format",
@@ -175,9 +212,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from aibridge_analytics.demo.generator import build_demo
     from aibridge_analytics.outputs.formats import resolve_output, writing
     from aibridge_analytics.outputs.progress import bar
-    from aibridge_analytics.warehouse.store import DEFAULT_DEMO_PATH
+    from aibridge_analytics.warehouse.store import default_demo_path
 
-    given = DEFAULT_DEMO_PATH if args.db is None else args.db
+    given = default_demo_path() if args.db is None else args.db
     path = resolve_output(given, streams=False)  # a warehouse is a regular file: a symlink is followed
     with writing(given), bar("generating demo interceptions") as progress:
         summary = build_demo(path, interceptions=args.interceptions, seed=args.seed, progress=progress)
@@ -225,16 +262,16 @@ def cmd_sql_render(args: argparse.Namespace) -> int:
 
 
 def _connect(args: argparse.Namespace) -> Connection:
+    """The command's ``--source``, opened with its ``--statement-timeout``."""
     from aibridge_analytics.sources.kinds import connect
 
-    return connect(args.source)
+    return connect(args.source, **_timeouts(args))
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.interceptions import list_providers
-    from aibridge_analytics.sources.kinds import connect
 
-    with connect(args.source) as con:
+    with _connect(args) as con:
         frame = list_providers(con)
     _emit(args, frame, compact=COMPACT["providers"])
     return EXIT_OK
@@ -242,9 +279,8 @@ def cmd_providers(args: argparse.Namespace) -> int:
 
 def cmd_interceptions_list(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.interceptions import list_interceptions
-    from aibridge_analytics.sources.kinds import connect
 
-    with connect(args.source) as con:
+    with _connect(args) as con:
         frame = list_interceptions(con, _make_filters(args), mode=args.mode, after_id=args.after_id, limit=args.limit)
     _emit(args, frame, compact=COMPACT["interceptions"])
     if frame.height == args.limit:  # a full page: there may be more
@@ -254,18 +290,16 @@ def cmd_interceptions_list(args: argparse.Namespace) -> int:
 
 def cmd_interceptions_count(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.interceptions import count_interceptions
-    from aibridge_analytics.sources.kinds import connect
 
-    with connect(args.source) as con:
+    with _connect(args) as con:
         _scalar(args, "interceptions", count_interceptions(con, _make_filters(args), mode=args.mode))
     return EXIT_OK
 
 
 def cmd_sessions_list(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.interceptions import list_sessions
-    from aibridge_analytics.sources.kinds import connect
 
-    with connect(args.source) as con:
+    with _connect(args) as con:
         frame = list_sessions(con, _make_filters(args), mode=args.mode, limit=args.limit)
     _emit(args, frame, compact=COMPACT["sessions"])
     return EXIT_OK
@@ -273,21 +307,19 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
 
 def cmd_sessions_count(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.interceptions import count_sessions
-    from aibridge_analytics.sources.kinds import connect
 
-    with connect(args.source) as con:
+    with _connect(args) as con:
         _scalar(args, "sessions", count_sessions(con, _make_filters(args), mode=args.mode))
     return EXIT_OK
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.attribution import AttributionFilters, attribute
-    from aibridge_analytics.sources.kinds import connect
 
     filters = AttributionFilters(
         provider=args.provider, method=args.method, warning=args.warning, since=args.since, until=args.until
     )
-    with connect(args.source) as con:
+    with _connect(args) as con:
         frame = attribute(con, filters)
     _emit(args, frame, compact=COMPACT["attribute"], rows=True)
     return EXIT_OK
@@ -296,9 +328,8 @@ def cmd_attribute(args: argparse.Namespace) -> int:
 def cmd_verify_backfill(args: argparse.Namespace) -> int:
     from aibridge_analytics.outputs.formats import atomic_write
     from aibridge_analytics.pipelines.verification import verify_backfill
-    from aibridge_analytics.sources.kinds import connect
 
-    with connect(args.source) as con:
+    with _connect(args) as con:
         report = verify_backfill(con, samples=args.samples)
     text = report.render(args.format)
     if args.out is not None:
@@ -313,9 +344,8 @@ def cmd_verify_backfill(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.summaries import FIGURES, summarise
-    from aibridge_analytics.sources.kinds import connect
 
-    with connect(args.source) as con:
+    with _connect(args) as con:
         result = summarise(con, args.by, tz=args.tz, since=args.since, until=args.until, lax=args.lax)
     for problem in result.problems:
         print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
@@ -372,6 +402,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             keep_latest=args.keep_latest,
             progress=progress,
             log=log,
+            **_timeouts(args),
         )
     print(summary.describe())
     return EXIT_OK
@@ -380,9 +411,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from aibridge_analytics.outputs.progress import steps
     from aibridge_analytics.outputs.report import build_report
-    from aibridge_analytics.sources.kinds import connect
 
-    with connect(args.source) as con, steps("report") as progress:
+    with _connect(args) as con, steps("report") as progress:
         result = build_report(
             con,
             args.out,
@@ -434,7 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="build the deterministic demo warehouse")
-    p.add_argument("--db", help="where to write it (default: demo/demo.duckdb)")
+    p.add_argument(
+        "--db",
+        help="where to write it (default: $AIBRIDGE_DEMO_DB, else $XDG_DATA_HOME/aibridge-analytics/demo.duckdb, "
+        "else ~/.local/share/aibridge-analytics/demo.duckdb)",
+    )
     p.add_argument(
         "--interceptions", type=int, default=20_000, help="how many interceptions to generate (default: 20000)"
     )
@@ -544,6 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="copy new and changed rows of a Coder database (or export) into a local warehouse")
     p.add_argument("--source", required=True, help="postgresql://... (read-only), a JSON export or a Parquet directory")
     p.add_argument("--db", required=True, help="the warehouse file to create or update (.duckdb)")
+    _statement_timeout(p)
     p.add_argument(
         "--batch-rows",
         type=int,

@@ -17,11 +17,11 @@
 #
 # Builds the same report as `aibridge-analytics report` (HTML, Markdown, JSON, Parquet and a
 # manifest) for a source and a range, and shows it here. Run it by hand, or schedule it with
-# papermill (which reads `.ipynb`: jupytext converts on the fly; `-p` values arrive as strings):
+# papermill (which reads `.ipynb`: jupytext converts it first; `-p` values arrive as strings):
 #
 # ```sh
-# jupytext --to ipynb --output - notebooks/report.py |
-#   papermill - out.ipynb -p SOURCE demo/demo.duckdb -p SINCE 2026-11-01 -p TZ Europe/Berlin
+# jupytext --to ipynb --output report.ipynb notebooks/report.py &&
+#   papermill report.ipynb out.ipynb -p SOURCE history.duckdb -p SINCE 2026-11-01 -p TZ Europe/Berlin
 # ```
 #
 # `SINCE` is included and `UNTIL` excluded; both take ISO 8601 (a value without an offset is read

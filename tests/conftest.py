@@ -5,6 +5,10 @@ AIBRIDGE_TEST_PG_DSN. Tests marked ``postgres`` take ``pg_dsn``, or ``pg_schema`
 ``new_pg_schema`` for an isolated, empty schema of their own. Without a server those tests are
 skipped locally, and fail under CI or AIBRIDGE_REQUIRE_PG=1 so that a missing server is never
 mistaken for a pass.
+
+The demo warehouse's default place (``store.default_demo_path``) is the user's data directory:
+every test session points ``AIBRIDGE_DEMO_DB`` at a file of its own, so that no test reads a
+stale demo or writes into the real ``~/.local/share`` (CI runs as root with HOME=/root).
 """
 
 from __future__ import annotations
@@ -16,6 +20,21 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The default demo warehouse of this test session: a file in its temporary directory.
+
+    Set in os.environ so that subprocesses (the CLI, notebook kernels) inherit it.
+    """
+    old = os.environ.get("AIBRIDGE_DEMO_DB")
+    os.environ["AIBRIDGE_DEMO_DB"] = str(tmp_path_factory.mktemp("default-demo") / "demo.duckdb")
+    yield
+    if old is None:
+        os.environ.pop("AIBRIDGE_DEMO_DB", None)
+    else:
+        os.environ["AIBRIDGE_DEMO_DB"] = old
 
 
 @pytest.fixture(scope="session")

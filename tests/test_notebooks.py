@@ -9,10 +9,14 @@ scheduler runs it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import jupytext
@@ -172,3 +176,109 @@ def test_report_notebook_under_papermill_with_string_parameters(demo_db, kernel_
     assert summary["window"]["since"] == "2026-10-31T23:00:00+00:00"  # midnight in Berlin (CET)
     assert summary["window"]["until"] == "2026-11-14T23:00:00+00:00"
     assert summary["window"]["tz"] == "Europe/Berlin"
+
+
+# --- JupyterLab: what `make notebooks` serves ----------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_jupyterlab_serves_the_four_notebooks_as_notebooks_without_kernel_noise(kernel_env, tmp_path):
+    """`make notebooks`' server: JupyterLab at the repository lists every notebook under notebooks/
+    as a notebook (jupytext), the Lab settings open .py files with the Jupytext viewer, and a kernel
+    starts over Unix sockets, so the server's log carries neither ipykernel's TCP warning nor a
+    "not trusted" notebook. One server, on loopback, stopped at the end."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        if os.environ.get("CI"):
+            pytest.fail("jupyterlab is missing: `make test` installs the notebooks extra")
+        pytest.skip("jupyterlab is not installed (pip install -e '.[notebooks]')")
+    import urllib.request
+
+    from jupyter_client import BlockingKernelClient
+
+    prefix = tmp_path / "prefix"
+    # The Makefile's own target installs the settings, into a prefix of this test's.
+    subprocess.run(
+        ["make", "-s", "-C", str(NOTEBOOKS.parent), "notebooks-config", f"JUPYTER_PREFIX={prefix}"], check=True
+    )
+    # Kernel sockets live in the runtime directory: a Unix socket path has at most 107 bytes, which
+    # pytest's temporary directories can exceed.
+    runtime = Path(tempfile.mkdtemp(prefix="jr-"))
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_PATH": str(prefix / "etc" / "jupyter"),
+        "JUPYTER_RUNTIME_DIR": str(runtime),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "user-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+    }
+    port, token = _free_port(), "t" + os.urandom(8).hex()
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            "--allow-root",
+            f"--ServerApp.root_dir={NOTEBOOKS.parent}",
+            f"--LabApp.app_settings_dir={prefix / 'share' / 'jupyter' / 'lab' / 'settings'}",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+    def get(path: str, method: str = "GET", body: bytes | None = None) -> dict:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", data=body, method=method, headers={"Authorization": f"token {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")
+
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                listing = get("/api/contents/notebooks")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+                time.sleep(0.5)
+        kinds = {c["name"]: c["type"] for c in listing["content"]}
+        assert {p.name for p in PATHS} == {n for n, t in kinds.items() if t == "notebook"}
+        opened = get("/api/contents/notebooks/edge_cases.py")
+        assert opened["type"] == "notebook" and len(opened["content"]["cells"]) > 10
+        # The overrides become the schema's defaults, which JupyterLab's front end applies.
+        plugin = get("/lab/api/settings/@jupyterlab/docmanager-extension:plugin")
+        viewers = plugin["schema"]["properties"]["defaultViewers"]["default"]
+        assert viewers.get("python") == "Jupytext Notebook"
+
+        kernel = get("/api/kernels", "POST", json.dumps({"name": "python3"}).encode())
+        connection = runtime / f"kernel-{kernel['id']}.json"
+        client = BlockingKernelClient(connection_file=str(connection))
+        client.load_connection_file()
+        assert client.transport == "ipc"
+        # The kernel answers over those sockets (the server's log then holds its start-up warnings).
+        client.start_channels(hb=False)
+        asked = client.kernel_info()
+        assert client.get_shell_msg(timeout=120)["parent_header"]["msg_id"] == asked
+        client.stop_channels()
+        get(f"/api/kernels/{kernel['id']}", "DELETE")
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+        shutil.rmtree(runtime, ignore_errors=True)
+    text = (tmp_path / "server.log").read_text()
+    assert "Kernel started" in text
+    assert "without encryption" not in text and "not trusted" not in text, text

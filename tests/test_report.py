@@ -418,8 +418,10 @@ def test_a_password_in_the_source_url_never_appears(tmp_path):
 
 
 def test_make_report_path_on_a_fresh_checkout(tmp_path):
-    """`report --out report` without a source builds the demo warehouse first (as `make report` does)."""
+    """`report --out report` without a source builds the demo warehouse first (as `make report` does),
+    in the user's data directory ($XDG_DATA_HOME here), never in the working directory."""
     env = {k: v for k, v in os.environ.items() if k != "AIBRIDGE_DEMO_DB"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
     done = subprocess.run(
         [sys.executable, "-m", "aibridge_analytics", "report", "--out", "report"],
         cwd=tmp_path,
@@ -429,7 +431,8 @@ def test_make_report_path_on_a_fresh_checkout(tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "demo" / "demo.duckdb").exists()
+    assert (tmp_path / "data" / "aibridge-analytics" / "demo.duckdb").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "report"]
     html = (tmp_path / "report" / "report.html").read_text()
     assert "AI Bridge usage report" in html and html.count("data:image/svg+xml;base64,") == 5
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())

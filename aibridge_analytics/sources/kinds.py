@@ -26,8 +26,8 @@ def is_postgres(source: str) -> bool:
 
 
 def default_source() -> Path:
-    """The demo warehouse, built on first use so a fresh checkout works at once."""
-    path = store.DEFAULT_DEMO_PATH
+    """The demo warehouse (`store.default_demo_path`), built on first use so a fresh checkout works at once."""
+    path = store.default_demo_path()
     if not path.exists():
         from aibridge_analytics.demo.generator import build_demo
 

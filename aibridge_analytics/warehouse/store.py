@@ -26,8 +26,34 @@ from aibridge_analytics.errors import SourceError, first_line
 if TYPE_CHECKING:
     import pyarrow as pa
 
-DEFAULT_DEMO_PATH = Path(os.environ.get("AIBRIDGE_DEMO_DB", "demo/demo.duckdb"))
-"""Where the demo warehouse lives unless ``--db``/``--source`` says otherwise."""
+#: Environment variable naming the demo warehouse's file (overrides the data directory).
+DEMO_DB_ENV = "AIBRIDGE_DEMO_DB"
+
+
+def default_demo_path() -> Path:
+    """Where the demo warehouse lives unless ``--db``/``--source`` says otherwise: one file per user,
+    whatever the working directory.
+
+    ``AIBRIDGE_DEMO_DB`` if set; else ``$XDG_DATA_HOME/aibridge-analytics/demo.duckdb``; else (no
+    ``XDG_DATA_HOME``, or a relative one, which the XDG specification says to ignore)
+    ``~/.local/share/aibridge-analytics/demo.duckdb``. Read at each call, so a test or a notebook
+    that sets the variable later is obeyed.
+    """
+    override = os.environ.get(DEMO_DB_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
+    data = os.environ.get("XDG_DATA_HOME", "").strip()
+    if data and Path(data).is_absolute():
+        base = Path(data)
+    else:
+        try:
+            base = Path.home() / ".local" / "share"
+        except RuntimeError:  # no HOME and no passwd entry (a bare container)
+            raise SourceError(
+                f"cannot tell where the demo warehouse lives: no home directory; set {DEMO_DB_ENV} to a file"
+            ) from None
+    return base / "aibridge-analytics" / "demo.duckdb"
+
 
 META_TABLE = "warehouse_meta"
 HISTORY_TABLE = "ai_providers_history"
