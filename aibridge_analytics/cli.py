@@ -36,6 +36,7 @@ COMPACT: dict[str, tuple[str, ...]] = {
 }
 ROWS_HINT = "--limit 0 shows every row; --format csv or --out FILE writes them all."
 COLUMNS_HINT = "--wide shows every column, --columns NAME,... picks them."
+VERIFY_COLUMNS_HINT = "--wide shows every column; --format json or markdown writes them all."
 UNATTRIBUTED = "(unattributed)"
 """How a table labels the group of rows without a resolved provider (a null key in CSV and JSON)."""
 
@@ -331,7 +332,7 @@ def cmd_verify_backfill(args: argparse.Namespace) -> int:
 
     with _connect(args) as con:
         report = verify_backfill(con, samples=args.samples)
-    text = report.render(args.format)
+    text = report.render(args.format, wide=args.wide, columns_hint=VERIFY_COLUMNS_HINT)
     if args.out is not None:
         atomic_write(args.out, text.encode())
     else:
@@ -551,6 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="write to this file (atomically) instead of standard output")
     p.add_argument("--samples", type=int, default=3, help="interception ids shown per class (default: 3)")
+    p.add_argument("--wide", action="store_true", help="a table shows every column of each section")
     p.set_defaults(func=cmd_verify_backfill)
 
     p = sub.add_parser(

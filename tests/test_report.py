@@ -716,3 +716,30 @@ def test_names_are_drawn_whole_up_to_48_characters(demo_figures):
             axis = panel["encoding"]["y"].get("axis") or {}
             if panel["encoding"]["y"]["type"] == "nominal":
                 assert axis.get("labelLimit") == 0, key
+
+
+def test_wording_counts_agree_with_their_nouns_and_client_tool_failures_are_not_claimed(tables, tmp_path):
+    from aibridge_analytics.outputs.report.render import counted
+
+    assert [counted(n, "interception") for n in (0, 1, 2, 1234)] == [
+        "0 interceptions",
+        "1 interception",
+        "2 interceptions",
+        "1,234 interceptions",
+    ]
+    # One interception, one session, one thread: every sentence in the singular.
+    one = {**tables, "aibridge_interceptions": tables["aibridge_interceptions"][:1]}
+    con = duckdb_connection(frames(one))
+    build_report(con, tmp_path / "one", since="2020-01-01", until="2030-01-01")
+    for name in ("report.html", "report.md"):
+        text = (tmp_path / "one" / name).read_text()
+        assert not re.search(r"\b1 (interceptions|sessions|threads|tool calls|usage records)\b", text), name
+        assert "within 0 ms" not in text
+    con = duckdb_connection(frames(tables))
+    build_report(con, tmp_path / "r", since="2020-01-01", until="2030-01-01")
+    html = (tmp_path / "r" / "report.html").read_text()
+    rows = re.findall(r"<tr><td><code>([^<]+)</code></td><td>(injected|client)</td>(.*?)</tr>", html)
+    assert {kind for _, kind, _ in rows} == {"injected", "client"}
+    for _tool, kind, cells in rows:
+        failed = re.findall(r'<td class="n">([^<]+)</td>', cells)[1]
+        assert (failed == "–") == (kind == "client")  # the gateway cannot see a client tool fail

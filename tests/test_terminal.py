@@ -213,6 +213,22 @@ def test_verify_backfill_prints_its_verdict_once(capsys, demo):
     assert widest(out.split("\nClasses\n")[0]) <= WIDTH  # the header wraps between words
 
 
+def test_verify_backfill_is_a_grid_at_80_columns_and_wide_shows_the_rest(capsys, demo):
+    code, out, _ = run(capsys, "verify-backfill", "--source", demo)
+    assert code in (0, 3) and widest(out) <= WIDTH
+    assert "┌" not in out and " - row 1" not in out  # no section falls back to one block per row
+    assert "Columns left out: provider_id, likely_provider_id." in out and "--wide" in out
+    ids = re.findall(r"^\S+\s+([0-9a-f]{8}-[0-9a-f-]{27})$", out, re.M)
+    assert ids and len(ids) == len(set(ids))  # sample ids one per row, whole
+    _, wide, _ = run(capsys, "verify-backfill", "--source", demo, "--wide")
+    assert "Columns left out" not in wide
+    assert all(i in wide for i in ids)  # the same samples, every column shown
+    _, as_json, _ = run(capsys, "verify-backfill", "--source", demo, "--format", "json")
+    by_provider = json.loads(as_json)["by_provider"]
+    names = {r["provider_name"] for r in by_provider if r["provider_name"]}
+    assert names and all(n in out for n in names)  # the compact table still names every provider
+
+
 def test_the_table_helpers_agree_with_the_pipeline():
     from aibridge_analytics.outputs.formats import duration_text
 

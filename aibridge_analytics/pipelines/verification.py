@@ -54,6 +54,33 @@ MISSED_BY_BACKFILL = ("attributed_by_name", "attributed_by_unique_type")
 """Classes that are discrepancies where the provider_id column exists: NULL, but the backfill sets them."""
 
 FORMATS = ("table", "json", "markdown")
+CODER_FILTER_TITLE = "Coder's provider filter vs strict attribution (ended rows)"
+#: Each section's columns in a table, most wanted first: as many as fit the terminal are shown.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Classes per provider (after the backfill)": (
+        "class",
+        "provider_name",
+        "interceptions",
+        "likely_provider_name",
+        "provider_id",
+        "likely_provider_id",
+    ),
+    "Findings": ("finding", "severity", "affected", "examples"),
+    "Invariants": ("check", "ok", "detail"),
+    CODER_FILTER_TITLE: (
+        "provider_name",
+        "deleted",
+        "strict",
+        "coder_api",
+        "coder_sql",
+        "strict_not_api",
+        "sql_not_strict",
+        "api_not_strict",
+        "dropped_by_name_and",
+        "provider_type",
+        "provider_id",
+    ),
+}
 
 _SELECTORS = ("coder_api", "coder_sql", "strict")
 
@@ -148,7 +175,16 @@ class VerificationReport:
             ("Sample interception ids", samples),
             ("Findings", self.findings),
             ("Invariants", self.invariants),
-            ("Coder's provider filter vs strict attribution (ended rows)", self.coder_filter),
+            (CODER_FILTER_TITLE, self.coder_filter),
+        ]
+
+    def table_sections(self) -> list[tuple[str, pl.DataFrame]]:
+        """The sections as a terminal shows them: one sample id per row, so that ids never wrap."""
+        return [
+            (title, self.samples.explode("interception_ids").rename({"interception_ids": "interception_id"}))
+            if title == "Sample interception ids"
+            else (title, frame)
+            for title, frame in self.sections()
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,15 +209,28 @@ class VerificationReport:
             "coder_filter": rows(self.coder_filter),
         }
 
-    def render(self, fmt: str = "table") -> str:
-        """The report as ``table`` (text), ``json`` or ``markdown``."""
+    def render(self, fmt: str = "table", wide: bool = False, columns_hint: str = "") -> str:
+        """The report as ``table`` (text), ``json`` or ``markdown``.
+
+        A table shows each section's :data:`TABLE_COLUMNS` that fit the terminal unless ``wide``;
+        ``columns_hint`` says under a section how to see the columns left out.
+        """
         if fmt == "json":
             return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
         header = f"Backfill verification of {self.source} ({self.scope()})"
         if fmt == "table":
             width = table_width()
             # Titles on lines of their own, a blank line apart; the header wrapped between words.
-            body = "".join("\n" + table_text(frame, View(), title, width) for title, frame in self.sections())
+            body = "".join(
+                "\n"
+                + table_text(
+                    frame,
+                    View(compact=None if wide else TABLE_COLUMNS.get(title), columns_hint=columns_hint),
+                    title,
+                    width,
+                )
+                for title, frame in self.table_sections()
+            )
             head = "\n".join(textwrap.wrap(header, width, break_on_hyphens=False, break_long_words=False))
             return f"{head}\n{body}\n{self.verdict()}\n"
         if fmt == "markdown":

@@ -29,6 +29,13 @@ def number(value: Any) -> str:
     return f"{int(value):,}"
 
 
+def counted(value: Any, noun: str, plural: str | None = None) -> str:
+    """A count with its noun, singular for exactly one: ``1 interception``, ``2,000 interceptions``."""
+    if value is None:
+        return f"– {plural or noun + 's'}"
+    return f"{number(value)} {noun if value == 1 else (plural or noun + 's')}"
+
+
 def compact(value: Any) -> str:
     """A large count shortened for a headline (12.3k, 4.56M)."""
     if value is None:
@@ -87,6 +94,7 @@ def shorten(text: Any, limit: int = PROMPT_CHARS) -> str:
 
 _FILTERS = {
     "number": number,
+    "counted": counted,
     "compact": compact,
     "percent": percent,
     "duration": duration,
