@@ -2,10 +2,11 @@
 
 One pipeline serves the ``summary`` command, ``aa.summary``, the notebooks and the report: the
 grouping is pushed down to where the data lives (DuckDB, or the PostgreSQL server).
-``sql/summaries/figures.sql`` and ``sql/summaries/child_sums.sql``, rendered with just the keys
-asked for, read the ended interceptions of the range (``sql/summaries/keyed.sql``) and return
-one row per group each; Polars joins the small results and pandera validates every frame.
-Ten million interceptions never cross into Python.
+``sql/summaries/figures.sql``, rendered with just the keys asked for, reads the facts of the
+range (``sql/summaries/keyed.sql`` over the ``facts`` relation, ``sql/facts/rows.sql``: one row
+per interception with its attribution and child totals; a warehouse stores them, see
+:mod:`aibridge_analytics.warehouse.facts`) and returns one row per group; pandera validates
+every frame. Ten million interceptions never cross into Python.
 
 Definitions (README: per-provider summaries):
 
@@ -56,8 +57,6 @@ FIGURES = ("interceptions", "initiators", "sessions", "threads", *SUMS, *(f"dura
 RETENTION_DAYS = 60
 """Coder's default retention: rows older than this before the newest start may have been deleted."""
 
-#: Columns that follow from another key column (the provider's id), never grouped or joined by.
-_DEPENDENT = ("provider_name",)
 
 
 @dataclass(frozen=True)
@@ -172,27 +171,15 @@ def _completeness(
 def _grouped(
     con: Connection, keys: Sequence[str], tz: str, since: datetime | None, until: datetime | None
 ) -> pl.DataFrame:
-    """The summary frame for ``keys`` (see :data:`KEYS`) computed by the source's engine, in two queries joined here.
-
-    ``sql/summaries/figures.sql`` gives the interception figures per group and
-    ``sql/summaries/child_sums.sql`` the child-table sums; apart, their hash tables never coexist.
-    """
+    """The summary frame for ``keys`` (see :data:`KEYS`) computed by the source's engine in one query
+    over the facts (``sql/summaries/figures.sql``)."""
     columns = [c for k in keys for c in KEYS[k]]
-    params = {"since": since, "until": until, "tz": tz}
-    figures = con.query("summaries/figures", params, keys=columns)
-    # The provider's name and type come with the figures alone: they follow from its id.
-    joined_on = [c for c in columns if c not in _DEPENDENT]
-    sums = con.query("summaries/child_sums", params, keys=joined_on)
-    if joined_on:
-        frame = figures.join(sums, on=joined_on, how="left", nulls_equal=True)
-    else:
-        frame = pl.concat([figures, sums], how="horizontal")
+    frame = con.query("summaries/figures", {"since": since, "until": until, "tz": tz}, keys=columns)
     return (
         frame.lazy()
         # Without keys an empty range still aggregates to one all-zero row: no group, no row.
         .filter(pl.col("interceptions") > 0)
         .with_columns(
-            # A group whose interceptions have no child rows has no row of sums.
             *(pl.col(c).fill_null(0).cast(pl.Int64) for c in SUMS),
             *(pl.col(c).cast(pl.Int64) for c in FIGURES if c not in SUMS and not c.startswith("duration")),
             *(pl.col(c).cast(pl.Float64) for c in FIGURES if c.startswith("duration")),

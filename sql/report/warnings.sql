@@ -5,13 +5,13 @@
 -- :until  timestamptz?  first started_at excluded (NULL: no upper bound)
 SELECT
   CAST(a.resolved_provider_id AS VARCHAR) AS resolved_provider_id,
-  a.resolved_provider_name AS provider_name,
+  a.provider_name,
   a.method,
   a.warnings,
   CAST(COUNT(*) AS BIGINT) AS interceptions
-FROM attribution AS a
+FROM facts AS a
 WHERE
   (CAST(:since AS TIMESTAMPTZ) IS NULL OR a.started_at >= CAST(:since AS TIMESTAMPTZ))
   AND (CAST(:until AS TIMESTAMPTZ) IS NULL OR a.started_at < CAST(:until AS TIMESTAMPTZ))
-GROUP BY a.resolved_provider_id, a.resolved_provider_name, a.method, a.warnings
-ORDER BY a.resolved_provider_name NULLS LAST, a.method, a.warnings
+GROUP BY a.resolved_provider_id, a.provider_name, a.method, a.warnings
+ORDER BY a.provider_name NULLS LAST, a.method, a.warnings

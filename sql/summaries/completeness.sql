@@ -3,7 +3,8 @@
 -- retention window before the source's newest start not after :now (Coder may have deleted their
 -- neighbours), and the source's future-dated rows (started after :now, in the range or not).
 -- ambiguous counts both ambiguous methods (a name or a type several providers can have held);
--- decided_later the ended rows no provider of whose name or type existed when they started.
+-- decided_later the ended rows no provider of whose name or type existed when they started. Read
+-- from the facts, which carry each row's attribution.
 -- :since           timestamptz?  first started_at included (NULL: no lower bound)
 -- :until           timestamptz?  first started_at excluded (NULL: no upper bound)
 -- :retention_days  int = 60      Coder's retention, in days
@@ -17,7 +18,7 @@ SELECT
   CAST(COALESCE(SUM(CASE WHEN a.started_at < nw.started_at - CAST(:retention_days AS INT) * INTERVAL '1 day' THEN 1 ELSE 0 END), 0) AS BIGINT) AS outside_retention,
   -- A subquery: the count holds for the whole source, also when the range holds no row.
   CAST((SELECT s.future_dated FROM newest_start AS s) AS BIGINT) AS future_dated
-FROM attribution AS a
+FROM facts AS a
 CROSS JOIN newest_start AS nw
 WHERE
   (CAST(:since AS TIMESTAMPTZ) IS NULL OR a.started_at >= CAST(:since AS TIMESTAMPTZ))

@@ -1,13 +1,11 @@
--- A summary's interception figures per group (summary_keyed): the count, distinct initiators,
--- sessions and threads, and duration percentiles in ms (linear interpolation, one aggregate for
--- all four, one rounding rule). Written grouped by every key; rendering keeps the keys asked for
--- (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by,
--- so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed
--- group of a Coder without ai_providers per wire format (method wire_type) and follows from the id
--- elsewhere. The child-table sums are
--- a query of their own (summaries/child_sums.sql): run apart, the two never hold their hash
--- tables at the same time (on ten million rows, one query spilled to disk under a 1.5 GB cap
--- where the two ran in 1 GB, faster).
+-- A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and
+-- threads, the child-table sums of the facts (user prompts, token usage rows and their tokens,
+-- injected and client tool calls, injected tool errors), and duration percentiles in ms (linear
+-- interpolation, one aggregate for all four, one rounding rule). Written grouped by every key;
+-- rendering keeps the keys asked for (`summary --by`). provider_name follows from
+-- resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys.
+-- provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers
+-- per wire format (method wire_type) and follows from the id elsewhere.
 -- keys: resolved_provider_id, provider_name, provider_type, model, client, initiator_id, day, week, method
 SELECT
   f.resolved_provider_id,
@@ -23,6 +21,15 @@ SELECT
   f.initiators,
   f.sessions,
   f.threads,
+  f.user_prompts,
+  f.token_usages,
+  f.input_tokens,
+  f.output_tokens,
+  f.cache_read_input_tokens,
+  f.cache_write_input_tokens,
+  f.tool_calls_injected,
+  f.tool_calls_client,
+  f.injected_tool_errors,
   -- PERCENTILE_CONT over whole microseconds: the exact value is a whole number of hundredths of
   -- a microsecond; the floating result is brought to it (ROUND of x * 100), rounded half up to
   -- the microsecond (FLOOR of (n + 50) / 100) and given in ms. Each step is one IEEE operation
@@ -46,6 +53,15 @@ FROM (
     COUNT(DISTINCT k.initiator_key) AS initiators,
     COUNT(DISTINCT k.session_key) AS sessions,
     COUNT(DISTINCT k.thread_key) AS threads,
+    CAST(SUM(k.user_prompts) AS BIGINT) AS user_prompts,
+    CAST(SUM(k.token_usages) AS BIGINT) AS token_usages,
+    CAST(SUM(k.input_tokens) AS BIGINT) AS input_tokens,
+    CAST(SUM(k.output_tokens) AS BIGINT) AS output_tokens,
+    CAST(SUM(k.cache_read_input_tokens) AS BIGINT) AS cache_read_input_tokens,
+    CAST(SUM(k.cache_write_input_tokens) AS BIGINT) AS cache_write_input_tokens,
+    CAST(SUM(k.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
+    CAST(SUM(k.tool_calls_client) AS BIGINT) AS tool_calls_client,
+    CAST(SUM(k.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
     PERCENTILE_CONT(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY k.duration_us) AS durations_us
   FROM summary_keyed AS k
   GROUP BY k.resolved_provider_id, k.provider_type, k.model, k.client, k.initiator_id, k.day, k.week, k.method

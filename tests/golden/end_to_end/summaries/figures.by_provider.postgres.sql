@@ -1,4 +1,4 @@
--- summaries/figures: A summary's interception figures per group (summary_keyed): the count, distinct initiators, sessions and threads, and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere. The child-table sums are a query of their own (summaries/child_sums.sql): run apart, the two never hold their hash tables at the same time (on ten million rows, one query spilled to disk under a 1.5 GB cap where the two ran in 1 GB, faster).
+-- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
 WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -86,6 +86,40 @@ WITH providers AS NOT MATERIALIZED (
     TRUE AS has_providers,
     TRUE AS has_provider_id,
     TRUE AS has_provider_name
+), tool_usages AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(server_url AS TEXT) AS server_url,
+    CAST(tool AS TEXT) AS tool,
+    CAST(input AS TEXT) AS input,
+    CAST(injected AS BOOLEAN) AS injected,
+    CAST(invocation_error AS TEXT) AS invocation_error,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_tool_usages
+), token_usages AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(input_tokens AS BIGINT) AS input_tokens,
+    CAST(output_tokens AS BIGINT) AS output_tokens,
+    CAST(cache_read_input_tokens AS BIGINT) AS cache_read_input_tokens,
+    CAST(cache_write_input_tokens AS BIGINT) AS cache_write_input_tokens,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_token_usages
+), user_prompts AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(interception_id AS UUID) AS interception_id,
+    CAST(provider_response_id AS TEXT) AS provider_response_id,
+    CAST(prompt AS TEXT) AS prompt,
+    CAST(metadata AS TEXT) AS metadata,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at
+  FROM aibridge_user_prompts
 ), provider_timeline AS (
   WITH members AS (
     SELECT
@@ -467,37 +501,128 @@ WITH providers AS NOT MATERIALIZED (
     f.session_id,
     f.thread_root_id
   FROM flagged AS f
-), summary_keyed AS (
+), summary_child_rows AS (
   SELECT
-    a.interception_id AS interception_key,
+    t.interception_id,
+    0 AS user_prompts,
+    1 AS token_usages,
+    t.input_tokens,
+    t.output_tokens,
+    t.cache_read_input_tokens,
+    t.cache_write_input_tokens,
+    0 AS tool_calls_injected,
+    0 AS tool_calls_client,
+    0 AS injected_tool_errors
+  FROM token_usages AS t
+  UNION ALL
+  SELECT
+    p.interception_id,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0
+  FROM user_prompts AS p
+  UNION ALL
+  SELECT
+    u.interception_id,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    CASE WHEN u.injected THEN 1 ELSE 0 END,
+    CASE WHEN u.injected THEN 0 ELSE 1 END,
+    CASE WHEN u.injected AND NOT u.invocation_error IS NULL THEN 1 ELSE 0 END
+  FROM tool_usages AS u
+), facts AS (
+  SELECT
+    a.interception_id,
     a.resolved_provider_id,
     a.resolved_provider_name AS provider_name,
     a.resolved_provider_type AS provider_type,
+    a.method,
+    a.warnings,
     a.model,
     COALESCE(a.client, 'Unknown') AS client,
     a.initiator_id,
-    CAST(a.started_at AT TIME ZONE CAST(%(tz)s AS TEXT) AS DATE) AS day,
-    CAST(DATE_TRUNC('WEEK', a.started_at AT TIME ZONE CAST(%(tz)s AS TEXT)) AS DATE) AS week,
-    a.method,
-    a.initiator_id AS initiator_key,
     CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
     COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
     a.started_at,
+    a.ended_at,
     CAST(ROUND(
       (
         EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)
       ) * 1000000
-    ) AS BIGINT) AS duration_us
+    ) AS BIGINT) AS duration_us,
+    CAST(COALESCE(c.user_prompts, 0) AS BIGINT) AS user_prompts,
+    CAST(COALESCE(c.token_usages, 0) AS BIGINT) AS token_usages,
+    CAST(COALESCE(c.input_tokens, 0) AS BIGINT) AS input_tokens,
+    CAST(COALESCE(c.output_tokens, 0) AS BIGINT) AS output_tokens,
+    CAST(COALESCE(c.cache_read_input_tokens, 0) AS BIGINT) AS cache_read_input_tokens,
+    CAST(COALESCE(c.cache_write_input_tokens, 0) AS BIGINT) AS cache_write_input_tokens,
+    CAST(COALESCE(c.tool_calls_injected, 0) AS BIGINT) AS tool_calls_injected,
+    CAST(COALESCE(c.tool_calls_client, 0) AS BIGINT) AS tool_calls_client,
+    CAST(COALESCE(c.injected_tool_errors, 0) AS BIGINT) AS injected_tool_errors
   FROM attribution AS a
+  LEFT JOIN (
+    SELECT
+      r.interception_id,
+      SUM(r.user_prompts) AS user_prompts,
+      SUM(r.token_usages) AS token_usages,
+      SUM(r.input_tokens) AS input_tokens,
+      SUM(r.output_tokens) AS output_tokens,
+      SUM(r.cache_read_input_tokens) AS cache_read_input_tokens,
+      SUM(r.cache_write_input_tokens) AS cache_write_input_tokens,
+      SUM(r.tool_calls_injected) AS tool_calls_injected,
+      SUM(r.tool_calls_client) AS tool_calls_client,
+      SUM(r.injected_tool_errors) AS injected_tool_errors
+    FROM summary_child_rows AS r
+    GROUP BY
+      r.interception_id
+  ) AS c
+    ON c.interception_id = a.interception_id
+), summary_keyed AS (
+  SELECT
+    f.interception_id AS interception_key,
+    f.resolved_provider_id,
+    f.provider_name,
+    f.provider_type,
+    f.model,
+    f.client,
+    f.initiator_id,
+    CAST(f.started_at AT TIME ZONE CAST(%(tz)s AS TEXT) AS DATE) AS day,
+    CAST(DATE_TRUNC('WEEK', f.started_at AT TIME ZONE CAST(%(tz)s AS TEXT)) AS DATE) AS week,
+    f.method,
+    f.initiator_id AS initiator_key,
+    f.session_key,
+    f.thread_key,
+    f.started_at,
+    f.duration_us,
+    f.user_prompts,
+    f.token_usages,
+    f.input_tokens,
+    f.output_tokens,
+    f.cache_read_input_tokens,
+    f.cache_write_input_tokens,
+    f.tool_calls_injected,
+    f.tool_calls_client,
+    f.injected_tool_errors
+  FROM facts AS f
   WHERE
-    NOT a.ended_at IS NULL
+    NOT f.ended_at IS NULL
     AND (
       CAST(%(since)s AS TIMESTAMPTZ) IS NULL
-      OR a.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
+      OR f.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
     )
     AND (
       CAST(%(until)s AS TIMESTAMPTZ) IS NULL
-      OR a.started_at < CAST(%(until)s AS TIMESTAMPTZ)
+      OR f.started_at < CAST(%(until)s AS TIMESTAMPTZ)
     )
 )
 SELECT
@@ -508,6 +633,15 @@ SELECT
   f.initiators,
   f.sessions,
   f.threads,
+  f.user_prompts,
+  f.token_usages,
+  f.input_tokens,
+  f.output_tokens,
+  f.cache_read_input_tokens,
+  f.cache_write_input_tokens,
+  f.tool_calls_injected,
+  f.tool_calls_client,
+  f.injected_tool_errors,
   CAST(CAST(FLOOR(CAST((
     ROUND(f.durations_us[1] * 100) + 50
   ) AS DOUBLE PRECISION) / 100) AS DOUBLE PRECISION) / 1000 AS DOUBLE PRECISION) AS duration_p50_ms,
@@ -529,6 +663,15 @@ FROM (
     COUNT(DISTINCT k.initiator_key) AS initiators,
     COUNT(DISTINCT k.session_key) AS sessions,
     COUNT(DISTINCT k.thread_key) AS threads,
+    CAST(SUM(k.user_prompts) AS BIGINT) AS user_prompts,
+    CAST(SUM(k.token_usages) AS BIGINT) AS token_usages,
+    CAST(SUM(k.input_tokens) AS BIGINT) AS input_tokens,
+    CAST(SUM(k.output_tokens) AS BIGINT) AS output_tokens,
+    CAST(SUM(k.cache_read_input_tokens) AS BIGINT) AS cache_read_input_tokens,
+    CAST(SUM(k.cache_write_input_tokens) AS BIGINT) AS cache_write_input_tokens,
+    CAST(SUM(k.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
+    CAST(SUM(k.tool_calls_client) AS BIGINT) AS tool_calls_client,
+    CAST(SUM(k.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
     PERCENTILE_CONT(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY
       k.duration_us) AS durations_us
   FROM summary_keyed AS k

@@ -1,10 +1,10 @@
 SELECT
   CAST(a.resolved_provider_id AS TEXT) AS resolved_provider_id,
-  a.resolved_provider_name AS provider_name,
+  a.provider_name,
   a.method,
   a.warnings,
   CAST(COUNT(*) AS BIGINT) AS interceptions
-FROM attribution AS a
+FROM facts AS a
 WHERE
   (
     CAST($since AS TIMESTAMPTZ) IS NULL
@@ -15,10 +15,10 @@ WHERE
   )
 GROUP BY
   a.resolved_provider_id,
-  a.resolved_provider_name,
+  a.provider_name,
   a.method,
   a.warnings
 ORDER BY
-  a.resolved_provider_name,
+  a.provider_name,
   a.method,
   a.warnings

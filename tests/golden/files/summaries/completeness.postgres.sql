@@ -48,7 +48,7 @@ SELECT
       s.future_dated
     FROM newest_start AS s
   ) AS BIGINT) AS future_dated
-FROM attribution AS a
+FROM facts AS a
 CROSS JOIN newest_start AS nw
 WHERE
   (

@@ -12,6 +12,15 @@ SELECT
   f.initiators,
   f.sessions,
   f.threads,
+  f.user_prompts,
+  f.token_usages,
+  f.input_tokens,
+  f.output_tokens,
+  f.cache_read_input_tokens,
+  f.cache_write_input_tokens,
+  f.tool_calls_injected,
+  f.tool_calls_client,
+  f.injected_tool_errors,
   CAST(CAST(FLOOR(CAST((
     ROUND(f.durations_us[1] * 100) + 50
   ) AS DOUBLE PRECISION) / 100) AS DOUBLE PRECISION) / 1000 AS DOUBLE PRECISION) AS duration_p50_ms,
@@ -39,6 +48,15 @@ FROM (
     COUNT(DISTINCT k.initiator_key) AS initiators,
     COUNT(DISTINCT k.session_key) AS sessions,
     COUNT(DISTINCT k.thread_key) AS threads,
+    CAST(SUM(k.user_prompts) AS BIGINT) AS user_prompts,
+    CAST(SUM(k.token_usages) AS BIGINT) AS token_usages,
+    CAST(SUM(k.input_tokens) AS BIGINT) AS input_tokens,
+    CAST(SUM(k.output_tokens) AS BIGINT) AS output_tokens,
+    CAST(SUM(k.cache_read_input_tokens) AS BIGINT) AS cache_read_input_tokens,
+    CAST(SUM(k.cache_write_input_tokens) AS BIGINT) AS cache_write_input_tokens,
+    CAST(SUM(k.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
+    CAST(SUM(k.tool_calls_client) AS BIGINT) AS tool_calls_client,
+    CAST(SUM(k.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
     PERCENTILE_CONT(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY
       k.duration_us) AS durations_us
   FROM summary_keyed AS k

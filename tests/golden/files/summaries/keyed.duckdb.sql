@@ -1,30 +1,35 @@
 SELECT
-  a.interception_id AS interception_key,
-  a.resolved_provider_id,
-  a.resolved_provider_name AS provider_name,
-  a.resolved_provider_type AS provider_type,
-  a.model,
-  COALESCE(a.client, 'Unknown') AS client,
-  a.initiator_id,
-  CAST(a.started_at AT TIME ZONE CAST($tz AS TEXT) AS DATE) AS day,
-  CAST(DATE_TRUNC('WEEK', a.started_at AT TIME ZONE CAST($tz AS TEXT)) AS DATE) AS week,
-  a.method,
-  a.initiator_id AS initiator_key,
-  CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
-  COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
-  a.started_at,
-  CAST(ROUND(
-    (
-      EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)
-    ) * 1000000
-  ) AS BIGINT) AS duration_us
-FROM attribution AS a
+  f.interception_id AS interception_key,
+  f.resolved_provider_id,
+  f.provider_name,
+  f.provider_type,
+  f.model,
+  f.client,
+  f.initiator_id,
+  CAST(f.started_at AT TIME ZONE CAST($tz AS TEXT) AS DATE) AS day,
+  CAST(DATE_TRUNC('WEEK', f.started_at AT TIME ZONE CAST($tz AS TEXT)) AS DATE) AS week,
+  f.method,
+  f.initiator_id AS initiator_key,
+  f.session_key,
+  f.thread_key,
+  f.started_at,
+  f.duration_us,
+  f.user_prompts,
+  f.token_usages,
+  f.input_tokens,
+  f.output_tokens,
+  f.cache_read_input_tokens,
+  f.cache_write_input_tokens,
+  f.tool_calls_injected,
+  f.tool_calls_client,
+  f.injected_tool_errors
+FROM facts AS f
 WHERE
-  NOT a.ended_at IS NULL
+  NOT f.ended_at IS NULL
   AND (
     CAST($since AS TIMESTAMPTZ) IS NULL
-    OR a.started_at >= CAST($since AS TIMESTAMPTZ)
+    OR f.started_at >= CAST($since AS TIMESTAMPTZ)
   )
   AND (
-    CAST($until AS TIMESTAMPTZ) IS NULL OR a.started_at < CAST($until AS TIMESTAMPTZ)
+    CAST($until AS TIMESTAMPTZ) IS NULL OR f.started_at < CAST($until AS TIMESTAMPTZ)
   )
