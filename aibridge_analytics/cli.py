@@ -409,6 +409,22 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_facts_status(args: argparse.Namespace) -> int:
+    from aibridge_analytics.sources.kinds import default_source
+    from aibridge_analytics.warehouse.facts import inspect
+
+    found = inspect(default_source() if args.db is None else args.db)
+    print("stored facts: fresh" if found.fresh else f"stored facts: stale: {found.reason}")
+    return EXIT_OK
+
+
+def cmd_facts_build(args: argparse.Namespace) -> int:
+    from aibridge_analytics.warehouse.facts import build
+
+    print(build(args.db, rebuild=args.rebuild))
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from aibridge_analytics.outputs.progress import steps
     from aibridge_analytics.outputs.report import build_report
@@ -605,6 +621,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_sync)
+
+    facts = sub.add_parser(
+        "facts", help="a warehouse's stored facts (one row per interception, kept by sync): state, or build now"
+    ).add_subparsers(dest="facts_command", required=True, parser_class=_Parser)
+    p = facts.add_parser("status", help="whether the stored facts are fresh, and if not, why")
+    p.add_argument("--db", help="the warehouse file (.duckdb; default: the demo)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=cmd_facts_status)
+    p = facts.add_parser("build", help="bring the stored facts up to date now (sync and reads do it when needed)")
+    p.add_argument("--db", required=True, help="the warehouse file (.duckdb), writable and not open elsewhere")
+    p.add_argument("--rebuild", action="store_true", help="build them whole even when fresh")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=cmd_facts_build)
 
     p = sub.add_parser(
         "report", help="the scheduled report: HTML, Markdown, JSON, Parquet and a manifest in one directory"

@@ -188,7 +188,6 @@ def test_report_writes_every_file_with_the_summary_figures(tables, tmp_path):
     assert {
         "report/fingerprint",
         "summaries/figures",
-        "summaries/child_sums",
         "summaries/completeness",
         "report/sessions",
         "report/warnings",

@@ -29,7 +29,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from aibridge_analytics.catalogue.loader import DIALECTS, Header, Param, Query, catalogue, get, headers, sql_dir
+    from aibridge_analytics.catalogue.loader import (
+        DIALECTS,
+        Header,
+        Param,
+        Query,
+        catalogue,
+        fingerprint,
+        get,
+        headers,
+        sql_dir,
+    )
     from aibridge_analytics.catalogue.portability import lint
     from aibridge_analytics.catalogue.relations import (
         BASE_RELATIONS,
@@ -50,7 +60,9 @@ if TYPE_CHECKING:
 #: needs neither sqlglot nor the renderer.
 _HOMES = {
     "lint": "portability",
-    **dict.fromkeys(("DIALECTS", "Header", "Param", "Query", "catalogue", "get", "headers", "sql_dir"), "loader"),
+    **dict.fromkeys(
+        ("DIALECTS", "Header", "Param", "Query", "catalogue", "fingerprint", "get", "headers", "sql_dir"), "loader"
+    ),
     **dict.fromkeys(("BASE_RELATIONS", "CONSTANT_RELATIONS", "SOURCE_DIALECT", "Probe", "missing_value"), "relations"),
     **dict.fromkeys(("Rendered", "render", "render_relation", "render_statement", "render_unexpanded"), "rendering"),
 }
@@ -76,6 +88,7 @@ __all__ = [
     "Query",
     "Rendered",
     "catalogue",
+    "fingerprint",
     "get",
     "headers",
     "lint",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -133,6 +134,24 @@ def _files() -> dict[str, Path]:
     """Each catalogue file by name: its path under ``sql/`` without ``.sql``."""
     root = sql_dir()
     return {path.relative_to(root).with_suffix("").as_posix(): path for path in sorted(root.rglob("*.sql"))}
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """A digest of the whole catalogue: every file's name and text, and the code that renders them.
+
+    What was made by the catalogue's SQL (a warehouse's stored facts) records it, so that an
+    upgrade that changes any of it is noticed without rendering anything.
+    """
+    from aibridge_analytics import coder
+    from aibridge_analytics.catalogue import relations, rendering
+
+    digest = hashlib.sha256()
+    for name, path in _files().items():
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for module in (coder, relations, rendering):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)

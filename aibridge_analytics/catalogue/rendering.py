@@ -202,11 +202,15 @@ def render(
         for rel, model in models
     ]
     if ctes:
-        existing = tree.args.get("with_")
+        # A CREATE TABLE ... AS or INSERT ... SELECT (the warehouse storing a relation) takes the
+        # relations in its query: neither engine reads a WITH before CREATE.
+        query_of = tree.expression if isinstance(tree, (exp.Create, exp.Insert)) else None
+        target = query_of if isinstance(query_of, exp.Query) else tree
+        existing = target.args.get("with_")
         if existing is not None:
             existing.set("expressions", ctes + list(existing.expressions))
         else:
-            tree.set("with_", exp.With(expressions=ctes))
+            target.set("with_", exp.With(expressions=ctes))
     return _finish(name, query.doc, tree, dialect, bound)
 
 

@@ -38,7 +38,7 @@ from aibridge_analytics.catalogue.rendering import render_statement
 from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, arrow_schema, duckdb_ddl
 from aibridge_analytics.errors import UsageError
 from aibridge_analytics.pipelines.attribution import METHODS
-from aibridge_analytics.warehouse import store
+from aibridge_analytics.warehouse import facts, store
 
 __all__ = [
     "ANCHOR",
@@ -1494,5 +1494,6 @@ def build_demo(
         con.executemany(f"INSERT INTO {store.META_TABLE} VALUES (?, ?)", list(meta.items()))
         # One index build per table once the data is in, rather than maintaining it row by row.
         store.add_primary_keys(con)
+        facts.refresh_open(con)
     summary.seconds = time.perf_counter() - began
     return summary

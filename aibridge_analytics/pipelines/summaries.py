@@ -58,7 +58,6 @@ RETENTION_DAYS = 60
 """Coder's default retention: rows older than this before the newest start may have been deleted."""
 
 
-
 @dataclass(frozen=True)
 class SummaryResult:
     """A summary, its completeness figures, and the validation problems a lax run let through."""
@@ -66,6 +65,8 @@ class SummaryResult:
     frame: pl.DataFrame
     completeness: pl.DataFrame
     problems: tuple[str, ...] = ()
+    #: Where the facts came from: ``stored`` (a warehouse's), or ``inline`` and why.
+    facts: str = "inline"
 
     def describe(self) -> str:
         """One line stating the zone, the range and how complete the figures are."""
@@ -83,6 +84,7 @@ class SummaryResult:
             f"decided by providers created later {c['decided_later']}, "
             f"outside {c['retention_days']}-day retention {c['outside_retention']}, "
             f"future-dated {c['future_dated']} (in the whole source, started after the generation time)"
+            + ("" if self.facts in ("stored", "inline") else f"; facts computed {self.facts}")
         )
 
 
@@ -284,7 +286,7 @@ def summarise(
     current time): rows started after it are counted as ``future_dated``.
     """
     found = summarise_each(con, {"summary": by}, tz, since, until, retention_days=retention_days, lax=lax, now=now)
-    return SummaryResult(found.frames["summary"], found.completeness, found.problems)
+    return SummaryResult(found.frames["summary"], found.completeness, found.problems, con.facts)
 
 
 def _warn(result: SummaryResult) -> SummaryResult:

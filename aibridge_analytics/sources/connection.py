@@ -59,6 +59,10 @@ class Connection:
         self._probe: Probe | None = None
         self._meta: dict[str, str] | None = None
         self._recorders: list[list[Rendered]] = []
+        #: Relations this source binds for every query (a warehouse's stored facts), under the caller's.
+        self.relations: dict[str, str] = {}
+        #: Where the figures' facts come from: ``stored``, or ``inline`` and why (completeness lines say it).
+        self.facts = "inline"
 
     # -- engine-specific ------------------------------------------------------------------
     def _execute(self, rendered: Rendered) -> pl.DataFrame:  # pragma: no cover - abstract
@@ -131,7 +135,8 @@ class Connection:
         keys: Sequence[str] | None = None,
     ) -> Rendered:
         """Render catalogue query ``name`` for this engine and this source's schema."""
-        rendered = catalogue.render(name, self.dialect, params, self.probe, relations, keys=keys)
+        bound = {**self.relations, **(relations or {})}
+        rendered = catalogue.render(name, self.dialect, params, self.probe, bound, keys=keys)
         for recorder in self._recorders:
             recorder.append(rendered)
         return rendered

@@ -51,7 +51,9 @@ def connect(source: str | Path | None = None, *, statement_timeout_ms: int = 600
         return PostgresConnection(text, statement_timeout_ms=statement_timeout_ms)
     path = Path(text)
     if text.endswith(".duckdb"):
-        return DuckDBConnection(store.open_warehouse(path, read_only=True), label=text)
+        from aibridge_analytics.warehouse.facts import open_warehouse_source
+
+        return open_warehouse_source(path, text)
     if not path.exists():
         raise SourceError(f"source {text!r} does not exist")
     if path.is_dir() and any(path.glob("*.parquet")):

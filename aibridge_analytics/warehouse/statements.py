@@ -151,3 +151,24 @@ def merge_by_content(table: str, identity: tuple[str, ...]) -> list[tuple[str, e
     batch = exp.select(exp.Literal.number(1)).from_(exp.alias_(exp.to_table(BATCH), "n", table=True)).where(same)
     remove = exp.delete(table, where=exp.Exists(this=batch))
     return [(f"remove merged {table}", remove), (f"insert merged {table}", insert_from(table))]
+
+
+#: The warehouse's list of interceptions whose stored facts a sync has made stale (warehouse/facts).
+FACTS_CHANGED = "aibridge_facts_changed"
+#: The tables the facts are made of, and the column naming each row's interception.
+FACT_INPUTS = {
+    "aibridge_interceptions": "id",
+    "aibridge_token_usages": "interception_id",
+    "aibridge_user_prompts": "interception_id",
+    "aibridge_tool_usages": "interception_id",
+}
+
+
+def mark_changed(table: str, source: str = BATCH, key: str | None = None) -> exp.Insert:
+    """Record the interceptions of the rows of ``source`` (rows of ``table``) as changed; with
+    ``key``, only those whose ``key`` is beyond ``:mark`` (the rows a copy just appended)."""
+    column = FACT_INPUTS[table]
+    rows = exp.select(exp.column(column)).distinct().from_(source).where(exp.column(column).is_(exp.null()).not_())
+    if key is not None:
+        rows = after(rows, table, key)
+    return exp.insert(rows, exp.to_table(FACTS_CHANGED), columns=["interception_id"])

@@ -77,9 +77,12 @@ class Warehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
 
-    def run(self, name: str, params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
-        """Run catalogue file ``name`` (values from ``params``); the connection holds its result."""
-        return self._execute(catalogue.render(name, "duckdb", params))
+    def run(
+        self, name: str, params: Mapping[str, Any] | None = None, probe: catalogue.Probe | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        """Run catalogue file ``name`` (values from ``params``; Coder's tables read as ``probe``
+        describes them, default the newest schema); the connection holds its result."""
+        return self._execute(catalogue.render(name, "duckdb", params, probe))
 
     def execute_built(
         self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None = None
@@ -87,9 +90,9 @@ class Warehouse:
         """Run a statement built with sqlglot's builders (see `catalogue.render_statement`)."""
         return self._execute(catalogue.render_statement(name, tree, "duckdb", params))
 
-    def value(self, name: str, params: Mapping[str, Any] | None = None) -> Any:
+    def value(self, name: str, params: Mapping[str, Any] | None = None, probe: catalogue.Probe | None = None) -> Any:
         """The first column of the first row of catalogue file ``name``, or None without rows."""
-        return _first_value(self.run(name, params))
+        return _first_value(self.run(name, params, probe))
 
     def built_value(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row of a built statement (see `execute_built`), or None."""

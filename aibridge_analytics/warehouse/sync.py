@@ -83,8 +83,8 @@ from aibridge_analytics.sources.connection import (
     redact,
 )
 from aibridge_analytics.sources.kinds import is_postgres
+from aibridge_analytics.warehouse import facts, store
 from aibridge_analytics.warehouse import statements as sql
-from aibridge_analytics.warehouse import store
 from aibridge_analytics.warehouse.store import HISTORY_TABLE, Warehouse
 
 __all__ = ["HISTORY_TABLE", "SyncSummary", "snapshot", "sync"]
@@ -129,13 +129,18 @@ class SyncSummary:
     #: Conflicting duplicates of a JSON export that ``keep_latest`` resolved.
     conflicts: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: What the refresh of the stored facts did.
+    facts: str = ""
 
     def describe(self) -> str:
         """One line for the command line."""
         counts = ", ".join(f"{t.removeprefix('aibridge_')} {n}" for t, n in self.rows.items())
         lacked = f"; source lacks {', '.join(self.missing_columns)}" if self.missing_columns else ""
         kept = f"; kept the latest of {len(self.conflicts)} conflicting duplicates" if self.conflicts else ""
-        return f"synced {self.source} into {self.db} in {self.seconds:.1f}s: rows written: {counts}{lacked}{kept}"
+        facts = f"; {self.facts}" if self.facts else ""
+        return (
+            f"synced {self.source} into {self.db} in {self.seconds:.1f}s: rows written: {counts}{lacked}{kept}{facts}"
+        )
 
 
 def sync(
@@ -307,11 +312,14 @@ class _Run:
         )
         self.done = 0
         self.total = 0
+        self.facts_stored = False
         #: Rows each table is expected to bring (the server planner's estimate for a live source).
         self.estimates: dict[str, int] = {}
 
     def run(self) -> SyncSummary:
         _prepare_warehouse(self.wh)
+        # Without stored facts the refresh at the end builds them whole: nothing to mark.
+        self.facts_stored = bool(self.wh.value("schema/has_table", {"table": facts.TABLE}))
         reader = self.src.copy_reader(self.wh.con)
         if reader.standby:
             self.log("the source is a standby (in recovery): each table is read over one connection")
@@ -324,11 +332,20 @@ class _Run:
                 if self.probe.has(stream.table):
                     self._stream(reader, stream)
             self._refresh(reader, in_flight)
+            # The facts of every interception this run wrote, recomputed in one transaction; a run
+            # killed before leaves them marked changed, so no figure reads them stale.
+            self.log("facts: refreshing")
+            self.summary.facts = facts.refresh(self.wh, self.probe_of_warehouse())
+            self.log(self.summary.facts)
             with self.wh.transaction():
                 self._set_meta({"last_completed_at": self.now.isoformat()})
         finally:
             reader.close()
         return self.summary
+
+    def probe_of_warehouse(self) -> Probe:
+        """The warehouse's tables as its readers see them (what no source provided hidden)."""
+        return DuckDBConnection(self.wh.con).probe
 
     # -- meta -----------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
@@ -474,6 +491,9 @@ class _Run:
                     written += self.wh.built_value(f"copy {table}", sql.insert(table, newer), params)
                 # Nothing lay beyond the old watermark before this insert (merge_all is false).
                 newest = self._newest(table, key)
+                if self.facts_stored and table in sql.FACT_INPUTS:
+                    appended = sql.mark_changed(table, table, key if mark else None)
+                    self.wh.execute_built(f"mark the facts of {table}'s new rows", appended, params)
             newest = max((m for m in (newest, mark) if m is not None), default=None)
             if newest is not None:
                 self._set_meta({f"watermark.{table}": json.dumps([newest.isoformat()])})
@@ -520,11 +540,14 @@ class _Run:
         return bool(self.wh.built_value(f"rows beyond {stream.table}'s watermark", tree, params))
 
     def _write(self, stream: _Stream, merge: bool) -> int:
-        """Write the rows of ``_batch`` into the stream's table (inside the caller's transaction)."""
+        """Write the rows of ``_batch`` into the stream's table (inside the caller's transaction),
+        and mark their interceptions' facts changed in the same transaction."""
         if merge:
             self._merge(stream)
         else:
             self.wh.execute_built(f"append to {stream.table}", sql.insert_from(stream.table))
+        if self.facts_stored and stream.table in sql.FACT_INPUTS:
+            self.wh.execute_built(f"mark the facts of {stream.table}'s batch", sql.mark_changed(stream.table))
         return int(self.wh.built_value("count the batch", sql.count()))
 
     def _before_commit(self, stream: _Stream, rows: int) -> None:
@@ -617,5 +640,6 @@ def _prepare_warehouse(warehouse: Warehouse) -> None:
             warehouse.create(duckdb_ddl(table, keys=table == "ai_providers"))
         store.create_history(warehouse.con)
         store.create_schema(warehouse.con)
+        warehouse.run("warehouse/facts/create_changed")
         if kind is None:
             warehouse.run("warehouse/meta/set", {"key": "kind", "value": "sync"})

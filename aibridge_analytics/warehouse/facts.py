@@ -1,0 +1,173 @@
+"""The facts a warehouse stores: one row per interception, kept exact by sync, read by every figure.
+
+The ``facts`` relation (``sql/facts/rows.sql``) holds, per interception, its attribution, the keys
+a summary groups by, its duration and its child rows' totals. On PostgreSQL, Parquet or an export
+every query computes it inline; a warehouse stores it in ``aibridge_facts``
+(``sql/warehouse/facts/``), made by the same SQL, so the stored and the inline figures cannot drift.
+
+Stored facts are fresh when three things hold, which `status` checks on every open:
+
+- they were made by the facts SQL of this version for this warehouse's schema (a digest of the
+  rendered build statement, recorded with them);
+- the providers are those they were made with (a digest of the providers the attribution reads:
+  a provider added, renamed or soft-deleted can change any row's attribution);
+- no interception has changed since: sync records, in the transaction that writes rows, the
+  interceptions whose rows it wrote (``aibridge_facts_changed``).
+
+`refresh` brings them up to date in one transaction: the changed interceptions' facts are
+recomputed, or everything is rebuilt when the definition or the providers changed, or when most
+rows changed. Sync refreshes at the end of each run; a command that finds them stale refreshes them
+when it can write the warehouse, and otherwise reads the facts inline and says so
+(:func:`aibridge_analytics.sources.kinds.connect`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from aibridge_analytics import catalogue
+from aibridge_analytics.catalogue import Probe
+from aibridge_analytics.errors import SourceError, first_line
+from aibridge_analytics.sources.connection import Connection, DuckDBConnection
+from aibridge_analytics.warehouse import statements, store
+from aibridge_analytics.warehouse.store import Warehouse
+
+TABLE = "aibridge_facts"
+STORED = "warehouse/facts/stored"
+"""The catalogue query the ``facts`` relation is bound to on a warehouse whose facts are fresh."""
+STATE_KEY = "facts.state"
+#: Past this share of changed interceptions a full build is cheaper than recomputing them.
+REBUILD_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Status:
+    """Whether the stored facts can be read (``fresh``), and if not, why (one phrase)."""
+
+    fresh: bool
+    reason: str = ""
+
+
+def state(probe: Probe, providers_digest: str) -> str:
+    """What the facts depend on besides their rows, as one digest: the catalogue that defines them
+    (`catalogue.fingerprint`), the warehouse's schema as its queries see it, and the providers."""
+    schema = sorted((table, sorted(columns.items())) for table, columns in probe.columns.items())
+    text = f"{catalogue.fingerprint()}\n{schema!r}\n{providers_digest}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def status(con: Connection) -> Status:
+    """Whether the stored facts of the warehouse ``con`` reads are fresh (see the module's docstring)."""
+    if not _has(con, TABLE):
+        return Status(False, "the warehouse has no stored facts yet")
+    current = state(con.probe, _value(con, "warehouse/facts/providers_digest"))
+    if con.meta().get(STATE_KEY) != current:
+        return Status(False, "the stored facts were made by another definition or with other providers")
+    changed = int(_value(con, "warehouse/facts/changed")) if _has(con, statements.FACTS_CHANGED) else 0
+    if changed:
+        return Status(False, f"{changed:,} interception(s) changed since the facts were stored")
+    return Status(True)
+
+
+def _has(con: Connection, table: str) -> bool:
+    return bool(_value(con, "schema/has_table", {"table": table}))
+
+
+def _value(con: Connection, name: str, params: Mapping[str, Any] | None = None) -> Any:
+    frame = con.query(name, params)
+    return frame.item(0, 0) if frame.height else None
+
+
+def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False) -> str:
+    """Bring the stored facts up to date, in one transaction (the caller holds none); returns what
+    was done, for logs. ``rebuild`` builds them whole even when they are fresh."""
+    with wh.transaction():
+        current = state(probe, wh.value("warehouse/facts/providers_digest", probe=probe))
+        stored = not rebuild and wh.value("schema/has_table", {"table": TABLE})
+        changed = _changed(wh)
+        if stored and wh.value("warehouse/meta/get", {"key": STATE_KEY}) == current:
+            if not changed:
+                return "facts up to date"
+            total = int(wh.built_value("count the facts", statements.count(TABLE)) or 0)
+            if changed <= REBUILD_SHARE * max(total, 1):
+                wh.run("warehouse/facts/forget_changed")
+                wh.run("warehouse/facts/insert_changed", probe=probe)
+                wh.run("warehouse/facts/clear_changed")
+                return f"facts of {changed:,} changed interception(s) recomputed"
+        wh.run("warehouse/facts/build", probe=probe)
+        if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
+            wh.run("warehouse/facts/clear_changed")
+        wh.run("warehouse/meta/set", {"key": STATE_KEY, "value": current})
+        rows = int(wh.built_value("count the facts", statements.count(TABLE)) or 0)
+        return f"facts of {rows:,} interception(s) built"
+
+
+def inspect(path: Path | str) -> Status:
+    """`status` of the warehouse file ``path``, opened read-only and left as it is (no refresh)."""
+    with DuckDBConnection(store.open_warehouse(path, read_only=True), label=str(path)) as con:
+        return status(con)
+
+
+def build(path: Path | str, *, rebuild: bool = False) -> str:
+    """Bring the stored facts of the warehouse file ``path`` up to date (``rebuild``: whole);
+    returns what was done. The file must be writable and not open in another process."""
+    con = store.open_warehouse(path, read_only=False)
+    try:
+        return refresh(Warehouse(con), DuckDBConnection(con, label=str(path)).probe, rebuild=rebuild)
+    finally:
+        con.close()
+
+
+def refresh_open(con: duckdb.DuckDBPyConnection) -> str:
+    """`refresh` on a warehouse the caller has open for writing (a sync, the demo's build)."""
+    return refresh(Warehouse(con), DuckDBConnection(con).probe)
+
+
+def _changed(wh: Warehouse) -> int:
+    if not wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
+        return 0
+    return int(wh.value("warehouse/facts/changed") or 0)
+
+
+def open_warehouse_source(path: Path, label: str) -> DuckDBConnection:
+    """A warehouse opened read-only for querying, its ``facts`` relation bound to the stored facts
+    when they are fresh.
+
+    Stale or missing facts are refreshed first when the file can be written (another process
+    holding it, or a read-only file, cannot); otherwise the figures read the facts inline and the
+    connection's ``facts`` says why, for the completeness line.
+    """
+    con = DuckDBConnection(store.open_warehouse(path, read_only=True), label=label)
+    found = status(con)
+    if found.fresh:
+        return _stored(con)
+    con.close()
+    try:
+        raw = store.open_warehouse(path, read_only=False)
+    except SourceError as exc:
+        return _inline(path, label, f"{found.reason}; the warehouse cannot be written to refresh them ({exc})")
+    try:
+        refresh(Warehouse(raw), DuckDBConnection(raw, label=label).probe)
+    except duckdb.Error as exc:
+        return _inline(path, label, f"{found.reason}; refreshing them failed: {first_line(exc)}")
+    finally:
+        raw.close()
+    return _stored(DuckDBConnection(store.open_warehouse(path, read_only=True), label=label))
+
+
+def _stored(con: DuckDBConnection) -> DuckDBConnection:
+    con.relations["facts"] = STORED
+    con.facts = "stored"
+    return con
+
+
+def _inline(path: Path, label: str, why: str) -> DuckDBConnection:
+    con = DuckDBConnection(store.open_warehouse(path, read_only=True), label=label)
+    con.facts = f"inline: {why}"
+    return con

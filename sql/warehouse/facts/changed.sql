@@ -1,0 +1,5 @@
+-- How many interceptions wait for their facts to be recomputed.
+-- engine: duckdb
+SELECT
+  CAST(COUNT(DISTINCT c.interception_id) AS BIGINT) AS changed
+FROM main.aibridge_facts_changed AS c

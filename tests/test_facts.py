@@ -1,0 +1,260 @@
+"""The warehouse's stored facts: exact after any sequence of syncs, read by every figure, and never
+read stale (issue #15: a fact layer that sync maintains)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aibridge_analytics.demo.generator import build_demo
+from aibridge_analytics.demo.pgload import load_postgres
+from aibridge_analytics.pipelines import summaries
+from aibridge_analytics.sources.connection import DuckDBConnection
+from aibridge_analytics.sources.kinds import connect
+from aibridge_analytics.warehouse import facts
+from aibridge_analytics.warehouse import sync as sync_module
+from aibridge_analytics.warehouse.sync import sync
+from tests.datasets import T0, assert_same_rows, frames, interception, provider, uid
+from tests.test_sync import _children, url
+
+
+def stored_and_inline(db: Path):
+    """The warehouse's stored facts and the facts computed from its tables now, from scratch."""
+    con = DuckDBConnection(duckdb.connect(str(db), read_only=True))
+    try:
+        return con.query("warehouse/facts/stored"), con.query("facts/rows")
+    finally:
+        con.close()
+
+
+def _insert(conn, table: str, row: dict) -> None:
+    columns = ", ".join(row)
+    conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(row))})", list(row.values()))
+
+
+class _History:
+    """A Coder database that changes between syncs, as a deployment's does."""
+
+    def __init__(self, conn) -> None:
+        self.conn, self.day, self.count = conn, 1.0, 0
+        self.providers = [provider("openai", "openai"), provider("anthropic", "anthropic")]
+        load_postgres(conn, frames({"ai_providers": self.providers}))
+
+    def new_rows(self, in_flight: bool) -> None:
+        for i in range(2):
+            self.count += 1
+            name = self.providers[self.count % len(self.providers)]["name"]
+            label = f"facts-{self.count}"
+            row = interception(
+                label,
+                "openai",
+                name,
+                None,
+                day=self.day,
+                minutes=None if in_flight and i == 1 else 3.0,
+                session=f"s{self.count % 3}",
+                initiator=f"u{self.count % 2}",
+            )
+            _insert(self.conn, "aibridge_interceptions", row)
+            for table, rows in _children(row["id"], label, self.day).items():
+                for child in rows if table != "aibridge_model_thoughts" else []:
+                    _insert(self.conn, table, child)
+            self.day += 0.5
+
+    def late_child(self) -> None:
+        """A token usage whose transaction committed late, stamped inside the overlap window."""
+        newest = self.conn.execute("SELECT id FROM aibridge_interceptions ORDER BY started_at LIMIT 1").fetchone()
+        if newest is None:
+            return
+        self.count += 1
+        self.conn.execute(
+            "INSERT INTO aibridge_token_usages (id, interception_id, provider_response_id, input_tokens, "
+            "output_tokens, cache_read_input_tokens, cache_write_input_tokens, created_at) "
+            "SELECT %s, %s, 'late', 7, 3, 0, 0, COALESCE(MAX(created_at), %s) - interval '1 hour' "
+            "FROM aibridge_token_usages",
+            [uid(f"late/{self.count}"), newest[0], T0],
+        )
+
+    def end_in_flight(self) -> None:
+        self.conn.execute(
+            "UPDATE aibridge_interceptions SET ended_at = started_at + interval '4 minutes' WHERE ended_at IS NULL"
+        )
+
+    def soft_delete(self) -> None:
+        live = [p for p in self.providers if not p["deleted"]]
+        if len(live) > 1:
+            gone = live[0]
+            gone.update(deleted=True, enabled=False, updated_at=T0 + timedelta(days=self.day))
+            self.conn.execute(
+                "UPDATE ai_providers SET deleted = true, enabled = false, updated_at = %s WHERE id = %s",
+                [gone["updated_at"], gone["id"]],
+            )
+
+    def add_provider(self) -> None:
+        self.count += 1
+        fresh = provider(f"router-{self.count}", "openrouter", created=int(self.day))
+        self.providers.append(fresh)
+        _insert(self.conn, "ai_providers", fresh)
+
+
+class _Killed(Exception):
+    pass
+
+
+def _killed_sync(source: str, db: Path, at: int, monkeypatch) -> None:
+    """A sync that dies inside its ``at``-th commit of rows (whatever it wrote there is rolled back)."""
+    commits = iter(range(1_000))
+    original = sync_module._Run._before_commit
+
+    def dying(self, stream, rows):
+        original(self, stream, rows)
+        if next(commits) == at:
+            raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sync_module._Run, "_before_commit", dying)
+        try:
+            sync(source, db)
+        except _Killed:
+            pass
+
+
+ACTIONS = ("new", "new_in_flight", "late_child", "end", "soft_delete", "add_provider", "sync", "killed_sync")
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=int(os.environ.get("AIBRIDGE_FACT_EXAMPLES", "6")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(steps=st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 4)), min_size=2, max_size=9))
+def test_any_sequence_of_syncs_leaves_the_facts_a_rebuild_would_make(new_pg_schema, tmp_path_factory, steps):
+    schema = new_pg_schema()
+    history = _History(schema.conn)
+    history.new_rows(in_flight=True)
+    db = tmp_path_factory.mktemp("facts") / "w.duckdb"
+    sync(url(schema), db)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        # Changed interceptions are recomputed however many there are: the incremental path is the
+        # one under test (a full build is the inline relation itself).
+        monkeypatch.setattr(facts, "REBUILD_SHARE", 1.0)
+        for action, n in steps:
+            if action == "sync":
+                sync(url(schema), db)
+                stored, inline = stored_and_inline(db)
+                assert_same_rows(stored, inline)  # a completed sync leaves them exact
+            elif action == "killed_sync":
+                _killed_sync(url(schema), db, n, monkeypatch)
+            elif action in ("new", "new_in_flight"):
+                history.new_rows(in_flight=action == "new_in_flight")
+            else:
+                getattr(history, {"late_child": "late_child", "end": "end_in_flight"}.get(action, action))()
+    # Whatever happened last, a reader never sees stale facts: it refreshes them (or reads inline).
+    with connect(db) as con:
+        assert con.facts == "stored"
+    stored, inline = stored_and_inline(db)
+    with duckdb.connect(str(db), read_only=True) as warehouse:
+        assert stored.height == warehouse.execute("SELECT count(*) FROM aibridge_interceptions").fetchone()[0]
+    assert_same_rows(stored, inline)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("facts-demo") / "demo.duckdb"
+    build_demo(path, 3_000, 5)
+    return path
+
+
+def test_the_demo_is_built_with_its_facts_and_a_reader_uses_them(demo_db):
+    with connect(demo_db) as con:
+        assert con.facts == "stored"
+        assert "aibridge_facts" in con.render("summaries/figures").sql
+    stored, inline = stored_and_inline(demo_db)
+    assert stored.height == 3_000
+    assert_same_rows(stored, inline)
+
+
+@pytest.mark.postgres
+def test_summaries_from_stored_facts_equal_the_inline_path_on_both_engines(demo_db, pg_schema):
+    from aibridge_analytics.demo.pgload import copy_warehouse_to_postgres
+
+    with duckdb.connect(str(demo_db), read_only=True) as source:
+        copy_warehouse_to_postgres(source, pg_schema.conn)
+    raw = DuckDBConnection(duckdb.connect(str(demo_db), read_only=True))  # no stored facts bound: inline
+    with connect(demo_db) as stored, connect(url(pg_schema)) as pg, raw:
+        assert stored.facts == "stored" and pg.facts == "inline" and raw.facts == "inline"
+        for key in summaries.KEYS:
+            by = ["provider", key] if key != "provider" else ["provider"]
+            figures = [summaries.summarise(c, by, tz="Europe/Berlin") for c in (stored, raw, pg)]
+            for other in figures[1:]:
+                assert_same_rows(figures[0].frame, other.frame)
+                assert_same_rows(
+                    figures[0].completeness.drop("now", strict=False), other.completeness.drop("now", strict=False)
+                )
+
+
+def test_a_stale_warehouse_that_cannot_be_written_is_read_inline_and_says_so(demo_db, tmp_path):
+    db = tmp_path / "stale.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    raw = duckdb.connect(str(db))
+    raw.execute("UPDATE aibridge_token_usages SET output_tokens = output_tokens + 1000")
+    raw.execute("CREATE TABLE aibridge_facts_changed AS SELECT id AS interception_id FROM aibridge_interceptions")
+    raw.close()
+    # A notebook in another process has the warehouse open: it can be read, not written.
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_READ_ONLY, str(db)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "holding"
+        with connect(db) as con:
+            assert con.facts.startswith("inline: ")
+            assert "changed since the facts were stored" in con.facts and "cannot be written" in con.facts
+            result = summaries.summarise(con, ["provider"])
+            assert "facts computed inline" in result.describe()
+            frame = result.frame
+    finally:
+        reader.communicate("done\n", timeout=30)
+    with connect(db) as con:  # writable again: refreshed, and the same figures
+        assert con.facts == "stored"
+        assert_same_rows(summaries.summarise(con, ["provider"]).frame, frame)
+    stored, inline = stored_and_inline(db)
+    assert_same_rows(stored, inline)
+    assert inline["output_tokens"].sum() > 1000  # the change is in the figures
+
+
+_HOLD_READ_ONLY = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("holding", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_facts_status_and_build_commands(demo_db, tmp_path, capsys):
+    from aibridge_analytics.cli import main
+
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    assert main(["facts", "status", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.strip() == "stored facts: fresh"
+    with duckdb.connect(str(db)) as raw:  # a provider renamed behind the facts' back
+        raw.execute("UPDATE ai_providers SET name = name || '-renamed' WHERE name = 'openai'")
+    assert main(["facts", "status", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("stored facts: stale: ") and "other providers" in out
+    assert main(["facts", "build", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.strip() == "facts of 3,000 interception(s) built"
+    assert main(["facts", "status", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.strip() == "stored facts: fresh"
+    stored, inline = stored_and_inline(db)
+    assert_same_rows(stored, inline)
+    assert "openai-renamed" in set(stored["provider_name"].drop_nulls())
