@@ -1016,23 +1016,22 @@ _LAST = (
 _NAMES_STREAM = 2**31 + 1
 
 
+assert len(_FIRST) * len(_LAST) >= _USERS, "every demo user needs a (first, last) pair of its own"
+
+
 def _users_table(seed: int, people: _People) -> pa.Table:
     """Coder's users rows of the demo's initiators: a username (Coder's rule: letters, digits and
     inner hyphens), a display name (empty for about one user in eight, as Coder stores an unset
     one) and ``deleted`` for a few; a deleted user's username is held again by a newer user, as
     Coder's partial unique index allows."""
     rng = np.random.default_rng((seed, _NAMES_STREAM))
-    first = rng.integers(0, len(_FIRST), _USERS)
-    last = rng.integers(0, len(_LAST), _USERS)
+    # Each (first, last) pair once: as many pairs as users, in an order of the seed's.
+    pairs = rng.permutation(len(_FIRST) * len(_LAST))[:_USERS]
+    first, last = pairs // len(_LAST), pairs % len(_LAST)
     unnamed = rng.random(_USERS) < 0.125
     deleted = rng.random(_USERS) < 0.03
-    usernames, names, seen = [], [], {}
-    for i in range(_USERS):
-        base = f"{_FIRST[first[i]]}-{_LAST[last[i]]}".lower()
-        count = seen.get(base, 0)
-        seen[base] = count + 1
-        usernames.append(base if count == 0 else f"{base}{count + 1}")
-        names.append("" if unnamed[i] else f"{_FIRST[first[i]]} {_LAST[last[i]]}")
+    usernames = [f"{_FIRST[f]}-{_LAST[la]}".lower() for f, la in zip(first, last, strict=True)]
+    names = ["" if u else f"{_FIRST[f]} {_LAST[la]}" for f, la, u in zip(first, last, unnamed, strict=True)]
     # The first deleted user's username is reused by the last user (who is live).
     gone = np.flatnonzero(deleted[:-1])
     if len(gone):

@@ -189,7 +189,8 @@ def _record(item: Any, where: str, present: set[tuple[str, str]]) -> _Record:
     # Kept apart from the interception's content: a user renamed between two pages must not make
     # two copies of one interception a conflict.
     canonical = json.dumps(rows, sort_keys=True, default=str)
-    return _Record(iid, where, rows, canonical, _user(initiator, row["initiator_id"], f"{where}.initiator", present))
+    user_id = str(row["initiator_id"])
+    return _Record(iid, where, rows, canonical, _user(initiator, user_id, f"{where}.initiator", present))
 
 
 def _user(initiator: dict[str, Any], user_id: str, where: str, present: set[tuple[str, str]]) -> dict[str, Any] | None:
