@@ -342,3 +342,50 @@ def test_hostile_names_are_escaped_in_html_and_markdown(tmp_path):
     # Data stay exact where programs read them.
     top = json.loads((tmp_path / "r" / "summary.json").read_text())["users"]
     assert {u["initiator_username"] for u in top} == {"<script>alert(1)</script>", "bob"}
+
+
+# --- the deployment guide's optional grant ---------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_the_guides_column_grant_on_users_is_enough_and_nothing_else_is_read(pg_dsn, pg_schema, tmp_path):
+    """A role with the guide's grants plus its optional column grant on users sees names, on a
+    users table that also holds an email column the role may not read: a read of any other column
+    would be refused by the server."""
+    import re
+    import uuid as uuidlib
+
+    import psycopg
+    from psycopg import sql as pgsql
+
+    from tests.datasets import DATA_FILE_TABLES
+    from tests.test_deployment import GUIDE, _cli, _role_url, guide_grants
+
+    users = [{"id": uid("user/u1"), "username": "ann", "name": "Ann", "deleted": False}]
+    from aibridge_analytics.demo.pgload import load_postgres
+
+    load_postgres(pg_schema.conn, frames({**DATA_FILE_TABLES, "users": users}))
+    pg_schema.conn.execute("ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT 'ann@example.com'")
+    role = f"aa_{uuidlib.uuid4().hex[:12]}"
+    block = re.search(r"```sql\n-- optional: user names\n(.*?)```", GUIDE.read_text(), re.S)
+    assert block, "docs/deployment.md lacks its optional users grant"
+    optional = block.group(1).replace("aibridge_analytics", role).replace("public.", f"{pg_schema.name}.")
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:
+        for statement in guide_grants(role, pg_schema.name):
+            admin.execute(statement.replace("'change-me'", "NULL"))
+        admin.execute(optional)
+    try:
+        source = _role_url(pg_dsn, role, pg_schema.name)
+        listed = _cli("interceptions", "list", "--source", source, "--format", "csv")
+        assert listed.returncode == 0, listed.stderr
+        header, *rows = listed.stdout.splitlines()
+        at = header.split(",").index("initiator_username")
+        assert {r.split(",")[at] for r in rows if r.split(",")[1] == uid("user/u1")} == {"ann"}
+        synced = _cli("sync", "--source", source, "--db", str(tmp_path / "w.duckdb"))
+        assert synced.returncode == 0, synced.stderr
+        assert _users(tmp_path / "w.duckdb").rows() == [(uid("user/u1"), "ann", "Ann", False)]
+        assert "email" not in (tmp_path / "w.duckdb").read_bytes().decode("latin-1")
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute(pgsql.SQL("DROP OWNED BY {}").format(pgsql.Identifier(role)))
+            admin.execute(pgsql.SQL("DROP ROLE {}").format(pgsql.Identifier(role)))

@@ -63,6 +63,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from sqlglot import exp
 
 from aibridge_analytics.catalogue import Probe
 from aibridge_analytics.coder import LOOKUP_TABLES, TABLES, duckdb_ddl
@@ -321,7 +322,7 @@ class _Run:
             self._record_schema()
             self.total = self._estimate()
             self._providers(reader)
-            self._users(reader)
+            self._users()
             in_flight = self._in_flight()
             for stream in STREAMS:
                 if self.probe.has(stream.table):
@@ -433,7 +434,7 @@ class _Run:
         self.summary.rows["ai_providers"] = incoming.num_rows
 
     # -- users --------------------------------------------------------------------------------------
-    def _users(self, reader: CopyReader) -> None:
+    def _users(self) -> None:
         """Coder's users (id, username, name, deleted only): read whole, merged by id.
 
         Names are labels: each sync keeps the latest, and a user the source no longer has (or
@@ -443,7 +444,10 @@ class _Run:
         if not self.probe.has("users"):
             return  # no grant, an export without usernames, a Parquet directory without users.parquet
         lacking = {m.split(".", 1)[1] for m in self.summary.missing_columns if m.startswith("users.")}
-        incoming = reader.whole("read users", sql.select_rows("users", self.probe, reader.table("users")))
+        # Through the source's own session, not the attached database: DuckDB's postgres extension
+        # scans by ctid ranges, which a column grant (the deployment guide's, on users) refuses.
+        tree = sql.select_rows("users", self.probe, exp.to_table("users"))
+        incoming = self.src.run(self.src.built("read users", tree)).to_arrow()
         with self.wh.registered(sql.BATCH, incoming), self.wh.transaction():
             for name, tree in sql.merge_by_id("users", lacking):
                 self.wh.execute_built(name, tree)
