@@ -446,8 +446,8 @@ class _Run:
         lacking = {m.split(".", 1)[1] for m in self.summary.missing_columns if m.startswith("users.")}
         # Through the source's own session, not the attached database: DuckDB's postgres extension
         # scans by ctid ranges, which a column grant (the deployment guide's, on users) refuses.
-        tree = sql.select_rows("users", self.probe, exp.to_table("users"))
-        incoming = self.src.run(self.src.built("read users", tree)).to_arrow()
+        read = sql.select_rows("users", self.probe, exp.to_table("users"))
+        incoming = self.src.run(self.src.built("read users", read)).to_arrow()
         with self.wh.registered(sql.BATCH, incoming), self.wh.transaction():
             for name, tree in sql.merge_by_id("users", lacking):
                 self.wh.execute_built(name, tree)
