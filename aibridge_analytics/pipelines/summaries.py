@@ -59,7 +59,6 @@ RETENTION_DAYS = 60
 """Coder's default retention: rows older than this before the newest start may have been deleted."""
 
 
-
 @dataclass(frozen=True)
 class SummaryResult:
     """A summary, its completeness figures, and the validation problems a lax run let through."""
