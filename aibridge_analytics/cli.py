@@ -28,8 +28,8 @@ DEFAULT_TABLE_ROWS = 50
 #: Each command's table columns, most wanted first: a table shows as many as fit the terminal.
 COMPACT: dict[str, tuple[str, ...]] = {
     "providers": ("name", "type", "deleted", "id", "enabled", "display_name", "created_at"),
-    "interceptions": ("id", "started_at", "provider_name", "model", "client"),
-    "sessions": ("session_id", "interceptions", "started_at", "models", "provider_names"),
+    "interceptions": ("id", "started_at", "initiator_username", "provider_name", "model", "client", "initiator_id"),
+    "sessions": ("session_id", "initiator_username", "interceptions", "started_at", "models", "provider_names"),
     "attribute": ("interception_id", "method", "resolved_provider_name", "warnings", "started_at"),
     "sql": ("name", "parameters", "description"),
     "summary": ("interceptions", "sessions", "input_tokens", "output_tokens", "duration_p50_ms", "duration_p95_ms"),
@@ -116,6 +116,29 @@ def _common(p: argparse.ArgumentParser, data: bool = True) -> None:
 
 def _names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _user_names(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-user-names",
+        dest="user_names",
+        action="store_false",
+        help="show initiators by id alone: Coder's users table is not read and no username or name is output",
+    )
+
+
+def _people_columns(frame: pl.DataFrame, compact: Sequence[str]) -> list[str]:
+    """A table's ``compact`` columns with the initiator shown as a person would look for it: by
+    username where the source has names (the id after the rest, if it fits), else by id."""
+    named = "initiator_username" in frame.columns and frame["initiator_username"].null_count() < frame.height
+    if named:
+        lead = list(dict.fromkeys("initiator_username" if c == "initiator_id" else c for c in compact))
+        if "initiator_username" not in lead:
+            return lead
+        return [*lead, *(c for c in ("initiator_name", "initiator_id") if c not in lead)]
+    return list(
+        dict.fromkeys("initiator_id" if c == "initiator_username" else c for c in compact if c != "initiator_name")
+    )
 
 
 def _limit(p: argparse.ArgumentParser, what: str) -> None:
@@ -282,8 +305,15 @@ def cmd_interceptions_list(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.interceptions import list_interceptions
 
     with _connect(args) as con:
-        frame = list_interceptions(con, _make_filters(args), mode=args.mode, after_id=args.after_id, limit=args.limit)
-    _emit(args, frame, compact=COMPACT["interceptions"])
+        frame = list_interceptions(
+            con,
+            _make_filters(args),
+            mode=args.mode,
+            after_id=args.after_id,
+            limit=args.limit,
+            user_names=args.user_names,
+        )
+    _emit(args, frame, compact=_people_columns(frame, COMPACT["interceptions"]))
     if frame.height == args.limit:  # a full page: there may be more
         print(f"next page: --after-id {frame['id'][-1]}", file=sys.stderr)
     return EXIT_OK
@@ -301,8 +331,8 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.interceptions import list_sessions
 
     with _connect(args) as con:
-        frame = list_sessions(con, _make_filters(args), mode=args.mode, limit=args.limit)
-    _emit(args, frame, compact=COMPACT["sessions"])
+        frame = list_sessions(con, _make_filters(args), mode=args.mode, limit=args.limit, user_names=args.user_names)
+    _emit(args, frame, compact=_people_columns(frame, COMPACT["sessions"]))
     return EXIT_OK
 
 
@@ -347,13 +377,20 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.summaries import FIGURES, summarise
 
     with _connect(args) as con:
-        result = summarise(con, args.by, tz=args.tz, since=args.since, until=args.until, lax=args.lax)
+        result = summarise(
+            con, args.by, tz=args.tz, since=args.since, until=args.until, lax=args.lax, user_names=args.user_names
+        )
     for problem in result.problems:
         print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
     print(result.describe(), file=sys.stderr)
     frame = _summary_for_people(result.frame) if args.format == "table" else result.frame
-    keys = [c for c in frame.columns if c not in FIGURES and c not in ("resolved_provider_id", "provider_type")]
-    _emit(args, frame, compact=[*keys, *COMPACT["summary"]], rows=True)
+    keys = [
+        c
+        for c in frame.columns
+        if c not in FIGURES
+        and c not in ("resolved_provider_id", "provider_type", "initiator_username", "initiator_name")
+    ]
+    _emit(args, frame, compact=_people_columns(frame, [*keys, *COMPACT["summary"]]), rows=True)
     if _on_terminal(args):
         print(result.describe(), file=sys.stderr)  # the table pushed the first one off the screen
     return EXIT_OK
@@ -437,6 +474,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             until=args.until,
             tz=args.tz,
             include_prompts=args.include_prompts,
+            user_names=args.user_names,
             progress=progress,
         )
     for problem in result.problems:
@@ -538,6 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
         if noun == "interceptions":
             p.add_argument("--after-id", help="keyset cursor: the last id of the previous page")
         p.add_argument("--limit", type=int, default=100, help=limit_help)
+        _user_names(p)
         p.set_defaults(func=listing)
         p = group.add_parser("count", help=f"count {noun}")
         _common(p)
@@ -592,6 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="with an error, also show its details (example rows)")
     _limit(p, "groups")
+    _user_names(p)
     p.set_defaults(func=cmd_summary)
     p = sub.add_parser("sync", help="copy new and changed rows of a Coder database (or export) into a local warehouse")
     p.add_argument("--source", required=True, help="postgresql://... (read-only), a JSON export or a Parquet directory")
@@ -657,6 +697,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--include-prompts", action="store_true", help="add a few recent prompts per provider (they may hold secrets)"
     )
+    _user_names(p)
     p.set_defaults(func=cmd_report)
     return parser
 

@@ -177,12 +177,30 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("metadata", _JSON),
         _c("created_at", _TS, False),
     ),
+    # Coder's users, for the names shown beside initiator ids: only these columns are ever read
+    # (never email, login, roles or secrets). `name` is the display name, '' when unset; exports
+    # carry neither `deleted` nor, before Coder added it to MinimalUser, `name`.
+    "users": (
+        _c("id", _UUID, False),
+        _c("username", _TEXT, False),
+        _c("name", _TEXT, optional=True, default="''"),
+        _c("deleted", _BOOL, optional=True, default="false"),
+    ),
 }
-"""Coder's AI Bridge tables as this project reads them (docs/coder-data-model.md)."""
+"""Coder's tables as this project reads them (docs/coder-data-model.md)."""
 
 REQUIRED_TABLES = ("aibridge_interceptions",)
 """Tables every source must have. The child tables may be absent (read as empty), and so may
 ``ai_providers``: Coder versions before migration 000495 record interceptions without it."""
+
+LOOKUP_TABLES = ("users",)
+"""Tables read only to label ids (a user's names beside an initiator id), never for a figure.
+
+Optional everywhere: a source without them (an older export, a role without the grant) shows ids
+alone. Of these only the declared columns are read; the others a source has are not reported as
+extra, and a table lacking a column that is not optional (a column grant leaving out ``username``)
+reads as absent rather than failing.
+"""
 
 PRIMARY_KEYS = {
     "ai_providers": ("id",),
@@ -191,6 +209,7 @@ PRIMARY_KEYS = {
     "aibridge_user_prompts": ("id",),
     "aibridge_tool_usages": ("id",),
     "aibridge_model_thoughts": (),
+    "users": ("id",),
 }
 
 #: Coder's generated session_id is the first non-NULL of these (as text); the source

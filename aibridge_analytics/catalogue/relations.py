@@ -13,7 +13,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-from aibridge_analytics.coder import SESSION_KEYS, TABLES, WIRE_FORMAT, SameAs
+from aibridge_analytics.coder import LOOKUP_TABLES, SESSION_KEYS, TABLES, WIRE_FORMAT, SameAs
 from aibridge_analytics.coder import column as declared_column
 
 #: The dialect the catalogue's SQL is written in.
@@ -27,6 +27,8 @@ BASE_RELATIONS = {
     "user_prompts": "aibridge_user_prompts",
     "tool_usages": "aibridge_tool_usages",
     "model_thoughts": "aibridge_model_thoughts",
+    # Not `users`: a CTE named like the table it reads would read itself in some engines.
+    "coder_users": "users",
 }
 
 #: Relations made from this package's own constants, or from the source's probe, rather than
@@ -64,13 +66,17 @@ class Probe:
         ]
 
     def extra(self) -> list[str]:
-        """``table.column`` for columns the source has beyond what this project reads."""
+        """``table.column`` for columns the source has beyond what this project reads (of a lookup
+        table such as ``users`` the other columns are left alone by design, not news)."""
         known = {t: {c.name for c in cols} for t, cols in TABLES.items()}
         return [
             f"{t}.{c}"
             for t, cols in self.columns.items()
             for c in cols
-            if t in known and c not in known[t] and not (t == "aibridge_interceptions" and c == "session_id")
+            if t in known
+            and t not in LOOKUP_TABLES
+            and c not in known[t]
+            and not (t == "aibridge_interceptions" and c == "session_id")
         ]
 
 

@@ -74,7 +74,7 @@ GROUND_TRUTH_COLUMNS = (
     Column("expected_method_without_provider_id", "VARCHAR", "text"),
 )
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 ANCHOR = datetime(2026, 11, 23, tzinfo=UTC)
 """The end of the demo history ("now" for the demo world). Nothing starts or ends after it."""
@@ -967,6 +967,87 @@ def _people(seed: int) -> _People:
     return _People(ids, weights / weights.sum(), byok, keys, hints)
 
 
+# Names of the demo's users (the users table): deterministic by seed, drawn from a stream of
+# their own so that every other table stays as it was before users were added.
+_FIRST = (
+    "Ada",
+    "Alan",
+    "Barbara",
+    "Claude",
+    "Dennis",
+    "Edsger",
+    "Frances",
+    "Grace",
+    "Hedy",
+    "Ivan",
+    "Jean",
+    "Ken",
+    "Leslie",
+    "Margaret",
+    "Niklaus",
+    "Ole",
+    "Radia",
+    "Shafi",
+    "Tim",
+    "Whitfield",
+)
+_LAST = (
+    "Allen",
+    "Backus",
+    "Cerf",
+    "Dijkstra",
+    "Engelbart",
+    "Floyd",
+    "Goldberg",
+    "Hopper",
+    "Iverson",
+    "Kay",
+    "Lamport",
+    "Liskov",
+    "McCarthy",
+    "Naur",
+    "Perlman",
+    "Ritchie",
+    "Sammet",
+    "Thompson",
+    "Wirth",
+    "Yao",
+)
+_NAMES_STREAM = 2**31 + 1
+
+
+assert len(_FIRST) * len(_LAST) >= _USERS, "every demo user needs a (first, last) pair of its own"
+
+
+def _users_table(seed: int, people: _People) -> pa.Table:
+    """Coder's users rows of the demo's initiators: a username (Coder's rule: letters, digits and
+    inner hyphens), a display name (empty for about one user in eight, as Coder stores an unset
+    one) and ``deleted`` for a few; a deleted user's username is held again by a newer user, as
+    Coder's partial unique index allows."""
+    rng = np.random.default_rng((seed, _NAMES_STREAM))
+    # Each (first, last) pair once: as many pairs as users, in an order of the seed's.
+    pairs = rng.permutation(len(_FIRST) * len(_LAST))[:_USERS]
+    first, last = pairs // len(_LAST), pairs % len(_LAST)
+    unnamed = rng.random(_USERS) < 0.125
+    deleted = rng.random(_USERS) < 0.03
+    usernames = [f"{_FIRST[f]}-{_LAST[la]}".lower() for f, la in zip(first, last, strict=True)]
+    names = ["" if u else f"{_FIRST[f]} {_LAST[la]}" for f, la, u in zip(first, last, unnamed, strict=True)]
+    # The first deleted user's username is reused by the last user (who is live).
+    gone = np.flatnonzero(deleted[:-1])
+    if len(gone):
+        usernames[-1] = usernames[int(gone[0])]
+        deleted[-1] = False
+    return _table(
+        "users",
+        {
+            "id": people.ids,
+            "username": pa.array(usernames, pa.string()),
+            "name": pa.array(names, pa.string()),
+            "deleted": pa.array(deleted.tolist(), pa.bool_()),
+        },
+    )
+
+
 _CENTRAL_HINTS = tuple(
     f"{'sk-ant' if p.wire == 'anthropic' else 'sk'}-***{uuid.uuid5(_NAMESPACE, 'key/' + p.key).hex[:4]}"
     for p in PROVIDERS
@@ -1266,6 +1347,7 @@ def _chunk(interceptions: int, seed: int, index: int, chunk_size: int, people: _
     empty_providers = SCHEMAS["ai_providers"].empty_table()
     return {
         "ai_providers": _providers_table() if index == 0 else empty_providers,
+        "users": _users_table(seed, people) if index == 0 else SCHEMAS["users"].empty_table(),
         "aibridge_interceptions": interceptions_table,
         **children,
         GROUND_TRUTH_TABLE: ground_truth,
@@ -1388,7 +1470,7 @@ def generate(interceptions: int, seed: int, *, chunk_size: int = DEFAULT_CHUNK_S
 
     Keys are the tables of ``schema.TABLES`` plus ``GROUND_TRUTH_TABLE``, columns named and ordered
     as declared there (UUIDs as canonical text, times as UTC timestamps), ready to load into DuckDB
-    or PostgreSQL. ai_providers comes whole in the first chunk and empty in the others. Each chunk
+    or PostgreSQL. ai_providers and users come whole in the first chunk and empty in the others. Each chunk
     holds ``chunk_size`` interceptions with their child rows, sessions and threads and depends only
     on (interceptions, seed, chunk index, chunk_size): the output is deterministic, and memory is
     bounded by one chunk whatever ``interceptions`` is.

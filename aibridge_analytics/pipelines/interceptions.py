@@ -18,6 +18,7 @@ import polars as pl
 
 from aibridge_analytics.catalogue import values
 from aibridge_analytics.errors import UnknownProviderError, UsageError
+from aibridge_analytics.pipelines import users
 from aibridge_analytics.sources.connection import Connection
 
 MODES = ("strict", "coder")
@@ -206,11 +207,14 @@ def list_interceptions(
     mode: str = "strict",
     after_id: str | None = None,
     limit: int = 100,
+    user_names: bool = True,
 ) -> pl.DataFrame:
     """One page of ended interceptions matching ``filters``, newest first (Coder's order).
 
     ``after_id`` is Coder's keyset cursor: the last id of the previous page; an id that names no
-    interception is an error rather than an empty page.
+    interception is an error rather than an empty page. The initiator's ``initiator_username`` and
+    ``initiator_name`` follow its id (NULL where the source has no users); ``user_names=False``
+    leaves them out and never reads Coder's users table.
     """
     _check_mode(mode)
     filters = filters or Filters()
@@ -220,7 +224,9 @@ def list_interceptions(
         after_id = values.parse_uuid(after_id, "after-id")
         if con.query("interceptions/cursor", {"after_id": after_id})["found"][0] == 0:
             raise UsageError(f"after-id {after_id} names no interception (a cursor must be an id from a previous page)")
-    return con.query("interceptions/list", {**params, "after_id": after_id, "limit": limit}, mode_relations(mode))
+    relations = {**mode_relations(mode), **users.relations(user_names)}
+    frame = con.query("interceptions/list", {**params, "after_id": after_id, "limit": limit}, relations)
+    return frame if user_names else users.without_names(frame)
 
 
 def count_interceptions(con: Connection, filters: Filters | None = None, *, mode: str = "strict") -> int:
@@ -231,12 +237,20 @@ def count_interceptions(con: Connection, filters: Filters | None = None, *, mode
 
 
 def list_sessions(
-    con: Connection, filters: Filters | None = None, *, mode: str = "strict", limit: int = 100
+    con: Connection,
+    filters: Filters | None = None,
+    *,
+    mode: str = "strict",
+    limit: int = 100,
+    user_names: bool = True,
 ) -> pl.DataFrame:
-    """Sessions (session_id, initiator_id) among matching interceptions, newest first."""
+    """Sessions (session_id, initiator_id) among matching interceptions, newest first, with the
+    initiator's names as :func:`list_interceptions` gives them (``user_names=False``: without)."""
     _check_mode(mode)
     params = _provider_params(con, filters or Filters(), mode)
-    return con.query("sessions/list", {**params, "limit": _check_limit(limit)}, mode_relations(mode))
+    relations = {**mode_relations(mode), **users.relations(user_names)}
+    frame = con.query("sessions/list", {**params, "limit": _check_limit(limit)}, relations)
+    return frame if user_names else users.without_names(frame)
 
 
 def count_sessions(con: Connection, filters: Filters | None = None, *, mode: str = "strict") -> int:

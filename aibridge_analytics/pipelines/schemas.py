@@ -233,6 +233,9 @@ class Summary(_ChildSums):
     model: str | None
     client: str | None
     initiator_id: str | None
+    # Looked up beside initiator_id (pipelines.users): NULL where the source has no users table.
+    initiator_username: str | None = pa.Field(nullable=True)
+    initiator_name: str | None = pa.Field(nullable=True)
     day: pl.Date | None
     week: pl.Date | None
     method: str | None = pa.Field(isin=METHODS)

@@ -35,6 +35,7 @@ import polars as pl
 
 from aibridge_analytics.catalogue import values
 from aibridge_analytics.errors import UsageError, ValidationFailed
+from aibridge_analytics.pipelines import users
 from aibridge_analytics.sources.connection import Connection
 
 #: ``--by`` key -> the output columns it adds, in output order.
@@ -171,7 +172,12 @@ def _completeness(
 
 
 def _grouped(
-    con: Connection, keys: Sequence[str], tz: str, since: datetime | None, until: datetime | None
+    con: Connection,
+    keys: Sequence[str],
+    tz: str,
+    since: datetime | None,
+    until: datetime | None,
+    user_names: bool = True,
 ) -> pl.DataFrame:
     """The summary frame for ``keys`` (see :data:`KEYS`) computed by the source's engine in one query
     over the facts (``sql/summaries/figures.sql``)."""
@@ -189,6 +195,8 @@ def _grouped(
         .sort(columns, nulls_last=True)
         .select(*columns, *FIGURES)
         .collect()
+        # The initiator's names are looked up for the groups, never grouped on (pipelines.users).
+        .pipe(lambda grouped: users.named(con, grouped, user_names))
     )
 
 
@@ -232,6 +240,7 @@ def summarise_each(
     retention_days: int = RETENTION_DAYS,
     lax: bool = False,
     now: datetime | None = None,
+    user_names: bool = True,
 ) -> Summaries:
     """A summary per entry of ``groupings`` (its name -> its ``by`` keys) over one range, and the range's completeness.
 
@@ -250,7 +259,7 @@ def summarise_each(
     if retention_days < 0:
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
     problems = anomalies(con, start, end, lax)
-    frames = {name: _grouped(con, by, tz, start, end) for name, by in keys.items()}
+    frames = {name: _grouped(con, by, tz, start, end, user_names) for name, by in keys.items()}
     complete = _completeness(con, tz, start, end, retention_days, now or datetime.now(UTC))
     checks = [
         *((frame, schemas.Summary, name) for name, frame in frames.items()),
@@ -276,6 +285,7 @@ def summarise(
     retention_days: int = RETENTION_DAYS,
     lax: bool = False,
     now: datetime | None = None,
+    user_names: bool = True,
 ) -> SummaryResult:
     """The summary for keys ``by`` and its completeness figures, computed by the source's engine.
 
@@ -283,9 +293,13 @@ def summarise(
     for the accepted forms. Without ``lax`` a frame failing its schema raises ValidationFailed;
     with ``lax`` the problems are returned in ``problems`` and the figures computed anyway.
     An empty range gives an empty (valid) summary. ``now`` is the generation time (default: the
-    current time): rows started after it are counted as ``future_dated``.
+    current time): rows started after it are counted as ``future_dated``. Grouped by initiator,
+    the user's ``initiator_username`` and ``initiator_name`` follow its id (looked up, not grouped
+    on; NULL without a users table); ``user_names=False`` leaves them out.
     """
-    found = summarise_each(con, {"summary": by}, tz, since, until, retention_days=retention_days, lax=lax, now=now)
+    found = summarise_each(
+        con, {"summary": by}, tz, since, until, retention_days=retention_days, lax=lax, now=now, user_names=user_names
+    )
     return SummaryResult(found.frames["summary"], found.completeness, found.problems, con.facts)
 
 
@@ -305,6 +319,7 @@ def summary(
     until: Any = None,
     *,
     lax: bool = False,
+    user_names: bool = True,
 ) -> pl.DataFrame:
     """Per-provider (or any ``by`` keys) summary of ended interceptions, as a Polars frame.
 
@@ -312,9 +327,10 @@ def summary(
     comma-separated text; none = one grand-total row). Columns: the keys' columns, then
     :data:`FIGURES`. ``sessions`` counts distinct (session_id, initiator_id), ``threads`` distinct
     ``COALESCE(thread_root_id, id)``. ``day``/``week`` are dates in ``tz`` (IANA; ISO weeks).
-    ``lax``: validation failures become ValidationWarning instead of ValidationFailed.
+    ``lax``: validation failures become ValidationWarning instead of ValidationFailed. Grouped by
+    initiator, the user's names follow its id unless ``user_names=False``.
     """
-    return _warn(summarise(con, by, tz, since, until, lax=lax)).frame
+    return _warn(summarise(con, by, tz, since, until, lax=lax, user_names=user_names)).frame
 
 
 def summary_completeness(

@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from aibridge_analytics import catalogue
 from aibridge_analytics.catalogue import Probe, Rendered
-from aibridge_analytics.coder import REQUIRED_TABLES, TABLES
+from aibridge_analytics.coder import LOOKUP_TABLES, REQUIRED_TABLES, TABLES
 from aibridge_analytics.errors import (
     ConnectionFailed,
     SchemaError,
@@ -96,6 +96,7 @@ class Connection:
             if table in TABLES:
                 columns.setdefault(table, {})[column] = dtype.lower()
         _hide_source_gaps(columns, self.meta())
+        _drop_partial_lookups(columns)
         missing = [t for t in REQUIRED_TABLES if t not in columns]
         if missing:
             raise SchemaError(
@@ -314,6 +315,15 @@ def _hide_source_gaps(columns: dict[str, dict[str, str]], meta: Mapping[str, str
     for item in filter(None, lacking.split(",")):
         table, _, column = item.partition(".")
         columns.get(table, {}).pop(column, None)
+
+
+def _drop_partial_lookups(columns: dict[str, dict[str, str]]) -> None:
+    """Treat a lookup table (``users``) lacking a column it needs as absent: names are a courtesy,
+    and a column grant that leaves out ``username`` must not stop a command that counts."""
+    for table in LOOKUP_TABLES:
+        have = columns.get(table)
+        if have is not None and any(not c.optional and c.name not in have for c in TABLES[table]):
+            del columns[table]
 
 
 # Types a probe accepts per declared type: a snapshot or export may carry UUIDs as text, say, but

@@ -12,6 +12,9 @@ the copy read last. Any problem (truncated or invalid JSON, nesting too deep to 
 the wrong kind, a count beyond a 64-bit integer, a lone surrogate such as ``"\\ud800"`` in a string)
 is one ExportError naming the file and the position, raised before anything is written anywhere.
 
+Each interception's ``initiator`` object (Coder's MinimalUser: ``id``, ``username``, ``avatar_url``,
+and ``name`` in newer versions) gives a ``users`` row (id, username, name; never the avatar), the
+latest read of each user winning; an export whose initiators carry no username has no users table.
 An export carries no ``provider_id``, no ``ai_providers``, no model thoughts and no thread,
 session or credential columns: the tables built here simply lack them, so the schema probe sees an
 older schema and the catalogue treats the export accordingly. ``provider_name``, ``client``,
@@ -153,6 +156,8 @@ class _Record:
     where: str
     rows: dict[str, list[dict[str, Any]]]
     canonical: str
+    #: The initiator's users row (id, username, name if given), when the export carries a username.
+    user: dict[str, Any] | None = None
 
 
 def _record(item: Any, where: str, present: set[tuple[str, str]]) -> _Record:
@@ -181,8 +186,24 @@ def _record(item: Any, where: str, present: set[tuple[str, str]]) -> _Record:
             raise ExportError(f"{where}.{key}: expected a list, got {type(children).__name__}")
         rows[table] = [_child(table, c, iid, f"{where}.{key}[{i}]", present) for i, c in enumerate(children)]
         rows[table].sort(key=lambda r: r["id"])
+    # Kept apart from the interception's content: a user renamed between two pages must not make
+    # two copies of one interception a conflict.
     canonical = json.dumps(rows, sort_keys=True, default=str)
-    return _Record(iid, where, rows, canonical)
+    user_id = str(row["initiator_id"])
+    return _Record(iid, where, rows, canonical, _user(initiator, user_id, f"{where}.initiator", present))
+
+
+def _user(initiator: dict[str, Any], user_id: str, where: str, present: set[tuple[str, str]]) -> dict[str, Any] | None:
+    """The users row of an ``initiator`` object (Coder's MinimalUser): id, username and, where the
+    export has it, the display name. None without a username (an export of ids only)."""
+    if "username" not in initiator:
+        return None
+    user = {"id": user_id, "username": _text(initiator["username"], f"{where}.username")}
+    if "name" in initiator:
+        user["name"] = _text(initiator["name"], f"{where}.name", nullable=True, empty=True)
+    for key in user:
+        present.add(("users", key))
+    return user
 
 
 def _child(table: str, item: Any, iid: str, where: str, present: set[tuple[str, str]]) -> dict[str, Any]:
@@ -214,10 +235,19 @@ def _child(table: str, item: Any, iid: str, where: str, present: set[tuple[str, 
 
 
 def _tables(records: Iterable[_Record], present: set[tuple[str, str]]) -> dict[str, pa.Table]:
+    records = list(records)
     tables = {}
-    for name in ("ai_providers", "aibridge_interceptions", *_CHILDREN.values()):
+    for name in ("ai_providers", "aibridge_interceptions", *_CHILDREN.values(), "users"):
         cols = [c for c in TABLES[name] if name == "ai_providers" or (name, c.name) in present or not c.optional]
-        rows = [r for rec in records for r in rec.rows.get(name, [])]
+        if name == "users":
+            # One row per user, as the page read last shows it (the latest name); an export whose
+            # initiators carry no username has no users table at all, so names read as NULL.
+            latest = {rec.user["id"]: rec.user for rec in records if rec.user is not None}
+            if not latest:
+                continue
+            rows = [latest[k] for k in sorted(latest)]
+        else:
+            rows = [r for rec in records for r in rec.rows.get(name, [])]
         # A row from a page without the column reads as a source without it would (Column.missing).
         data = {c.name: [r[c.name] if c.name in r else c.missing_in(r) for r in rows] for c in cols}
         tables[name] = pa.table(data, schema=arrow_schema(cols))

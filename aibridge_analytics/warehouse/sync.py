@@ -11,6 +11,8 @@ long as the analyst wants. What a run does, in order:
    ``valid_from`` / ``valid_to`` (the syncs that first saw the state and first saw it replaced)
    and ``observed_at`` (the last sync that saw it), so a provider that is soft-deleted, changes
    type or disappears keeps its earlier state.
+   ``users`` (only id, username, name and deleted: the names shown beside initiator ids) is read
+   whole too, where the source has it, and merged by id.
 3. Each aibridge table of a live database is copied in one DuckDB transaction together with its
    watermark (the newest ``started_at`` / ``created_at`` copied): a run killed at any point
    leaves whole tables and watermarks that describe them, and the next run copies again what the
@@ -61,9 +63,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from sqlglot import exp
 
 from aibridge_analytics.catalogue import Probe
-from aibridge_analytics.coder import TABLES, duckdb_ddl
+from aibridge_analytics.coder import LOOKUP_TABLES, TABLES, duckdb_ddl
 from aibridge_analytics.errors import (
     SourceError,
     UsageError,
@@ -327,6 +330,7 @@ class _Run:
             self._record_schema()
             self.total = self._estimate()
             self._providers(reader)
+            self._users()
             in_flight = self._in_flight()
             for stream in STREAMS:
                 if self.probe.has(stream.table):
@@ -389,7 +393,7 @@ class _Run:
         verifies as its sources would; a column once provided (a database sync after exports)
         stays visible.
         """
-        tables = [t for t in ("ai_providers",) if not self.probe.has(t)]
+        tables = [t for t in ("ai_providers", *LOOKUP_TABLES) if not self.probe.has(t)]
         for key, lacking in ((MISSING_COLUMNS_META, self.summary.missing_columns), (MISSING_TABLES_META, tables)):
             previous = self._meta(key.removeprefix(_META_PREFIX))
             if previous is not None:
@@ -445,6 +449,26 @@ class _Run:
             if self.src.live:
                 self.wh.run("warehouse/providers/retire", now)
         self.summary.rows["ai_providers"] = incoming.num_rows
+
+    # -- users --------------------------------------------------------------------------------------
+    def _users(self) -> None:
+        """Coder's users (id, username, name, deleted only): read whole, merged by id.
+
+        Names are labels: each sync keeps the latest, and a user the source no longer has (or
+        that a later export does not mention) keeps the row an earlier sync stored. A column the
+        source lacks (an export's ``deleted``) keeps the value the warehouse had.
+        """
+        if not self.probe.has("users"):
+            return  # no grant, an export without usernames, a Parquet directory without users.parquet
+        lacking = {m.split(".", 1)[1] for m in self.summary.missing_columns if m.startswith("users.")}
+        # Through the source's own session, not the attached database: DuckDB's postgres extension
+        # scans by ctid ranges, which a column grant (the deployment guide's, on users) refuses.
+        read = sql.select_rows("users", self.probe, exp.to_table("users"))
+        incoming = self.src.run(self.src.built("read users", read)).to_arrow()
+        with self.wh.registered(sql.BATCH, incoming), self.wh.transaction():
+            for name, tree in sql.merge_by_id("users", lacking):
+                self.wh.execute_built(name, tree)
+        self.summary.rows["users"] = incoming.num_rows
 
     # -- streams ------------------------------------------------------------------------------------
     def _stream(self, reader: CopyReader, stream: _Stream) -> None:

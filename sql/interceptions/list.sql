@@ -1,27 +1,48 @@
 -- One page of matching interceptions, newest first, with Coder's keyset cursor: rows strictly
--- before the cursor row in (started_at DESC, id DESC) order.
+-- before the cursor row in (started_at DESC, id DESC) order. The initiator's username and display
+-- name are looked up for the page alone (NULL where the source has no users table).
 -- :after_id  uuid?     the last id of the previous page
 -- :limit     int = 100 page size (1..1000)
 SELECT
-  m.id,
-  m.initiator_id,
-  m.provider,
-  m.provider_name,
-  m.provider_id,
-  m.model,
-  COALESCE(m.client, 'Unknown') AS client,
-  m.session_id,
-  m.thread_root_id,
-  m.api_key_id,
-  m.started_at,
-  m.ended_at
-FROM matched AS m
-WHERE
-  CAST(:after_id AS UUID) IS NULL
-  OR m.started_at < (SELECT c.started_at FROM interceptions AS c WHERE c.id = CAST(:after_id AS UUID))
-  OR (
-    m.started_at = (SELECT c.started_at FROM interceptions AS c WHERE c.id = CAST(:after_id AS UUID))
-    AND m.id < CAST(:after_id AS UUID)
-  )
-ORDER BY m.started_at DESC, m.id DESC
-LIMIT CAST(:limit AS INT)
+  p.id,
+  p.initiator_id,
+  u.username AS initiator_username,
+  u.name AS initiator_name,
+  p.provider,
+  p.provider_name,
+  p.provider_id,
+  p.model,
+  p.client,
+  p.session_id,
+  p.thread_root_id,
+  p.api_key_id,
+  p.started_at,
+  p.ended_at
+FROM (
+  SELECT
+    m.id,
+    m.initiator_id,
+    m.provider,
+    m.provider_name,
+    m.provider_id,
+    m.model,
+    COALESCE(m.client, 'Unknown') AS client,
+    m.session_id,
+    m.thread_root_id,
+    m.api_key_id,
+    m.started_at,
+    m.ended_at
+  FROM matched AS m
+  WHERE
+    CAST(:after_id AS UUID) IS NULL
+    OR m.started_at < (SELECT c.started_at FROM interceptions AS c WHERE c.id = CAST(:after_id AS UUID))
+    OR (
+      m.started_at = (SELECT c.started_at FROM interceptions AS c WHERE c.id = CAST(:after_id AS UUID))
+      AND m.id < CAST(:after_id AS UUID)
+    )
+  ORDER BY m.started_at DESC, m.id DESC
+  LIMIT CAST(:limit AS INT)
+) AS p
+LEFT JOIN user_names AS u
+  ON u.user_id = p.initiator_id
+ORDER BY p.started_at DESC, p.id DESC

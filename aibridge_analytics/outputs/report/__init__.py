@@ -54,6 +54,8 @@ def build_report(
     tz: str = "UTC",
     include_prompts: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
+    *,
+    user_names: bool = True,
 ) -> ReportResult:
     """Build the report for ``con`` into directory ``out_dir``, replacing it only when complete.
 
@@ -63,11 +65,23 @@ def build_report(
     per provider (prompts may hold secrets: off by default). ``progress(done, total, step)`` is
     called as each step starts (``done`` of ``total`` steps finished; ``step`` names the one under
     way: "reading figures", "verifying the backfill", "drawing charts", "writing", "publishing")
-    and once at the end with step "done". ``out_dir`` must be absent, empty or a previous report (a symlink to a
-    directory is followed); anything else raises OutputError before any query runs.
+    and once at the end with step "done". ``user_names`` shows users by username and name beside
+    their ids where the source has Coder's users table; ``False`` shows ids alone, never reads the
+    users table, and no username or name reaches any file. ``out_dir`` must be absent, empty or a
+    previous report (a symlink to a directory is followed); anything else raises OutputError before
+    any query runs.
     """
     from aibridge_analytics.outputs.report import publish
     from aibridge_analytics.outputs.report._build import build
 
     publish.resolve_directory(out_dir)  # a directory that must not be replaced is refused before any work
-    return build(con, Path(out_dir), since, until, tz, include_prompts, progress or (lambda done, total, step: None))
+    return build(
+        con,
+        Path(out_dir),
+        since,
+        until,
+        tz,
+        include_prompts,
+        progress or (lambda done, total, step: None),
+        user_names,
+    )

@@ -67,6 +67,7 @@ def summary_json(d: data.ReportData, verification: Any) -> dict[str, Any]:
             "days": _records(d.frames["by_day"]),
             "models": _records(d.top["models"]),
             "clients": _records(d.top["clients"]),
+            "users": _records(d.top["users"]),
             "tools": _records(d.frames["tools"]),
             "sessions": d.sessions,
             "warnings": [{k: w[k] for k in ("warning", "interceptions", "share", "providers")} for w in d.warnings],
@@ -85,6 +86,7 @@ def _manifest(
     generated_at: datetime,
     include_prompts: bool,
     files: dict[str, bytes],
+    user_names: bool = True,
 ) -> dict[str, Any]:
     tables = [{**r, "present": con.probe.has(r["table_name"])} for r in _records(fingerprint)]
     return {
@@ -99,6 +101,7 @@ def _manifest(
         },
         "window": d.window.as_json(),
         "include_prompts": include_prompts,
+        "user_names": user_names,
         "queries": [
             {"name": r.name, "dialect": r.dialect, "sql": r.sql, "parameters": jsonable(dict(r.params))}
             for r in queries
@@ -131,6 +134,7 @@ def build(
     tz: str,
     include_prompts: bool,
     progress: Callable[[int, int, str], None],
+    user_names: bool = True,
 ) -> ReportResult:
     """See :func:`aibridge_analytics.outputs.report.build_report`."""
 
@@ -144,7 +148,7 @@ def build(
         # Rows dated after the generation time never choose the default range: they are counted.
         newest = con.query("summaries/newest", {"now": generated_at}).row(0, named=True)
         win = window.resolve(since, until, tz, newest["started_at"], generated_at)
-        figures = data.gather(con, win, include_prompts, now=generated_at)
+        figures = data.gather(con, win, include_prompts, now=generated_at, user_names=user_names)
         starting("verifying the backfill")
         verification = verification_summary(con)
     starting("drawing charts")
@@ -160,6 +164,7 @@ def build(
         "source_label": con.label,
         "version": _version(),
         "include_prompts": include_prompts,
+        "user_names": user_names,
         "methods_order": list(METHODS),
     }
     files: dict[str, bytes] = {
@@ -171,7 +176,7 @@ def build(
         buffer = io.BytesIO()
         frame.write_parquet(buffer)
         files[f"parquet/{name}.parquet"] = buffer.getvalue()
-    manifest = _manifest(con, queries, fingerprint, figures, generated_at, include_prompts, files)
+    manifest = _manifest(con, queries, fingerprint, figures, generated_at, include_prompts, files, user_names)
     files["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
     with publish.staged(out_dir) as staging:
         for name, body in files.items():

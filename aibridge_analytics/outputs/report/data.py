@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from aibridge_analytics.outputs.report.window import Window
-from aibridge_analytics.pipelines import summaries
+from aibridge_analytics.pipelines import summaries, users
 from aibridge_analytics.pipelines.attribution import METHODS, WARNINGS
 from aibridge_analytics.sources.connection import Connection
 
@@ -32,6 +32,7 @@ GROUPINGS: dict[str, tuple[str, ...]] = {
     "by_day_provider": ("day", "provider"),
     "by_model": ("model",),
     "by_client": ("client",),
+    "by_initiator": ("initiator",),
 }
 
 WARNING_MEANINGS = {
@@ -159,6 +160,18 @@ def _top(frame: pl.DataFrame, total: int) -> pl.DataFrame:
     )
 
 
+def _top_users(con: Connection, by_initiator: pl.DataFrame, total: int, user_names: bool) -> pl.DataFrame:
+    """The busiest initiators, each with a ``label``: ``username (Name)`` where the source has
+    names (a deleted user marked, as another may hold the username now), else the id."""
+    top = _top(by_initiator, total)
+    shown = users.labels(users.lookup(con)) if user_names and top.height else {}
+    return top.with_columns(
+        pl.col("initiator_id")
+        .replace_strict(shown, default=pl.col("initiator_id"), return_dtype=pl.String)
+        .alias("label")
+    )
+
+
 def _label(by: Sequence[str]) -> str:
     """How a problem names a report frame grouped by ``by``."""
     return f"report summary by {', '.join(by) or 'nothing'}"
@@ -170,11 +183,13 @@ def gather(
     include_prompts: bool = False,
     prompts_per_provider: int = 3,
     now: datetime | None = None,
+    user_names: bool = True,
 ) -> ReportData:
     """Read every figure of the report for ``window`` from ``con``.
 
     ``now`` is the generation time: rows started after it are named in the completeness figures
     and left out of retention. Data problems never stop a scheduled report: they are shown in it.
+    ``user_names=False``: users are shown by id alone, and Coder's users table is never read.
     """
     tz, params = window.tz, window.params()
     found = summaries.summarise_each(
@@ -185,6 +200,7 @@ def gather(
         window.until,
         lax=True,
         now=now,
+        user_names=user_names,
     )
     frames = {name: found.frames[_label(by)] for name, by in GROUPINGS.items()}
     frames["completeness"] = found.completeness
@@ -209,7 +225,11 @@ def gather(
         frames=frames,
         problems=list(found.problems),
     )
-    data.top = {"models": _top(frames["by_model"], total), "clients": _top(frames["by_client"], total)}
+    data.top = {
+        "models": _top(frames["by_model"], total),
+        "clients": _top(frames["by_client"], total),
+        "users": _top_users(con, frames["by_initiator"], total, user_names),
+    }
     named = {k: v for k, v in labels.items() if k is not None}
     frames["by_day_provider"] = frames["by_day_provider"].with_columns(
         pl.col("resolved_provider_id")

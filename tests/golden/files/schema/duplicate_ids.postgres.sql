@@ -43,6 +43,15 @@ WITH repeated AS (
     t.id
   HAVING
     COUNT(*) > 1
+  UNION ALL
+  SELECT
+    CAST('users' AS TEXT) AS table_name,
+    CAST(u.id AS TEXT) AS id
+  FROM coder_users AS u
+  GROUP BY
+    u.id
+  HAVING
+    COUNT(*) > 1
 )
 SELECT
   r.table_name,

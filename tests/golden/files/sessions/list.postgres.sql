@@ -1,17 +1,35 @@
 SELECT
-  m.session_id,
-  m.initiator_id,
-  CAST(COUNT(*) AS BIGINT) AS interceptions,
-  CAST(COUNT(DISTINCT m.provider_name) AS BIGINT) AS provider_names,
-  CAST(COUNT(DISTINCT m.model) AS BIGINT) AS models,
-  MIN(m.started_at) AS started_at,
-  MAX(m.ended_at) AS last_ended_at
-FROM matched AS m
-GROUP BY
-  m.session_id,
-  m.initiator_id
+  s.session_id,
+  s.initiator_id,
+  u.username AS initiator_username,
+  u.name AS initiator_name,
+  s.interceptions,
+  s.provider_names,
+  s.models,
+  s.started_at,
+  s.last_ended_at
+FROM (
+  SELECT
+    m.session_id,
+    m.initiator_id,
+    CAST(COUNT(*) AS BIGINT) AS interceptions,
+    CAST(COUNT(DISTINCT m.provider_name) AS BIGINT) AS provider_names,
+    CAST(COUNT(DISTINCT m.model) AS BIGINT) AS models,
+    MIN(m.started_at) AS started_at,
+    MAX(m.ended_at) AS last_ended_at
+  FROM matched AS m
+  GROUP BY
+    m.session_id,
+    m.initiator_id
+  ORDER BY
+    MIN(m.started_at) DESC NULLS LAST,
+    m.session_id DESC NULLS LAST,
+    m.initiator_id DESC NULLS LAST
+  LIMIT CAST(%(limit)s AS INT)
+) AS s
+LEFT JOIN user_names AS u
+  ON u.user_id = s.initiator_id
 ORDER BY
-  MIN(m.started_at) DESC NULLS LAST,
-  m.session_id DESC NULLS LAST,
-  m.initiator_id DESC NULLS LAST
-LIMIT CAST(%(limit)s AS INT)
+  s.started_at DESC NULLS LAST,
+  s.session_id DESC NULLS LAST,
+  s.initiator_id DESC NULLS LAST

@@ -1,0 +1,7 @@
+SELECT
+  CAST(NULL AS UUID) AS user_id,
+  CAST(NULL AS TEXT) AS username,
+  CAST(NULL AS TEXT) AS name,
+  CAST(NULL AS BOOLEAN) AS deleted
+WHERE
+  1 = 0
