@@ -165,6 +165,7 @@ def render(
     relations: Mapping[str, str] | None = None,
     bind: bool = True,
     keys: Sequence[str] | None = None,
+    tables: Mapping[str, str] | None = None,
 ) -> Rendered:
     """Render catalogue query ``name`` for ``dialect`` with its relations and bound parameters.
 
@@ -172,7 +173,8 @@ def render(
     name to a catalogue query, for queries that read a relation chosen by the caller (such as the
     provider-filter mode). ``bind=False`` renders the text alone (for golden files), leaving
     required parameters unbound. ``keys`` selects which of the query's declared group keys it
-    groups by (default: all of them).
+    groups by (default: all of them). ``tables`` reads a base relation from another table of the
+    same columns than Coder's (base relation -> table; a warehouse's subset of changed rows).
     """
     query = _query_for(name, dialect)
     probe = probe or Probe.full()
@@ -193,7 +195,9 @@ def render(
     ctes = [
         # A base relation is only a projection: never worth materialising 10 million rows for.
         exp.CTE(
-            this=relation_tree(b, probe).copy(), alias=exp.TableAlias(this=exp.to_identifier(b)), materialized=False
+            this=_reading(relation_tree(b, probe).copy(), (tables or {}).get(b)),
+            alias=exp.TableAlias(this=exp.to_identifier(b)),
+            materialized=False,
         )
         for b in bases
     ]
@@ -212,6 +216,15 @@ def render(
         else:
             target.set("with_", exp.With(expressions=ctes))
     return _finish(name, query.doc, tree, dialect, bound)
+
+
+def _reading(tree: exp.Expr, table: str | None) -> exp.Expr:
+    """A base relation's SELECT reading ``table`` instead of Coder's table (None: unchanged)."""
+    if table is not None:
+        source = tree.find(exp.Table)
+        assert source is not None  # a base relation reads one table
+        source.replace(exp.to_table(table))
+    return tree
 
 
 def render_unexpanded(name: str, dialect: str) -> str:

@@ -96,9 +96,7 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False) -> str:
                 return "facts up to date"
             total = int(wh.built_value("count the facts", statements.count(TABLE)) or 0)
             if changed <= REBUILD_SHARE * max(total, 1):
-                wh.run("warehouse/facts/forget_changed")
-                wh.run("warehouse/facts/insert_changed", probe=probe)
-                wh.run("warehouse/facts/clear_changed")
+                _recompute(wh, probe)
                 return f"facts of {changed:,} changed interception(s) recomputed"
         wh.run("warehouse/facts/build", probe=probe)
         if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
@@ -127,6 +125,26 @@ def build(path: Path | str, *, rebuild: bool = False) -> str:
 def refresh_open(con: duckdb.DuckDBPyConnection) -> str:
     """`refresh` on a warehouse the caller has open for writing (a sync, the demo's build)."""
     return refresh(Warehouse(con), DuckDBConnection(con).probe)
+
+
+def _recompute(wh: Warehouse, probe: Probe) -> None:
+    """Replace the stored facts of the changed interceptions (inside the caller's transaction).
+
+    The facts relation reads copies of just the changed interceptions and their child rows: a
+    row's attribution depends on the providers and on the row alone, so the subset gives the
+    facts the whole would, at the cost of the rows that changed.
+    """
+    tables: dict[str, str] = {}
+    for relation, table in catalogue.BASE_RELATIONS.items():
+        if table in statements.FACT_INPUTS:
+            name, create = statements.changed_subset(table)
+            wh.execute_built(f"changed rows of {table}", create)
+            tables[relation] = name
+    wh.run("warehouse/facts/forget_changed")
+    wh.run("warehouse/facts/insert_changed", probe=probe, tables=tables)
+    wh.run("warehouse/facts/clear_changed")
+    for name in tables.values():
+        wh.execute_built("drop the changed rows", statements.drop(name))
 
 
 def _changed(wh: Warehouse) -> int:

@@ -66,10 +66,10 @@ def with_ids(select: exp.Select, table: str, count: int) -> exp.Select:
     return select.where(exp.column("id").isin(*(_value(f"id{i}", column) for i in range(count))))
 
 
-def create_batch(select: exp.Select) -> exp.Create:
-    """``CREATE TEMP TABLE _batch AS <select>``."""
+def create_batch(select: exp.Select, name: str = BATCH) -> exp.Create:
+    """``CREATE TEMP TABLE <name> AS <select>`` (default: the sync's ``_batch``)."""
     return exp.Create(
-        this=exp.to_table(BATCH),
+        this=exp.to_table(name),
         kind="TABLE",
         expression=select,
         properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
@@ -172,3 +172,13 @@ def mark_changed(table: str, source: str = BATCH, key: str | None = None) -> exp
     if key is not None:
         rows = after(rows, table, key)
     return exp.insert(rows, exp.to_table(FACTS_CHANGED), columns=["interception_id"])
+
+
+def changed_subset(table: str) -> tuple[str, exp.Create]:
+    """The temporary table of ``table``'s rows whose interception's facts have changed, and the
+    statement creating it: what a refresh recomputes the facts from."""
+    column = FACT_INPUTS[table]
+    changed = exp.select("interception_id").from_(FACTS_CHANGED)
+    rows = exp.select(*_names(table)).from_(table).where(exp.column(column).isin(query=changed))
+    name = f"_changed_{table}"
+    return name, create_batch(rows, name)

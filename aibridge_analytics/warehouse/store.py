@@ -78,11 +78,16 @@ class Warehouse:
         self.con = con
 
     def run(
-        self, name: str, params: Mapping[str, Any] | None = None, probe: catalogue.Probe | None = None
+        self,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        probe: catalogue.Probe | None = None,
+        tables: Mapping[str, str] | None = None,
     ) -> duckdb.DuckDBPyConnection:
         """Run catalogue file ``name`` (values from ``params``; Coder's tables read as ``probe``
-        describes them, default the newest schema); the connection holds its result."""
-        return self._execute(catalogue.render(name, "duckdb", params, probe))
+        describes them, default the newest schema, and base relations from ``tables`` where given:
+        see `catalogue.render`); the connection holds its result."""
+        return self._execute(catalogue.render(name, "duckdb", params, probe, tables=tables))
 
     def execute_built(
         self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None = None
