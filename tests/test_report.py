@@ -210,7 +210,7 @@ def _assert_report_matches_the_oracle(con, tables: dict[str, pl.DataFrame], out:
     now = datetime.fromisoformat(json.loads((out / "manifest.json").read_text())["generated_at"])
     rows, _ = load_rows(con, tables, since, until, now=now)
     for name, by in GROUPINGS.items():
-        expected = group(rows, by, window["tz"])
+        expected = group(rows, by, window["tz"], since, until)
         got = pl.read_parquet(out / "parquet" / f"{name}.parquet").select(expected.columns)
         assert_frame_equal(got, expected, check_exact=False, rel_tol=1e-9, abs_tol=1e-3)
     assert result.summary["sessions"] == sessions(rows)

@@ -200,7 +200,7 @@ def _grouped(
     marks = []
     if unit is not None:
         cut = sorted(periods.partial_buckets(since, until, unit, tz))
-        marks.append(pl.col(unit).is_in(pl.Series(cut, dtype=pl.Date)).alias("partial"))
+        marks.append(pl.col(unit).is_in(pl.Series(cut, dtype=pl.Date).implode()).alias("partial"))
     return (
         frame.lazy()
         # Without keys an empty range still aggregates to one all-zero row: no group, no row.

@@ -155,7 +155,9 @@ _LINES = "|"
 def _day_labels(frame: pl.DataFrame, partial: set[Any]) -> tuple[pl.DataFrame, list[str]]:
     """Each day's axis label (``Mon 16 Nov``, a second line ``(partial)`` for a day the range covers
     in part) and the labels in day order."""
-    mark = pl.when(pl.col("day").is_in(pl.Series(sorted(partial), dtype=pl.Date))).then(pl.lit(f"{_LINES}(partial)"))
+    mark = pl.when(pl.col("day").is_in(pl.Series(sorted(partial), dtype=pl.Date).implode())).then(
+        pl.lit(f"{_LINES}(partial)")
+    )
     frame = frame.with_columns(
         pl.concat_str(pl.col("day").dt.strftime("%a %d %b"), mark.otherwise(pl.lit(""))).alias("day_label")
     )
