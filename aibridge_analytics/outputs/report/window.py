@@ -38,10 +38,6 @@ class Window:
         """The range as the catalogue queries' ``:since``/``:until`` parameters."""
         return {"since": self.since, "until": self.until}
 
-    def describe(self) -> str:
-        """The range as people read it: local times with their offset, and the zone."""
-        return periods.range_text(self.since, self.until, self.tz)
-
     def partial_days(self) -> set[Any]:
         """The local days the range covers only in part (at most its first and last)."""
         return periods.partial_buckets(self.since, self.until, "day", self.tz)
