@@ -8,6 +8,7 @@ stderr; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypedDict
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING, TypedDict
 from aibridge_analytics.errors import AibridgeError, is_interrupt
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import polars as pl
 
     from aibridge_analytics.pipelines.interceptions import Filters
@@ -151,6 +154,38 @@ def _limit(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+#: The one rule for times, said the same way by every option that takes one.
+TIME_HELP = "ISO 8601 (no offset: in --tz) or an age such as 7d"
+PERIOD_NAMES = "today, yesterday, this-week, last-week, this-month, last-month"
+"""The named periods, for help texts (aibridge_analytics.periods.PERIODS; a test keeps them equal)."""
+
+
+def _time_zone(p: argparse.ArgumentParser | argparse._ArgumentGroup, what: str) -> None:
+    p.add_argument(
+        "--tz",
+        default="UTC",
+        help=f"IANA time zone of {what}, of --period and of times without an offset (default: UTC)",
+    )
+
+
+def _period(p: argparse.ArgumentParser | argparse._ArgumentGroup, instead: str) -> None:
+    p.add_argument(
+        "--period",
+        metavar="NAME",
+        help=f"whole local days in --tz instead of {instead}: {PERIOD_NAMES} (weeks start on Monday; "
+        "last-week is the previous Monday 00:00 to this Monday 00:00; today and this-* end now)",
+    )
+
+
+def _now(args: argparse.Namespace) -> datetime | None:
+    """The instant ages and periods count from: ``$AIBRIDGE_NOW`` when set (tests, re-running a missed
+    scheduled run), else None (the current time)."""
+    from aibridge_analytics.catalogue.values import parse_timestamp
+
+    pinned = os.environ.get("AIBRIDGE_NOW", "").strip()
+    return parse_timestamp(pinned, "AIBRIDGE_NOW", tz=getattr(args, "tz", "UTC")) if pinned else None
+
+
 def _filters(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("Coder's filters")
     g.add_argument("--provider-id", help="provider (ai_providers.id)")
@@ -162,8 +197,10 @@ def _filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--model", help="model, exactly")
     g.add_argument("--client", help="client; NULL clients are 'Unknown'")
     g.add_argument("--initiator", help="initiator (user) id")
-    g.add_argument("--started-after", help="ISO 8601 instant (naive = UTC) or an age such as 7d")
-    g.add_argument("--started-before", help="ISO 8601 instant (naive = UTC) or an age such as 7d")
+    g.add_argument("--started-after", help=f"earliest start, included: {TIME_HELP}")
+    g.add_argument("--started-before", help=f"latest start, included: {TIME_HELP}")
+    _period(g, "--started-after/--started-before")
+    _time_zone(g, "the filters")
     g.add_argument("--session-id", help="session id (client session id, thread root or the interception's own id)")
     g.add_argument(
         "--mode",
@@ -185,6 +222,9 @@ def _make_filters(args: argparse.Namespace) -> Filters:
         started_after=args.started_after,
         started_before=args.started_before,
         session_id=args.session_id,
+        tz=args.tz,
+        period=args.period,
+        now=_now(args),
     )
 
 
@@ -348,7 +388,14 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.attribution import AttributionFilters, attribute
 
     filters = AttributionFilters(
-        provider=args.provider, method=args.method, warning=args.warning, since=args.since, until=args.until
+        provider=args.provider,
+        method=args.method,
+        warning=args.warning,
+        since=args.since,
+        until=args.until,
+        tz=args.tz,
+        period=args.period,
+        now=_now(args),
     )
     with _connect(args) as con:
         frame = attribute(con, filters)
@@ -378,18 +425,23 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     with _connect(args) as con:
         result = summarise(
-            con, args.by, tz=args.tz, since=args.since, until=args.until, lax=args.lax, user_names=args.user_names
+            con,
+            args.by,
+            tz=args.tz,
+            since=args.since,
+            until=args.until,
+            period=args.period,
+            lax=args.lax,
+            now=_now(args),
+            user_names=args.user_names,
         )
     for problem in result.problems:
         print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
     print(result.describe(), file=sys.stderr)
     frame = _summary_for_people(result.frame) if args.format == "table" else result.frame
-    keys = [
-        c
-        for c in frame.columns
-        if c not in FIGURES
-        and c not in ("resolved_provider_id", "provider_type", "initiator_username", "initiator_name")
-    ]
+    # A table marks partial dates in the date itself; the user's names stand beside the id.
+    hidden = ("resolved_provider_id", "provider_type", "partial", "initiator_username", "initiator_name")
+    keys = [c for c in frame.columns if c not in FIGURES and c not in hidden]
     _emit(args, frame, compact=_people_columns(frame, [*keys, *COMPACT["summary"]]), rows=True)
     if _on_terminal(args):
         print(result.describe(), file=sys.stderr)  # the table pushed the first one off the screen
@@ -400,7 +452,8 @@ def _summary_for_people(frame: pl.DataFrame) -> pl.DataFrame:
     """A summary as a table shows it: the biggest groups first, the unattributed group labelled.
 
     With a ``day`` or ``week`` key, each group keeps its dates in order and groups are ordered by
-    their total. CSV, JSON and Parquet keep the summary's own order and its null key.
+    their total, and a date the range covers in part reads ``2026-11-16 (partial)``. CSV, JSON and
+    Parquet keep the summary's own order, its null key and the boolean ``partial`` column.
     """
     import polars as pl
 
@@ -414,14 +467,20 @@ def _summary_for_people(frame: pl.DataFrame) -> pl.DataFrame:
             .alias("provider_name")
         )
     dates = [k for k in ("day", "week") if k in frame.columns]
-    groups = [c for c in frame.columns if c not in FIGURES and c not in dates]
+    groups = [c for c in frame.columns if c not in FIGURES and c not in dates and c != "partial"]
     total = pl.col("interceptions").sum().over(groups) if groups else pl.col("interceptions").sum()
     order = ["_total", *groups, *dates]
-    return (
+    frame = (
         frame.with_columns(total.alias("_total"))
         .sort(order, descending=[True] + [False] * (len(order) - 1), nulls_last=True)
         .drop("_total")
     )
+    if dates:  # the finest date key stands for the row's bucket, as `partial` does
+        unit = dates[0]
+        mark = pl.when(pl.col("partial")).then(pl.lit(" (partial)")).otherwise(pl.lit(""))
+        marked = pl.col(unit).cast(pl.String) + mark
+        frame = frame.with_columns(marked.alias(unit))
+    return frame
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -476,6 +535,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             include_prompts=args.include_prompts,
             user_names=args.user_names,
             progress=progress,
+            period=args.period,
+            now=_now(args),
         )
     for problem in result.problems:
         print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
@@ -596,8 +657,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--provider", metavar="ID|NAME", help="rows resolved to this provider (its id, or its name)")
     g.add_argument("--method", help="rows of this method, such as no_live_provider (README: attribution)")
     g.add_argument("--warning", help="rows with this warning, such as name_reused (README: attribution)")
-    g.add_argument("--since", help="first start included: ISO 8601 (naive = UTC) or an age such as 7d")
-    g.add_argument("--until", help="first start excluded: ISO 8601 (naive = UTC) or an age such as 7d")
+    g.add_argument("--since", help=f"first start included: {TIME_HELP}")
+    g.add_argument("--until", help=f"first start excluded: {TIME_HELP}")
+    _period(g, "--since/--until")
+    _time_zone(g, "--period")
     p.set_defaults(func=cmd_attribute)
 
     p = sub.add_parser("verify-backfill", help="verify the provider_id backfill; exit 3 when discrepancies are found")
@@ -619,13 +682,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="provider",
         help="comma-separated keys from provider, model, client, initiator, day, week, method (default: provider)",
     )
-    p.add_argument(
-        "--tz",
-        default="UTC",
-        help="IANA time zone of the day/week buckets and of --since/--until without an offset (default: UTC)",
-    )
-    p.add_argument("--since", help="first start included: ISO 8601 (no offset = in --tz) or an age such as 7d")
-    p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 7d")
+    _time_zone(p, "the day/week buckets")
+    p.add_argument("--since", help=f"first start included: {TIME_HELP}")
+    p.add_argument("--until", help=f"first start excluded: {TIME_HELP}")
+    _period(p, "--since/--until")
     p.add_argument(
         "--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway"
     )
@@ -687,13 +747,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--since",
-        help="first start included: ISO 8601 (no offset = in --tz) or an age such as 7d "
-        "(default: the 7 days ending with the day of the newest interception)",
+        help=f"first start included: {TIME_HELP} (default: the 7 days ending with the day of the newest interception)",
     )
-    p.add_argument("--until", help="first start excluded: ISO 8601 (no offset = in --tz) or an age such as 1d")
-    p.add_argument(
-        "--tz", default="UTC", help="IANA time zone of the days and of --since/--until without an offset (default: UTC)"
-    )
+    p.add_argument("--until", help=f"first start excluded: {TIME_HELP}")
+    _period(p, "--since/--until")
+    _time_zone(p, "the days")
     p.add_argument(
         "--include-prompts", action="store_true", help="add a few recent prompts per provider (they may hold secrets)"
     )

@@ -186,8 +186,34 @@ def _in_ms(micros: pl.Series) -> pl.Series:
     return pl.Series(micros.name, np.divide(micros.cast(pl.Float64).to_numpy(), 1000.0))
 
 
-def group(compacted: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "UTC") -> pl.DataFrame:
-    """Group compacted rows (see :func:`load_rows`) into the summary frame for keys ``by``."""
+def _partial(by: Sequence[str], tz: str, since: datetime | None, until: datetime | None) -> list[pl.Expr]:
+    """``partial`` for a frame with a day or week key, from Polars' own zone arithmetic: the
+    bucket's first and last local instants against the range."""
+    unit = next((k for k in ("day", "week") if k in by), None)
+    if unit is None:
+        return []
+
+    def instant(days: int) -> pl.Expr:
+        local = (pl.col(unit) + pl.duration(days=days)).cast(pl.Datetime("us"))
+        return local.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="raise").dt.convert_time_zone("UTC")
+
+    cut = pl.lit(False)
+    if since is not None:
+        cut = cut | (instant(0) < pl.lit(since).dt.convert_time_zone("UTC"))
+    if until is not None:
+        cut = cut | (instant(1 if unit == "day" else 7) > pl.lit(until).dt.convert_time_zone("UTC"))
+    return [cut.alias("partial")]
+
+
+def group(
+    compacted: pl.DataFrame | pl.LazyFrame,
+    by: Sequence[str],
+    tz: str = "UTC",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pl.DataFrame:
+    """Group compacted rows (see :func:`load_rows`) into the summary frame for keys ``by``, whose
+    range ``[since, until)`` decides the ``partial`` column of a day or week key."""
     columns = [c for k in by for c in KEYS[k]]
     figures = [
         pl.len().alias("interceptions"),
@@ -209,7 +235,8 @@ def group(compacted: pl.DataFrame | pl.LazyFrame, by: Sequence[str], tz: str = "
         *(pl.col(c).cast(pl.Int64) for c in FIGURES if not c.startswith("duration")),
         *(pl.col(c).map_batches(_in_ms, return_dtype=pl.Float64) for c in FIGURES if c.startswith("duration")),
     )
-    return out.sort(columns, nulls_last=True).select(*columns, *FIGURES).collect()
+    marks = _partial(by, tz, since, until)
+    return out.with_columns(*marks).sort(columns, nulls_last=True).select(*columns, *marks, *FIGURES).collect()
 
 
 def completeness(

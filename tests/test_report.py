@@ -209,7 +209,7 @@ def _assert_report_matches_the_oracle(con, tables: dict[str, pl.DataFrame], out:
     now = datetime.fromisoformat(json.loads((out / "manifest.json").read_text())["generated_at"])
     rows, _ = load_rows(con, tables, since, until, now=now)
     for name, by in GROUPINGS.items():
-        expected = group(rows, by, window["tz"])
+        expected = group(rows, by, window["tz"], since, until)
         got = pl.read_parquet(out / "parquet" / f"{name}.parquet").select(expected.columns)
         assert_frame_equal(got, expected, check_exact=False, rel_tol=1e-9, abs_tol=1e-3)
     assert result.summary["sessions"] == sessions(rows)
@@ -259,7 +259,13 @@ def test_window_forms():
         datetime(2026, 11, 7, 23, tzinfo=UTC),
     )
     w = resolve("7d", None, "UTC", None, now)
-    assert w.until == now and abs(w.since - (datetime.now(UTC) - timedelta(days=7))) < timedelta(minutes=1)
+    assert (w.since, w.until) == (now - timedelta(days=7), now)  # an age counts back from the generation time
+    w = resolve(None, None, "Europe/Berlin", None, now, period="last-month")
+    assert (w.since, w.until, w.chosen) == (
+        datetime(2026, 9, 30, 22, tzinfo=UTC),
+        datetime(2026, 10, 31, 23, tzinfo=UTC),
+        "period last-month",
+    )
     # Across the end of summer time the default still starts and ends at local midnights.
     w = resolve(None, None, "Europe/Berlin", datetime(2026, 10, 30, 12, tzinfo=UTC), now)
     assert (w.since, w.until) == (

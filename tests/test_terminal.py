@@ -132,7 +132,7 @@ def test_completeness_is_repeated_after_the_table_on_a_terminal(capsys, demo, mo
     assert code == 0 and err.count("unattributed ") == 1  # a pipe: once, the table does not hide it
     monkeypatch.setattr(cli.sys.stdout, "isatty", lambda: True)
     code, out, err = run(capsys, "summary", "--source", demo)
-    assert code == 0 and err.count("summary: tz=UTC") == 2
+    assert code == 0 and err.count("summary: started in [open .. open) (UTC)") == 2
 
 
 def test_explicit_columns_and_wide(capsys, demo):

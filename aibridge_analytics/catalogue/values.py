@@ -49,10 +49,12 @@ def parse_iso_instant(text: str, *, rfc3339: bool = False) -> datetime:
 def parse_timestamp(value: Any, what: str = "timestamp", now: datetime | None = None, tz: str = "UTC") -> datetime:
     """Parse an ISO 8601 instant or a relative age like ``7d``, ``12h``, into UTC.
 
-    The one parser of user-given times (filters, summaries, the report's range). A value without
-    an offset (``2026-03-29``, ``2026-03-29T08:00``, a naive datetime or a date) is read in the
-    IANA zone ``tz``. Relative ages count back from ``now`` (default: the current time), as cron
-    users expect from ``--since 7d``. An instant outside what both engines and Python hold
+    The one parser of user-given times (filters, summaries, attribution, the report's range), with
+    one rule everywhere: a value without an offset (``2026-03-29``, ``2026-03-29T08:00``, a naive
+    datetime or a date) is read in the IANA zone ``tz`` (each command's ``--tz``, UTC by default);
+    one with an offset is that instant. Relative ages count back from ``now`` (default: the current
+    time), as cron users expect from ``--since 7d``; named periods are
+    :func:`aibridge_analytics.periods.period_range`. An instant outside what both engines and Python hold
     (years 1 to 9999, in UTC and in ``tz``) is a UsageError naming the value.
     """
     try:
@@ -65,7 +67,7 @@ def parse_timestamp(value: Any, what: str = "timestamp", now: datetime | None = 
             rel = _RELATIVE.match(text)
             if rel:
                 base = now or datetime.now(UTC)
-                return base - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+                return (base - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})).astimezone(UTC)
             try:
                 dt = parse_iso_instant(text)
             except ValueError:
@@ -73,7 +75,11 @@ def parse_timestamp(value: Any, what: str = "timestamp", now: datetime | None = 
                     f"malformed timestamp for {what}: {value!r} (use ISO 8601 like 2026-11-01T00:00:00Z, or 7d)"
                 ) from None
         if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=zoneinfo.ZoneInfo(tz))
+            try:
+                zone = zoneinfo.ZoneInfo(str(tz))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise UsageError(f"unknown time zone {tz!r}; use an IANA name such as UTC or Europe/Berlin") from None
+            dt = dt.replace(tzinfo=zone)
         return dt.astimezone(UTC)
     except OverflowError:
         # datetime holds years 1 to 9999: an age reaching before year 1, or an instant whose UTC

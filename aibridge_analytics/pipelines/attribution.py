@@ -7,10 +7,11 @@ runs it and shapes the result for Python users.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import polars as pl
 
+from aibridge_analytics import periods
 from aibridge_analytics.catalogue import values
 from aibridge_analytics.errors import UsageError
 from aibridge_analytics.sources.connection import Connection
@@ -60,7 +61,10 @@ class AttributionFilters:
 
     ``provider`` is the resolved provider's id or, when not a UUID, its name; ``method`` and
     ``warning`` one of :data:`METHODS` and :data:`WARNINGS`; ``since`` (included) and ``until``
-    (excluded) bound the start, as ISO 8601 (naive = UTC) or an age such as ``7d``.
+    (excluded) bound the start, as ISO 8601 (without an offset: read in ``tz``, an IANA zone, UTC
+    by default) or an age such as ``7d`` counted back from ``now`` (default: the current time);
+    or ``period`` (one of :data:`aibridge_analytics.periods.PERIODS`, whole local days in ``tz``)
+    sets both.
     """
 
     provider: str | None = None
@@ -68,6 +72,9 @@ class AttributionFilters:
     warning: str | None = None
     since: datetime | str | None = None
     until: datetime | str | None = None
+    tz: str = "UTC"
+    period: str | None = None
+    now: datetime | None = None
 
     def __post_init__(self) -> None:
         # Checked on construction, so a typo fails before any database is touched.
@@ -75,13 +82,11 @@ class AttributionFilters:
             given = getattr(self, name)
             if given is not None and given not in known:
                 raise UsageError(f"unknown {name} {given!r}; use one of {', '.join(known)}")
-        for name in ("since", "until"):
-            raw = getattr(self, name)
-            if raw is not None:
-                object.__setattr__(self, name, values.parse_timestamp(raw, name))
-        since, until = self.since, self.until
-        if isinstance(since, datetime) and isinstance(until, datetime) and until <= since:
-            raise UsageError(f"until {until.isoformat()} is not after since {since.isoformat()}")
+        start, end = periods.resolve_range(self.since, self.until, self.period, self.tz, self.now or datetime.now(UTC))
+        if start is not None and start == end:
+            raise UsageError(f"the range {periods.range_text(start, end, self.tz)} is empty: its end is its start")
+        object.__setattr__(self, "since", start)
+        object.__setattr__(self, "until", end)
 
     def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The rows of an attribution frame that pass every filter."""

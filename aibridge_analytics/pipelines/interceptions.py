@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
 
+from aibridge_analytics import periods
 from aibridge_analytics.catalogue import values
 from aibridge_analytics.errors import UnknownProviderError, UsageError
 from aibridge_analytics.pipelines import users
@@ -27,7 +28,13 @@ MAX_LIMIT = 1000
 
 @dataclass(frozen=True)
 class Filters:
-    """Coder's interception filters; ``None`` means "not filtered"."""
+    """Coder's interception filters; ``None`` means "not filtered".
+
+    ``started_after`` and ``started_before`` are inclusive, as Coder's: ISO 8601 (without an
+    offset: read in ``tz``, an IANA zone, UTC by default), an age such as ``7d`` counted back from
+    ``now`` (default: the current time), or a datetime. ``period`` (one of
+    :data:`aibridge_analytics.periods.PERIODS`, whole local days in ``tz``) sets both instead.
+    """
 
     provider_id: str | None = None
     provider_name: str | None = None
@@ -37,6 +44,9 @@ class Filters:
     started_after: datetime | None = None
     started_before: datetime | None = None
     session_id: str | None = None
+    tz: str = "UTC"
+    period: str | None = None
+    now: datetime | None = None
 
     def __post_init__(self) -> None:
         # Validate on construction, so a bad value fails before any database is touched.
@@ -44,14 +54,26 @@ class Filters:
             raw = getattr(self, name)
             if raw is not None:
                 object.__setattr__(self, name, _uuid(raw, name))
+        if self.period is not None:
+            given = [n for n in ("started_after", "started_before") if getattr(self, n) is not None]
+            if given:
+                raise UsageError(
+                    f"the period {self.period} sets the earliest and latest start: it cannot be combined "
+                    f"with {' and '.join(given)}"
+                ).with_cli_hint("give --period or --started-after/--started-before, not both")
+            start, end = periods.period_range(self.period, self.now or datetime.now(UTC), self.tz)
+            # The period excludes its end; started_before includes it, and instants are whole microseconds.
+            object.__setattr__(self, "started_after", start)
+            object.__setattr__(self, "started_before", end - timedelta(microseconds=1))
         for name in ("started_after", "started_before"):
             raw = getattr(self, name)
             if raw is not None:
-                object.__setattr__(self, name, values.parse_timestamp(raw, name.replace("_", "-")))
+                what = name.replace("_", "-")
+                object.__setattr__(self, name, values.parse_timestamp(raw, what, now=self.now, tz=self.tz))
         if self.started_after and self.started_before and self.started_before < self.started_after:
             raise UsageError(
-                f"started-before {self.started_before.isoformat()} is earlier than "
-                f"started-after {self.started_after.isoformat()}"
+                f"started-before {periods.local_text(self.started_before, self.tz)} is earlier than "
+                f"started-after {periods.local_text(self.started_after, self.tz)} ({self.tz})"
             )
 
 

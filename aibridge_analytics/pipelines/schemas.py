@@ -239,6 +239,7 @@ class Summary(_ChildSums):
     day: pl.Date | None
     week: pl.Date | None
     method: str | None = pa.Field(isin=METHODS)
+    partial: pl.Boolean | None  # with day or week: the range covers the bucket in part
     interceptions: pl.Int64 = pa.Field(ge=1)
     initiators: pl.Int64 = pa.Field(ge=1)
     sessions: pl.Int64 = pa.Field(ge=1)

@@ -17,7 +17,9 @@ Definitions (README: per-provider summaries):
 - durations are ``ended_at - started_at`` in whole microseconds; each percentile is linearly
   interpolated (as SQL's PERCENTILE_CONT) and rounded half up to the microsecond, the same in
   DuckDB and PostgreSQL, then given in milliseconds;
-- ``day`` / ``week`` are dates in the chosen IANA zone, weeks starting on Monday (ISO);
+- ``day`` / ``week`` are dates in the chosen IANA zone, weeks starting on Monday (ISO); with
+  either key the frame has a boolean ``partial`` column (after the keys): the range covers that
+  row's day (or, without ``day``, its week) only in part;
 - rows without a resolved provider form their own group (null ``resolved_provider_id``), so the
   groups always add up to the whole.
 """
@@ -33,6 +35,7 @@ from typing import Any
 
 import polars as pl
 
+from aibridge_analytics import periods
 from aibridge_analytics.catalogue import values
 from aibridge_analytics.errors import UsageError, ValidationFailed
 from aibridge_analytics.pipelines import users
@@ -66,19 +69,21 @@ class SummaryResult:
     frame: pl.DataFrame
     completeness: pl.DataFrame
     problems: tuple[str, ...] = ()
+    period: str | None = None
     #: Where the facts came from: ``stored`` (a warehouse's), or ``inline`` and why.
     facts: str = "inline"
 
     def describe(self) -> str:
-        """One line stating the zone, the range and how complete the figures are."""
+        """One line stating the range in its zone (local times with their offset) and how complete the figures are."""
         c = self.completeness.row(0, named=True)
 
         def pct(share: float | None) -> str:
             return "n/a" if share is None else f"{share:.1%}"
 
-        span = " .. ".join("open" if t is None else t.isoformat() for t in (c["since"], c["until"]))
+        named = f", {self.period}" if self.period else ""
+        span = f"{periods.local_text(c['since'], c['tz'])} .. {periods.local_text(c['until'], c['tz'])}"
         return (
-            f"summary: tz={c['tz']}, started in [{span}), {c['summarised']} of {c['rows_total']} interceptions "
+            f"summary: started in [{span}) ({c['tz']}{named}), {c['summarised']} of {c['rows_total']} interceptions "
             f"summarised ({c['in_flight']} in flight), "
             f"unattributed {c['unattributed']} ({pct(c['unattributed_share'])}), "
             f"ambiguous {c['ambiguous']} ({pct(c['ambiguous_share'])}), "
@@ -102,7 +107,9 @@ def parse_keys(by: str | Iterable[str] | None) -> list[str]:
         if not item:
             continue
         if item not in KEYS:
-            raise UsageError(f"unknown --by key {item!r}; use any of {', '.join(KEYS)}")
+            raise UsageError(f"unknown summary key {item!r}; use any of {', '.join(KEYS)}").with_cli_hint(
+                "--by takes them comma-separated"
+            )
         if item not in keys:
             keys.append(item)
     return keys
@@ -180,9 +187,17 @@ def _grouped(
     user_names: bool = True,
 ) -> pl.DataFrame:
     """The summary frame for ``keys`` (see :data:`KEYS`) computed by the source's engine in one query
-    over the facts (``sql/summaries/figures.sql``)."""
+    over the facts (``sql/summaries/figures.sql``). With a ``day`` or ``week`` key, ``partial``
+    marks the rows whose bucket the range covers in part.
+    """
     columns = [c for k in keys for c in KEYS[k]]
     frame = con.query("summaries/figures", {"since": since, "until": until, "tz": tz}, keys=columns)
+    # The finest calendar key decides: a (day, week) row stands for its day.
+    unit = next((k for k in periods.BUCKETS if k in keys), None)
+    marks = []
+    if unit is not None:
+        cut = sorted(periods.partial_buckets(since, until, unit, tz))
+        marks.append(pl.col(unit).is_in(pl.Series(cut, dtype=pl.Date).implode()).alias("partial"))
     return (
         frame.lazy()
         # Without keys an empty range still aggregates to one all-zero row: no group, no row.
@@ -193,7 +208,7 @@ def _grouped(
             *(pl.col(c).cast(pl.Float64) for c in FIGURES if c.startswith("duration")),
         )
         .sort(columns, nulls_last=True)
-        .select(*columns, *FIGURES)
+        .select(*columns, *marks, *FIGURES)
         .collect()
         # The initiator's names are looked up for the groups, never grouped on (pipelines.users).
         .pipe(lambda grouped: users.named(con, grouped, user_names))
@@ -212,12 +227,11 @@ def anomalies(con: Connection, since: datetime | None, until: datetime | None, l
     from aibridge_analytics.pipelines import schemas
 
     found = con.query("summaries/anomalies", {"since": since, "until": until})
-    hint = "" if lax else " (-v shows an example of each; --lax summarises anyway)"
-    failure = schemas.anomalies_failure("source rows of the summary", found, hint)
+    failure = schemas.anomalies_failure("source rows of the summary", found, "")
     if failure is None:
         return []
     if not lax:
-        raise failure
+        raise failure.with_cli_hint("-v shows an example of each; --lax summarises anyway")
     return [str(failure)]
 
 
@@ -228,6 +242,7 @@ class Summaries:
     frames: dict[str, pl.DataFrame]
     completeness: pl.DataFrame
     problems: tuple[str, ...] = ()
+    period: str | None = None
 
 
 def summarise_each(
@@ -237,6 +252,7 @@ def summarise_each(
     since: Any = None,
     until: Any = None,
     *,
+    period: str | None = None,
     retention_days: int = RETENTION_DAYS,
     lax: bool = False,
     now: datetime | None = None,
@@ -253,14 +269,13 @@ def summarise_each(
 
     keys = {name: parse_keys(by) for name, by in groupings.items()}
     tz = check_zone(tz)
-    start, end = parse_instant(since, "--since", tz), parse_instant(until, "--until", tz)
-    if start is not None and end is not None and start > end:
-        raise UsageError(f"--since {start.isoformat()} is after --until {end.isoformat()}")
+    now = now or datetime.now(UTC)
+    start, end = periods.resolve_range(since, until, period, tz, now)
     if retention_days < 0:
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
     problems = anomalies(con, start, end, lax)
     frames = {name: _grouped(con, by, tz, start, end, user_names) for name, by in keys.items()}
-    complete = _completeness(con, tz, start, end, retention_days, now or datetime.now(UTC))
+    complete = _completeness(con, tz, start, end, retention_days, now)
     checks = [
         *((frame, schemas.Summary, name) for name, frame in frames.items()),
         (complete, schemas.Completeness, "completeness"),
@@ -272,7 +287,7 @@ def summarise_each(
             if not lax:
                 raise
             problems.append(str(exc))
-    return Summaries(frames, complete, tuple(problems))
+    return Summaries(frames, complete, tuple(problems), period)
 
 
 def summarise(
@@ -282,6 +297,7 @@ def summarise(
     since: Any = None,
     until: Any = None,
     *,
+    period: str | None = None,
     retention_days: int = RETENTION_DAYS,
     lax: bool = False,
     now: datetime | None = None,
@@ -289,18 +305,30 @@ def summarise(
 ) -> SummaryResult:
     """The summary for keys ``by`` and its completeness figures, computed by the source's engine.
 
-    ``since`` (included) and ``until`` (excluded) bound ``started_at``; see :func:`parse_instant`
-    for the accepted forms. Without ``lax`` a frame failing its schema raises ValidationFailed;
-    with ``lax`` the problems are returned in ``problems`` and the figures computed anyway.
-    An empty range gives an empty (valid) summary. ``now`` is the generation time (default: the
-    current time): rows started after it are counted as ``future_dated``. Grouped by initiator,
-    the user's ``initiator_username`` and ``initiator_name`` follow its id (looked up, not grouped
-    on; NULL without a users table); ``user_names=False`` leaves them out.
+    ``since`` (included) and ``until`` (excluded) bound ``started_at``: ISO 8601 (without an
+    offset: in ``tz``), an age such as ``7d``, a datetime or a date (see
+    :func:`aibridge_analytics.periods.resolve_range`). ``period`` instead names whole local days
+    in ``tz`` (one of :data:`aibridge_analytics.periods.PERIODS`: ``last-week`` is the previous
+    Monday to Monday). Without ``lax`` a frame failing its schema raises ValidationFailed; with
+    ``lax`` the problems are returned in ``problems`` and the figures computed anyway. An empty
+    range gives an empty (valid) summary. ``now`` is the generation time (default: the current
+    time): ages and periods count from it, and rows started after it are counted as ``future_dated``.
+    Grouped by initiator, the user's ``initiator_username`` and ``initiator_name`` follow its id
+    (looked up, not grouped on; NULL without a users table); ``user_names=False`` leaves them out.
     """
     found = summarise_each(
-        con, {"summary": by}, tz, since, until, retention_days=retention_days, lax=lax, now=now, user_names=user_names
+        con,
+        {"summary": by},
+        tz,
+        since,
+        until,
+        period=period,
+        retention_days=retention_days,
+        lax=lax,
+        now=now,
+        user_names=user_names,
     )
-    return SummaryResult(found.frames["summary"], found.completeness, found.problems, con.facts)
+    return SummaryResult(found.frames["summary"], found.completeness, found.problems, period, con.facts)
 
 
 def _warn(result: SummaryResult) -> SummaryResult:
@@ -318,19 +346,23 @@ def summary(
     since: Any = None,
     until: Any = None,
     *,
+    period: str | None = None,
     lax: bool = False,
+    now: datetime | None = None,
     user_names: bool = True,
 ) -> pl.DataFrame:
     """Per-provider (or any ``by`` keys) summary of ended interceptions, as a Polars frame.
 
     ``by``: any of provider, model, client, initiator, day, week, method (a list or
-    comma-separated text; none = one grand-total row). Columns: the keys' columns, then
-    :data:`FIGURES`. ``sessions`` counts distinct (session_id, initiator_id), ``threads`` distinct
+    comma-separated text; none = one grand-total row). Columns: the keys' columns, ``partial``
+    with a ``day`` or ``week`` key (the range covers that bucket in part), then :data:`FIGURES`.
+    ``sessions`` counts distinct (session_id, initiator_id), ``threads`` distinct
     ``COALESCE(thread_root_id, id)``. ``day``/``week`` are dates in ``tz`` (IANA; ISO weeks).
-    ``lax``: validation failures become ValidationWarning instead of ValidationFailed. Grouped by
-    initiator, the user's names follow its id unless ``user_names=False``.
+    The range: ``since``/``until`` or a named ``period`` such as ``"last-week"``, as of ``now``
+    (see :func:`summarise`). ``lax``: validation failures become ValidationWarning instead of
+    ValidationFailed. Grouped by initiator, the user's names follow its id unless ``user_names=False``.
     """
-    return _warn(summarise(con, by, tz, since, until, lax=lax, user_names=user_names)).frame
+    return _warn(summarise(con, by, tz, since, until, period=period, lax=lax, now=now, user_names=user_names)).frame
 
 
 def summary_completeness(
@@ -339,9 +371,11 @@ def summary_completeness(
     since: Any = None,
     until: Any = None,
     *,
+    period: str | None = None,
     retention_days: int = RETENTION_DAYS,
     lax: bool = False,
     now: datetime | None = None,
 ) -> pl.DataFrame:
     """How complete a summary over this range is: one row (see :func:`_completeness`)."""
-    return _warn(summarise(con, (), tz, since, until, retention_days=retention_days, lax=lax, now=now)).completeness
+    found = summarise(con, (), tz, since, until, period=period, retention_days=retention_days, lax=lax, now=now)
+    return _warn(found).completeness

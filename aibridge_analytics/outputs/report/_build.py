@@ -134,20 +134,23 @@ def build(
     tz: str,
     include_prompts: bool,
     progress: Callable[[int, int, str], None],
+    *,
     user_names: bool = True,
+    period: str | None = None,
+    now: datetime | None = None,
 ) -> ReportResult:
     """See :func:`aibridge_analytics.outputs.report.build_report`."""
 
     def starting(step: str) -> None:
         progress(STEPS.index(step), len(STEPS), step)
 
-    generated_at = datetime.now(UTC)
+    generated_at = (now or datetime.now(UTC)).astimezone(UTC)
     with con.recording() as queries:
         starting("reading figures")
         fingerprint = con.query("report/fingerprint")
         # Rows dated after the generation time never choose the default range: they are counted.
         newest = con.query("summaries/newest", {"now": generated_at}).row(0, named=True)
-        win = window.resolve(since, until, tz, newest["started_at"], generated_at)
+        win = window.resolve(since, until, tz, newest["started_at"], generated_at, period)
         figures = data.gather(con, win, include_prompts, now=generated_at, user_names=user_names)
         starting("verifying the backfill")
         verification = verification_summary(con)
@@ -160,7 +163,7 @@ def build(
         "charts": drawn,
         "summary": summary,
         "generated_at": generated_at,
-        "span": render.span(win.since, win.until),
+        "span": render.span(win.since, win.until, win.tz),
         "source_label": con.label,
         "version": _version(),
         "include_prompts": include_prompts,

@@ -148,10 +148,31 @@ def _svg_uri(chart: alt.TopLevelMixin) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
-def _day_labels(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
-    frame = frame.with_columns(pl.col("day").dt.strftime("%a %d %b").alias("day_label"))
+#: Splits a day's label into lines on the axis: a partial day reads "Mon 16 Nov" over "(partial)".
+_LINES = "|"
+
+
+def _day_labels(frame: pl.DataFrame, partial: set[Any]) -> tuple[pl.DataFrame, list[str]]:
+    """Each day's axis label (``Mon 16 Nov``, a second line ``(partial)`` for a day the range covers
+    in part) and the labels in day order."""
+    mark = pl.when(pl.col("day").is_in(pl.Series(sorted(partial), dtype=pl.Date).implode())).then(
+        pl.lit(f"{_LINES}(partial)")
+    )
+    frame = frame.with_columns(
+        pl.concat_str(pl.col("day").dt.strftime("%a %d %b"), mark.otherwise(pl.lit(""))).alias("day_label")
+    )
     order = frame.sort("day")["day_label"].unique(maintain_order=True).to_list()
     return frame, order
+
+
+def _days_axis(data: ReportData, order: list[str]) -> alt.X:
+    """The x axis of a chart per local day, in ``order``, partial days marked on a second line."""
+    return alt.X(
+        "day_label:O",
+        sort=order,
+        title=f"Day ({data.window.tz})",
+        axis=alt.Axis(labelAngle=0, labelExpr=f"split(datum.label, '{_LINES}')"),
+    )
 
 
 def daily_interceptions(data: ReportData) -> alt.Chart:
@@ -174,13 +195,13 @@ def daily_interceptions(data: ReportData) -> alt.Chart:
         .group_by("day", "provider")
         .agg(pl.col("interceptions").sum())
     )
-    frame, order = _day_labels(frame)
+    frame, order = _day_labels(frame, data.window.partial_days())
     legend = keep + [x for x in (_OTHER, UNATTRIBUTED) if x in frame["provider"].to_list()]
     chart: alt.Chart = (
         alt.Chart(frame, width=WIDTH, height=260)
         .mark_bar()
         .encode(
-            x=alt.X("day_label:O", sort=order, title=f"Day ({data.window.tz})", axis=alt.Axis(labelAngle=0)),
+            x=_days_axis(data, order),
             y=alt.Y("sum(interceptions):Q", title="Interceptions (count)"),
             color=alt.Color(
                 "provider:N", sort=legend, title="Provider", scale=colour_scale(legend), legend=alt.Legend(labelLimit=0)
@@ -203,7 +224,7 @@ def daily_tokens(data: ReportData) -> alt.VConcatChart:
     """Input, output and cache-read tokens per local day: one panel each, each on its own axis in
     the unit that suits it (cache reads run to millions while output stays in thousands: on a
     shared axis the output line would lie flat)."""
-    frame, order = _day_labels(data.frames["by_day"])
+    frame, order = _day_labels(data.frames["by_day"], data.window.partial_days())
     panels = []
     for column, name, colour in _TOKEN_KINDS:
         divisor, unit = token_unit(float(frame.select(pl.col(column).max()).item() or 0))
@@ -212,7 +233,7 @@ def daily_tokens(data: ReportData) -> alt.VConcatChart:
             alt.Chart(values, width=WIDTH, height=110)
             .mark_line(point=alt.OverlayMarkDef(color=colour), color=colour)
             .encode(
-                x=alt.X("day_label:O", sort=order, title=f"Day ({data.window.tz})", axis=alt.Axis(labelAngle=0)),
+                x=_days_axis(data, order),
                 y=alt.Y("tokens:Q", title=f"{name} tokens" + (f" ({unit})" if unit else "")),
             )
         )
@@ -269,17 +290,19 @@ def specs(data: ReportData) -> list[tuple[str, str, str, alt.TopLevelMixin]]:
     if not data.totals.get("interceptions"):
         return []
     tz = data.window.tz
+    drawn = set(data.frames["by_day"]["day"].to_list())
+    partial = "; days the range covers only in part are marked (partial)" if data.window.partial_days() & drawn else ""
     return [
         (
             "daily",
             "Interceptions per day",
-            f"Ended interceptions per day in {tz}, stacked by provider",
+            f"Ended interceptions per day in {tz}, stacked by provider{partial}",
             daily_interceptions(data),
         ),
         (
             "tokens",
             "Tokens per day",
-            f"Input, output and cache-read tokens per day in {tz}, each on its own scale",
+            f"Input, output and cache-read tokens per day in {tz}, each on its own scale{partial}",
             daily_tokens(data),
         ),
         (

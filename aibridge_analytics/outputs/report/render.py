@@ -63,23 +63,35 @@ def duration(ms: Any) -> str:
     return f"{ms / 60_000:.1f} min"
 
 
-def when(value: Any, tz: str | None = None, weekday: bool = False) -> str:
-    """An instant as ``2026-11-16 00:00`` in zone ``tz`` (UTC when not given), optionally ``Mon 2026-...``."""
+def when(value: Any, tz: str | None = None, weekday: bool = False, offset: bool = False) -> str:
+    """An instant as ``2026-11-16 00:00`` in zone ``tz`` (UTC when not given), optionally ``Mon 2026-...``
+    and with its UTC offset (``2026-11-16 00:00 +01:00``), seconds shown when not zero."""
     import zoneinfo
 
     if value is None:
         return "–"
     if isinstance(value, datetime):
         local = value.astimezone(zoneinfo.ZoneInfo(tz or "UTC"))
-        return local.strftime(("%a " if weekday else "") + "%Y-%m-%d %H:%M")
+        clock = "%H:%M:%S" if offset and (local.second or local.microsecond) else "%H:%M"
+        text = local.strftime(("%a " if weekday else "") + "%Y-%m-%d " + clock)
+        return f"{text} {local.isoformat()[-6:]}" if offset else text
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
 
-def span(since: datetime, until: datetime) -> str:
-    """The length of a range in days (or hours when shorter than two days)."""
+def span(since: datetime, until: datetime, tz: str = "UTC") -> str:
+    """The length of a range: whole local days when both ends are local midnights in ``tz`` (with the
+    hours when a DST change makes them differ: ``7 days, 167 hours``), else days, or hours under two days."""
+    from aibridge_analytics.periods import day_start, local_date
+
     seconds = (until - since).total_seconds()
+    first, last = local_date(since, tz), local_date(until, tz)
+    if since < until and day_start(first, tz) == since and day_start(last, tz) == until:
+        whole = (last - first).days
+        hours = seconds / 3600
+        text = f"{whole} day{'' if whole == 1 else 's'}"
+        return text if hours == 24 * whole else f"{text}, {hours:g} hours"
     days = seconds / 86400
     if days >= 2:
         return f"{days:g} days" if days.is_integer() else f"{days:.1f} days"
