@@ -132,16 +132,16 @@ def _user_names(p: argparse.ArgumentParser) -> None:
 
 def _people_columns(frame: pl.DataFrame, compact: Sequence[str]) -> list[str]:
     """A table's ``compact`` columns with the initiator shown as a person would look for it: by
-    username where the source has names (the id after the rest, if it fits), else by id."""
+    username where the source has names, else by id; the id after the rest, if it fits."""
     named = "initiator_username" in frame.columns and frame["initiator_username"].null_count() < frame.height
     if named:
         lead = list(dict.fromkeys("initiator_username" if c == "initiator_id" else c for c in compact))
         if "initiator_username" not in lead:
             return lead
         return [*lead, *(c for c in ("initiator_name", "initiator_id") if c not in lead)]
-    return list(
-        dict.fromkeys("initiator_id" if c == "initiator_username" else c for c in compact if c != "initiator_name")
-    )
+    # Without names the id, wide and rarely what a person scans for, comes after the rest.
+    plain = [c for c in compact if c not in ("initiator_username", "initiator_name")]
+    return list(dict.fromkeys([*plain, "initiator_id"] if "initiator_username" in compact else plain))
 
 
 def _limit(p: argparse.ArgumentParser, what: str) -> None:
@@ -259,6 +259,7 @@ def _emit(
         limit=limit or None,
         rows_hint=ROWS_HINT,
         columns_hint=COLUMNS_HINT,
+        tz=getattr(args, "tz", None) or "UTC",
     )
     emit(frame, args.format, args.out, title, view=view)
 

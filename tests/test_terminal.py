@@ -238,3 +238,25 @@ def test_the_table_helpers_agree_with_the_pipeline():
         "2.2 min",
         "2.0 h",
     ]
+
+
+def test_tables_show_instants_in_the_zone_asked_for(capsys, demo):
+    pick = ("--columns", "interception_id,started_at")
+    code, out, _ = run(capsys, "attribute", "--source", demo, "--tz", "Asia/Kolkata", "--limit", "5", *pick)
+    shown = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+05:30", out)
+    code_csv, raw, _ = run(
+        capsys, "attribute", "--source", demo, "--tz", "Asia/Kolkata", "--limit", "5", "--format", "csv"
+    )
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    assert code == code_csv == 0 and len(shown) == len(rows) == 5
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    # The same instants: the table in Kolkata with its offset, CSV raw in UTC.
+    expected = [
+        datetime.fromisoformat(r["started_at"]).astimezone(ZoneInfo("Asia/Kolkata")).strftime("%Y-%m-%d %H:%M:%S")
+        for r in rows
+    ]
+    assert [s.removesuffix("+05:30") for s in shown] == expected
+    _, utc, _ = run(capsys, "attribute", "--source", demo, "--limit", "5", *pick)
+    assert "+05:30" not in utc and "+00" not in utc  # UTC tables keep the short form

@@ -97,13 +97,14 @@ def test_listing_at_80_columns_shows_usernames_not_initiator_uuids(demo_db, monk
 
 
 def test_listing_without_names_falls_back_to_the_id(demo_db, monkeypatch, capsys):
-    # Where a name would stand, a table shows the id when it fits (not at 80 columns, beside the
-    # interception's own id).
+    # Without names a table shows the id after the listing's own columns, when it fits (not at 80
+    # columns, beside the interception's own id).
     monkeypatch.setenv("COLUMNS", "160")
     assert main(["interceptions", "list", "--source", str(demo_db), "--limit", "5", "--no-user-names"]) == 0
     table = capsys.readouterr().out
     assert "initiator_username" not in table and "initiator_name" not in table
-    assert table.splitlines()[0].split()[:3] == ["id", "started_at", "initiator_id"]
+    header = table.splitlines()[0].split()
+    assert header[:2] == ["id", "started_at"] and header[-1] == "initiator_id" and "client" in header
     with _open(demo_db) as con:
         frame = list_interceptions(con, limit=5, user_names=False)
     assert "initiator_username" not in frame.columns

@@ -22,6 +22,7 @@ import re
 import shutil
 import stat
 import sys
+import zoneinfo
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -213,7 +214,7 @@ def duration_text(ms: float) -> str:
     return f"{ms / 3_600_000:,.1f} h"
 
 
-def _human(name: str, value: Any) -> Any:
+def _human(name: str, value: Any, tz: str = "UTC") -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -223,16 +224,24 @@ def _human(name: str, value: Any) -> Any:
             return duration_text(value)
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     if isinstance(value, datetime):
-        # Instants in UTC to the second: the microseconds and the offset only widen the column.
-        return (value.astimezone(UTC) if value.tzinfo else value).strftime("%Y-%m-%d %H:%M:%S")
+        if not value.tzinfo:
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        if tz == "UTC":
+            # Instants in UTC to the second: the microseconds and the offset only widen the column.
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        # In another zone the offset says which: 2026-11-16 00:39:00+01 (+05:30 where it has minutes).
+        local = value.astimezone(zoneinfo.ZoneInfo(tz))
+        offset = local.strftime("%z")
+        return local.strftime("%Y-%m-%d %H:%M:%S") + offset[:3] + (":" + offset[3:] if offset[3:] != "00" else "")
     return value
 
 
-def for_people(frame: pl.DataFrame) -> pl.DataFrame:
+def for_people(frame: pl.DataFrame, tz: str = "UTC") -> pl.DataFrame:
     """The frame as text a person reads: thousands separators, ``*_ms`` durations in ms, s, min or h,
-    instants in UTC to the second. Only the table format uses it: CSV, JSON and Parquet stay raw."""
+    instants to the second in ``tz`` (outside UTC with their offset). Only the table format uses it:
+    CSV, JSON and Parquet stay raw."""
     return frame.with_columns(
-        pl.Series(name, [_human(name, v) for v in frame[name].to_list()], dtype=pl.String)
+        pl.Series(name, [_human(name, v, tz) for v in frame[name].to_list()], dtype=pl.String)
         for name, dtype in frame.schema.items()
         if dtype.is_numeric() or isinstance(dtype, pl.Datetime)
     )
@@ -252,6 +261,8 @@ class View:
     limit: int | None = None
     rows_hint: str = ""
     columns_hint: str = ""
+    #: The IANA zone a table shows instants in (the command's ``--tz``).
+    tz: str = "UTC"
 
 
 def column_name(text: str) -> str:
@@ -304,7 +315,7 @@ def table_text(frame: pl.DataFrame, view: View, title: str | None = None, width:
         frame = frame.head(view.limit)
     if view.columns:
         frame = select_columns(frame, view.columns)
-    shown = for_people(frame)
+    shown = for_people(frame, view.tz)
     left_out: list[str] = []
     if not view.columns and view.compact:
         keep = _fitting(shown, view.compact, width)
