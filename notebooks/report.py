@@ -50,8 +50,8 @@ pl.Config(tbl_rows=25, tbl_cols=-1, fmt_str_lengths=50, tbl_width_chars=220)
 # Parameters arrive as text from papermill: "None" or "" mean "not given".
 given = lambda value: None if value is None or str(value).strip() in ("", "None") else value  # noqa: E731
 tz = check_zone(given(TZ) or "UTC")
-since = parse_instant(given(SINCE), "--since", tz)
-until = parse_instant(given(UNTIL), "--until", tz)
+since = parse_instant(given(SINCE), "the SINCE parameter", tz)
+until = parse_instant(given(UNTIL), "the UNTIL parameter", tz)
 out_dir = Path(given(OUT_DIR) or tempfile.mkdtemp(prefix="aibridge-report-"))
 con = aa.connect(given(SOURCE))
 print(f"source {con.label}; since {since}; until {until}; zone {tz}; writing to {out_dir}")
