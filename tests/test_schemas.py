@@ -20,6 +20,7 @@ TABLE_MODELS = {
     "aibridge_user_prompts": schemas.UserPrompts,
     "aibridge_tool_usages": schemas.ToolUsages,
     "aibridge_model_thoughts": schemas.ModelThoughts,
+    "users": schemas.Users,
 }
 
 

@@ -121,6 +121,15 @@ class ModelThoughts(pa.DataFrameModel):
     created_at: UTC
 
 
+class Users(pa.DataFrameModel):
+    """users: the columns this package reads (a username is unique among live users only)."""
+
+    id: str = pa.Field(unique=True)
+    username: str
+    name: str = pa.Field(nullable=True)
+    deleted: bool = pa.Field(nullable=True)
+
+
 # --- frames this package produces ------------------------------------------------------------
 
 
