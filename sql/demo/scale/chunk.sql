@@ -25,10 +25,7 @@ WITH numbered AS (
     r.n // (CAST(:lanes AS BIGINT) * CAST(:positions AS BIGINT)) AS w,
     r.n % CAST(:lanes AS BIGINT) AS lane,
     (r.n // CAST(:lanes AS BIGINT)) % CAST(:positions AS BIGINT) AS pos
-  FROM (
-    SELECT
-      UNNEST(range(CAST(:lo AS BIGINT), CAST(:hi AS BIGINT))) AS n
-  ) AS r
+  FROM range(CAST(:lo AS BIGINT), CAST(:hi AS BIGINT)) AS r(n)
 ), laned AS (
   SELECT
     x.n,
@@ -39,7 +36,7 @@ WITH numbered AS (
     s.thread_size
   FROM numbered AS x
   JOIN temp.main._scale_sessions AS s
-    ON s.slot = hash(CAST(:seed AS BIGINT), 1, x.w, x.lane) % CAST(:slots AS BIGINT)
+    ON s.slot = CAST(hash(CAST(:seed AS BIGINT), 1, x.w, x.lane) >> 1 AS BIGINT) % CAST(:slots AS BIGINT)
 ), placed AS (
   SELECT
     l.n,
@@ -49,15 +46,15 @@ WITH numbered AS (
     ) * CAST(:lanes AS BIGINT) + l.lane AS root_row,
     CAST(:start_us AS BIGINT) + l.w * CAST(:window_us AS BIGINT) + l.pos * (
       CAST(:window_us AS BIGINT) // CAST(:positions AS BIGINT)
-    ) + CAST(hash(CAST(:seed AS BIGINT), 3, l.n) % GREATEST(CAST(:window_us AS BIGINT) // CAST(:positions AS BIGINT), 1) AS BIGINT) AS started_us,
+    ) + CAST(CAST(hash(CAST(:seed AS BIGINT), 3, l.n) >> 1 AS BIGINT) % GREATEST(CAST(:window_us AS BIGINT) // CAST(:positions AS BIGINT), 1) AS BIGINT) AS started_us,
     LEAST(
       1800000000,
-      300000 + CAST(-LN((hash(CAST(:seed AS BIGINT), 4, l.n) % 1000003 + 1) / 1000004.0) * 8000000 AS BIGINT)
+      300000 + CAST(-LN((CAST(hash(CAST(:seed AS BIGINT), 4, l.n) >> 1 AS BIGINT) % 1000003 + 1) / 1000004.0) * 8000000 AS BIGINT)
     ) AS duration_us,
-    hash(CAST(:seed AS BIGINT), 5, l.n) % 1000 = 0 AS orphan,
-    hash(CAST(:seed AS BIGINT), 7, l.n) % 100 AS legacy,
-    hash(CAST(:seed AS BIGINT), 17, l.n) % 100 AS responses_draw,
-    hash(CAST(:seed AS BIGINT), 18, l.n) % 100 AS tools_draw
+    CAST(hash(CAST(:seed AS BIGINT), 5, l.n) >> 1 AS BIGINT) % 1000 = 0 AS orphan,
+    CAST(hash(CAST(:seed AS BIGINT), 7, l.n) >> 1 AS BIGINT) % 100 AS legacy,
+    CAST(hash(CAST(:seed AS BIGINT), 17, l.n) >> 1 AS BIGINT) % 100 AS responses_draw,
+    CAST(hash(CAST(:seed AS BIGINT), 18, l.n) >> 1 AS BIGINT) % 100 AS tools_draw
   FROM laned AS l
 ), sessions AS (
   SELECT
@@ -66,7 +63,7 @@ WITH numbered AS (
       WHEN p.first_row % CAST(:every AS BIGINT) = 0
       THEN (p.first_row // CAST(:every AS BIGINT)) % CAST(:users AS BIGINT)
       ELSE CAST(FLOOR(
-        CAST(:users AS BIGINT) * POWER((hash(CAST(:seed AS BIGINT), 9, p.first_row) % 1000003) / 1000003.0, 2)
+        CAST(:users AS BIGINT) * POWER((CAST(hash(CAST(:seed AS BIGINT), 9, p.first_row) >> 1 AS BIGINT) % 1000003) / 1000003.0, 2)
       ) AS BIGINT)
     END AS user_no,
     p.started_us + p.duration_us <= CAST(:anchor_us AS BIGINT) AND NOT p.orphan AS ended
@@ -88,8 +85,8 @@ WITH numbered AS (
 )
 SELECT
   r.n,
-  CAST(printf('%016x%016x', hash(CAST(:seed AS BIGINT), 10, r.n), 281474976710656 + r.n) AS UUID) AS id,
-  CAST(printf('%016x%016x', hash(CAST(:seed AS BIGINT), 11, r.user_no), 562949953421312 + r.user_no) AS UUID) AS initiator_id,
+  CAST(to_hex(hash(CAST(:seed AS BIGINT), 10, r.n) | 1152921504606846976) || to_hex(10376293541461622784 + r.n) AS UUID) AS id,
+  CAST(to_hex(hash(CAST(:seed AS BIGINT), 11, r.user_no) | 1152921504606846976) || to_hex(11529215046068469760 + r.user_no) AS UUID) AS initiator_id,
   pr.provider,
   CASE WHEN r.legacy < CAST(:nameless_pct AS BIGINT) THEN '' ELSE pr.provider_name END AS provider_name,
   CASE WHEN r.legacy < CAST(:legacy_pct AS BIGINT) THEN NULL ELSE pr.provider_id END AS provider_id,
@@ -101,17 +98,17 @@ SELECT
   cl.client,
   CASE
     WHEN r.root_row < r.n
-    THEN CAST(printf('%016x%016x', hash(CAST(:seed AS BIGINT), 10, r.n - CAST(:lanes AS BIGINT)), 281474976710656 + r.n - CAST(:lanes AS BIGINT)) AS UUID)
+    THEN CAST(to_hex(hash(CAST(:seed AS BIGINT), 10, r.n - CAST(:lanes AS BIGINT)) | 1152921504606846976) || to_hex(10376293541461622784 + r.n - CAST(:lanes AS BIGINT)) AS UUID)
   END AS thread_parent_id,
   CASE
     WHEN r.root_row < r.n
-    THEN CAST(printf('%016x%016x', hash(CAST(:seed AS BIGINT), 10, r.root_row), 281474976710656 + r.root_row) AS UUID)
+    THEN CAST(to_hex(hash(CAST(:seed AS BIGINT), 10, r.root_row) | 1152921504606846976) || to_hex(10376293541461622784 + r.root_row) AS UUID)
   END AS thread_root_id,
   CASE
     WHEN cl.has_session
-    THEN CAST(CAST(printf('%016x%016x', hash(CAST(:seed AS BIGINT), 14, r.first_row), 844424930131968 + r.first_row) AS UUID) AS TEXT)
+    THEN to_hex(hash(CAST(:seed AS BIGINT), 14, r.first_row) | 1152921504606846976) || to_hex(12682136550675316736 + r.first_row)
   END AS client_session_id,
-  CASE WHEN hash(CAST(:seed AS BIGINT), 13, r.user_no) % 10 = 0 THEN 'byok' ELSE 'centralized' END AS credential_kind,
+  CASE WHEN CAST(hash(CAST(:seed AS BIGINT), 13, r.user_no) >> 1 AS BIGINT) % 10 = 0 THEN 'byok' ELSE 'centralized' END AS credential_kind,
   pr.credential_hint,
   CAST(r.started_us AS BIGINT) AS started_us,
   CAST(r.reached_us AS BIGINT) AS reached_us,
@@ -127,8 +124,6 @@ SELECT
   pr.anthropic
 FROM rows AS r
 JOIN temp.main._scale_providers AS pr
-  ON pr.slot = hash(CAST(:seed AS BIGINT), 6, r.first_row) % CAST(:slots AS BIGINT)
+  ON pr.slot = CAST(hash(CAST(:seed AS BIGINT), 6, r.first_row) >> 1 AS BIGINT) % CAST(:slots AS BIGINT)
 JOIN temp.main._scale_clients AS cl
-  ON cl.slot = hash(CAST(:seed AS BIGINT), 8, r.first_row) % CAST(:slots AS BIGINT)
-ORDER BY
-  r.n
+  ON cl.slot = CAST(hash(CAST(:seed AS BIGINT), 8, r.first_row) >> 1 AS BIGINT) % CAST(:slots AS BIGINT)

@@ -23,5 +23,3 @@ SELECT
   c.credential_kind,
   c.credential_hint
 FROM temp.main._scale_chunk AS c
-ORDER BY
-  c.n

@@ -1,6 +1,6 @@
 -- Token usages of the chunk's interceptions (temp.main._scale_chunk): one per response (1-3 for a
 -- request that ended, 0-1 for one still running), spread over the time the request ran. Token
--- counts are log-normal (Box-Muller over hash() draws); cache reads are more common on Anthropic.
+-- counts are log-normal (Box-Muller over CAST(hash() >> 1 AS BIGINT) draws); cache reads are more common on Anthropic.
 -- :seed  int  the seed
 -- engine: duckdb
 INSERT INTO main.aibridge_token_usages (
@@ -17,18 +17,15 @@ WITH draws AS (
     c.started_us,
     c.reached_us,
     c.responses,
-    SQRT(-2 * LN((hash(CAST(:seed AS BIGINT), 22, c.n, k.j) % 1000003 + 1) / 1000004.0)) AS radius,
-    2 * PI() * (hash(CAST(:seed AS BIGINT), 23, c.n, k.j) % 1000003) / 1000003.0 AS angle,
-    hash(CAST(:seed AS BIGINT), 24, c.n, k.j) % 100 AS cache_draw
-  FROM temp.main._scale_chunk AS c, (
-    SELECT
-      UNNEST(range(3)) AS j
-  ) AS k
+    SQRT(-2 * LN((CAST(hash(CAST(:seed AS BIGINT), 22, c.n, k.j) >> 1 AS BIGINT) % 1000003 + 1) / 1000004.0)) AS radius,
+    2 * PI() * (CAST(hash(CAST(:seed AS BIGINT), 23, c.n, k.j) >> 1 AS BIGINT) % 1000003) / 1000003.0 AS angle,
+    CAST(hash(CAST(:seed AS BIGINT), 24, c.n, k.j) >> 1 AS BIGINT) % 100 AS cache_draw
+  FROM temp.main._scale_chunk AS c, range(3) AS k(j)
   WHERE
     k.j < c.responses
 )
 SELECT
-  CAST(printf('%016x%016x', hash(CAST(:seed AS BIGINT), 20, d.n, d.j), 1125899906842624 + d.n * 4 + d.j) AS UUID),
+  CAST(to_hex(hash(CAST(:seed AS BIGINT), 20, d.n, d.j) | 1152921504606846976) || to_hex(13835058055282163712 + d.n * 4 + d.j) AS UUID),
   d.id,
   d.response_prefix || printf('%016x', hash(CAST(:seed AS BIGINT), 21, d.n, d.j)),
   CAST(LEAST(GREATEST(EXP(LN(2500) + 1.3 * d.radius * COS(d.angle)), 1), 400000) AS BIGINT),
@@ -46,6 +43,3 @@ SELECT
   NULL,
   CAST(make_timestamp(d.started_us + d.reached_us * (d.j + 1) // d.responses) AS TIMESTAMPTZ)
 FROM draws AS d
-ORDER BY
-  d.n,
-  d.j

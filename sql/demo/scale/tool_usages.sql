@@ -17,18 +17,15 @@ WITH calls AS (
     c.started_us,
     c.reached_us,
     c.responses
-  FROM temp.main._scale_chunk AS c, (
-    SELECT
-      UNNEST(range(3)) AS j
-  ) AS k
+  FROM temp.main._scale_chunk AS c, range(3) AS k(j)
   WHERE
     k.j < c.tools
 )
 SELECT
-  CAST(printf('%016x%016x', hash(CAST(:seed AS BIGINT), 40, u.n, u.j), 1688849860263936 + u.n * 4 + u.j) AS UUID),
+  CAST(to_hex(hash(CAST(:seed AS BIGINT), 40, u.n, u.j) | 1152921504606846976) || to_hex(16140901064495857664 + u.n * 4 + u.j) AS UUID),
   u.id,
   u.response_prefix || printf(
-    '%016x', hash(CAST(:seed AS BIGINT), 21, u.n, CAST(hash(CAST(:seed AS BIGINT), 41, u.n, u.j) % u.responses AS BIGINT))
+    '%016x', hash(CAST(:seed AS BIGINT), 21, u.n, CAST(hash(CAST(:seed AS BIGINT), 41, u.n, u.j) >> 1 AS BIGINT) % u.responses)
   ),
   t.server_url,
   t.tool,
@@ -36,10 +33,7 @@ SELECT
   t.injected,
   t.invocation_error,
   NULL,
-  CAST(make_timestamp(u.started_us + CAST(hash(CAST(:seed AS BIGINT), 42, u.n, u.j) % u.reached_us AS BIGINT)) AS TIMESTAMPTZ)
+  CAST(make_timestamp(u.started_us + CAST(CAST(hash(CAST(:seed AS BIGINT), 42, u.n, u.j) >> 1 AS BIGINT) % u.reached_us AS BIGINT)) AS TIMESTAMPTZ)
 FROM calls AS u
 JOIN temp.main._scale_tools AS t
-  ON t.slot = hash(CAST(:seed AS BIGINT), 43, u.n, u.j) % CAST(:slots AS BIGINT)
-ORDER BY
-  u.n,
-  u.j
+  ON t.slot = CAST(hash(CAST(:seed AS BIGINT), 43, u.n, u.j) >> 1 AS BIGINT) % CAST(:slots AS BIGINT)

@@ -5,18 +5,16 @@
 -- engine: duckdb
 INSERT INTO main.aibridge_user_prompts (id, interception_id, provider_response_id, prompt, metadata, created_at)
 SELECT
-  CAST(printf('%016x%016x', hash(CAST(:seed AS BIGINT), 30, c.n), 1407374883553280 + c.n) AS UUID),
+  CAST(to_hex(hash(CAST(:seed AS BIGINT), 30, c.n) | 1152921504606846976) || to_hex(14987979559889010688 + c.n) AS UUID),
   c.id,
   c.response_prefix || printf('%016x', hash(CAST(:seed AS BIGINT), 21, c.n, CAST(0 AS BIGINT))),
   p.prompt,
   NULL,
   CAST(make_timestamp(
-    c.started_us + LEAST(5000 + CAST(hash(CAST(:seed AS BIGINT), 31, c.n) % 195000 AS BIGINT), c.reached_us)
+    c.started_us + LEAST(5000 + CAST(CAST(hash(CAST(:seed AS BIGINT), 31, c.n) >> 1 AS BIGINT) % 195000 AS BIGINT), c.reached_us)
   ) AS TIMESTAMPTZ)
 FROM temp.main._scale_chunk AS c
 JOIN temp.main._scale_prompts AS p
-  ON p.slot = hash(CAST(:seed AS BIGINT), 32, c.n) % CAST(:slots AS BIGINT)
+  ON p.slot = CAST(hash(CAST(:seed AS BIGINT), 32, c.n) >> 1 AS BIGINT) % CAST(:slots AS BIGINT)
 WHERE
-  hash(CAST(:seed AS BIGINT), 33, c.n) % 100 < 97
-ORDER BY
-  c.n
+  CAST(hash(CAST(:seed AS BIGINT), 33, c.n) >> 1 AS BIGINT) % 100 < 97
