@@ -148,7 +148,8 @@ class ScaleSummary:
     def describe(self) -> str:
         """One line for a terminal: the shape, the sizes and the time."""
         tables = ", ".join(f"{k} {v:,}" for k, v in self.tables.items())
-        return f"{self.interceptions:,} interceptions, shape {self.shape} (seed {self.seed}) in {self.seconds:.1f}s; {tables}"
+        head = f"{self.interceptions:,} interceptions, shape {self.shape} (seed {self.seed})"
+        return f"{head} in {self.seconds:.1f}s; {tables}"
 
 
 def _slots(rows: Sequence[dict[str, Any]], weights: Sequence[float]) -> pa.Table:
