@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PGDIR ?= .pgtest
 PYTEST_ARGS ?=
 
-.PHONY: all install install-test install-notebooks lint test report bench clean distclean chromium-for-tests \
+.PHONY: all install install-test install-notebooks lint test report bench bench-scale clean distclean chromium-for-tests \
 	notebooks notebooks-config notebooks-run
 
 all: test
@@ -58,11 +58,21 @@ chromium-for-tests:
 report: install
 	$(VENV)/bin/aibridge-analytics report --out report
 
+# `make bench` runs every bench/*.py; `make bench-scale` only bench/scale.py. BENCH_SHAPE (demo, solo or
+# both) and BENCH_SCALE_INTERCEPTIONS (default ten million) choose the scale warehouses (cached in bench/.data/).
+BENCH_SHAPE ?= both
+BENCH_SCALE_INTERCEPTIONS ?= 10000000
+BENCH_SCRIPT ?= bench/run.py
+
 bench: install-test
 	@trap 'scripts/pg-throwaway stop $(PGDIR)' EXIT; trap 'exit 130' INT TERM HUP; \
 	scripts/pg-throwaway start $(PGDIR) || exit $$?; \
 	AIBRIDGE_TEST_PG_DSN="$$(cat $(PGDIR)/dsn)" AIBRIDGE_REQUIRE_PG=1 \
-		$(PY) bench/run.py
+	BENCH_SHAPE=$(BENCH_SHAPE) BENCH_SCALE_INTERCEPTIONS=$(BENCH_SCALE_INTERCEPTIONS) \
+		$(PY) $(BENCH_SCRIPT)
+
+bench-scale:
+	$(MAKE) bench BENCH_SCRIPT=bench/scale.py
 
 # --- notebooks -------------------------------------------------------------------------------
 # `make notebooks`: installs the `notebooks` extra (JupyterLab, jupytext) and opens JupyterLab at the

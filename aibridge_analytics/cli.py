@@ -281,6 +281,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     given = default_demo_path() if args.db is None else args.db
     path = resolve_output(given, streams=False)  # a warehouse is a regular file: a symlink is followed
+    if args.shape is not None:  # a benchmark-scale warehouse, generated in SQL (no ground truth)
+        from aibridge_analytics.demo.scale import build_scale
+
+        with writing(given), bar(f"generating {args.shape}-shaped interceptions") as progress:
+            scale = build_scale(path, args.shape, args.interceptions, args.seed, progress=progress)
+        print(f"scale warehouse written to {path}: {scale.describe()}")
+        return EXIT_OK
     with writing(given), bar("generating demo interceptions") as progress:
         summary = build_demo(path, interceptions=args.interceptions, seed=args.seed, progress=progress)
     print(f"demo warehouse written to {path}: {summary.describe()}")
@@ -591,6 +598,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--seed", type=int, default=7, help="random seed: the same seed gives the same warehouse (default: 7)"
+    )
+    p.add_argument(
+        "--shape",
+        choices=("demo", "solo"),
+        help="instead, a benchmark-scale warehouse generated in SQL, without planted edge cases or ground truth: "
+        "demo (the demo's proportions) or solo (most interceptions in sessions of their own, 2,000 initiators, "
+        "365 days); fast at millions of interceptions",
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_demo)

@@ -46,11 +46,14 @@ def demo_warehouse(interceptions: int, seed: int) -> Path:
     return path
 
 
-def postgres_copy(warehouse: Path, dsn: str, interceptions: int, seed: int) -> str:
-    """The warehouse loaded into its own schema of the PostgreSQL server; returns a DSN reading it."""
+def postgres_copy(warehouse: Path, dsn: str, interceptions: int, seed: int, schema: str | None = None) -> str:
+    """The warehouse loaded into its own schema of the PostgreSQL server; returns a DSN reading it.
+
+    ``schema`` names it (default: one per size and seed of the demo warehouse).
+    """
     if not dsn:
         raise SystemExit("no PostgreSQL: run `make bench` (or set AIBRIDGE_TEST_PG_DSN)")
-    schema = f"bench_{interceptions}_{seed}"
+    schema = schema or f"bench_{interceptions}_{seed}"
     with psycopg.connect(dsn, autocommit=True) as conn:
         present = conn.execute(
             "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'aibridge_interceptions'",

@@ -175,8 +175,13 @@ def test_lint_accepts_the_portable_forms():
 
 
 def test_every_catalogue_query_is_lint_clean():
-    for query in catalogue.catalogue().values():
-        assert lint(query.tree) == [], query.name
+    """Every file PostgreSQL runs passes the lint; a DuckDB-only file is exempt, and some use that."""
+    queries = catalogue.catalogue().values()
+    for query in queries:
+        if "postgres" in query.dialects:
+            assert lint(query.tree) == [], query.name
+    # The exemption is real: a DuckDB-only file (the scale generator's) uses hash(), which the lint refuses.
+    assert any(q.dialects == ("duckdb",) and lint(q.tree) for q in queries)
 
 
 def test_unknown_and_missing_parameters_are_refused():

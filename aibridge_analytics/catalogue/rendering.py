@@ -63,7 +63,8 @@ def _referenced(tree: exp.Expr) -> list[str]:
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     names = []
     for table in tree.find_all(exp.Table):
-        if table.args.get("db") or table.args.get("catalog"):
+        # Qualified names are the caller's own tables; a nameless one is a table function (range()).
+        if table.args.get("db") or table.args.get("catalog") or not table.name:
             continue
         if table.name not in ctes and table.name not in names:
             names.append(table.name)

@@ -1,0 +1,242 @@
+"""Scale benchmarks (issue 15): summary, --by combinations and report on generated warehouses of both shapes.
+
+    AIBRIDGE_TEST_PG_DSN=$(cat .pgtest/dsn) .venv/bin/python bench/scale.py [--shape demo|solo|both]
+        [--interceptions N] [--no-postgres] [--no-report]
+
+For each shape (``demo``: the demo's proportions; ``solo``: most interceptions in sessions and
+threads of their own, 2,000 initiators, 365 days) builds, once, a scale warehouse of N
+interceptions (default ten million; ``aibridge_analytics.demo.scale``, cached in bench/.data/ with
+its build time and peak RSS), then measures, each in a fresh process so that its peak RSS is its own:
+
+- ``summary --by provider``, the call, warm (after one full run), median of --repeat runs;
+- the same as a whole command (``aibridge-analytics summary``: process start, imports, output);
+- ``--by`` combinations of three keys, the call, warm;
+- ``report`` over the whole history, the command, with its peak RSS;
+- the baseline: the same summary on PostgreSQL from Coder's raw tables (the warehouse loaded once
+  into a schema of the throwaway server, reused on later runs), and the ratio;
+- PostgreSQL over the same facts: a hook (:func:`facts_baseline`) for the fact layer, which does
+  not exist yet; until it does this line says so.
+
+Times are printed against the issue's targets, never asserted; the last lines are Markdown table
+rows for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from common import DATA, postgres_copy
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = Path(sys.executable).with_name("aibridge-analytics")
+THREE_KEYS = (("provider", "model", "client"), ("provider", "initiator", "day"), ("model", "client", "week"))
+
+
+def arguments() -> argparse.Namespace:
+    """The options of this benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shape", choices=("demo", "solo", "both"), default=os.environ.get("BENCH_SHAPE", "both"))
+    parser.add_argument(
+        "--interceptions", type=int, default=int(os.environ.get("BENCH_SCALE_INTERCEPTIONS", "10000000"))
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--memory-limit", default="1GB", help="DuckDB's memory limit while generating")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL baseline (slow at 10M)")
+    parser.add_argument("--no-report", action="store_true", help="skip the report")
+    parser.add_argument(
+        "--dsn", default=os.environ.get("AIBRIDGE_TEST_PG_DSN"), help="the throwaway PostgreSQL (make bench starts it)"
+    )
+    return parser.parse_args()
+
+
+def measured(argv: list[str]) -> tuple[float, int, str]:
+    """Run ``argv``; its wall seconds, its own peak RSS in bytes (wait4, not the parent's) and stdout."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        out.seek(0)
+        stdout = out.read().decode()
+    code = proc.returncode
+    if code not in (0, 3):
+        raise SystemExit(f"{' '.join(argv)} failed ({code}): {stderr.strip()[-2000:]}")
+    return seconds, usage.ru_maxrss * 1024, stdout
+
+
+def scale_warehouse(shape: str, interceptions: int, seed: int, memory_limit: str) -> tuple[Path, dict[str, Any]]:
+    """The cached warehouse of ``shape`` and how it was built (seconds, peak RSS), building it if missing."""
+    path = DATA / f"scale-{shape}-{interceptions}-{seed}.duckdb"
+    record = path.with_suffix(".json")
+    if path.exists() and record.exists():
+        return path, json.loads(record.read_text())
+    DATA.mkdir(parents=True, exist_ok=True)
+    code = (
+        "import sys; from aibridge_analytics.demo.scale import build_scale; "
+        "s = build_scale(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), memory_limit=sys.argv[5]); "
+        "print(s.describe())"
+    )
+    argv = [sys.executable, "-c", code, str(path), shape, str(interceptions), str(seed), memory_limit]
+    seconds, rss, stdout = measured(argv)
+    built = {"seconds": seconds, "peak_rss_bytes": rss, "memory_limit": memory_limit, "describe": stdout.strip()}
+    record.write_text(json.dumps(built))
+    return path, built
+
+
+def child(path: str, keys: str, repeat: int) -> None:
+    """The call, measured in this fresh process: one warm-up run, then the median of ``repeat``."""
+    from aibridge_analytics import connect
+    from aibridge_analytics.pipelines.summaries import summarise
+
+    by = keys.split(",")
+    with connect(path) as con:
+        summarise(con, by)  # warm: imports, catalogue, DuckDB's caches and the OS page cache
+        times = []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            result = summarise(con, by)
+            times.append(time.perf_counter() - began)
+    counts = dict(result.frame.select("resolved_provider_id", "interceptions").rows()) if by == ["provider"] else {}
+    print(json.dumps({"seconds": statistics.median(times), "counts": {str(k): v for k, v in counts.items()}}))
+
+
+def call(path: Path, keys: tuple[str, ...], repeat: int) -> tuple[float, int, dict[str, int]]:
+    """Seconds of the warm call (median), the process's peak RSS, and interceptions per provider."""
+    _, rss, stdout = measured([sys.executable, __file__, "--child", str(path), ",".join(keys), str(repeat)])
+    result = json.loads(stdout.strip().splitlines()[-1])
+    return result["seconds"], rss, result["counts"]
+
+
+def command(args: list[str], repeat: int) -> tuple[float, int]:
+    """Median wall seconds of ``aibridge-analytics *args`` as a whole process (after one warm-up run), peak RSS."""
+    measured([str(CLI), *args])
+    runs = [measured([str(CLI), *args]) for _ in range(max(repeat, 1))]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def postgres_raw(path: Path, dsn: str, shape: str, interceptions: int, seed: int) -> tuple[float, dict[str, int]]:
+    """The same summary on PostgreSQL from Coder's raw tables (loaded once per shape and size)."""
+    from aibridge_analytics import connect
+    from aibridge_analytics.pipelines.summaries import summarise
+
+    pg_dsn = postgres_copy(path, dsn, interceptions, seed, schema=f"scale_{shape}_{interceptions}_{seed}")
+    with connect(pg_dsn, statement_timeout_ms=0) as pg:
+        began = time.perf_counter()
+        frame = summarise(pg, ["provider"]).frame
+        seconds = time.perf_counter() - began
+    return seconds, {str(k): v for k, v in frame.select("resolved_provider_id", "interceptions").rows()}
+
+
+def facts_baseline(path: Path, dsn: str) -> float | None:
+    """HOOK for the fact layer: seconds of the summary computed by PostgreSQL over the same facts.
+
+    The fact layer (issue 15) will be a warehouse table; once it exists, load that table into the
+    PostgreSQL schema beside the raw tables and time the summary over it here, so that the engine
+    is compared with the engine on the same input. None until then.
+    """
+    return None
+
+
+def verdict(ok: bool) -> str:
+    """The word printed beside a target."""
+    return "meets" if ok else "MISSES"
+
+
+def gib(n: int) -> str:
+    """Bytes as GiB, two decimals."""
+    return f"{n / 2**30:.2f} GiB"
+
+
+def bench_shape(args: argparse.Namespace, shape: str) -> str:
+    """Every measurement for one shape; returns its README row."""
+    n = args.interceptions
+    path, built = scale_warehouse(shape, n, args.seed, args.memory_limit)
+    size = path.stat().st_size
+    print(f"== shape {shape}, {n:,} interceptions: {path.name} ({size / 2**30:.1f} GiB on disk)", flush=True)
+    print(
+        f"generated in {built['seconds']:.0f} s, peak RSS {gib(built['peak_rss_bytes'])} "
+        f"(DuckDB memory limit {built['memory_limit']}): {built['describe']}",
+        flush=True,
+    )
+    big = n >= 100_000_000
+    t_call, rss_call, counts = call(path, ("provider",), args.repeat)
+    target = "<= 20 s, peak RSS <= 4 GB" if big else "<= 1.5 s"
+    ok = t_call <= (20 if big else 1.5) and (not big or rss_call <= 4e9)
+    print(f"summary --by provider, the call (warm): {t_call:.2f} s, peak RSS {gib(rss_call)} ({verdict(ok)} {target})")
+    summary_args = ["summary", "--source", str(path), "--by", "provider", "--format", "csv", "--out", os.devnull]
+    t_cmd, rss_cmd = command(summary_args, args.repeat)
+    print(
+        f"summary --by provider, the command: {t_cmd:.2f} s, peak RSS {gib(rss_cmd)} ({verdict(t_cmd <= 2.5)} <= 2.5 s)"
+    )
+    three = []
+    for keys in THREE_KEYS:
+        t_keys, rss_keys, _ = call(path, keys, 1)
+        three.append(t_keys)
+        print(
+            f"summary --by {','.join(keys)}, the call (warm): {t_keys:.2f} s, peak RSS {gib(rss_keys)} "
+            f"({verdict(t_keys <= 3)} <= 3 s)",
+            flush=True,
+        )
+    report = "skipped"
+    if not args.no_report:
+        with tempfile.TemporaryDirectory(prefix="bench-report-") as out:
+            t_rep, rss_rep, _ = measured([str(CLI), "report", "--source", str(path), "--out", out])
+        ok = t_rep <= 10 and rss_rep <= 2e9
+        report = f"{t_rep:.1f} s, {gib(rss_rep)}"
+        print(f"report over the whole history: {t_rep:.1f} s, peak RSS {gib(rss_rep)} ({verdict(ok)} <= 10 s, <= 2 GB)")
+    raw = "skipped"
+    if not args.no_postgres:
+        if not args.dsn:
+            raise SystemExit("no PostgreSQL: run `make bench` (or set AIBRIDGE_TEST_PG_DSN, or --no-postgres)")
+        t_pg, pg_counts = postgres_raw(path, args.dsn, shape, n, args.seed)
+        ratio = t_pg / t_call
+        raw = f"{t_pg:.0f} s, {ratio:.0f}x"
+        print(
+            f"PostgreSQL from Coder's raw tables: {t_pg:.1f} s -> {ratio:.1f}x the call "
+            f"({verdict(ratio >= 40)} >= 40x); "
+            f"same counts per provider: {pg_counts == counts}"
+        )
+        facts = facts_baseline(path, args.dsn)
+        if facts is None:
+            print("PostgreSQL over the same facts: pending (no fact layer yet; see facts_baseline)")
+        else:
+            print(f"PostgreSQL over the same facts: {facts:.1f} s -> {facts / t_call:.1f}x the call")
+    print("incremental sync of one more day, and sync with nothing new: pending (measured once the fact layer exists)")
+    return (
+        f"| {shape} | {n:,} | {built['seconds']:.0f} s, {gib(built['peak_rss_bytes'])} | {t_call:.2f} s | "
+        f"{t_cmd:.2f} s | {min(three):.1f}-{max(three):.1f} s | {report} | {raw} |"
+    )
+
+
+def main() -> int:
+    """Run the scale benchmarks for the shapes asked for and print README rows."""
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        return 0
+    args = arguments()
+    shapes = ("demo", "solo") if args.shape == "both" else (args.shape,)
+    rows = [bench_shape(args, shape) for shape in shapes]
+    print(
+        "\n| shape | interceptions | generated (time, peak RSS) | summary call | summary command | "
+        "3-key --by calls | report (time, peak RSS) | PostgreSQL raw, ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(row)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+-- Interceptions :lo to :hi - 1 of a scale history, computed from their row numbers alone (hash()
+-- of the seed, a stream number and the row: any chunk is the same whichever ran before it), into
+-- the temp table _scale_chunk that the inserts read. Rows are laid out in windows of :lanes lanes
+-- by :positions positions: a lane of a window is one initiator's stretch of work, cut into
+-- sessions and threads by its lane class (temp.main._scale_sessions), and a row's start time
+-- grows with its row number, so that the history comes out in time order.
+-- :seed        int          the seed
+-- :lo          int          the first row number
+-- :hi          int          one past the last row number
+-- :lanes       int          lanes per window
+-- :positions   int          positions per lane and window
+-- :slots       int          rows in each lookup table (temp.main._scale_*)
+-- :users       int          how many initiators
+-- :every       int          one session in :every goes to the next initiator in turn (all appear)
+-- :start_us    int          the first start time, microseconds since the epoch
+-- :window_us   int          microseconds each window spans
+-- :anchor_us   int          now: nothing ends after it (a request still running has no end)
+-- :legacy_pct  int          percent of rows without provider_id (written before provider ids)
+-- :nameless_pct int         percent of rows without provider_id and with an empty provider_name
+-- engine: duckdb
+CREATE OR REPLACE TEMPORARY TABLE temp.main._scale_chunk AS
+WITH numbered AS (
+  SELECT
+    r.n,
+    r.n // (CAST(:lanes AS BIGINT) * CAST(:positions AS BIGINT)) AS w,
+    r.n % CAST(:lanes AS BIGINT) AS lane,
+    (r.n // CAST(:lanes AS BIGINT)) % CAST(:positions AS BIGINT) AS pos
+  FROM range(CAST(:lo AS BIGINT), CAST(:hi AS BIGINT)) AS r(n)
+), laned AS (
+  SELECT
+    x.n,
+    x.w,
+    x.lane,
+    x.pos,
+    (x.pos // s.session_size) * s.session_size AS session_pos,
+    s.thread_size
+  FROM numbered AS x
+  JOIN temp.main._scale_sessions AS s
+    ON s.slot = CAST(hash(CAST(:seed AS BIGINT), 1, x.w, x.lane) >> 1 AS BIGINT) % CAST(:slots AS BIGINT)
+), placed AS (
+  SELECT
+    l.n,
+    l.w * CAST(:lanes AS BIGINT) * CAST(:positions AS BIGINT) + l.session_pos * CAST(:lanes AS BIGINT) + l.lane AS first_row,
+    l.w * CAST(:lanes AS BIGINT) * CAST(:positions AS BIGINT) + (
+      l.session_pos + ((l.pos - l.session_pos) // l.thread_size) * l.thread_size
+    ) * CAST(:lanes AS BIGINT) + l.lane AS root_row,
+    CAST(:start_us AS BIGINT) + l.w * CAST(:window_us AS BIGINT) + l.pos * (
+      CAST(:window_us AS BIGINT) // CAST(:positions AS BIGINT)
+    ) + CAST(CAST(hash(CAST(:seed AS BIGINT), 3, l.n) >> 1 AS BIGINT) % GREATEST(CAST(:window_us AS BIGINT) // CAST(:positions AS BIGINT), 1) AS BIGINT) AS started_us,
+    LEAST(
+      1800000000,
+      300000 + CAST(-LN((CAST(hash(CAST(:seed AS BIGINT), 4, l.n) >> 1 AS BIGINT) % 1000003 + 1) / 1000004.0) * 8000000 AS BIGINT)
+    ) AS duration_us,
+    CAST(hash(CAST(:seed AS BIGINT), 5, l.n) >> 1 AS BIGINT) % 1000 = 0 AS orphan,
+    CAST(hash(CAST(:seed AS BIGINT), 7, l.n) >> 1 AS BIGINT) % 100 AS legacy,
+    CAST(hash(CAST(:seed AS BIGINT), 17, l.n) >> 1 AS BIGINT) % 100 AS responses_draw,
+    CAST(hash(CAST(:seed AS BIGINT), 18, l.n) >> 1 AS BIGINT) % 100 AS tools_draw
+  FROM laned AS l
+), sessions AS (
+  SELECT
+    p.*,
+    CASE
+      WHEN p.first_row % CAST(:every AS BIGINT) = 0
+      THEN (p.first_row // CAST(:every AS BIGINT)) % CAST(:users AS BIGINT)
+      ELSE CAST(FLOOR(
+        CAST(:users AS BIGINT) * POWER((CAST(hash(CAST(:seed AS BIGINT), 9, p.first_row) >> 1 AS BIGINT) % 1000003) / 1000003.0, 2)
+      ) AS BIGINT)
+    END AS user_no,
+    p.started_us + p.duration_us <= CAST(:anchor_us AS BIGINT) AND NOT p.orphan AS ended
+  FROM placed AS p
+), rows AS (
+  SELECT
+    s.*,
+    CASE
+      WHEN s.ended
+      THEN 1 + CAST(s.responses_draw >= 60 AS BIGINT) + CAST(s.responses_draw >= 90 AS BIGINT)
+      ELSE s.responses_draw % 2
+    END AS responses,
+    CASE
+      WHEN s.ended
+      THEN GREATEST(s.duration_us, 1)
+      ELSE LEAST(GREATEST(CAST(:anchor_us AS BIGINT) - s.started_us, 1), 120000000)
+    END AS reached_us
+  FROM sessions AS s
+)
+SELECT
+  r.n,
+  CAST(to_hex(hash(CAST(:seed AS BIGINT), 10, r.n) | 1152921504606846976) || to_hex(10376293541461622784 + r.n) AS UUID) AS id,
+  CAST(to_hex(hash(CAST(:seed AS BIGINT), 11, r.user_no) | 1152921504606846976) || to_hex(11529215046068469760 + r.user_no) AS UUID) AS initiator_id,
+  pr.provider,
+  CASE WHEN r.legacy < CAST(:nameless_pct AS BIGINT) THEN '' ELSE pr.provider_name END AS provider_name,
+  CASE WHEN r.legacy < CAST(:legacy_pct AS BIGINT) THEN NULL ELSE pr.provider_id END AS provider_id,
+  pr.model,
+  CAST(make_timestamp(r.started_us) AS TIMESTAMPTZ) AS started_at,
+  CASE WHEN r.ended THEN CAST(make_timestamp(r.started_us + r.duration_us) AS TIMESTAMPTZ) END AS ended_at,
+  cl.metadata,
+  printf('%016x', hash(CAST(:seed AS BIGINT), 12, r.user_no, hash(CAST(:seed AS BIGINT), 15, r.n) % 5 = 0)) AS api_key_id,
+  cl.client,
+  CASE
+    WHEN r.root_row < r.n
+    THEN CAST(to_hex(hash(CAST(:seed AS BIGINT), 10, r.n - CAST(:lanes AS BIGINT)) | 1152921504606846976) || to_hex(10376293541461622784 + r.n - CAST(:lanes AS BIGINT)) AS UUID)
+  END AS thread_parent_id,
+  CASE
+    WHEN r.root_row < r.n
+    THEN CAST(to_hex(hash(CAST(:seed AS BIGINT), 10, r.root_row) | 1152921504606846976) || to_hex(10376293541461622784 + r.root_row) AS UUID)
+  END AS thread_root_id,
+  CASE
+    WHEN cl.has_session
+    THEN to_hex(hash(CAST(:seed AS BIGINT), 14, r.first_row) | 1152921504606846976) || to_hex(12682136550675316736 + r.first_row)
+  END AS client_session_id,
+  CASE WHEN CAST(hash(CAST(:seed AS BIGINT), 13, r.user_no) >> 1 AS BIGINT) % 10 = 0 THEN 'byok' ELSE 'centralized' END AS credential_kind,
+  pr.credential_hint,
+  CAST(r.started_us AS BIGINT) AS started_us,
+  CAST(r.reached_us AS BIGINT) AS reached_us,
+  CAST(r.responses AS BIGINT) AS responses,
+  CAST(CASE
+    WHEN r.responses = 0
+    THEN 0
+    WHEN NOT r.ended
+    THEN CAST(r.tools_draw >= 74 AS BIGINT)
+    ELSE CAST(r.tools_draw >= 27 AS BIGINT) + CAST(r.tools_draw >= 63 AS BIGINT) + CAST(r.tools_draw >= 86 AS BIGINT)
+  END AS BIGINT) AS tools,
+  pr.response_prefix,
+  pr.anthropic
+FROM rows AS r
+JOIN temp.main._scale_providers AS pr
+  ON pr.slot = CAST(hash(CAST(:seed AS BIGINT), 6, r.first_row) >> 1 AS BIGINT) % CAST(:slots AS BIGINT)
+JOIN temp.main._scale_clients AS cl
+  ON cl.slot = CAST(hash(CAST(:seed AS BIGINT), 8, r.first_row) >> 1 AS BIGINT) % CAST(:slots AS BIGINT)

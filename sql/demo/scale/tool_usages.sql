@@ -1,0 +1,39 @@
+-- Tool usages of the chunk's interceptions (temp.main._scale_chunk): 0-3 per request that got a
+-- response, drawn from temp.main._scale_tools (about 30% injected MCP calls, a few failing), each
+-- in one of its request's responses and at a time while the request ran.
+-- :seed   int  the seed
+-- :slots  int  rows in temp.main._scale_tools
+-- engine: duckdb
+INSERT INTO main.aibridge_tool_usages (
+  id, interception_id, provider_response_id, server_url, tool, input, injected, invocation_error, metadata,
+  created_at
+)
+WITH calls AS (
+  SELECT
+    c.n,
+    k.j,
+    c.id,
+    c.response_prefix,
+    c.started_us,
+    c.reached_us,
+    c.responses
+  FROM temp.main._scale_chunk AS c, range(3) AS k(j)
+  WHERE
+    k.j < c.tools
+)
+SELECT
+  CAST(to_hex(hash(CAST(:seed AS BIGINT), 40, u.n, u.j) | 1152921504606846976) || to_hex(16140901064495857664 + u.n * 4 + u.j) AS UUID),
+  u.id,
+  u.response_prefix || printf(
+    '%016x', hash(CAST(:seed AS BIGINT), 21, u.n, CAST(hash(CAST(:seed AS BIGINT), 41, u.n, u.j) >> 1 AS BIGINT) % u.responses)
+  ),
+  t.server_url,
+  t.tool,
+  t.input,
+  t.injected,
+  t.invocation_error,
+  NULL,
+  CAST(make_timestamp(u.started_us + CAST(CAST(hash(CAST(:seed AS BIGINT), 42, u.n, u.j) >> 1 AS BIGINT) % u.reached_us AS BIGINT)) AS TIMESTAMPTZ)
+FROM calls AS u
+JOIN temp.main._scale_tools AS t
+  ON t.slot = CAST(hash(CAST(:seed AS BIGINT), 43, u.n, u.j) >> 1 AS BIGINT) % CAST(:slots AS BIGINT)

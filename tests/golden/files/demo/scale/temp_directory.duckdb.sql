@@ -1,0 +1,1 @@
+SET temp_directory = CAST($directory AS TEXT)
