@@ -300,8 +300,8 @@ def build_scale(
     }
     with store.replacing(path) as con:
         warehouse = store.Warehouse(con)
-        warehouse.run("demo/scale/memory_limit", {"limit": memory_limit})
-        warehouse.run("demo/scale/temp_directory", {"directory": str(spill)})
+        warehouse.run("warehouse/settings/memory_limit", {"limit": memory_limit})
+        warehouse.run("warehouse/settings/temp_directory", {"directory": str(spill)})
         store.create_schema(con, keys=False)
         for name, table in lookups.items():
             con.register(name, table)

@@ -24,6 +24,7 @@ when it can write the warehouse, and otherwise reads the facts inline and says s
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,9 @@ STORED = "warehouse/facts/stored"
 STATE_KEY = "facts.state"
 #: Past this share of changed interceptions a full build is cheaper than recomputing them.
 REBUILD_SHARE = 0.25
+#: DuckDB's buffer pool while the facts are built: what does not fit spills beside the warehouse
+#: (DuckDB's own default is 80% of the machine's memory). ``AIBRIDGE_MEMORY_LIMIT`` overrides it.
+MEMORY_LIMIT = "2GB"
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,9 @@ def _value(con: Connection, name: str, params: Mapping[str, Any] | None = None) 
 
 def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False) -> str:
     """Bring the stored facts up to date, in one transaction (the caller holds none); returns what
-    was done, for logs. ``rebuild`` builds them whole even when they are fresh."""
+    was done, for logs. ``rebuild`` builds them whole even when they are fresh. DuckDB's memory is
+    held to :data:`MEMORY_LIMIT` from here on for this database."""
+    wh.run("warehouse/settings/memory_limit", {"limit": os.environ.get("AIBRIDGE_MEMORY_LIMIT") or MEMORY_LIMIT})
     with wh.transaction():
         current = state(probe, wh.value("warehouse/facts/providers_digest", probe=probe))
         stored = not rebuild and wh.value("schema/has_table", {"table": TABLE})

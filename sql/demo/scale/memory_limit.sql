@@ -1,4 +1,0 @@
--- Bound the scale generator's DuckDB buffer pool: what does not fit spills to the temp directory.
--- :limit  text  a DuckDB memory size, such as 1GB
--- engine: duckdb
-SET memory_limit = CAST(:limit AS TEXT)
