@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from aibridge_analytics.errors import AibridgeError, is_interrupt
 
@@ -428,21 +428,17 @@ def cmd_verify_backfill(args: argparse.Namespace) -> int:
     return EXIT_OK if report.clean else EXIT_DISCREPANCIES
 
 
+def _range(args: argparse.Namespace) -> dict[str, Any]:
+    """A command's range options as keyword arguments: ``--since``/``--until`` or ``--period``, in
+    ``--tz``, counted from ``AIBRIDGE_NOW`` when set."""
+    return {"since": args.since, "until": args.until, "tz": args.tz, "period": args.period, "now": _now(args)}
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.summaries import FIGURES, summarise
 
     with _connect(args) as con:
-        result = summarise(
-            con,
-            args.by,
-            tz=args.tz,
-            since=args.since,
-            until=args.until,
-            period=args.period,
-            lax=args.lax,
-            now=_now(args),
-            user_names=args.user_names,
-        )
+        result = summarise(con, args.by, **_range(args), lax=args.lax, user_names=args.user_names)
     for problem in result.problems:
         print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
     print(result.describe(), file=sys.stderr)
@@ -537,14 +533,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         result = build_report(
             con,
             args.out,
-            since=args.since,
-            until=args.until,
-            tz=args.tz,
+            **_range(args),
             include_prompts=args.include_prompts,
             user_names=args.user_names,
             progress=progress,
-            period=args.period,
-            now=_now(args),
         )
     for problem in result.problems:
         print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
