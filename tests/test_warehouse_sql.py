@@ -54,11 +54,19 @@ def test_provider_statements_name_every_declared_provider_column(name):
     assert {c.name for c in TABLES["ai_providers"]} <= columns
 
 
-def test_settings_apply(wh):
+def test_settings_apply(wh, tmp_path):
+    given = {
+        "warehouse/settings/memory_limit": {"limit": "700MB"},
+        "warehouse/settings/temp_directory": {"directory": str(tmp_path / "spill")},
+    }
     for name in [n for n in WAREHOUSE_FILES if n.startswith("warehouse/settings/") and "scan" not in n]:
-        wh.run(name)
-    setting = wh.con.execute("SELECT current_setting('checkpoint_threshold'), current_setting('TimeZone')").fetchone()
+        wh.run(name, given.get(name))
+    setting = wh.con.execute(
+        "SELECT current_setting('checkpoint_threshold'), current_setting('TimeZone'), "
+        "current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchone()
     assert setting[1] == "UTC" and setting[0] != "16.0 MB", setting
+    assert setting[2].startswith(("667", "700")) and setting[3] == str(tmp_path / "spill"), setting
 
 
 def test_meta_get_set_replace_and_forget(wh):
