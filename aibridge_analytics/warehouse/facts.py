@@ -167,7 +167,7 @@ def open_warehouse_source(path: Path, label: str) -> DuckDBConnection:
     holding it, or a read-only file, cannot); otherwise the figures read the facts inline and the
     connection's ``facts`` says why, for the completeness line.
     """
-    con = DuckDBConnection(store.open_warehouse(path, read_only=True), label=label)
+    con = _warehouse(path, label)
     found = status(con)
     if found.fresh:
         return _stored(con)
@@ -182,7 +182,14 @@ def open_warehouse_source(path: Path, label: str) -> DuckDBConnection:
         return _inline(path, label, f"{found.reason}; refreshing them failed: {first_line(exc)}")
     finally:
         raw.close()
-    return _stored(DuckDBConnection(store.open_warehouse(path, read_only=True), label=label))
+    return _stored(_warehouse(path, label))
+
+
+def _warehouse(path: Path, label: str) -> DuckDBConnection:
+    """The warehouse file opened read-only; its tables hold Coder's primary keys."""
+    con = DuckDBConnection(store.open_warehouse(path, read_only=True), label=label)
+    con.unique_ids = True
+    return con
 
 
 def _stored(con: DuckDBConnection) -> DuckDBConnection:
@@ -192,6 +199,6 @@ def _stored(con: DuckDBConnection) -> DuckDBConnection:
 
 
 def _inline(path: Path, label: str, why: str) -> DuckDBConnection:
-    con = DuckDBConnection(store.open_warehouse(path, read_only=True), label=label)
+    con = _warehouse(path, label)
     con.facts = f"inline: {why}"
     return con
