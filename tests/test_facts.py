@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,12 +28,23 @@ from tests.test_sync import _children, url
 
 
 def stored_and_inline(db: Path):
-    """The warehouse's stored facts and the facts computed from its tables now, from scratch."""
+    """The warehouse's stored facts and the facts computed from its tables now, from scratch; the
+    stored session and thread numbers read back as the text keys they stand for."""
     con = DuckDBConnection(duckdb.connect(str(db), read_only=True))
     try:
-        return con.query("warehouse/facts/stored"), con.query("facts/rows")
+        stored, inline = con.query("warehouse/facts/stored"), con.query("facts/rows")
+        keys = con.query("warehouse/facts/key_values")
     finally:
         con.close()
+    assert stored["session_key"].dtype == pl.Int64 and stored["thread_key"].dtype == pl.Int64
+    numbers = {kind: dict(keys.filter(pl.col("key_of") == kind).select("key", "value").iter_rows()) for kind in ("session", "thread")}
+    # A number stands for one key of one kind.
+    assert keys.select("key_of", "key").is_unique().all() and keys.select("key_of", "value").is_unique().all()
+    stored = stored.with_columns(
+        pl.col("session_key").replace_strict(numbers["session"], return_dtype=pl.String, default=None),
+        pl.col("thread_key").replace_strict(numbers["thread"], return_dtype=pl.String, default=None),
+    )
+    return stored, inline.with_columns(pl.col("thread_key").cast(pl.String))
 
 
 def _insert(conn, table: str, row: dict) -> None:
