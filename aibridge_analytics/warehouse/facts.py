@@ -202,7 +202,7 @@ def open_warehouse_source(path: Path, label: str) -> DuckDBConnection:
 
 
 def _warehouse(path: Path, label: str) -> DuckDBConnection:
-    """The warehouse file opened read-only; its tables hold Coder's primary keys."""
+    """The warehouse file opened read-only; its interception ids are unique (sync merges by id)."""
     con = DuckDBConnection(store.open_warehouse(path, read_only=True), label=label)
     con.unique_ids = True
     return con

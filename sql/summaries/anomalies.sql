@@ -5,11 +5,11 @@
 -- warehouse answers from its stored facts. Token usage rows are judged one by one, so a negative
 -- count is found even when the interception's other token rows outweigh it in the sums; they are
 -- counted once per interception id even when that id is held by several rows. Duplicate ids are
--- looked for only where nothing enforces unique ids (:unique_ids: a primary key does). No row at
--- all: nothing found.
+-- looked for only where ids are not unique by construction (:unique_ids: Coder's primary key, a
+-- warehouse's merge by id). No row at all: nothing found.
 -- :since       timestamptz?  first started_at included (NULL: no lower bound)
 -- :until       timestamptz?  first started_at excluded (NULL: no upper bound)
--- :unique_ids  bool = false  the source's interception ids are unique by constraint
+-- :unique_ids  bool = false  the source's interception ids are unique by construction
 WITH in_range AS (
   SELECT
     f.interception_id,
