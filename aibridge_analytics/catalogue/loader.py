@@ -16,7 +16,7 @@ from aibridge_analytics.errors import SqlError, first_line
 if TYPE_CHECKING:
     from sqlglot import exp
 
-DIALECTS = ("duckdb", "postgres")
+DIALECTS = ("duckdb", "postgres", "spark")
 
 _PARAM_LINE = re.compile(r"^:(\w+)\s+(\w+)(\?)?(?:\s*=\s*(\S+))?\s*(.*)$")
 
@@ -121,9 +121,9 @@ def _parse_file(name: str, path: Path) -> Query:
     if len(statements) != 1:
         raise SqlError(f"{path}: holds {len(statements)} statements; one per file")
     tree = statements[0]
-    # The lint guards the transpilation to PostgreSQL: a file that only DuckDB runs (``-- engine:
-    # duckdb``) may use DuckDB's own functions, such as hash() for the scale generator.
-    problems = lint(tree) if "postgres" in header.dialects else []
+    # The lint guards the transpilation to the other engines: a file that only DuckDB runs (``--
+    # engine: duckdb``) may use DuckDB's own functions, such as hash() for the scale generator.
+    problems = lint(tree, header.dialects)
     used = {p.name for p in tree.find_all(exp.Placeholder)}
     problems += [f"placeholder :{p} is not declared in the header" for p in sorted(used - set(header.params))]
     problems += [f"declared parameter :{p} is never used" for p in sorted(set(header.params) - used)]
@@ -173,6 +173,11 @@ def catalogue() -> dict[str, Query]:
     clash = {r for r in relations if relations.count(r) > 1 or r in BASE_RELATIONS}
     if clash:
         raise SqlError(f"relation names defined twice: {sorted(clash)}")
+    from aibridge_analytics.catalogue.portability import shared_cte_names
+
+    shared = shared_cte_names({name: q.tree for name, q in queries.items() if "spark" in q.dialects})
+    if shared:
+        raise SqlError(f"CTE names defined by several files that Spark runs (give each its own): {'; '.join(shared)}")
     return queries
 
 
