@@ -136,3 +136,10 @@ def test_the_master_is_spark_remote_unless_given(monkeypatch):
     monkeypatch.setenv(spark_source.REMOTE_ENV, "sc://spark.example:15002")
     assert spark_source.master_of() == "sc://spark.example:15002"
     assert spark_source.master_of("spark://m:7077") == "spark://m:7077"
+
+
+def test_a_master_beside_spark_remote_is_refused(monkeypatch):
+    """PySpark would connect to SPARK_REMOTE and silently ignore the master given."""
+    monkeypatch.setenv(spark_source.REMOTE_ENV, "sc://spark.example:15002")
+    with pytest.raises(UsageError, match="SPARK_REMOTE is set"):
+        spark_source.session("local[1]")

@@ -3,7 +3,7 @@
 The same rendered catalogue queries run here as on DuckDB and PostgreSQL (sqlglot's spark dialect),
 values bound as Spark's named parameters, results brought back through Arrow as the same canonical
 Polars frames. The cluster is Spark's business: ``--spark-master`` (or ``SPARK_REMOTE`` for a Spark
-Connect endpoint, or ``MASTER``) names it, and without one Spark runs in local mode in this process's
+Connect endpoint) names it, and without one Spark runs in local mode in this process's
 own JVM (``local[2]``).
 """
 
@@ -74,6 +74,9 @@ def session(master: str | None = None) -> Any:
         raise UsageError(
             "the spark engine needs PySpark: pip install 'aibridge-analytics[spark]' (and a Java 17+ runtime)"
         ) from None
+    if not _is_remote(target) and os.environ.get(REMOTE_ENV):
+        # PySpark connects to SPARK_REMOTE whenever it is set, whatever master the builder names.
+        raise UsageError(f"{REMOTE_ENV} is set, so PySpark would not use {target}: unset it, or name no master")
     if not _is_remote(target) and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         raise ConnectionFailed(
             "cannot start Spark: no Java runtime (install openjdk-17-jre-headless, or set JAVA_HOME)"
