@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PGDIR ?= .pgtest
 PYTEST_ARGS ?=
 
-.PHONY: all install install-test install-notebooks lint test report bench bench-scale clean distclean chromium-for-tests \
+.PHONY: all install install-test install-notebooks lint test report bench bench-scale clean distclean chromium-for-tests java-for-tests \
 	notebooks notebooks-config notebooks-run
 
 all: test
@@ -41,10 +41,10 @@ lint: install-test
 
 # The server is stopped whatever happens to pytest (failure, Ctrl-C), and pytest's exit
 # code is the target's.
-test: install-test install-notebooks lint chromium-for-tests
+test: install-test install-notebooks lint chromium-for-tests java-for-tests
 	@trap 'scripts/pg-throwaway stop $(PGDIR)' EXIT; trap 'exit 130' INT TERM HUP; \
 	scripts/pg-throwaway start $(PGDIR) || exit $$?; \
-	AIBRIDGE_TEST_PG_DSN="$$(cat $(PGDIR)/dsn)" AIBRIDGE_REQUIRE_PG=1 \
+	AIBRIDGE_TEST_PG_DSN="$$(cat $(PGDIR)/dsn)" AIBRIDGE_REQUIRE_PG=1 AIBRIDGE_REQUIRE_SPARK=1 \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 # The report's browser test (tests/test_report_browser.py) needs Debian's chromium: installed
@@ -54,6 +54,15 @@ chromium-for-tests:
 	if [ "$$(id -u)" -eq 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "chromium is missing (apt-get install chromium): the report's browser test will skip"; fi
+
+# The Spark tests need a Java runtime (17 or newer; PySpark from PyPI brings Spark itself): Debian's
+# openjdk-17-jre-headless is installed when java is missing and we are root (CI). A normal user
+# without it sees the Spark tests fail under `make test` (AIBRIDGE_REQUIRE_SPARK=1), never skip.
+java-for-tests:
+	@command -v java >/dev/null 2>&1 || \
+	if [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	else echo "java is missing (apt-get install openjdk-17-jre-headless): the Spark tests will fail"; fi
 
 report: install
 	$(VENV)/bin/aibridge-analytics report --out report

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from aibridge_analytics.errors import AibridgeError, is_interrupt
+from aibridge_analytics.errors import AibridgeError, UsageError, is_interrupt
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -87,11 +87,27 @@ def _timeouts(args: argparse.Namespace) -> _Timeouts:
     return {} if given is None else {"statement_timeout_ms": given}
 
 
+def _engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=("duckdb", "postgres", "spark"),
+        help="the engine that runs the queries (default: the one the source implies); spark reads a Parquet "
+        "directory with Spark SQL",
+    )
+    p.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="with --engine spark: spark://host:7077, sc://host:15002 (Spark Connect) or local[N] "
+        "(default: SPARK_REMOTE, else local[2])",
+    )
+
+
 def _common(p: argparse.ArgumentParser, data: bool = True) -> None:
     p.add_argument(
         "--source",
         help="a .duckdb warehouse (default: the demo), postgresql://..., a Parquet directory or a JSON export",
     )
+    _engine(p)
     _statement_timeout(p)
     if data:
         p.add_argument(
@@ -337,7 +353,10 @@ def _connect(args: argparse.Namespace) -> Connection:
     """The command's ``--source``, opened with its ``--statement-timeout``."""
     from aibridge_analytics.sources.kinds import connect
 
-    return connect(args.source, **_timeouts(args))
+    engine, master = getattr(args, "engine", None), getattr(args, "spark_master", None)
+    if master is not None and engine != "spark":
+        raise UsageError("--spark-master names the cluster of --engine spark; add --engine spark")
+    return connect(args.source, engine=engine, spark_master=master, **_timeouts(args))
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
@@ -615,7 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sql_list)
     p = sql.add_parser("render", help="print a query rendered for an engine, with its bound parameters")
     p.add_argument("name", help="the query's catalogue name, such as interceptions/count (`sql list` lists them)")
-    p.add_argument("--dialect", required=True, choices=("duckdb", "postgres"), help="the engine to render for")
+    p.add_argument("--dialect", required=True, choices=("duckdb", "postgres", "spark"), help="the engine to render for")
     p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a parameter value ('null' for NULL)")
     p.add_argument("--relation", action="append", metavar="NAME=QUERY", help="bind a relation to a catalogue query")
     p.add_argument(

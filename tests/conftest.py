@@ -9,6 +9,9 @@ mistaken for a pass.
 The demo warehouse's default place (``store.default_demo_path``) is the user's data directory:
 every test session points ``AIBRIDGE_DEMO_DB`` at a file of its own, so that no test reads a
 stale demo or writes into the real ``~/.local/share`` (CI runs as root with HOME=/root).
+
+Spark: tests marked ``spark`` take ``spark_session``, one local-mode session for the whole run;
+they skip without Java locally and fail under CI or AIBRIDGE_REQUIRE_SPARK=1.
 """
 
 from __future__ import annotations
@@ -85,3 +88,21 @@ def new_pg_schema(pg_dsn: str) -> Iterator[Callable[[], PgSchema]]:
 def pg_schema(new_pg_schema: Callable[[], PgSchema]) -> PgSchema:
     """One fresh, empty schema for this test (see ``new_pg_schema``)."""
     return new_pg_schema()
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """The one Spark session of the test run (local mode), shared by every Spark test.
+
+    Without Java or PySpark the Spark tests skip locally, and fail under CI or
+    AIBRIDGE_REQUIRE_SPARK=1 (`make test`), so that a Spark that cannot start is never a pass.
+    """
+    from aibridge_analytics.errors import AibridgeError
+    from aibridge_analytics.sources.spark import session
+
+    try:
+        return session()
+    except AibridgeError as exc:
+        if os.environ.get("AIBRIDGE_REQUIRE_SPARK") == "1" or os.environ.get("CI"):
+            pytest.fail(f"Spark is required but cannot start: {exc}")
+        pytest.skip(f"no Spark: {exc}")

@@ -175,6 +175,42 @@ def test_lint_refuses_non_portable_constructs(sql, construct):
     assert any(construct in p for p in problems), problems
 
 
+@pytest.mark.parametrize(
+    ("sql", "construct"),
+    [
+        ("SELECT PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY a) FROM t", "PERCENTILE_DISC"),
+        ("SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY a DESC) FROM t", "ascending ORDER BY"),
+        ("SELECT QUANTILE_CONT(a, 0.5) FROM t", "QUANTILE_CONT"),
+        ("SELECT TO_HEX(a) FROM t", "TO_HEX"),
+    ],
+)
+def test_lint_refuses_what_spark_would_get_wrong(sql, construct):
+    """Each construct is refused for Spark alone: PostgreSQL renders it faithfully."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    assert any(construct in p for p in lint(tree, ["spark"])), lint(tree, ["spark"])
+    assert not any(construct in p for p in lint(tree, ["postgres"]))
+
+
+def test_spark_render_keeps_exact_percentiles_and_epochs():
+    """sqlglot would give Spark PERCENTILE_APPROX and an EXTRACT(EPOCH) it cannot read: the render
+    gives the exact percentile and the microseconds instead."""
+    sql = render("summaries/figures", "spark", bind=False).sql
+    assert "PERCENTILE_APPROX" not in sql and "PERCENTILE(" in sql
+    assert "EXTRACT(EPOCH" not in sql and "UNIX_MICROS(" in sql
+    assert "NOT MATERIALIZED" not in sql
+
+
+def test_cte_names_shared_across_spark_files_are_refused():
+    """sqlglot lifts nested WITHs to the top for Spark, where two CTEs of one name clash."""
+    from aibridge_analytics.catalogue.portability import shared_cte_names
+
+    a = sqlglot.parse_one("WITH live AS (SELECT 1 AS x) SELECT x FROM live", read="duckdb")
+    b = sqlglot.parse_one("WITH live AS (SELECT 2 AS x), other AS (SELECT 3 AS x) SELECT x FROM live", read="duckdb")
+    assert shared_cte_names({"a": a, "b": b}) == ["live: a, b"]
+    queries = {n: q.tree for n, q in catalogue.catalogue().items() if "spark" in q.dialects}
+    assert shared_cte_names(queries) == []
+
+
 def test_lint_accepts_the_portable_forms():
     sql = "SELECT a, COUNT(*) FILTER (WHERE b) FROM t WHERE a = CAST(:x AS TEXT) GROUP BY a"
     assert lint(sqlglot.parse_one(sql, read="duckdb")) == []
@@ -184,8 +220,8 @@ def test_every_catalogue_query_is_lint_clean():
     """Every file PostgreSQL runs passes the lint; a DuckDB-only file is exempt, and some use that."""
     queries = catalogue.catalogue().values()
     for query in queries:
-        if "postgres" in query.dialects:
-            assert lint(query.tree) == [], query.name
+        if "postgres" in query.dialects or "spark" in query.dialects:
+            assert lint(query.tree, query.dialects) == [], query.name
     # The exemption is real: a DuckDB-only file (the scale generator's) uses hash(), which the lint refuses.
     assert any(q.dialects == ("duckdb",) and lint(q.tree) for q in queries)
 

@@ -16,7 +16,7 @@ from aibridge_analytics.errors import SqlError, first_line
 if TYPE_CHECKING:
     from sqlglot import exp
 
-DIALECTS = ("duckdb", "postgres")
+DIALECTS = ("duckdb", "postgres", "spark")
 
 _PARAM_LINE = re.compile(r"^:(\w+)\s+(\w+)(\?)?(?:\s*=\s*(\S+))?\s*(.*)$")
 
@@ -121,9 +121,9 @@ def _parse_file(name: str, path: Path) -> Query:
     if len(statements) != 1:
         raise SqlError(f"{path}: holds {len(statements)} statements; one per file")
     tree = statements[0]
-    # The lint guards the transpilation to PostgreSQL: a file that only DuckDB runs (``-- engine:
-    # duckdb``) may use DuckDB's own functions, such as hash() for the scale generator.
-    problems = lint(tree) if "postgres" in header.dialects else []
+    # The lint guards the transpilation to the other engines: a file that only DuckDB runs (``--
+    # engine: duckdb``) may use DuckDB's own functions, such as hash() for the scale generator.
+    problems = lint(tree, header.dialects)
     used = {p.name for p in tree.find_all(exp.Placeholder)}
     problems += [f"placeholder :{p} is not declared in the header" for p in sorted(used - set(header.params))]
     problems += [f"declared parameter :{p} is never used" for p in sorted(set(header.params) - used)]
@@ -186,9 +186,16 @@ def _parsed(name: str) -> Query:
 
 
 def catalogue() -> dict[str, Query]:
-    """Every query of the catalogue by name (its path under ``sql/`` without ``.sql``), all parsed."""
+    """Every query of the catalogue by name (its path under ``sql/`` without ``.sql``), all parsed,
+    and the checks that need them all (the tests run it; a command parses only what it runs)."""
+    from aibridge_analytics.catalogue.portability import shared_cte_names
+
     relations()
-    return {name: _parsed(name) for name in headers()}
+    queries = {name: _parsed(name) for name in headers()}
+    shared = shared_cte_names({name: q.tree for name, q in queries.items() if "spark" in q.dialects})
+    if shared:
+        raise SqlError(f"CTE names defined by several files that Spark runs (give each its own): {'; '.join(shared)}")
+    return queries
 
 
 def get(name: str) -> Query:

@@ -268,11 +268,35 @@ def _sql(tree: exp.Expr, dialect: str, comment: str | None = None) -> str:
         # is cheap here because the CTEs read twice are the small provider lookups.
         for cte in tree.find_all(exp.CTE):
             cte.set("materialized", False)
+    if dialect == "spark":
+        _for_spark(tree)
     sql = (f"-- {comment}\n" if comment is not None else "") + tree.sql(dialect=dialect, pretty=True, copy=False)
     if dialect == "postgres":
         # psycopg reads every % as a placeholder marker, in comments too: double the literal ones.
         sql = re.sub(r"%%\((\w+)\)s", r"%(\1)s", sql.replace("%", "%%"))
     return sql
+
+
+def _for_spark(tree: exp.Expr) -> None:
+    """``tree`` made into what Spark SQL reads as the other engines read it (in place).
+
+    Spark has no materialisation hints on CTEs (it inlines them), and sqlglot renders an exact
+    PERCENTILE_CONT ... WITHIN GROUP as Spark's approximate PERCENTILE_APPROX: Spark's exact
+    ``percentile(x, q)`` interpolates linearly between the closest ranks, as PERCENTILE_CONT does
+    (the lint refuses a descending order, which this does not turn around).
+    """
+    for cte in tree.find_all(exp.CTE):
+        cte.set("materialized", None)
+    for extract in list(tree.find_all(exp.Extract)):
+        # Spark has no EPOCH field; DuckDB's epoch is the microseconds over 1e6 in a double, so the
+        # same division gives the same double.
+        if extract.name.upper() == "EPOCH":
+            micros = exp.cast(exp.func("UNIX_MICROS", extract.expression), exp.DataType.build("DOUBLE"))
+            extract.replace(exp.Paren(this=exp.Div(this=micros, expression=exp.Literal.number(1000000))))
+    for within in list(tree.find_all(exp.WithinGroup)):
+        if isinstance(within.this, exp.PercentileCont):
+            (ordered,) = within.expression.expressions
+            within.replace(exp.Anonymous(this="PERCENTILE", expressions=[ordered.this, within.this.this]))
 
 
 def _finish(name: str, doc: str, tree: exp.Expr, dialect: str, bound: Mapping[str, Any]) -> Rendered:

@@ -92,12 +92,17 @@ class Connection:
             self._probe = self._load_probe()
         return self._probe
 
-    def _load_probe(self) -> Probe:
+    def _probe_columns(self) -> dict[str, dict[str, str]]:
+        """Each of Coder's tables the source has: its columns and their types, lower case."""
         frame = self.run(catalogue.render(_PROBE_QUERY, self.dialect))
         columns: dict[str, dict[str, str]] = {}
         for table, column, dtype in frame.iter_rows():
             if table in TABLES:
                 columns.setdefault(table, {})[column] = dtype.lower()
+        return columns
+
+    def _load_probe(self) -> Probe:
+        columns = self._probe_columns()
         _hide_source_gaps(columns, self.meta())
         _drop_partial_lookups(columns)
         missing = [t for t in REQUIRED_TABLES if t not in columns]

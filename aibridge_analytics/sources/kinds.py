@@ -35,7 +35,17 @@ def default_source() -> Path:
     return path
 
 
-def connect(source: str | Path | None = None, *, statement_timeout_ms: int = 600_000) -> Connection:
+#: The engines a source may be read with (`connect`'s ``engine``); None: the one the source implies.
+ENGINES = ("duckdb", "postgres", "spark")
+
+
+def connect(
+    source: str | Path | None = None,
+    *,
+    statement_timeout_ms: int = 600_000,
+    engine: str | None = None,
+    spark_master: str | None = None,
+) -> Connection:
     """Open ``source`` for querying (read-only).
 
     - ``None``: the demo warehouse (built if missing);
@@ -43,10 +53,21 @@ def connect(source: str | Path | None = None, *, statement_timeout_ms: int = 600
     - ``postgresql://...`` / ``postgres://...``: a live Coder database, in read-only transactions
       with a statement timeout;
     - a directory of ``<table>.parquet`` files, or a JSON export (file or directory of pages).
+
+    ``engine`` runs the queries on another engine than the source implies: ``spark`` reads a
+    directory of ``<table>.parquet`` files with Spark SQL, on the cluster ``spark_master`` names
+    (see `sources.spark.master_of`; local mode by default).
     """
+    if engine is not None and engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "spark":
+        return _spark(source, spark_master)
     if source is None:
         source = default_source()
     text = str(source)
+    implied = "postgres" if is_postgres(text) else "duckdb"
+    if engine is not None and engine != implied:
+        raise UsageError(f"source {text!r} is read by {implied}, not {engine}: give a source {engine} reads")
     if is_postgres(text):
         return PostgresConnection(text, statement_timeout_ms=statement_timeout_ms)
     path = Path(text)
@@ -79,3 +100,17 @@ def _parquet(directory: Path) -> Connection:
             except duckdb.Error as exc:
                 raise SourceError(f"cannot read {file}: {first_line(exc)}") from None
     return DuckDBConnection(con, label=str(directory))
+
+
+def _spark(source: str | Path | None, master: str | None) -> Connection:
+    """``source``, a directory of Parquet files, read by Spark on the cluster ``master`` names."""
+    if source is None or is_postgres(str(source)) or str(source).endswith(".duckdb"):
+        raise UsageError(
+            f"the spark engine reads a directory of <table>.parquet files, not {str(source or 'the demo warehouse')!r}"
+        )
+    path = Path(source)
+    if not path.is_dir() or not any(path.glob("*.parquet")):
+        raise SourceError(f"source {str(source)!r} is not a directory of <table>.parquet files")
+    from aibridge_analytics.sources.spark import SparkConnection
+
+    return SparkConnection(path, master)

@@ -1,3 +1,4 @@
+-- engine: duckdb, postgres
 -- The tables and columns the connected source has: the schema-version probe.
 -- A PostgreSQL numeric is reported with its precision and scale (numeric(20,0)), as DuckDB
 -- reports its decimals, so that the probe can tell an integral numeric from one with fractions.

@@ -1,3 +1,4 @@
+-- engine: duckdb, postgres
 -- The labels of the ai_provider_type enum in the source's current schema, in order (PostgreSQL's
 -- catalogue; no rows on a source without it).
 SELECT

@@ -1,3 +1,4 @@
+-- engine: duckdb, postgres
 -- Whether the connected source's current schema has the table :table (1 or 0).
 -- :table  text  the table name
 SELECT

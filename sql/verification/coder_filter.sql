@@ -4,7 +4,7 @@
 -- P.name by the search parser; in_strict: strict attribution resolves the row to P. Coder accepts
 -- only live providers; strict attribution may resolve to a soft-deleted one.
 -- relation: coder_filter_matches
-WITH live AS (
+WITH live_providers AS (
   SELECT p.id, p.name, p.type FROM providers AS p WHERE NOT p.deleted
 ), ended AS (
   SELECT i.id, i.provider, i.provider_name, i.provider_id FROM interceptions AS i WHERE NOT i.ended_at IS NULL
@@ -12,19 +12,19 @@ WITH live AS (
   -- The predicate's three branches exclude each other for one provider, so no pair repeats.
   SELECT e.id AS interception_id, l.id AS provider_id, e.provider_name = l.name AS name_and
   FROM ended AS e
-  JOIN live AS l
+  JOIN live_providers AS l
     ON l.id = e.provider_id
   UNION ALL
   SELECT e.id, l.id, TRUE
   FROM ended AS e
-  JOIN live AS l
+  JOIN live_providers AS l
     ON l.name = e.provider_name AND l.name <> ''
   WHERE
     e.provider_id IS NULL
   UNION ALL
   SELECT e.id, l.id, e.provider_name = l.name
   FROM ended AS e
-  JOIN live AS l
+  JOIN live_providers AS l
     ON l.type = e.provider AND l.type <> ''
   WHERE
     e.provider_id IS NULL AND e.provider_name = ''

@@ -1,4 +1,4 @@
-WITH live AS NOT MATERIALIZED (
+WITH live_providers AS NOT MATERIALIZED (
   SELECT
     p.id,
     p.name,
@@ -21,7 +21,7 @@ WITH live AS NOT MATERIALIZED (
     l.id AS provider_id,
     e.provider_name = l.name AS name_and
   FROM ended AS e
-  JOIN live AS l
+  JOIN live_providers AS l
     ON l.id = e.provider_id
   UNION ALL
   SELECT
@@ -29,7 +29,7 @@ WITH live AS NOT MATERIALIZED (
     l.id,
     TRUE
   FROM ended AS e
-  JOIN live AS l
+  JOIN live_providers AS l
     ON l.name = e.provider_name AND l.name <> ''
   WHERE
     e.provider_id IS NULL
@@ -39,7 +39,7 @@ WITH live AS NOT MATERIALIZED (
     l.id,
     e.provider_name = l.name
   FROM ended AS e
-  JOIN live AS l
+  JOIN live_providers AS l
     ON l.type = e.provider AND l.type <> ''
   WHERE
     e.provider_id IS NULL AND e.provider_name = ''

@@ -1,0 +1,173 @@
+"""Running the catalogue on Apache Spark: a directory of ``<table>.parquet`` files read by Spark SQL.
+
+The same rendered catalogue queries run here as on DuckDB and PostgreSQL (sqlglot's spark dialect),
+values bound as Spark's named parameters, results brought back through Arrow as the same canonical
+Polars frames. The cluster is Spark's business: ``--spark-master`` (or ``SPARK_REMOTE`` for a Spark
+Connect endpoint) names it, and without one Spark runs in local mode in this process's
+own JVM (``local[2]``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from aibridge_analytics.catalogue import Rendered
+from aibridge_analytics.coder import TABLES
+from aibridge_analytics.errors import ConnectionFailed, SourceError, SqlError, UsageError, first_line
+from aibridge_analytics.sources.connection import Connection, _frame
+
+#: Environment variable naming a Spark Connect endpoint (``sc://host:15002``), as PySpark reads it.
+REMOTE_ENV = "SPARK_REMOTE"
+#: Local mode when no master is named: two cores, as this tool's machines have.
+LOCAL_MASTER = "local[2]"
+#: Settings of the session this tool starts: UTC throughout, a modest driver, nothing printed but
+#: errors, no web UI, and ANSI SQL (an overflow or a bad cast is an error, as on the other engines).
+SESSION_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.memory": "1g",
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC -XX:+UseSerialGC",
+    "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.ansi.enabled": "true",
+}
+#: Local mode only: one machine's few cores and small data, where planning and compiling cost more
+#: than they save (a cluster keeps its own settings for these).
+LOCAL_CONF = {
+    "spark.sql.shuffle.partitions": "2",
+    "spark.sql.codegen.wholeStage": "false",
+}
+
+_SESSIONS: dict[str, Any] = {}
+
+
+def master_of(given: str | None = None) -> str:
+    """The cluster to use: ``given`` (``--spark-master``), else ``SPARK_REMOTE``, else local mode."""
+    return (given or os.environ.get(REMOTE_ENV) or "").strip() or LOCAL_MASTER
+
+
+def _is_remote(master: str) -> bool:
+    return master.startswith("sc://")
+
+
+def session(master: str | None = None) -> Any:
+    """The process's Spark session for ``master`` (started once, then shared; see `master_of`).
+
+    A Spark that cannot start (no Java, a master that does not answer) is a one-line
+    ConnectionFailed naming the cause.
+    """
+    target = master_of(master)
+    if target in _SESSIONS:
+        return _SESSIONS[target]
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError(
+            "the spark engine needs PySpark: pip install 'aibridge-analytics[spark]' (and a Java 17+ runtime)"
+        ) from None
+    if not _is_remote(target) and os.environ.get(REMOTE_ENV):
+        # PySpark connects to SPARK_REMOTE whenever it is set, whatever master the builder names.
+        raise UsageError(f"{REMOTE_ENV} is set, so PySpark would not use {target}: unset it, or name no master")
+    if not _is_remote(target) and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise ConnectionFailed(
+            "cannot start Spark: no Java runtime (install openjdk-17-jre-headless, or set JAVA_HOME)"
+        )
+    # The driver binds to loopback in local mode, so Spark does not look up (or complain about) the host name.
+    if target.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.appName("aibridge-analytics")
+    builder = builder.remote(target) if _is_remote(target) else builder.master(target)
+    conf = {**SESSION_CONF, **(LOCAL_CONF if target.startswith("local") else {})}
+    for key, value in conf.items():
+        # A Spark Connect server was started with its own JVM settings: only SQL settings apply.
+        if not _is_remote(target) or key.startswith("spark.sql."):
+            builder = builder.config(key, value)
+    log = Path(tempfile.gettempdir()) / f"aibridge-analytics-spark-{os.getuid()}.log"
+    try:
+        with _output_to(log):
+            spark = builder.getOrCreate()
+        if not _is_remote(target):
+            spark.sparkContext.setLogLevel("FATAL")
+    except Exception as exc:  # noqa: BLE001 - Py4J, the JVM and gRPC raise their own kinds
+        raise ConnectionFailed(f"cannot start Spark at {target}: {first_line(exc)} (Spark's log: {log})") from None
+    _SESSIONS[target] = spark
+    return spark
+
+
+@contextmanager
+def _output_to(log: Path) -> Iterator[None]:
+    """Standard error sent to ``log`` while the block runs: the JVM started in it keeps writing
+    there (its start-up banner and warnings), and this process's own errors stay on the terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    target = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.dup2(target, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(target)
+
+
+#: Spark's type names as the probe reports them (`connection._check_types` reads them).
+def _type_name(data_type: Any) -> str:
+    return str(data_type.simpleString()).lower()
+
+
+class SparkConnection(Connection):
+    """A directory of ``<table>.parquet`` files, each a temporary view of its own Spark session."""
+
+    dialect = "spark"
+
+    def __init__(self, directory: Path, master: str | None = None) -> None:
+        super().__init__()
+        self.label = f"{directory} (spark {master_of(master)})"
+        # A session of its own (the shared SparkContext, its own temporary views), so that two
+        # sources in one process never see each other's tables.
+        base = session(master)
+        self._spark = base if _is_remote(master_of(master)) else base.newSession()
+        self._views: list[str] = []
+        for table in TABLES:
+            file = directory / f"{table}.parquet"
+            if not file.exists():
+                continue
+            try:
+                self._spark.read.parquet(str(file)).createOrReplaceTempView(table)
+            except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and Py4J errors
+                raise SourceError(f"cannot read {file}: {first_line(exc)}") from None
+            self._views.append(table)
+
+    def _probe_columns(self) -> dict[str, dict[str, str]]:
+        """Each view's columns and Spark types: temporary views are not in an information_schema."""
+        return {
+            table: {f.name: _type_name(f.dataType) for f in self._spark.table(table).schema.fields}
+            for table in self._views
+        }
+
+    def _execute(self, rendered: Rendered) -> pl.DataFrame:
+        with self._failing(rendered):
+            return _frame(self._spark.sql(rendered.sql, args=dict(rendered.params)).toArrow())
+
+    @contextmanager
+    def _failing(self, rendered: Rendered) -> Iterator[None]:
+        """Spark's errors (analysis, execution, Py4J) as the package's one-line SqlError."""
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - Spark raises many kinds, none a common base
+            raise SqlError(f"{rendered.name} failed on Spark ({self.label}): {first_line(exc)}") from None
+
+    def close(self) -> None:
+        """Drop this source's views (the shared session stays up for the next source)."""
+        for table in self._views:
+            self._spark.catalog.dropTempView(table)
+        self._views = []

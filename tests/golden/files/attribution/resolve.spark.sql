@@ -1,0 +1,270 @@
+WITH live AS (
+  SELECT
+    p.id,
+    p.name,
+    p.type
+  FROM providers AS p
+  WHERE
+    NOT p.deleted
+), live_wire_counts AS (
+  SELECT
+    w.wire,
+    COUNT(*) AS n
+  FROM live AS l
+  JOIN wire_formats AS w
+    ON w.type = l.type
+  GROUP BY
+    w.wire
+), words AS (
+  SELECT
+    TRUE AS named,
+    l.name AS word
+  FROM live AS l
+  UNION
+  SELECT
+    FALSE,
+    l.type
+  FROM live AS l
+  WHERE
+    NOT l.type IS NULL
+  UNION
+  SELECT
+    TRUE,
+    c.wire
+  FROM live_wire_counts AS c
+  UNION
+  SELECT
+    FALSE,
+    c.wire
+  FROM live_wire_counts AS c
+), lookup AS (
+  SELECT
+    k.named,
+    k.word,
+    COUNT(l.id) AS n,
+    CAST(CASE WHEN COUNT(l.id) = 1 THEN MAX(CAST(l.id AS STRING)) END AS STRING) AS id,
+    MAX(c.n) AS live_same_wire
+  FROM words AS k
+  LEFT JOIN live AS l
+    ON (
+      k.named AND l.name = k.word
+    ) OR (
+      NOT k.named AND l.type = k.word
+    )
+  LEFT JOIN live_wire_counts AS c
+    ON c.wire = k.word
+  GROUP BY
+    k.named,
+    k.word
+), by_snapshot AS (
+  SELECT
+    i.id,
+    i.provider,
+    i.provider_name,
+    i.provider_id,
+    i.started_at,
+    i.ended_at,
+    i.model,
+    i.client,
+    i.initiator_id,
+    i.session_id,
+    i.thread_root_id,
+    CASE
+      WHEN i.provider_name <> '' AND k.n > 0
+      THEN 'provider_name'
+      WHEN i.provider_name = '' AND k.n = 1
+      THEN 'unique_type'
+      WHEN i.provider_name = '' AND k.n > 1
+      THEN 'ambiguous_type'
+      ELSE 'no_live_provider'
+    END AS live_method,
+    k.id AS live_provider_id,
+    CASE
+      WHEN NOT src.has_providers
+      THEN 'wire_type'
+      WHEN i.provider_name <> '' AND t.n = 1
+      THEN 'provider_name'
+      WHEN i.provider_name <> '' AND t.n > 1
+      THEN 'ambiguous_name'
+      WHEN i.provider_name = '' AND t.n = 1
+      THEN 'unique_type'
+      WHEN i.provider_name = '' AND t.n > 1
+      THEN 'ambiguous_type'
+      ELSE 'no_live_provider'
+    END AS timed_method,
+    t.id AS snapshot_provider_id,
+    COALESCE(t.none_existed AND NOT t.id IS NULL, FALSE) AS decided_later,
+    COALESCE(i.provider_name <> '' AND k.n > 1, FALSE) AS duplicate_live_name,
+    CASE WHEN k.word = i.provider THEN k.live_same_wire END AS live_same_wire
+  FROM interceptions AS i
+  CROSS JOIN source_facts AS src
+  LEFT JOIN lookup AS k
+    ON k.named = (
+      i.provider_name <> ''
+    )
+    AND k.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
+  LEFT JOIN provider_timeline AS t
+    ON t.named = (
+      i.provider_name <> ''
+    )
+    AND t.word = CASE WHEN i.provider_name <> '' THEN i.provider_name ELSE i.provider END
+    AND i.started_at >= t.lo
+    AND i.started_at < t.hi
+), resolvable AS (
+  SELECT
+    p.id,
+    p.name,
+    p.type,
+    p.enabled,
+    p.deleted,
+    w.wire
+  FROM providers AS p
+  LEFT JOIN wire_formats AS w
+    ON w.type = p.type
+), decided AS (
+  SELECT
+    s.id,
+    s.provider,
+    s.provider_name,
+    s.provider_id,
+    s.started_at,
+    s.ended_at,
+    s.model,
+    s.client,
+    s.initiator_id,
+    s.session_id,
+    s.thread_root_id,
+    s.live_method,
+    s.live_provider_id,
+    s.snapshot_provider_id,
+    s.decided_later,
+    s.duplicate_live_name,
+    s.live_same_wire,
+    CASE
+      WHEN s.timed_method = 'provider_name' AND sp.deleted
+      THEN 'deleted_provider_name'
+      ELSE s.timed_method
+    END AS snapshot_method,
+    CASE
+      WHEN NOT s.provider_id IS NULL AND NOT r.id IS NULL
+      THEN 'provider_id'
+      WHEN NOT s.provider_id IS NULL
+      THEN 'unknown_provider_id'
+      WHEN s.timed_method = 'provider_name' AND sp.deleted
+      THEN 'deleted_provider_name'
+      ELSE s.timed_method
+    END AS method,
+    r.id AS resolved_provider_id,
+    r.name AS resolved_provider_name,
+    r.type AS resolved_provider_type,
+    r.enabled AS resolved_enabled,
+    r.deleted AS resolved_deleted,
+    r.wire AS resolved_wire
+  FROM by_snapshot AS s
+  LEFT JOIN resolvable AS r
+    ON r.id = COALESCE(s.provider_id, s.snapshot_provider_id)
+  LEFT JOIN resolvable AS sp
+    ON sp.id = s.snapshot_provider_id
+), flagged AS (
+  SELECT
+    d.id,
+    d.resolved_provider_id,
+    d.method,
+    d.provider,
+    d.provider_name,
+    d.provider_id,
+    d.resolved_provider_name,
+    d.resolved_provider_type,
+    d.started_at,
+    d.ended_at,
+    d.model,
+    d.client,
+    d.initiator_id,
+    d.session_id,
+    d.thread_root_id,
+    d.snapshot_method,
+    d.snapshot_provider_id,
+    d.live_method,
+    d.live_provider_id,
+    d.duplicate_live_name,
+    COALESCE(
+      d.method = 'provider_id'
+      AND (
+        (
+          d.provider_name <> '' AND d.provider_name <> d.resolved_provider_name
+        )
+        OR (
+          d.provider <> COALESCE(d.resolved_wire, '')
+          AND d.provider <> COALESCE(d.resolved_provider_type, '')
+        )
+      ),
+      FALSE
+    ) AS snapshot_mismatch,
+    COALESCE(
+      d.provider_name <> ''
+      AND NOT d.snapshot_provider_id IS NULL
+      AND d.snapshot_provider_id <> COALESCE(d.provider_id, d.live_provider_id)
+      AND (
+        d.provider_id IS NULL OR d.provider_name = d.resolved_provider_name
+      ),
+      FALSE
+    ) AS name_reused,
+    COALESCE(d.provider_id IS NULL AND d.decided_later, FALSE) AS decided_by_current_providers,
+    COALESCE(
+      d.live_same_wire > 1
+      AND (
+        d.method = 'unique_type'
+        OR (
+          d.method = 'provider_name' AND d.provider_name = d.provider
+        )
+        OR (
+          d.method = 'provider_id'
+          AND (
+            d.provider_name = ''
+            OR (
+              d.provider_name = d.provider AND d.provider_name = d.resolved_provider_name
+            )
+          )
+        )
+      ),
+      FALSE
+    ) AS wire_family_ambiguous,
+    COALESCE(NOT d.resolved_enabled AND NOT d.resolved_deleted, FALSE) AS disabled_provider,
+    COALESCE(d.resolved_deleted, FALSE) AS deleted_provider
+  FROM decided AS d
+)
+SELECT
+  f.id AS interception_id,
+  f.resolved_provider_id,
+  f.method,
+  f.provider,
+  f.provider_name,
+  f.provider_id,
+  f.resolved_provider_name,
+  CASE WHEN f.method = 'wire_type' THEN f.provider ELSE f.resolved_provider_type END AS resolved_provider_type,
+  f.started_at,
+  f.ended_at,
+  CONCAT_WS(
+    ',',
+    CASE WHEN f.name_reused THEN 'name_reused' END,
+    CASE WHEN f.snapshot_mismatch THEN 'snapshot_mismatch' END,
+    CASE WHEN f.wire_family_ambiguous THEN 'wire_family_ambiguous' END,
+    CASE WHEN f.disabled_provider THEN 'disabled_provider' END,
+    CASE WHEN f.deleted_provider THEN 'deleted_provider' END,
+    CASE WHEN f.duplicate_live_name THEN 'duplicate_live_name' END,
+    CASE WHEN f.decided_by_current_providers THEN 'decided_by_current_providers' END,
+    CASE WHEN f.ended_at IS NULL THEN 'in_flight' END
+  ) AS warnings,
+  f.snapshot_method,
+  f.snapshot_provider_id,
+  f.live_method,
+  f.live_provider_id,
+  f.name_reused,
+  f.snapshot_mismatch,
+  f.wire_family_ambiguous,
+  f.model,
+  f.client,
+  f.initiator_id,
+  f.session_id,
+  f.thread_root_id
+FROM flagged AS f

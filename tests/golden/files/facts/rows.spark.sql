@@ -1,0 +1,58 @@
+SELECT
+  a.interception_id,
+  a.resolved_provider_id,
+  a.resolved_provider_name AS provider_name,
+  a.resolved_provider_type AS provider_type,
+  a.method,
+  a.warnings,
+  a.model,
+  COALESCE(a.client, 'Unknown') AS client,
+  a.initiator_id,
+  CONCAT(COALESCE(a.session_id, ''), ' ', COALESCE(CAST(a.initiator_id AS STRING), '')) AS session_key,
+  COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
+  a.started_at,
+  a.ended_at,
+  CAST(ROUND(
+    (
+      (
+        CAST(UNIX_MICROS(a.ended_at) AS DOUBLE) / 1000000
+      ) - (
+        CAST(UNIX_MICROS(a.started_at) AS DOUBLE) / 1000000
+      )
+    ) * 1000000
+  ) AS BIGINT) AS duration_us,
+  CAST(COALESCE(c.user_prompts, 0) AS BIGINT) AS user_prompts,
+  CAST(COALESCE(c.token_usages, 0) AS BIGINT) AS token_usages,
+  CAST(COALESCE(c.input_tokens, 0) AS BIGINT) AS input_tokens,
+  CAST(COALESCE(c.output_tokens, 0) AS BIGINT) AS output_tokens,
+  CAST(COALESCE(c.cache_read_input_tokens, 0) AS BIGINT) AS cache_read_input_tokens,
+  CAST(COALESCE(c.cache_write_input_tokens, 0) AS BIGINT) AS cache_write_input_tokens,
+  CAST(COALESCE(c.tool_calls_injected, 0) AS BIGINT) AS tool_calls_injected,
+  CAST(COALESCE(c.tool_calls_client, 0) AS BIGINT) AS tool_calls_client,
+  CAST(COALESCE(c.injected_tool_errors, 0) AS BIGINT) AS injected_tool_errors,
+  CAST(COALESCE(c.negative_input_tokens, 0) AS BIGINT) AS negative_input_tokens,
+  CAST(COALESCE(c.negative_output_tokens, 0) AS BIGINT) AS negative_output_tokens,
+  CAST(COALESCE(c.negative_cache_read_input_tokens, 0) AS BIGINT) AS negative_cache_read_input_tokens,
+  CAST(COALESCE(c.negative_cache_write_input_tokens, 0) AS BIGINT) AS negative_cache_write_input_tokens
+FROM attribution AS a
+LEFT JOIN (
+  SELECT
+    r.interception_id,
+    SUM(r.user_prompts) AS user_prompts,
+    SUM(r.token_usages) AS token_usages,
+    SUM(r.input_tokens) AS input_tokens,
+    SUM(r.output_tokens) AS output_tokens,
+    SUM(r.cache_read_input_tokens) AS cache_read_input_tokens,
+    SUM(r.cache_write_input_tokens) AS cache_write_input_tokens,
+    SUM(r.tool_calls_injected) AS tool_calls_injected,
+    SUM(r.tool_calls_client) AS tool_calls_client,
+    SUM(r.injected_tool_errors) AS injected_tool_errors,
+    SUM(r.negative_input_tokens) AS negative_input_tokens,
+    SUM(r.negative_output_tokens) AS negative_output_tokens,
+    SUM(r.negative_cache_read_input_tokens) AS negative_cache_read_input_tokens,
+    SUM(r.negative_cache_write_input_tokens) AS negative_cache_write_input_tokens
+  FROM summary_child_rows AS r
+  GROUP BY
+    r.interception_id
+) AS c
+  ON c.interception_id = a.interception_id

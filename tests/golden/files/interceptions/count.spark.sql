@@ -1,0 +1,3 @@
+SELECT
+  CAST(COUNT(*) AS BIGINT) AS interceptions
+FROM matched AS m

@@ -1,0 +1,71 @@
+SELECT
+  f.resolved_provider_id,
+  f.provider_name,
+  f.provider_type,
+  f.model,
+  f.client,
+  f.initiator_id,
+  f.day,
+  f.week,
+  f.method,
+  f.interceptions,
+  f.initiators,
+  f.sessions,
+  f.threads,
+  f.user_prompts,
+  f.token_usages,
+  f.input_tokens,
+  f.output_tokens,
+  f.cache_read_input_tokens,
+  f.cache_write_input_tokens,
+  f.tool_calls_injected,
+  f.tool_calls_client,
+  f.injected_tool_errors,
+  CAST(FLOOR((
+    ROUND(f.durations_us[0] * 100) + 50
+  ) / 100) / 1000 AS DOUBLE) AS duration_p50_ms,
+  CAST(FLOOR((
+    ROUND(f.durations_us[1] * 100) + 50
+  ) / 100) / 1000 AS DOUBLE) AS duration_p90_ms,
+  CAST(FLOOR((
+    ROUND(f.durations_us[2] * 100) + 50
+  ) / 100) / 1000 AS DOUBLE) AS duration_p95_ms,
+  CAST(FLOOR((
+    ROUND(f.durations_us[3] * 100) + 50
+  ) / 100) / 1000 AS DOUBLE) AS duration_p99_ms
+FROM (
+  SELECT
+    k.resolved_provider_id,
+    MAX(k.provider_name) AS provider_name,
+    k.provider_type,
+    k.model,
+    k.client,
+    k.initiator_id,
+    k.day,
+    k.week,
+    k.method,
+    COUNT(*) AS interceptions,
+    COUNT(DISTINCT k.initiator_key) AS initiators,
+    COUNT(DISTINCT k.session_key) AS sessions,
+    COUNT(DISTINCT k.thread_key) AS threads,
+    CAST(SUM(k.user_prompts) AS BIGINT) AS user_prompts,
+    CAST(SUM(k.token_usages) AS BIGINT) AS token_usages,
+    CAST(SUM(k.input_tokens) AS BIGINT) AS input_tokens,
+    CAST(SUM(k.output_tokens) AS BIGINT) AS output_tokens,
+    CAST(SUM(k.cache_read_input_tokens) AS BIGINT) AS cache_read_input_tokens,
+    CAST(SUM(k.cache_write_input_tokens) AS BIGINT) AS cache_write_input_tokens,
+    CAST(SUM(k.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
+    CAST(SUM(k.tool_calls_client) AS BIGINT) AS tool_calls_client,
+    CAST(SUM(k.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
+    PERCENTILE(k.duration_us, ARRAY(0.5, 0.9, 0.95, 0.99)) AS durations_us
+  FROM summary_keyed AS k
+  GROUP BY
+    k.resolved_provider_id,
+    k.provider_type,
+    k.model,
+    k.client,
+    k.initiator_id,
+    k.day,
+    k.week,
+    k.method
+) AS f

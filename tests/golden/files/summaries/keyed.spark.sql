@@ -1,0 +1,34 @@
+SELECT
+  f.interception_id AS interception_key,
+  f.resolved_provider_id,
+  f.provider_name,
+  f.provider_type,
+  f.model,
+  f.client,
+  f.initiator_id,
+  CAST(FROM_UTC_TIMESTAMP(f.started_at, CAST(:tz AS STRING)) AS DATE) AS day,
+  CAST(DATE_TRUNC('WEEK', FROM_UTC_TIMESTAMP(f.started_at, CAST(:tz AS STRING))) AS DATE) AS week,
+  f.method,
+  f.initiator_id AS initiator_key,
+  f.session_key,
+  f.thread_key,
+  f.started_at,
+  f.duration_us,
+  f.user_prompts,
+  f.token_usages,
+  f.input_tokens,
+  f.output_tokens,
+  f.cache_read_input_tokens,
+  f.cache_write_input_tokens,
+  f.tool_calls_injected,
+  f.tool_calls_client,
+  f.injected_tool_errors
+FROM facts AS f
+WHERE
+  NOT f.ended_at IS NULL
+  AND (
+    CAST(:since AS TIMESTAMP) IS NULL OR f.started_at >= CAST(:since AS TIMESTAMP)
+  )
+  AND (
+    CAST(:until AS TIMESTAMP) IS NULL OR f.started_at < CAST(:until AS TIMESTAMP)
+  )

@@ -1,0 +1,7 @@
+SELECT
+  CAST(NULL AS STRING) AS user_id,
+  CAST(NULL AS STRING) AS username,
+  CAST(NULL AS STRING) AS name,
+  CAST(NULL AS BOOLEAN) AS deleted
+WHERE
+  1 = 0

@@ -1,0 +1,4 @@
+SELECT
+  FALSE AS has_providers,
+  FALSE AS has_provider_id,
+  FALSE AS has_provider_name
