@@ -83,6 +83,13 @@ WIRE_FORMAT = {
 
 CREDENTIAL_KINDS = ("centralized", "byok")
 
+PRICE_KINDS = ("input", "output", "cache_read", "cache_write")
+"""The token kinds Coder prices (``aibridge_token_usages.<kind>_price_micros``), in the order of
+the token columns they price (input, output, cache read, cache write)."""
+
+COST_COLUMN = ("aibridge_token_usages", "cost_micros")
+"""The column whose presence says a source records spend (see ``source_facts.has_cost``)."""
+
 
 class _Types(TypedDict, total=False):
     """Column fields given by keyword to :func:`_c`: a column's types and the like."""
@@ -150,6 +157,15 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("cache_write_input_tokens", _BIGINT, False, optional=True, default="0", missing=0),
         _c("metadata", _JSON),
         _c("created_at", _TS, False),
+        # Recorded spend (newer Coder): the prices of the row's model per million tokens of each
+        # kind, in micro-units, snapshotted when the row was written, and its cost; NULL when the
+        # model had no price (or the provider could not be resolved). A source without them has
+        # no recorded spend at all, which the figures tell apart from unpriced usage.
+        *(_c(f"{kind}_price_micros", _BIGINT, optional=True) for kind in PRICE_KINDS),
+        _c("cost_micros", _BIGINT, optional=True),
+        _c("effective_group_id", _UUID, optional=True),
+        _c("provider_model", _TEXT, optional=True),
+        _c("priced_model", _TEXT, optional=True),
     ),
     "aibridge_user_prompts": (
         _c("id", _UUID, False),

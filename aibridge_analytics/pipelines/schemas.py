@@ -257,6 +257,43 @@ class Summary(_ChildSums):
     duration_p90_ms: pl.Float64 = pa.Field(ge=0)
     duration_p95_ms: pl.Float64 = pa.Field(ge=0)
     duration_p99_ms: pl.Float64 = pa.Field(ge=0)
+    # Recorded spend: NULL where the source records none ("not recorded", never 0).
+    recorded_cost_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    priced_token_usages: pl.Int64 = pa.Field(nullable=True, ge=0)
+    unpriced_token_usages: pl.Int64 = pa.Field(nullable=True, ge=0)
+    unpriced_input_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
+    unpriced_output_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
+    unpriced_cache_read_input_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
+    unpriced_cache_write_input_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
+
+    @pa.dataframe_check
+    @classmethod
+    def spend_recorded_or_not(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Every spend figure of a row is recorded, or none is (a source has the cost columns or not)."""
+        from aibridge_analytics.pipelines.summaries import SPEND
+
+        nulls = [pl.col(c).is_null().cast(pl.Int8) for c in SPEND]
+        return data.lazyframe.select(pl.sum_horizontal(nulls).is_in([0, len(SPEND)]))
+
+    @pa.dataframe_check
+    @classmethod
+    def usages_priced_or_unpriced(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Each token usage row is priced or unpriced: the two counts add up to token_usages."""
+        c = pl.col
+        return data.lazyframe.select(
+            c("priced_token_usages").is_null()
+            | (c("priced_token_usages") + c("unpriced_token_usages") == c("token_usages"))
+        )
+
+    @pa.dataframe_check
+    @classmethod
+    def unpriced_tokens_within_tokens(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Unpriced tokens of a kind are some of the tokens of that kind."""
+        checks = [
+            pl.col(f"unpriced_{k}").is_null() | (pl.col(f"unpriced_{k}") <= pl.col(k))
+            for k in ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
+        ]
+        return data.lazyframe.select(pl.all_horizontal(checks))
 
     @pa.dataframe_check
     @classmethod

@@ -21,7 +21,11 @@ Definitions (README: per-provider summaries):
   either key the frame has a boolean ``partial`` column (after the keys): the range covers that
   row's day (or, without ``day``, its week) only in part;
 - rows without a resolved provider form their own group (null ``resolved_provider_id``), so the
-  groups always add up to the whole.
+  groups always add up to the whole;
+- recorded spend (:data:`SPEND`) is what Coder recorded per token usage row (``cost_micros``),
+  summed exactly as integers of micro-units; a row without a recorded cost is unpriced, and its
+  tokens are counted per kind. A source without Coder's cost columns gives NULL spend figures
+  ("not recorded"), never 0.
 """
 
 from __future__ import annotations
@@ -55,8 +59,24 @@ KEYS: dict[str, tuple[str, ...]] = {
 TOKENS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
 SUMS = ("user_prompts", "token_usages", *TOKENS, "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
 PERCENTILES = (50, 90, 95, 99)
-FIGURES = ("interceptions", "initiators", "sessions", "threads", *SUMS, *(f"duration_p{q}_ms" for q in PERCENTILES))
+UNPRICED_TOKENS = tuple(f"unpriced_{c}" for c in TOKENS)
+SPEND = ("recorded_cost_micros", "priced_token_usages", "unpriced_token_usages", *UNPRICED_TOKENS)
+"""The recorded spend figures: Coder's recorded cost in micro-units (see :data:`COST_UNIT`), the
+token usage rows with a recorded cost and those without (unpriced), and the unpriced rows' tokens
+per kind. NULL ("not recorded") where the source records no spend: never 0."""
+FIGURES = (
+    "interceptions",
+    "initiators",
+    "sessions",
+    "threads",
+    *SUMS,
+    *(f"duration_p{q}_ms" for q in PERCENTILES),
+    *SPEND,
+)
 """The figure columns of a summary, in output order (after the keys)."""
+
+COST_UNIT = "USD, to the micro-dollar (cost_micros / 1,000,000)"
+"""What ``recorded_cost_micros`` counts: Coder records cost in millionths of a US dollar."""
 
 RETENTION_DAYS = 60
 """Coder's default retention: rows older than this before the newest start may have been deleted."""
@@ -204,6 +224,7 @@ def _grouped(
         .filter(pl.col("interceptions") > 0)
         .with_columns(
             *(pl.col(c).fill_null(0).cast(pl.Int64) for c in SUMS),
+            # Spend stays NULL where the source records none (not filled with 0).
             *(pl.col(c).cast(pl.Int64) for c in FIGURES if c not in SUMS and not c.startswith("duration")),
             *(pl.col(c).cast(pl.Float64) for c in FIGURES if c.startswith("duration")),
         )
