@@ -87,6 +87,9 @@ PRICE_KINDS = ("input", "output", "cache_read", "cache_write")
 """The token kinds Coder prices (``aibridge_token_usages.<kind>_price_micros``), in the order of
 the token columns they price (input, output, cache read, cache write)."""
 
+COST_CURRENCY = "USD"
+"""The currency of Coder's recorded prices and costs, which are in micro-units of it (millionths)."""
+
 COST_COLUMN = ("aibridge_token_usages", "cost_micros")
 """The column whose presence says a source records spend (see ``source_facts.has_cost``)."""
 

@@ -32,6 +32,7 @@ from typing import IO, Any
 
 import polars as pl
 
+from aibridge_analytics.coder import COST_CURRENCY
 from aibridge_analytics.errors import OutputError, UsageError, first_line
 
 FORMATS = ("table", "json", "csv", "csv-raw", "parquet")
@@ -233,7 +234,7 @@ def _human(name: str, value: Any, tz: str = "UTC") -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int) and name.endswith("_micros"):
-        return money_text(value)
+        return f"{COST_CURRENCY} {money_text(value)}"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):

@@ -41,6 +41,7 @@ import polars as pl
 
 from aibridge_analytics import periods
 from aibridge_analytics.catalogue import values
+from aibridge_analytics.coder import COST_COLUMN, COST_CURRENCY
 from aibridge_analytics.errors import UsageError, ValidationFailed
 from aibridge_analytics.pipelines import users
 from aibridge_analytics.sources.connection import Connection
@@ -75,7 +76,7 @@ FIGURES = (
 )
 """The figure columns of a summary, in output order (after the keys)."""
 
-COST_UNIT = "USD, to the micro-dollar (cost_micros / 1,000,000)"
+COST_UNIT = f"{COST_CURRENCY}, to the micro-dollar (recorded_cost_micros are millionths of a dollar)"
 """What ``recorded_cost_micros`` counts: Coder records cost in millionths of a US dollar."""
 
 RETENTION_DAYS = 60
@@ -92,6 +93,8 @@ class SummaryResult:
     period: str | None = None
     #: Where the facts came from: ``stored`` (a warehouse's), or ``inline`` and why.
     facts: str = "inline"
+    #: Whether the source records spend (Coder's cost columns): else the spend figures are NULL.
+    spend: bool = True
 
     def describe(self) -> str:
         """One line stating the range in its zone (local times with their offset) and how complete the figures are."""
@@ -111,6 +114,7 @@ class SummaryResult:
             f"outside {c['retention_days']}-day retention {c['outside_retention']}, "
             f"future-dated {c['future_dated']} (in the whole source, started after the generation time)"
             + ("" if self.facts in ("stored", "inline") else f"; facts computed {self.facts}")
+            + (f"; recorded cost in {COST_UNIT}" if self.spend else "; spend not recorded by this source")
         )
 
 
@@ -349,7 +353,9 @@ def summarise(
         now=now,
         user_names=user_names,
     )
-    return SummaryResult(found.frames["summary"], found.completeness, found.problems, period, con.facts)
+    return SummaryResult(
+        found.frames["summary"], found.completeness, found.problems, period, con.facts, con.probe.has(*COST_COLUMN)
+    )
 
 
 def _warn(result: SummaryResult) -> SummaryResult:
