@@ -29,6 +29,7 @@ BASE_RELATIONS = {
     "model_thoughts": "aibridge_model_thoughts",
     # Not `users`: a CTE named like the table it reads would read itself in some engines.
     "coder_users": "users",
+    "model_prices": "ai_model_prices",
 }
 
 #: Relations made from this package's own constants, or from the source's probe, rather than

@@ -1253,6 +1253,34 @@ PRICE_BOOK: tuple[DemoPrice, ...] = (
 Gemini, vLLM and Mistral model) are unpriced, and so is usage under a name no live provider holds."""
 
 
+def _prices_table() -> pa.Table:
+    """``ai_model_prices`` as it stands at the anchor: each scope's latest entry per model (a price
+    change replaces the row); a provider-specific row carries its provider's type and id."""
+    current: dict[tuple[str | None, str | None, str], DemoPrice] = {}
+    for entry in sorted(PRICE_BOOK, key=lambda e: e.from_days, reverse=True):  # the latest last
+        current[(entry.type, entry.provider, entry.model)] = entry
+    rows = list(current.values())
+    by_key = {p.key: p for p in PROVIDERS}
+    ts = pa.timestamp("us", tz="UTC")
+    since = pa.array([_days_before(e.from_days) for e in rows], ts)
+    return _table(
+        "ai_model_prices",
+        {
+            "id": pa.array([str(uuid.uuid5(_NAMESPACE, f"price/{e.type}/{e.provider}/{e.model}")) for e in rows]),
+            "provider": pa.array([e.type or by_key[e.provider or ""].type for e in rows], pa.string()),
+            "model": pa.array([e.model for e in rows], pa.string()),
+            **{
+                f"{kind}_price_micros": pa.array([e.prices[k] for e in rows], pa.int64())
+                for k, kind in enumerate(PRICE_KINDS)
+            },
+            "created_at": since,
+            "updated_at": since,
+            "source": pa.nulls(len(rows), pa.string()),
+            "provider_id": pa.array([str(by_key[e.provider].id) if e.provider else None for e in rows], pa.string()),
+        },
+    )
+
+
 def _price_at(provider: DemoProvider, model: str, at_us: np.ndarray) -> np.ndarray:
     """Prices (rows x 4, -1 = none) of ``model`` on ``provider`` at each instant: the provider's
     own entry in force, else its type's (the type it had then), as Coder resolves them."""
@@ -1443,6 +1471,7 @@ def _chunk(interceptions: int, seed: int, index: int, chunk_size: int, people: _
     return {
         "ai_providers": _providers_table() if index == 0 else empty_providers,
         "users": _users_table(seed, people) if index == 0 else SCHEMAS["users"].empty_table(),
+        "ai_model_prices": _prices_table() if index == 0 else SCHEMAS["ai_model_prices"].empty_table(),
         "aibridge_interceptions": interceptions_table,
         **children,
         GROUND_TRUTH_TABLE: ground_truth,
@@ -1588,10 +1617,10 @@ def generate(interceptions: int, seed: int, *, chunk_size: int = DEFAULT_CHUNK_S
 
     Keys are the tables of ``schema.TABLES`` plus ``GROUND_TRUTH_TABLE``, columns named and ordered
     as declared there (UUIDs as canonical text, times as UTC timestamps), ready to load into DuckDB
-    or PostgreSQL. ai_providers and users come whole in the first chunk and empty in the others. Each chunk
-    holds ``chunk_size`` interceptions with their child rows, sessions and threads and depends only
-    on (interceptions, seed, chunk index, chunk_size): the output is deterministic, and memory is
-    bounded by one chunk whatever ``interceptions`` is.
+    or PostgreSQL. ai_providers, users and ai_model_prices come whole in the first chunk and empty
+    in the others. Each chunk holds ``chunk_size`` interceptions with their child rows, sessions and
+    threads and depends only on (interceptions, seed, chunk index, chunk_size): the output is
+    deterministic, and memory is bounded by one chunk whatever ``interceptions`` is.
     """
     _check(interceptions, seed)
     if chunk_size < MIN_INTERCEPTIONS:
