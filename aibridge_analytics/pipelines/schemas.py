@@ -90,6 +90,12 @@ class TokenUsages(pa.DataFrameModel):
     cache_read_input_tokens: pl.Int64 | None = pa.Field(ge=0)
     cache_write_input_tokens: pl.Int64 | None = pa.Field(ge=0)
     created_at: UTC
+    # Recorded spend (newer Coder): NULL when unpriced; never negative.
+    input_price_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+    output_price_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+    cache_read_price_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+    cache_write_price_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+    cost_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
 
 
 class UserPrompts(pa.DataFrameModel):
@@ -128,6 +134,19 @@ class Users(pa.DataFrameModel):
     username: str
     name: str = pa.Field(nullable=True)
     deleted: bool = pa.Field(nullable=True)
+
+
+class ModelPrices(pa.DataFrameModel):
+    """ai_model_prices: a price per million tokens of each kind, in micro-units (NULL: none)."""
+
+    id: str = pa.Field(unique=True)
+    provider: str = pa.Field(nullable=True)
+    model: str
+    input_price_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    output_price_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    cache_read_price_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    cache_write_price_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    provider_id: str | None = pa.Field(nullable=True)
 
 
 # --- frames this package produces ------------------------------------------------------------
