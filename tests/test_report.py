@@ -665,7 +665,7 @@ def test_axis_titles_name_the_unit_of_their_values(demo_figures):
                 encoding = panel["encoding"][channel]
                 if encoding["type"] == "quantitative":
                     title = encoding.get("title") or encoding["axis"]["title"]
-                    assert re.search(r"\((count|thousands|millions|billions)\)$", title), (key, title)
+                    assert re.search(r"\((count|thousands|millions|billions|USD)\)$", title), (key, title)
     # Tokens: each panel's values read between 1 and 999 in the unit its axis names (no flat line on
     # an 18,000-thousand axis), and the unit is what the values were divided by.
     units = {"thousands": 1e3, "millions": 1e6, "billions": 1e9}

@@ -3,10 +3,12 @@ and engine, and "not recorded" (NULL, never 0) where a source has no cost column
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from datasets import duckdb_connection, postgres_connection
+from datasets import driver, duckdb_connection, postgres_connection
 from polars.testing import assert_frame_equal
 
 import aibridge_analytics as aa
@@ -99,3 +101,31 @@ def test_a_coder_without_cost_columns_has_spend_not_recorded(pg_schema, tmp_path
             spend = result.frame.select(summaries.SPEND)
             assert spend.null_count().row(0) == (result.frame.height,) * len(summaries.SPEND)
             assert "spend not recorded" in result.describe()
+
+
+def test_the_report_shows_recorded_spend_exactly_or_says_it_is_not_recorded(tmp_path):
+    from aibridge_analytics.outputs.formats import money_text
+    from aibridge_analytics.outputs.report import build_report
+
+    tables, _ = _demo(1500, 4)
+    con = duckdb_connection(tables)
+    build_report(con, tmp_path / "costed", since="2026-10-20", until="2026-11-23")
+    summary = json.loads((tmp_path / "costed" / "summary.json").read_text())
+    total = summary["totals"]["recorded_cost_micros"]
+    assert total > 0 and total == sum(p["recorded_cost_micros"] for p in summary["providers"])
+    markdown = (tmp_path / "costed" / "report.md").read_text()
+    assert f"Recorded cost **USD {money_text(total)}**" in markdown
+    html = (tmp_path / "costed" / "report.html").read_text()
+    assert 'id="spend-table"' in html and "Recorded spend per provider:" in html
+    written = pl.read_parquet(tmp_path / "costed" / "parquet" / "by_provider.parquet")
+    assert written["recorded_cost_micros"].sum() == total
+
+    fresh = duckdb_connection(tables.copy())
+    driver(fresh).execute("ALTER TABLE aibridge_token_usages DROP COLUMN cost_micros")
+    build_report(fresh, tmp_path / "old", since="2026-10-20", until="2026-11-23")
+    markdown = (tmp_path / "old" / "report.md").read_text()
+    assert "Not recorded: this source has no cost columns" in markdown and "USD " not in markdown
+    assert "Recorded spend per provider:" not in (tmp_path / "old" / "report.html").read_text()
+    # The empty range of a source without spend: still not recorded, not USD 0.
+    build_report(fresh, tmp_path / "empty", since="2020-01-01", until="2020-01-02")
+    assert "Not recorded" in (tmp_path / "empty" / "report.md").read_text()
