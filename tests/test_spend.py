@@ -129,3 +129,28 @@ def test_the_report_shows_recorded_spend_exactly_or_says_it_is_not_recorded(tmp_
     # The empty range of a source without spend: still not recorded, not USD 0.
     build_report(fresh, tmp_path / "empty", since="2020-01-01", until="2020-01-02")
     assert "Not recorded" in (tmp_path / "empty" / "report.md").read_text()
+
+
+def test_priced_under_another_name_is_a_verification_finding_counted_as_polars_counts_it():
+    from aibridge_analytics.pipelines.attribution import attribute
+    from aibridge_analytics.pipelines.verification import verify_backfill
+
+    tables, _ = _demo()
+    con = duckdb_connection(tables)
+    found = verify_backfill(con, samples=0).findings.filter(pl.col("finding") == "priced_under_another_name")
+    assert found["severity"].to_list() == ["warning"]
+    priced = tables["aibridge_token_usages"].filter(pl.col("cost_micros").is_not_null())["interception_id"].unique()
+    rows = attribute(con).filter(
+        pl.col("interception_id").is_in(priced.implode()),
+        pl.col("resolved_provider_name").is_null() | (pl.col("resolved_provider_name") != pl.col("provider_name")),
+    )
+    assert found["affected"].item() == rows.height > 0
+    pairs = rows.select(
+        pl.concat_str("provider_name", pl.lit(">"), pl.col("resolved_provider_name").fill_null("(unattributed)"))
+    )
+    assert found["examples"].item().split(",") == sorted(pairs.to_series().unique().to_list())
+    # Without recorded spend, nothing can have been priced anywhere.
+    fresh = duckdb_connection(tables)
+    driver(fresh).execute("ALTER TABLE aibridge_token_usages DROP COLUMN cost_micros")
+    found = verify_backfill(fresh, samples=0).findings.filter(pl.col("finding") == "priced_under_another_name")
+    assert found["affected"].item() == 0
