@@ -284,6 +284,21 @@ class Summary(_ChildSums):
     unpriced_output_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
     unpriced_cache_read_input_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
     unpriced_cache_write_input_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
+    # With a price book only: its estimate of the unpriced usage, and recorded + estimated.
+    estimated_cost_micros: pl.Int64 | None = pa.Field(ge=0)
+    estimated_token_usages: pl.Int64 | None = pa.Field(ge=0)
+    unestimated_token_usages: pl.Int64 | None = pa.Field(ge=0)
+    recorded_plus_estimated_cost_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+
+    @pa.dataframe_check
+    @classmethod
+    def estimated_usages_are_unpriced_ones(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """The book prices some unpriced usages and not the others: together they are the unpriced ones."""
+        if "estimated_token_usages" not in data.lazyframe.collect_schema().names():
+            return data.lazyframe.select(pl.lit(True))
+        c = pl.col
+        unpriced = c("unpriced_token_usages").fill_null(c("token_usages"))  # not recorded: every usage
+        return data.lazyframe.select(c("estimated_token_usages") + c("unestimated_token_usages") == unpriced)
 
     @pa.dataframe_check
     @classmethod

@@ -44,6 +44,7 @@ from aibridge_analytics.catalogue import values
 from aibridge_analytics.coder import COST_COLUMN, COST_CURRENCY
 from aibridge_analytics.errors import UsageError, ValidationFailed
 from aibridge_analytics.pipelines import users
+from aibridge_analytics.pipelines.prices import PriceBook
 from aibridge_analytics.sources.connection import Connection
 
 #: ``--by`` key -> the output columns it adds, in output order.
@@ -75,6 +76,17 @@ FIGURES = (
     *SPEND,
 )
 """The figure columns of a summary, in output order (after the keys)."""
+
+ESTIMATE = (
+    "estimated_cost_micros",
+    "estimated_token_usages",
+    "unestimated_token_usages",
+    "recorded_plus_estimated_cost_micros",
+)
+"""With a price book (``--prices``): the estimated cost of the unpriced token usages it prices, how
+many it prices and how many it cannot, and recorded + estimated (NULL where spend is not recorded:
+the estimate alone is then in ``estimated_cost_micros``). Recorded and estimated are never added
+anywhere else."""
 
 COST_UNIT = f"{COST_CURRENCY}, to the micro-dollar (recorded_cost_micros are millionths of a dollar)"
 """What ``recorded_cost_micros`` counts: Coder records cost in millionths of a US dollar."""
@@ -202,6 +214,33 @@ def _completeness(
     return _completeness_frame(con.query("summaries/completeness", params), tz, since, until, retention_days)
 
 
+def _estimated(
+    con: Connection,
+    grouped: pl.DataFrame,
+    columns: list[str],
+    tz: str,
+    since: datetime | None,
+    until: datetime | None,
+    prices: PriceBook,
+) -> pl.DataFrame:
+    """``grouped`` with the :data:`ESTIMATE` columns of the price book ``prices`` (``sql/spend/estimated.sql``,
+    grouped by the same keys), after the recorded spend."""
+    found = con.query("spend/estimated", {"since": since, "until": until, "tz": tz, **prices.params()}, keys=columns)
+    joined = (
+        grouped.join(found, on=columns, how="left", nulls_equal=True, maintain_order="left")
+        if columns
+        else pl.concat([grouped, found], how="horizontal")
+        if grouped.height
+        else grouped.with_columns(pl.lit(None, pl.Int64).alias(c) for c in found.columns)
+    )
+    counts = ("estimated_cost_micros", "estimated_token_usages", "unestimated_token_usages")
+    return joined.with_columns(
+        *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
+    ).with_columns(
+        (pl.col("recorded_cost_micros") + pl.col("estimated_cost_micros")).alias("recorded_plus_estimated_cost_micros")
+    )
+
+
 def _grouped(
     con: Connection,
     keys: Sequence[str],
@@ -209,6 +248,7 @@ def _grouped(
     since: datetime | None,
     until: datetime | None,
     user_names: bool = True,
+    prices: PriceBook | None = None,
 ) -> pl.DataFrame:
     """The summary frame for ``keys`` (see :data:`KEYS`) computed by the source's engine in one query
     over the facts (``sql/summaries/figures.sql``). With a ``day`` or ``week`` key, ``partial``
@@ -235,6 +275,9 @@ def _grouped(
         .sort(columns, nulls_last=True)
         .select(*columns, *marks, *FIGURES)
         .collect()
+        .pipe(
+            lambda grouped: grouped if prices is None else _estimated(con, grouped, columns, tz, since, until, prices)
+        )
         # The initiator's names are looked up for the groups, never grouped on (pipelines.users).
         .pipe(lambda grouped: users.named(con, grouped, user_names))
     )
@@ -282,6 +325,7 @@ def summarise_each(
     lax: bool = False,
     now: datetime | None = None,
     user_names: bool = True,
+    prices: PriceBook | None = None,
 ) -> Summaries:
     """A summary per entry of ``groupings`` (its name -> its ``by`` keys) over one range, and the range's completeness.
 
@@ -299,7 +343,7 @@ def summarise_each(
     if retention_days < 0:
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
     problems = anomalies(con, start, end, lax)
-    frames = {name: _grouped(con, by, tz, start, end, user_names) for name, by in keys.items()}
+    frames = {name: _grouped(con, by, tz, start, end, user_names, prices) for name, by in keys.items()}
     complete = _completeness(con, tz, start, end, retention_days, now)
     checks = [
         *((frame, schemas.Summary, name) for name, frame in frames.items()),
@@ -327,6 +371,7 @@ def summarise(
     lax: bool = False,
     now: datetime | None = None,
     user_names: bool = True,
+    prices: PriceBook | None = None,
 ) -> SummaryResult:
     """The summary for keys ``by`` and its completeness figures, computed by the source's engine.
 
@@ -340,6 +385,8 @@ def summarise(
     time): ages and periods count from it, and rows started after it are counted as ``future_dated``.
     Grouped by initiator, the user's ``initiator_username`` and ``initiator_name`` follow its id
     (looked up, not grouped on; NULL without a users table); ``user_names=False`` leaves them out.
+    ``prices`` (a price book, :func:`aibridge_analytics.pipelines.prices.read_price_book`) adds the
+    :data:`ESTIMATE` columns.
     """
     found = summarise_each(
         con,
@@ -352,6 +399,7 @@ def summarise(
         lax=lax,
         now=now,
         user_names=user_names,
+        prices=prices,
     )
     return SummaryResult(
         found.frames["summary"], found.completeness, found.problems, period, con.facts, con.probe.has(*COST_COLUMN)
@@ -377,6 +425,7 @@ def summary(
     lax: bool = False,
     now: datetime | None = None,
     user_names: bool = True,
+    prices: PriceBook | None = None,
 ) -> pl.DataFrame:
     """Per-provider (or any ``by`` keys) summary of ended interceptions, as a Polars frame.
 
@@ -388,8 +437,10 @@ def summary(
     The range: ``since``/``until`` or a named ``period`` such as ``"last-week"``, as of ``now``
     (see :func:`summarise`). ``lax``: validation failures become ValidationWarning instead of
     ValidationFailed. Grouped by initiator, the user's names follow its id unless ``user_names=False``.
+    ``prices``: a price book whose estimate of unpriced usage adds the :data:`ESTIMATE` columns.
     """
-    return _warn(summarise(con, by, tz, since, until, period=period, lax=lax, now=now, user_names=user_names)).frame
+    found = summarise(con, by, tz, since, until, period=period, lax=lax, now=now, user_names=user_names, prices=prices)
+    return _warn(found).frame
 
 
 def summary_completeness(
