@@ -439,7 +439,7 @@ def test_make_report_path_on_a_fresh_checkout(tmp_path):
     assert (tmp_path / "data" / "aibridge-analytics" / "demo.duckdb").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "report"]
     html = (tmp_path / "report" / "report.html").read_text()
-    assert "AI Bridge usage report" in html and html.count("data:image/svg+xml;base64,") == 5
+    assert "AI Bridge usage report" in html and html.count("data:image/svg+xml;base64,") == 6
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
     # The fixed-date demo ends at 2026-11-23: the default range is its last week, whatever today is.
     assert summary["window"]["until"] == "2026-11-23T00:00:00+00:00" and summary["totals"]["interceptions"] > 0
