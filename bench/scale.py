@@ -15,7 +15,10 @@ its build time and peak RSS), then measures, each in a fresh process so that its
 - the baseline: the same summary on PostgreSQL from Coder's raw tables (the warehouse loaded once
   into a schema of the throwaway server, reused on later runs), and the ratio;
 - the full build of the warehouse's stored facts (``facts build --rebuild``), time and peak RSS;
-- PostgreSQL over the same facts: a hook (:func:`facts_baseline`), not measured yet.
+- the figures query over the same stored facts on DuckDB and on PostgreSQL (the facts copied into
+  the server), engine against engine;
+- the facts part of a sync that brings one more day (1/60 of the history), against the full
+  build, and of a sync that brings nothing new.
 
 Times are printed against the issue's targets, never asserted; the last lines are Markdown table
 rows for the README.
@@ -34,7 +37,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import DATA, postgres_copy
+import duckdb
+import psycopg
+from common import DATA, postgres_copy, timed
+from psycopg import sql as pgsql
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = Path(sys.executable).with_name("aibridge-analytics")
@@ -139,14 +145,99 @@ def postgres_raw(path: Path, dsn: str, shape: str, interceptions: int, seed: int
     return seconds, {str(k): v for k, v in frame.select("resolved_provider_id", "interceptions").rows()}
 
 
-def facts_baseline(path: Path, dsn: str) -> float | None:
-    """HOOK for the fact layer: seconds of the summary computed by PostgreSQL over the same facts.
+_PG_TYPES = {
+    "UUID": "uuid",
+    "VARCHAR": "text",
+    "BIGINT": "bigint",
+    "INTEGER": "integer",
+    "DOUBLE": "double precision",
+    "BOOLEAN": "boolean",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+}
 
-    The fact layer (issue 15) will be a warehouse table; once it exists, load that table into the
-    PostgreSQL schema beside the raw tables and time the summary over it here, so that the engine
-    is compared with the engine on the same input. None until then.
-    """
-    return None
+
+def facts_to_postgres(path: Path, dsn: str) -> float:
+    """The warehouse's stored facts copied into ``main.aibridge_facts`` of the PostgreSQL server
+    (where the catalogue's stored-facts relation reads them), replacing an earlier copy; seconds."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="facts-", dir=DATA) as tmp:
+        csv = Path(tmp) / "facts.csv"
+        with duckdb.connect(str(path), read_only=True) as duck:
+            facts = duck.table("aibridge_facts")
+            columns = list(zip(facts.columns, (str(t) for t in facts.types), strict=True))
+            facts.write_csv(str(csv), header=False)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS main CASCADE")
+            conn.execute("CREATE SCHEMA main")
+            ddl = pgsql.SQL("CREATE TABLE main.aibridge_facts ({})").format(
+                pgsql.SQL(", ").join(
+                    pgsql.SQL("{} {}").format(pgsql.Identifier(name), pgsql.SQL(_PG_TYPES[kind]))
+                    for name, kind in columns
+                )
+            )
+            conn.execute(ddl)
+            with conn.cursor().copy("COPY main.aibridge_facts FROM STDIN (FORMAT csv)") as copy, csv.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    copy.write(chunk)
+            conn.execute("VACUUM ANALYZE main.aibridge_facts")
+    return time.perf_counter() - started
+
+
+def figures_seconds(con: Any, repeat: int) -> float:
+    """Median seconds of the summary's figures query by provider over the stored facts on ``con``'s
+    engine (after one warm-up): the same catalogue query, engine against engine."""
+    from aibridge_analytics import catalogue
+    from aibridge_analytics.pipelines.summaries import KEYS
+    from aibridge_analytics.warehouse.facts import STORED
+
+    rendered = catalogue.render(
+        "summaries/figures",
+        con.dialect,
+        {"since": None, "until": None, "tz": "UTC"},
+        keys=KEYS["provider"],
+        relations={"facts": STORED},
+    )
+    seconds, _ = timed(lambda: con.run(rendered), repeat)
+    return seconds
+
+
+def facts_baseline(path: Path, dsn: str, repeat: int) -> tuple[float, float, float]:
+    """The figures query by provider over the same stored facts: seconds on DuckDB, on PostgreSQL
+    (the facts loaded into it first), and the loading time."""
+    from aibridge_analytics import connect
+    from aibridge_analytics.sources.connection import PostgresConnection
+
+    with connect(path) as duck:
+        t_duck = figures_seconds(duck, repeat)
+    t_load = facts_to_postgres(path, dsn)
+    with PostgresConnection(dsn, statement_timeout_ms=0) as pg:
+        t_pg = figures_seconds(pg, repeat)
+    return t_duck, t_pg, t_load
+
+
+def refresh_child(path: str) -> None:
+    """In this fresh process: the facts part of a sync that brought one more day (the newest 1/60
+    of the interceptions marked changed, as the sync marks them, then refreshed), and of a sync
+    that brought nothing (a refresh with nothing changed)."""
+    from aibridge_analytics.warehouse import facts, store
+    from aibridge_analytics.warehouse.store import Warehouse
+
+    con = store.open_warehouse(path, read_only=False)
+    wh = Warehouse(con)
+    total = int(con.execute("SELECT count(*) FROM aibridge_interceptions").fetchall()[0][0])
+    wh.run("warehouse/facts/create_changed")
+    con.execute(
+        "INSERT INTO aibridge_facts_changed SELECT id FROM aibridge_interceptions ORDER BY started_at DESC LIMIT ?",
+        [total // 60],
+    )
+    began = time.perf_counter()
+    day = facts.refresh_open(con)
+    t_day = time.perf_counter() - began
+    began = time.perf_counter()
+    nothing = facts.refresh_open(con)
+    t_nothing = time.perf_counter() - began
+    con.close()
+    print(json.dumps({"day": t_day, "day_says": day, "nothing": t_nothing, "nothing_says": nothing}))
 
 
 def verdict(ok: bool) -> str:
@@ -199,7 +290,7 @@ def bench_shape(args: argparse.Namespace, shape: str) -> str:
         ok = t_rep <= 10 and rss_rep <= 2e9
         report = f"{t_rep:.1f} s, {gib(rss_rep)}"
         print(f"report over the whole history: {t_rep:.1f} s, peak RSS {gib(rss_rep)} ({verdict(ok)} <= 10 s, <= 2 GB)")
-    raw = "skipped"
+    raw = engines = "skipped"
     if not args.no_postgres:
         if not args.dsn:
             raise SystemExit("no PostgreSQL: run `make bench` (or set AIBRIDGE_TEST_PG_DSN, or --no-postgres)")
@@ -211,15 +302,30 @@ def bench_shape(args: argparse.Namespace, shape: str) -> str:
             f"({verdict(ratio >= 40)} >= 40x); "
             f"same counts per provider: {pg_counts == counts}"
         )
-        facts = facts_baseline(path, args.dsn)
-        if facts is None:
-            print("PostgreSQL over the same facts: pending (no fact layer yet; see facts_baseline)")
-        else:
-            print(f"PostgreSQL over the same facts: {facts:.1f} s -> {facts / t_call:.1f}x the call")
-    print("incremental sync of one more day, and sync with nothing new: pending (measured once the fact layer exists)")
+    if args.dsn and not args.no_postgres:
+        t_duck, t_pg, t_load = facts_baseline(path, args.dsn, args.repeat)
+        engines = f"{t_pg / t_duck:.1f}x"
+        print(
+            f"the figures query over the same stored facts: DuckDB {t_duck:.2f} s, PostgreSQL {t_pg:.2f} s "
+            f"-> {engines} (engine against engine; facts loaded into PostgreSQL in {t_load:.0f} s)"
+        )
+    _, rss_refresh, out = measured([sys.executable, __file__, "--refresh", str(path)])
+    refreshed = json.loads(out.strip().splitlines()[-1])
+    share = refreshed["day"] / t_facts
+    print(
+        f"facts part of a sync of one more day (1/60 of the interceptions): {refreshed['day']:.1f} s "
+        f"({refreshed['day_says']}), {share:.1%} of the full build, peak RSS {gib(rss_refresh)} "
+        f"({verdict(share <= 0.10)} <= 10%)"
+    )
+    print(
+        f"facts part of a sync with nothing new: {refreshed['nothing']:.2f} s ({refreshed['nothing_says']}) "
+        f"({verdict(refreshed['nothing'] <= 0.5)} <= 0.5 s)",
+        flush=True,
+    )
     return (
-        f"| {shape} | {n:,} | {built['seconds']:.0f} s, {gib(built['peak_rss_bytes'])} | {t_call:.2f} s | "
-        f"{t_cmd:.2f} s | {min(three):.1f}-{max(three):.1f} s | {report} | {raw} |"
+        f"| {shape} | {n:,} | {built['seconds']:.0f} s, {gib(built['peak_rss_bytes'])} | "
+        f"{t_facts:.0f} s, {gib(rss_facts)} | {t_call:.2f} s | {t_cmd:.2f} s | {min(three):.1f}-{max(three):.1f} s | "
+        f"{report} | {raw} | {engines} | {refreshed['day']:.1f} s ({share:.0%}) | {refreshed['nothing']:.2f} s |"
     )
 
 
@@ -228,14 +334,18 @@ def main() -> int:
     if len(sys.argv) == 5 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--refresh":
+        refresh_child(sys.argv[2])
+        return 0
     args = arguments()
     shapes = ("demo", "solo") if args.shape == "both" else (args.shape,)
     rows = [bench_shape(args, shape) for shape in shapes]
     print(
-        "\n| shape | interceptions | generated (time, peak RSS) | summary call | summary command | "
-        "3-key --by calls | report (time, peak RSS) | PostgreSQL raw, ratio |"
+        "\n| shape | interceptions | generated (time, peak RSS) | full fact build | summary call | summary command | "
+        "3-key --by calls | report (time, peak RSS) | PostgreSQL raw, ratio | PostgreSQL/DuckDB on the same facts | "
+        "facts of one more day | facts, nothing new |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
     return 0

@@ -28,7 +28,7 @@ import pytest
 import sqlglot
 
 from aibridge_analytics import catalogue
-from aibridge_analytics.catalogue import Probe, lint, render, render_relation, render_unexpanded
+from aibridge_analytics.catalogue import Probe, lint, loader, render, render_relation, render_unexpanded
 from aibridge_analytics.coder import TABLES
 from aibridge_analytics.errors import SqlError, UsageError
 from aibridge_analytics.pipelines.summaries import KEYS
@@ -123,9 +123,15 @@ def test_unexpanded_render_reads_relations_by_name_with_driver_placeholders():
     assert "CAST(%(provider_id)s AS UUID)" in pg
 
 
+def _replace_query(monkeypatch, query) -> None:
+    """``query`` in place of the catalogue's file of its name, for this test."""
+    parsed = loader._parsed
+    monkeypatch.setattr(loader, "_parsed", lambda name: query if name == query.name else parsed(name))
+
+
 def test_unexpanded_render_refuses_an_engine_the_file_does_not_run_on(monkeypatch):
     only_duckdb = dataclasses.replace(catalogue.get("providers/list"), dialects=("duckdb",))
-    monkeypatch.setitem(catalogue.catalogue(), "providers/list", only_duckdb)
+    _replace_query(monkeypatch, only_duckdb)
     assert "FROM providers" in render_unexpanded("providers/list", "duckdb")
     with pytest.raises(SqlError, match="runs on duckdb only, not on postgres"):
         render_unexpanded("providers/list", "postgres")
@@ -209,7 +215,7 @@ def test_postgres_render_doubles_literal_percent_and_keeps_placeholders():
 
 def test_postgres_render_doubles_a_percent_in_the_header_comment(monkeypatch):
     percent = dataclasses.replace(catalogue.get("providers/list"), doc="the top 5% of providers")
-    monkeypatch.setitem(catalogue.catalogue(), "providers/list", percent)
+    _replace_query(monkeypatch, percent)
     assert render("providers/list", "postgres").sql.startswith("-- providers/list: the top 5%% of providers\n")
     assert render("providers/list", "duckdb").sql.startswith("-- providers/list: the top 5% of providers\n")
 

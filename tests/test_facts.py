@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,12 +28,26 @@ from tests.test_sync import _children, url
 
 
 def stored_and_inline(db: Path):
-    """The warehouse's stored facts and the facts computed from its tables now, from scratch."""
+    """The warehouse's stored facts and the facts computed from its tables now, from scratch; the
+    stored session and thread numbers read back as the text keys they stand for."""
     con = DuckDBConnection(duckdb.connect(str(db), read_only=True))
     try:
-        return con.query("warehouse/facts/stored"), con.query("facts/rows")
+        stored, inline = con.query("warehouse/facts/stored"), con.query("facts/rows")
+        keys = con.query("warehouse/facts/key_values")
     finally:
         con.close()
+    assert stored["session_key"].dtype == pl.Int64 and stored["thread_key"].dtype == pl.Int64
+    numbers = {
+        kind: dict(keys.filter(pl.col("key_of") == kind).select("key", "value").iter_rows())
+        for kind in ("session", "thread")
+    }
+    # A number stands for one key of one kind.
+    assert keys.select("key_of", "key").is_unique().all() and keys.select("key_of", "value").is_unique().all()
+    stored = stored.with_columns(
+        pl.col("session_key").replace_strict(numbers["session"], return_dtype=pl.String, default=None),
+        pl.col("thread_key").replace_strict(numbers["thread"], return_dtype=pl.String, default=None),
+    )
+    return stored, inline.with_columns(pl.col("thread_key").cast(pl.String))
 
 
 def _insert(conn, table: str, row: dict) -> None:
@@ -165,6 +180,25 @@ def test_any_sequence_of_syncs_leaves_the_facts_a_rebuild_would_make(new_pg_sche
     with duckdb.connect(str(db), read_only=True) as warehouse:
         assert stored.height == warehouse.execute("SELECT count(*) FROM aibridge_interceptions").fetchone()[0]
     assert_same_rows(stored, inline)
+
+
+@pytest.mark.postgres
+def test_a_sync_with_nothing_new_recomputes_no_facts(new_pg_schema, tmp_path):
+    """The overlap window is re-read on every sync; rows that come back unchanged leave their
+    facts alone, and an interception that ended since, or a late child row, is recomputed."""
+    schema = new_pg_schema()
+    history = _History(schema.conn)
+    history.new_rows(in_flight=True)
+    history.new_rows(in_flight=False)
+    db = tmp_path / "w.duckdb"
+    sync(url(schema), db)
+    assert sync(url(schema), db).facts == "facts up to date"
+    history.end_in_flight()
+    assert sync(url(schema), db).facts.startswith("facts of ")
+    history.late_child()
+    assert "recomputed" in sync(url(schema), db).facts
+    assert sync(url(schema), db).facts == "facts up to date"
+    assert_same_rows(*stored_and_inline(db))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -132,6 +132,7 @@ def _parse_file(name: str, path: Path) -> Query:
     return Query(**vars(header), tree=tree)
 
 
+@lru_cache(maxsize=1)
 def _files() -> dict[str, Path]:
     """Each catalogue file by name: its path under ``sql/`` without ``.sql``."""
     root = sql_dir()
@@ -164,23 +165,36 @@ def headers() -> dict[str, Header]:
 
 
 @lru_cache(maxsize=1)
-def catalogue() -> dict[str, Query]:
-    """Every query of the catalogue by name (its path under ``sql/`` without ``.sql``)."""
-    queries = {name: _parse_file(name, path) for name, path in _files().items()}
-    relations = [q.relation for q in queries.values() if q.relation]
+def relations() -> dict[str, str]:
+    """The catalogue's relations: each relation's name -> the name of the file defining it (from
+    the headers, no SQL parsed); a name defined twice, or shadowing a base relation, is an error."""
     from aibridge_analytics.catalogue.relations import BASE_RELATIONS
 
-    clash = {r for r in relations if relations.count(r) > 1 or r in BASE_RELATIONS}
+    defined = [(h.relation, h.name) for h in headers().values() if h.relation]
+    names = [relation for relation, _ in defined]
+    clash = {r for r in names if names.count(r) > 1 or r in BASE_RELATIONS}
     if clash:
         raise SqlError(f"relation names defined twice: {sorted(clash)}")
-    return queries
+    return dict(defined)
+
+
+@cache
+def _parsed(name: str) -> Query:
+    """File ``name`` parsed, linted and checked, once per process: a command parses only the
+    files it runs and the relations they read, not the whole catalogue."""
+    return _parse_file(name, _files()[name])
+
+
+def catalogue() -> dict[str, Query]:
+    """Every query of the catalogue by name (its path under ``sql/`` without ``.sql``), all parsed."""
+    relations()
+    return {name: _parsed(name) for name in headers()}
 
 
 def get(name: str) -> Query:
     """The catalogue query ``name``, or a SqlError listing what exists."""
-    queries = catalogue()
-    if name not in queries:
+    if name not in headers():
         raise SqlError(f"unknown query {name!r}: the catalogue has no {name}.sql").with_cli_hint(
             "`aibridge-analytics sql list` shows them"
         )
-    return queries[name]
+    return _parsed(name)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlglot import exp
 
 from aibridge_analytics.catalogue import values
-from aibridge_analytics.catalogue.loader import DIALECTS, Param, Query, catalogue, get
+from aibridge_analytics.catalogue.loader import DIALECTS, Param, Query, get, relations
 from aibridge_analytics.catalogue.relations import (
     BASE_RELATIONS,
     CONSTANT_RELATIONS,
@@ -71,11 +71,9 @@ def _referenced(tree: exp.Expr) -> list[str]:
     return names
 
 
-def _relation_index(overrides: Mapping[str, str]) -> dict[str, Query]:
-    index = {q.relation: q for q in catalogue().values() if q.relation}
-    for rel, query_name in overrides.items():
-        index[rel] = get(query_name)
-    return index
+def _relation_index(overrides: Mapping[str, str]) -> dict[str, str]:
+    """Each relation's name -> the catalogue query defining it, the caller's ``overrides`` first."""
+    return {**relations(), **overrides}
 
 
 def resolve_relations(tree: exp.Expr, overrides: Mapping[str, str]) -> tuple[list[str], list[tuple[str, Query]]]:
@@ -91,7 +89,7 @@ def resolve_relations(tree: exp.Expr, overrides: Mapping[str, str]) -> tuple[lis
                 if name not in bases:
                     bases.append(name)
             elif name in index:
-                query = index[name]
+                query = get(index[name])
                 if any(rel == name for rel, _ in models):
                     continue
                 if name in visiting:

@@ -248,7 +248,9 @@ def anomalies_failure(name: str, found: pl.DataFrame, hint: str = "") -> Validat
         kind, what = ROW_ANOMALIES[r["anomaly"]]
         n = r["row_count"]
         parts.append(f"{r['anomaly']} ({n} {kind}{'' if n == 1 else 's'})")
-        details.append(f"  {r['anomaly']}: {n} {kind}{'' if n == 1 else 's'} {what}, e.g. {r['example_id']}")
+        details.append(
+            f"  {r['anomaly']}: {n} {kind}{'' if n == 1 else 's'} {what}, e.g. in interception {r['example_id']}"
+        )
     return ValidationFailed(f"{name} break the row schema: {', '.join(parts)}{hint}", details)
 
 

@@ -294,7 +294,7 @@ def anomalies(con: Connection, since: datetime | None, until: datetime | None, l
     """
     from aibridge_analytics.pipelines import schemas
 
-    found = con.query("summaries/anomalies", {"since": since, "until": until})
+    found = con.query("summaries/anomalies", {"since": since, "until": until, "unique_ids": con.unique_ids})
     failure = schemas.anomalies_failure("source rows of the summary", found, "")
     if failure is None:
         return []

@@ -56,6 +56,9 @@ class Connection:
     live: bool = False
 
     def __init__(self) -> None:
+        #: Interception ids are unique by construction (Coder's primary key; a warehouse's sync
+        #: merges by id), so the summaries' anomaly check need not look for duplicates.
+        self.unique_ids = self.live
         self._probe: Probe | None = None
         self._meta: dict[str, str] | None = None
         self._recorders: list[list[Rendered]] = []

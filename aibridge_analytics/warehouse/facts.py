@@ -104,7 +104,7 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False) -> str:
             if changed <= REBUILD_SHARE * max(total, 1):
                 _recompute(wh, probe)
                 return f"facts of {changed:,} changed interception(s) recomputed"
-        wh.run("warehouse/facts/build", probe=probe)
+        _store(wh, probe, {}, whole=True)
         if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
             wh.run("warehouse/facts/clear_changed")
         wh.run("warehouse/meta/set", {"key": STATE_KEY, "value": current})
@@ -146,11 +146,27 @@ def _recompute(wh: Warehouse, probe: Probe) -> None:
             name, create = statements.changed_subset(table)
             wh.execute_built(f"changed rows of {table}", create)
             tables[relation] = name
-    wh.run("warehouse/facts/forget_changed")
-    wh.run("warehouse/facts/insert_changed", probe=probe, tables=tables)
+    _store(wh, probe, tables, whole=False)
     wh.run("warehouse/facts/clear_changed")
     for name in tables.values():
         wh.execute_built("drop the changed rows", statements.drop(name))
+
+
+def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: bool) -> None:
+    """Compute the facts (from ``tables`` in place of the base relations they name), number their
+    session and thread keys, and store them: all of them (``whole``), or in place of the changed
+    interceptions' (inside the caller's transaction)."""
+    wh.run("warehouse/facts/stage", probe=probe, tables=tables)
+    wh.run("warehouse/facts/create_keys")
+    if whole:
+        wh.run("warehouse/facts/clear_keys")
+    wh.run("warehouse/facts/keys")
+    if whole:
+        wh.run("warehouse/facts/build")
+    else:
+        wh.run("warehouse/facts/forget_changed")
+        wh.run("warehouse/facts/insert_changed")
+    wh.run("warehouse/facts/drop_stage")
 
 
 def _changed(wh: Warehouse) -> int:
@@ -167,7 +183,7 @@ def open_warehouse_source(path: Path, label: str) -> DuckDBConnection:
     holding it, or a read-only file, cannot); otherwise the figures read the facts inline and the
     connection's ``facts`` says why, for the completeness line.
     """
-    con = DuckDBConnection(store.open_warehouse(path, read_only=True), label=label)
+    con = _warehouse(path, label)
     found = status(con)
     if found.fresh:
         return _stored(con)
@@ -182,7 +198,14 @@ def open_warehouse_source(path: Path, label: str) -> DuckDBConnection:
         return _inline(path, label, f"{found.reason}; refreshing them failed: {first_line(exc)}")
     finally:
         raw.close()
-    return _stored(DuckDBConnection(store.open_warehouse(path, read_only=True), label=label))
+    return _stored(_warehouse(path, label))
+
+
+def _warehouse(path: Path, label: str) -> DuckDBConnection:
+    """The warehouse file opened read-only; its interception ids are unique (sync merges by id)."""
+    con = DuckDBConnection(store.open_warehouse(path, read_only=True), label=label)
+    con.unique_ids = True
+    return con
 
 
 def _stored(con: DuckDBConnection) -> DuckDBConnection:
@@ -192,6 +215,6 @@ def _stored(con: DuckDBConnection) -> DuckDBConnection:
 
 
 def _inline(path: Path, label: str, why: str) -> DuckDBConnection:
-    con = DuckDBConnection(store.open_warehouse(path, read_only=True), label=label)
+    con = _warehouse(path, label)
     con.facts = f"inline: {why}"
     return con

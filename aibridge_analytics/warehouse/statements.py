@@ -112,11 +112,12 @@ def has_rows(table: str, key: str, beyond: bool) -> exp.Select:
     return exp.select(exp.Exists(this=after(rows, table, key) if beyond else rows))
 
 
-def merge_by_id(table: str, lacking: set[str]) -> list[tuple[str, exp.Expr]]:
+def merge_by_id(table: str, lacking: set[str], *, mark: bool = False) -> list[tuple[str, exp.Expr]]:
     """Replace the rows of ``table`` that ``_batch`` holds by id (inside the caller's transaction).
 
     A column in ``lacking`` (one the source does not have) keeps the value the warehouse already
     had: an export carries no provider_id, and must not erase the one a database sync stored.
+    ``mark``: record the interceptions of the rows the merge really changes (`mark_differing`).
     """
     projections = []
     for column in TABLES[table]:
@@ -137,8 +138,10 @@ def merge_by_id(table: str, lacking: set[str]) -> list[tuple[str, exp.Expr]]:
         properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
     )
     remove = exp.delete(table, where=exp.column("id").isin(query=exp.select("id").from_(_STAGED)))
+    marked = [(f"mark the facts of {table}'s changed rows", mark_differing(table))] if mark else []
     return [
         (f"stage {table}", stage),
+        *marked,
         (f"remove staged {table}", remove),
         (f"insert staged {table}", insert_from(table, _STAGED)),
         (f"drop staged {table}", drop(_STAGED)),
@@ -171,6 +174,27 @@ def mark_changed(table: str, source: str = BATCH, key: str | None = None) -> exp
     rows = exp.select(exp.column(column)).distinct().from_(source).where(exp.column(column).is_(exp.null()).not_())
     if key is not None:
         rows = after(rows, table, key)
+    return exp.insert(rows, exp.to_table(FACTS_CHANGED), columns=["interception_id"])
+
+
+def mark_differing(table: str) -> exp.Insert:
+    """Record as changed the interceptions of the staged rows (a merge's new versions) that differ
+    from the warehouse's copy, or that it lacks, and of the copies they replace: a re-read that
+    brings nothing new (the overlap window of every sync) leaves the stored facts as they are."""
+    column = FACT_INPUTS[table]
+    names = _names(table)
+    staged = exp.select(*names).from_(_STAGED)
+    held = exp.select(*names).from_(table).where(exp.column("id").isin(query=exp.select("id").from_(_STAGED)))
+    # Each difference in a subquery of its own: EXCEPT and UNION chain from the left.
+    new_versions = exp.select(column).from_(staged.copy().except_(held.copy()).subquery("n"))
+    old_versions = exp.select(column).from_(held.except_(staged).subquery("o"))
+    differing = exp.union(new_versions, old_versions, distinct=False)
+    rows = (
+        exp.select(exp.column(column))
+        .distinct()
+        .from_(differing.subquery("d"))
+        .where(exp.column(column).is_(exp.null()).not_())
+    )
     return exp.insert(rows, exp.to_table(FACTS_CHANGED), columns=["interception_id"])
 
 

@@ -568,12 +568,13 @@ class _Run:
     def _write(self, stream: _Stream, merge: bool) -> int:
         """Write the rows of ``_batch`` into the stream's table (inside the caller's transaction),
         and mark their interceptions' facts changed in the same transaction."""
+        marks = self.facts_stored and stream.table in sql.FACT_INPUTS
         if merge:
-            self._merge(stream)
+            self._merge(stream, mark=marks)
         else:
             self.wh.execute_built(f"append to {stream.table}", sql.insert_from(stream.table))
-        if self.facts_stored and stream.table in sql.FACT_INPUTS:
-            self.wh.execute_built(f"mark the facts of {stream.table}'s batch", sql.mark_changed(stream.table))
+            if marks:
+                self.wh.execute_built(f"mark the facts of {stream.table}'s batch", sql.mark_changed(stream.table))
         return int(self.wh.built_value("count the batch", sql.count()))
 
     def _before_commit(self, stream: _Stream, rows: int) -> None:
@@ -608,16 +609,17 @@ class _Run:
             stop.set()
             watcher.join()
 
-    def _merge(self, stream: _Stream) -> None:
+    def _merge(self, stream: _Stream, *, mark: bool = False) -> None:
         """Replace the warehouse's copies of the rows in ``_batch`` (inside the caller's transaction).
 
         By id where rows have one; a column the source lacks keeps the value the warehouse already
-        had. Model thoughts by their whole content.
+        had. Model thoughts by their whole content. ``mark``: record the interceptions whose rows
+        the merge changes, for the stored facts.
         """
         table = stream.table
         if stream.unique:
             lacking = {m.split(".", 1)[1] for m in self.summary.missing_columns if m.startswith(table + ".")}
-            steps = sql.merge_by_id(table, lacking)
+            steps = sql.merge_by_id(table, lacking, mark=mark)
         else:
             steps = sql.merge_by_content(table, stream.identity)
         for name, tree in steps:

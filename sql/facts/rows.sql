@@ -3,9 +3,11 @@
 -- warnings), the grouping keys, the keys of distinct counts (a session is a session id and its
 -- initiator; a thread its root, else the interception itself), the duration of an ended row in
 -- whole microseconds, and its child rows' totals as summary_child_rows defines them (zero without
--- child rows), and its recorded spend (cost in micro-units, priced and unpriced token usage rows,
--- unpriced tokens per kind; NULL where the source records no spend). Read inline on any source; a warehouse stores it (sql/warehouse/facts/), so the two
--- can never define a figure differently.
+-- child rows), among them its token usage rows with a negative count of each kind (an anomaly),
+-- and its recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced
+-- tokens per kind; NULL where the source records no spend).
+-- Read inline on any source; a warehouse stores it (sql/warehouse/facts/), so the two can never
+-- define a figure differently.
 -- relation: facts
 SELECT
   a.interception_id,
@@ -34,6 +36,10 @@ SELECT
   CAST(COALESCE(c.tool_calls_injected, 0) AS BIGINT) AS tool_calls_injected,
   CAST(COALESCE(c.tool_calls_client, 0) AS BIGINT) AS tool_calls_client,
   CAST(COALESCE(c.injected_tool_errors, 0) AS BIGINT) AS injected_tool_errors,
+  CAST(COALESCE(c.negative_input_tokens, 0) AS BIGINT) AS negative_input_tokens,
+  CAST(COALESCE(c.negative_output_tokens, 0) AS BIGINT) AS negative_output_tokens,
+  CAST(COALESCE(c.negative_cache_read_input_tokens, 0) AS BIGINT) AS negative_cache_read_input_tokens,
+  CAST(COALESCE(c.negative_cache_write_input_tokens, 0) AS BIGINT) AS negative_cache_write_input_tokens,
   -- Recorded spend, from the token usage rows' cost_micros (NULL there: unpriced). On a source
   -- that records no spend (source_facts.has_cost false) every spend figure is NULL, never 0.
   CASE WHEN src.has_cost THEN CAST(COALESCE(s.recorded_cost_micros, 0) AS BIGINT) END AS recorded_cost_micros,
@@ -59,7 +65,11 @@ LEFT JOIN (
     SUM(r.cache_write_input_tokens) AS cache_write_input_tokens,
     SUM(r.tool_calls_injected) AS tool_calls_injected,
     SUM(r.tool_calls_client) AS tool_calls_client,
-    SUM(r.injected_tool_errors) AS injected_tool_errors
+    SUM(r.injected_tool_errors) AS injected_tool_errors,
+    SUM(r.negative_input_tokens) AS negative_input_tokens,
+    SUM(r.negative_output_tokens) AS negative_output_tokens,
+    SUM(r.negative_cache_read_input_tokens) AS negative_cache_read_input_tokens,
+    SUM(r.negative_cache_write_input_tokens) AS negative_cache_write_input_tokens
   FROM summary_child_rows AS r
   GROUP BY r.interception_id
 ) AS c

@@ -1,7 +1,9 @@
 -- Every child row of an interception as the figures it adds to a summary: a token usage row adds
 -- one token usage and its tokens, a user prompt one prompt, a tool usage one injected or one
--- client tool call (and one injected tool error if an injected call failed). The one definition
--- of the child-table figures; summaries/child_sums.sql adds them up per group.
+-- client tool call (and one injected tool error if an injected call failed). A token usage row
+-- with a negative count also adds one to that kind's negative_* count (an anomaly that stops a
+-- summary: summaries/anomalies.sql). The one definition of the child-table figures; the facts
+-- (facts/rows.sql) add them up per interception.
 -- relation: summary_child_rows
 SELECT
   t.interception_id,
@@ -13,10 +15,14 @@ SELECT
   t.cache_write_input_tokens,
   0 AS tool_calls_injected,
   0 AS tool_calls_client,
-  0 AS injected_tool_errors
+  0 AS injected_tool_errors,
+  CASE WHEN t.input_tokens < 0 THEN 1 ELSE 0 END AS negative_input_tokens,
+  CASE WHEN t.output_tokens < 0 THEN 1 ELSE 0 END AS negative_output_tokens,
+  CASE WHEN t.cache_read_input_tokens < 0 THEN 1 ELSE 0 END AS negative_cache_read_input_tokens,
+  CASE WHEN t.cache_write_input_tokens < 0 THEN 1 ELSE 0 END AS negative_cache_write_input_tokens
 FROM token_usages AS t
 UNION ALL
-SELECT p.interception_id, 1, 0, 0, 0, 0, 0, 0, 0, 0
+SELECT p.interception_id, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 FROM user_prompts AS p
 UNION ALL
 SELECT
@@ -29,5 +35,9 @@ SELECT
   0,
   CASE WHEN u.injected THEN 1 ELSE 0 END,
   CASE WHEN u.injected THEN 0 ELSE 1 END,
-  CASE WHEN u.injected AND NOT u.invocation_error IS NULL THEN 1 ELSE 0 END
+  CASE WHEN u.injected AND NOT u.invocation_error IS NULL THEN 1 ELSE 0 END,
+  0,
+  0,
+  0,
+  0
 FROM tool_usages AS u

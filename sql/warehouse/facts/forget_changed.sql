@@ -1,4 +1,4 @@
--- Drop the stored facts of the changed interceptions (refresh, step 1 of 3).
+-- Drop the stored facts of the changed interceptions (a refresh, before insert_changed.sql).
 -- engine: duckdb
 DELETE FROM main.aibridge_facts
 WHERE

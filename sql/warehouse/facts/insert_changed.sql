@@ -1,12 +1,6 @@
--- Store the facts of the changed interceptions anew (refresh, step 2 of 3).
+-- Store the facts of the changed interceptions anew (a refresh, step 3, after forget_changed.sql).
 -- engine: duckdb
 INSERT INTO main.aibridge_facts
 SELECT
-  f.*
-FROM facts AS f
-WHERE
-  f.interception_id IN (
-    SELECT
-      c.interception_id
-    FROM main.aibridge_facts_changed AS c
-  )
+  k.*
+FROM stored_facts_keyed AS k

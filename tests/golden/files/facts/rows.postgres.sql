@@ -26,6 +26,10 @@ SELECT
   CAST(COALESCE(c.tool_calls_injected, 0) AS BIGINT) AS tool_calls_injected,
   CAST(COALESCE(c.tool_calls_client, 0) AS BIGINT) AS tool_calls_client,
   CAST(COALESCE(c.injected_tool_errors, 0) AS BIGINT) AS injected_tool_errors,
+  CAST(COALESCE(c.negative_input_tokens, 0) AS BIGINT) AS negative_input_tokens,
+  CAST(COALESCE(c.negative_output_tokens, 0) AS BIGINT) AS negative_output_tokens,
+  CAST(COALESCE(c.negative_cache_read_input_tokens, 0) AS BIGINT) AS negative_cache_read_input_tokens,
+  CAST(COALESCE(c.negative_cache_write_input_tokens, 0) AS BIGINT) AS negative_cache_write_input_tokens,
   CASE WHEN src.has_cost THEN CAST(COALESCE(s.recorded_cost_micros, 0) AS BIGINT) END AS recorded_cost_micros,
   CASE WHEN src.has_cost THEN CAST(COALESCE(s.priced_token_usages, 0) AS BIGINT) END AS priced_token_usages,
   CASE
@@ -60,7 +64,11 @@ LEFT JOIN (
     SUM(r.cache_write_input_tokens) AS cache_write_input_tokens,
     SUM(r.tool_calls_injected) AS tool_calls_injected,
     SUM(r.tool_calls_client) AS tool_calls_client,
-    SUM(r.injected_tool_errors) AS injected_tool_errors
+    SUM(r.injected_tool_errors) AS injected_tool_errors,
+    SUM(r.negative_input_tokens) AS negative_input_tokens,
+    SUM(r.negative_output_tokens) AS negative_output_tokens,
+    SUM(r.negative_cache_read_input_tokens) AS negative_cache_read_input_tokens,
+    SUM(r.negative_cache_write_input_tokens) AS negative_cache_write_input_tokens
   FROM summary_child_rows AS r
   GROUP BY
     r.interception_id

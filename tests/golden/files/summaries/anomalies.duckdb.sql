@@ -1,96 +1,103 @@
 WITH in_range AS NOT MATERIALIZED (
   SELECT
-    i.id,
-    i.initiator_id,
-    i.model,
-    i.started_at,
-    i.ended_at
-  FROM interceptions AS i
+    f.interception_id,
+    f.initiator_id,
+    f.model,
+    f.started_at,
+    f.ended_at,
+    f.negative_input_tokens,
+    f.negative_output_tokens,
+    f.negative_cache_read_input_tokens,
+    f.negative_cache_write_input_tokens
+  FROM facts AS f
   WHERE
     (
       CAST($since AS TIMESTAMPTZ) IS NULL
-      OR i.started_at >= CAST($since AS TIMESTAMPTZ)
+      OR f.started_at >= CAST($since AS TIMESTAMPTZ)
     )
     AND (
-      CAST($until AS TIMESTAMPTZ) IS NULL OR i.started_at < CAST($until AS TIMESTAMPTZ)
+      CAST($until AS TIMESTAMPTZ) IS NULL OR f.started_at < CAST($until AS TIMESTAMPTZ)
     )
 ), negative_tokens AS NOT MATERIALIZED (
-  SELECT
-    t.id,
-    t.input_tokens,
-    t.output_tokens,
-    t.cache_read_input_tokens,
-    t.cache_write_input_tokens
-  FROM token_usages AS t
+  SELECT DISTINCT
+    r.interception_id,
+    r.negative_input_tokens,
+    r.negative_output_tokens,
+    r.negative_cache_read_input_tokens,
+    r.negative_cache_write_input_tokens
+  FROM in_range AS r
   WHERE
-    (
-      t.input_tokens < 0
-      OR t.output_tokens < 0
-      OR t.cache_read_input_tokens < 0
-      OR t.cache_write_input_tokens < 0
-    )
-    AND t.interception_id IN (
-      SELECT
-        r.id
-      FROM in_range AS r
-    )
+    r.negative_input_tokens > 0
+    OR r.negative_output_tokens > 0
+    OR r.negative_cache_read_input_tokens > 0
+    OR r.negative_cache_write_input_tokens > 0
 ), found AS NOT MATERIALIZED (
   SELECT
     'ended_before_start' AS anomaly,
-    r.id
+    1 AS row_count,
+    r.interception_id AS id
   FROM in_range AS r
   WHERE
     r.ended_at < r.started_at
   UNION ALL
   SELECT
     'missing_value',
-    r.id
+    1,
+    r.interception_id
   FROM in_range AS r
   WHERE
-    r.id IS NULL OR r.initiator_id IS NULL OR r.model IS NULL OR r.started_at IS NULL
+    r.interception_id IS NULL
+    OR r.initiator_id IS NULL
+    OR r.model IS NULL
+    OR r.started_at IS NULL
   UNION ALL
   SELECT
     'duplicate_id',
-    r.id
+    1,
+    r.interception_id
   FROM in_range AS r
   WHERE
-    NOT r.id IS NULL
+    NOT CAST($unique_ids AS BOOLEAN) AND NOT r.interception_id IS NULL
   GROUP BY
-    r.id
+    r.interception_id
   HAVING
     COUNT(*) > 1
   UNION ALL
   SELECT
     'negative_input_tokens',
-    t.id
+    t.negative_input_tokens,
+    t.interception_id
   FROM negative_tokens AS t
   WHERE
-    t.input_tokens < 0
+    t.negative_input_tokens > 0
   UNION ALL
   SELECT
     'negative_output_tokens',
-    t.id
+    t.negative_output_tokens,
+    t.interception_id
   FROM negative_tokens AS t
   WHERE
-    t.output_tokens < 0
+    t.negative_output_tokens > 0
   UNION ALL
   SELECT
     'negative_cache_read_input_tokens',
-    t.id
+    t.negative_cache_read_input_tokens,
+    t.interception_id
   FROM negative_tokens AS t
   WHERE
-    t.cache_read_input_tokens < 0
+    t.negative_cache_read_input_tokens > 0
   UNION ALL
   SELECT
     'negative_cache_write_input_tokens',
-    t.id
+    t.negative_cache_write_input_tokens,
+    t.interception_id
   FROM negative_tokens AS t
   WHERE
-    t.cache_write_input_tokens < 0
+    t.negative_cache_write_input_tokens > 0
 )
 SELECT
   CAST(f.anomaly AS TEXT) AS anomaly,
-  CAST(COUNT(*) AS BIGINT) AS row_count,
+  CAST(SUM(f.row_count) AS BIGINT) AS row_count,
   MIN(CAST(f.id AS TEXT)) AS example_id
 FROM found AS f
 GROUP BY

@@ -1,6 +1,6 @@
 CREATE OR REPLACE TABLE main.aibridge_facts AS
 SELECT
-  f.*
-FROM facts AS f
+  k.*
+FROM stored_facts_keyed AS k
 ORDER BY
-  f.started_at
+  k.started_at

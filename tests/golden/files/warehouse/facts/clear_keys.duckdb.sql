@@ -1,0 +1,1 @@
+DELETE FROM main.aibridge_fact_keys

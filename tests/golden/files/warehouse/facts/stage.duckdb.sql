@@ -1,0 +1,4 @@
+CREATE OR REPLACE TEMPORARY TABLE temp.main._facts AS
+SELECT
+  f.*
+FROM facts AS f
