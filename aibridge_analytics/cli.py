@@ -36,6 +36,16 @@ COMPACT: dict[str, tuple[str, ...]] = {
     "attribute": ("interception_id", "method", "resolved_provider_name", "warnings", "started_at"),
     "sql": ("name", "parameters", "description"),
     "summary": ("interceptions", "sessions", "input_tokens", "output_tokens", "duration_p50_ms", "duration_p95_ms"),
+    "spend": (
+        "recorded_cost_micros",
+        "priced_token_usages",
+        "unpriced_token_usages",
+        "unpriced_input_tokens",
+        "unpriced_output_tokens",
+        "unpriced_cache_read_input_tokens",
+        "unpriced_cache_write_input_tokens",
+        "interceptions",
+    ),
 }
 ROWS_HINT = "--limit 0 shows every row; --format csv or --out FILE writes them all."
 COLUMNS_HINT = "--wide shows every column, --columns NAME,... picks them."
@@ -454,18 +464,30 @@ def _range(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from aibridge_analytics.pipelines.summaries import FIGURES, summarise
+    from aibridge_analytics.pipelines.prices import read_price_book
+    from aibridge_analytics.pipelines.summaries import ESTIMATE, FIGURES, summarise
 
     with _connect(args) as con:
-        result = summarise(con, args.by, **_range(args), lax=args.lax, user_names=args.user_names)
+        book = read_price_book(args.prices) if args.prices else None
+        result = summarise(con, args.by, **_range(args), lax=args.lax, user_names=args.user_names, prices=book)
     for problem in result.problems:
         print(f"aibridge-analytics: warning: {problem}", file=sys.stderr)
     print(result.describe(), file=sys.stderr)
+    if book is not None:
+        print(
+            f"price book {book.source}: {len(book.entries)} entries estimate the unpriced usage "
+            "(estimated_cost_micros, USD to the micro-dollar); only recorded_plus_estimated_cost_micros adds "
+            "the estimate to the recorded cost",
+            file=sys.stderr,
+        )
     frame = _summary_for_people(result.frame) if args.format == "table" else result.frame
     # A table marks partial dates in the date itself; the user's names stand beside the id.
     hidden = ("resolved_provider_id", "provider_type", "partial", "initiator_username", "initiator_name")
-    keys = [c for c in frame.columns if c not in FIGURES and c not in hidden]
-    _emit(args, frame, compact=_people_columns(frame, [*keys, *COMPACT["summary"]]), rows=True)
+    keys = [c for c in frame.columns if c not in FIGURES and c not in ESTIMATE and c not in hidden]
+    estimate = [c for c in ESTIMATE if c in frame.columns and args.view == "spend"]
+    view = COMPACT[args.view]
+    compact = [*view[:1], *estimate, *view[1:]] if estimate else list(view)
+    _emit(args, frame, compact=_people_columns(frame, [*keys, *compact]), rows=True)
     if _on_terminal(args):
         print(result.describe(), file=sys.stderr)  # the table pushed the first one off the screen
     return EXIT_OK
@@ -480,7 +502,7 @@ def _summary_for_people(frame: pl.DataFrame) -> pl.DataFrame:
     """
     import polars as pl
 
-    from aibridge_analytics.pipelines.summaries import FIGURES
+    from aibridge_analytics.pipelines.summaries import ESTIMATE, FIGURES
 
     if "provider_name" in frame.columns and "resolved_provider_id" in frame.columns:
         frame = frame.with_columns(
@@ -490,7 +512,7 @@ def _summary_for_people(frame: pl.DataFrame) -> pl.DataFrame:
             .alias("provider_name")
         )
     dates = [k for k in ("day", "week") if k in frame.columns]
-    groups = [c for c in frame.columns if c not in FIGURES and c not in dates and c != "partial"]
+    groups = [c for c in frame.columns if c not in (*FIGURES, *ESTIMATE, *dates, "partial")]
     total = pl.col("interceptions").sum().over(groups) if groups else pl.col("interceptions").sum()
     order = ["_total", *groups, *dates]
     frame = (
@@ -699,26 +721,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wide", action="store_true", help="a table shows every column of each section")
     p.set_defaults(func=cmd_verify_backfill)
 
-    p = sub.add_parser(
-        "summary", help="per-provider summaries (figures of ended interceptions; completeness on stderr)"
-    )
-    _common(p)
-    p.add_argument(
-        "--by",
-        default="provider",
-        help="comma-separated keys from provider, model, client, initiator, day, week, method (default: provider)",
-    )
-    _time_zone(p, "the day/week buckets")
-    p.add_argument("--since", help=f"first start included: {TIME_HELP}")
-    p.add_argument("--until", help=f"first start excluded: {TIME_HELP}")
-    _period(p, "--since/--until")
-    p.add_argument(
-        "--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway"
-    )
-    p.add_argument("-v", "--verbose", action="store_true", help="with an error, also show its details (example rows)")
-    _limit(p, "groups")
-    _user_names(p)
-    p.set_defaults(func=cmd_summary)
+    for view, about in (
+        ("summary", "per-provider summaries (figures of ended interceptions; completeness on stderr)"),
+        ("spend", "recorded spend per provider (the summary, its spend columns first: cost, unpriced usage)"),
+    ):
+        p = sub.add_parser(view, help=about)
+        _common(p)
+        p.add_argument(
+            "--by",
+            default="provider",
+            help="comma-separated keys from provider, model, client, initiator, day, week, method (default: provider)",
+        )
+        _time_zone(p, "the day/week buckets")
+        p.add_argument("--since", help=f"first start included: {TIME_HELP}")
+        p.add_argument("--until", help=f"first start excluded: {TIME_HELP}")
+        _period(p, "--since/--until")
+        p.add_argument(
+            "--lax", action="store_true", help="rows failing validation: warn on stderr and print the summary anyway"
+        )
+        p.add_argument(
+            "-v", "--verbose", action="store_true", help="with an error, also show its details (example rows)"
+        )
+        _limit(p, "groups")
+        _user_names(p)
+        p.add_argument(
+            "--prices",
+            metavar="FILE",
+            help="a price book (CSV or JSON: provider_type or provider_id, model, effective_from, "
+            "four *_price_micros per million tokens) estimating the unpriced usage's cost beside the recorded one",
+        )
+        p.set_defaults(func=cmd_summary, view=view)
     p = sub.add_parser("sync", help="copy new and changed rows of a Coder database (or export) into a local warehouse")
     p.add_argument("--source", required=True, help="postgresql://... (read-only), a JSON export or a Parquet directory")
     p.add_argument("--db", required=True, help="the warehouse file to create or update (.duckdb)")

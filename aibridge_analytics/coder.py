@@ -83,6 +83,16 @@ WIRE_FORMAT = {
 
 CREDENTIAL_KINDS = ("centralized", "byok")
 
+PRICE_KINDS = ("input", "output", "cache_read", "cache_write")
+"""The token kinds Coder prices (``aibridge_token_usages.<kind>_price_micros``), in the order of
+the token columns they price (input, output, cache read, cache write)."""
+
+COST_CURRENCY = "USD"
+"""The currency of Coder's recorded prices and costs, which are in micro-units of it (millionths)."""
+
+COST_COLUMN = ("aibridge_token_usages", "cost_micros")
+"""The column whose presence says a source records spend (see ``source_facts.has_cost``)."""
+
 
 class _Types(TypedDict, total=False):
     """Column fields given by keyword to :func:`_c`: a column's types and the like."""
@@ -150,6 +160,15 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("cache_write_input_tokens", _BIGINT, False, optional=True, default="0", missing=0),
         _c("metadata", _JSON),
         _c("created_at", _TS, False),
+        # Recorded spend (newer Coder): the prices of the row's model per million tokens of each
+        # kind, in micro-units, snapshotted when the row was written, and its cost; NULL when the
+        # model had no price (or the provider could not be resolved). A source without them has
+        # no recorded spend at all, which the figures tell apart from unpriced usage.
+        *(_c(f"{kind}_price_micros", _BIGINT, optional=True) for kind in PRICE_KINDS),
+        _c("cost_micros", _BIGINT, optional=True),
+        _c("effective_group_id", _UUID, optional=True),
+        _c("provider_model", _TEXT, optional=True),
+        _c("priced_model", _TEXT, optional=True),
     ),
     "aibridge_user_prompts": (
         _c("id", _UUID, False),
@@ -186,6 +205,20 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("name", _TEXT, optional=True, default="''"),
         _c("deleted", _BOOL, optional=True, default="false"),
     ),
+    # Coder's price book (newer versions): a price per million tokens of each kind, in micro-units,
+    # per (provider type, model); later versions add provider-specific rows (provider_id, which
+    # take precedence over the type's) and a source. Read whole, as the record of the prices in
+    # force; the prices a cost was computed with are those snapshotted on its token usage row.
+    "ai_model_prices": (
+        _c("id", _UUID, False),
+        _c("provider", _TEXT),
+        _c("model", _TEXT, False),
+        *(_c(f"{kind}_price_micros", _BIGINT) for kind in PRICE_KINDS),
+        _c("created_at", _TS, optional=True),
+        _c("updated_at", _TS, optional=True),
+        _c("source", _TEXT, optional=True),
+        _c("provider_id", _UUID, optional=True),
+    ),
 }
 """Coder's tables as this project reads them (docs/coder-data-model.md)."""
 
@@ -193,8 +226,9 @@ REQUIRED_TABLES = ("aibridge_interceptions",)
 """Tables every source must have. The child tables may be absent (read as empty), and so may
 ``ai_providers``: Coder versions before migration 000495 record interceptions without it."""
 
-LOOKUP_TABLES = ("users",)
-"""Tables read only to label ids (a user's names beside an initiator id), never for a figure.
+LOOKUP_TABLES = ("users", "ai_model_prices")
+"""Tables read only to label ids (a user's names beside an initiator id) or as reference (the
+price book in force), never for a recorded figure.
 
 Optional everywhere: a source without them (an older export, a role without the grant) shows ids
 alone. Of these only the declared columns are read; the others a source has are not reported as
@@ -210,6 +244,7 @@ PRIMARY_KEYS = {
     "aibridge_tool_usages": ("id",),
     "aibridge_model_thoughts": (),
     "users": ("id",),
+    "ai_model_prices": ("id",),
 }
 
 #: Coder's generated session_id is the first non-NULL of these (as text); the source

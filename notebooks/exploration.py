@@ -157,6 +157,43 @@ alt.Chart(weekly_tokens, title="Input + output tokens per week").mark_line(point
 ).properties(width=680, height=260)
 
 # %% [markdown]
+# ## Recorded spend
+#
+# What Coder recorded per token usage (`cost_micros`, micro-dollars: USD to the micro-dollar),
+# per provider instance and model. Unpriced usage (no recorded cost) is not in the cost: its token
+# usages and tokens are counted beside it. A source without Coder's cost columns shows NULL
+# ("not recorded"), never 0.
+
+# %%
+spend = named(aa.summary(con, by=["provider", "model"], tz=TZ, since=SINCE, until=UNTIL)).select(
+    "provider_name",
+    "model",
+    "recorded_cost_micros",
+    "priced_token_usages",
+    "unpriced_token_usages",
+    "unpriced_input_tokens",
+    "unpriced_output_tokens",
+)
+spend.sort("recorded_cost_micros", descending=True, nulls_last=True)
+
+# %%
+if spend["recorded_cost_micros"].null_count() == spend.height:
+    print("spend not recorded by this source")
+else:
+    # Dollars as floats for the chart only; the table above holds the exact micro-dollars.
+    dollars = spend.group_by("provider_name").agg((pl.col("recorded_cost_micros").sum() / 1_000_000).alias("usd"))
+    display(
+        alt.Chart(dollars, title="Recorded cost per provider")
+        .mark_bar()
+        .encode(
+            x=alt.X("usd:Q", title="recorded cost (USD)"),
+            y=alt.Y("provider_name:N", sort="-x", title=None),
+            color=alt.Color("provider_name:N", title="provider", scale=provider_colours, legend=None),
+        )
+        .properties(width=560)
+    )
+
+# %% [markdown]
 # ## Tool usage
 #
 # Tool calls are *injected* (MCP tools the gateway runs, with a server URL) or *client* tools the

@@ -19,7 +19,7 @@ import polars as pl
 from aibridge_analytics.errors import ValidationFailed
 from aibridge_analytics.pipelines import schemas
 from aibridge_analytics.pipelines.attribution import attribute
-from aibridge_analytics.pipelines.summaries import FIGURES, KEYS, PERCENTILES, RETENTION_DAYS, SUMS, TOKENS
+from aibridge_analytics.pipelines.summaries import FIGURES, KEYS, PERCENTILES, RETENTION_DAYS, SPEND, SUMS, TOKENS
 from aibridge_analytics.sources.connection import Connection
 
 COUNTS = ("user_prompts", "token_usages", "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
@@ -29,10 +29,20 @@ CATEGORIES = ("resolved_provider_id", "provider_name", "provider_type", "method"
 
 def _child_sums(tables: Mapping[str, pl.DataFrame]) -> list[pl.DataFrame]:
     """Per interception id: its token usage rows and tokens, prompts, and tool calls."""
-    tokens = (
-        tables["aibridge_token_usages"]
-        .group_by("interception_id")
-        .agg(pl.len().alias("token_usages"), *(pl.col(c).sum() for c in TOKENS))
+    usages = tables["aibridge_token_usages"]
+    unpriced = pl.col("cost_micros").is_null() if "cost_micros" in usages.columns else pl.lit(True)
+    spend = (
+        [
+            pl.col("cost_micros").sum().alias("recorded_cost_micros"),
+            (~unpriced).sum().alias("priced_token_usages"),
+            unpriced.sum().alias("unpriced_token_usages"),
+            *(pl.col(c).filter(unpriced).sum().alias(f"unpriced_{c}") for c in TOKENS),
+        ]
+        if records_spend(tables)
+        else []
+    )
+    tokens = usages.group_by("interception_id").agg(
+        pl.len().alias("token_usages"), *(pl.col(c).sum() for c in TOKENS), *spend
     )
     prompts = tables["aibridge_user_prompts"].group_by("interception_id").agg(pl.len().alias("user_prompts"))
     injected = pl.col("injected")
@@ -46,6 +56,11 @@ def _child_sums(tables: Mapping[str, pl.DataFrame]) -> list[pl.DataFrame]:
         )
     )
     return [tokens, prompts, tools]
+
+
+def records_spend(tables: Mapping[str, pl.DataFrame]) -> bool:
+    """Whether the tables carry Coder's cost column (else every spend figure is NULL)."""
+    return "cost_micros" in tables["aibridge_token_usages"].columns
 
 
 def newest_start(tables: Mapping[str, pl.DataFrame], now: datetime | None) -> datetime | None:
@@ -119,6 +134,8 @@ def rows(
         (pl.lit(False) if cutoff is None else started < cutoff).alias("outside_retention"),
         "decided_later",
         *(pl.col(c).fill_null(0).cast(pl.Int64) for c in SUMS),
+        # Spend: 0 for an interception without token usage rows, NULL where none is recorded.
+        *((pl.col(c).fill_null(0) if records_spend(tables) else pl.lit(None)).cast(pl.Int64).alias(c) for c in SPEND),
     )
 
 
@@ -135,6 +152,7 @@ def _compact(found: pl.DataFrame) -> pl.DataFrame:
         "decided_later",
         *(pl.col(c).cast(pl.UInt32) for c in COUNTS),
         *TOKENS,
+        *SPEND,
     )
 
 
@@ -151,7 +169,7 @@ def load_rows(
     found = rows(con, tables, since, until, retention_days, now)
     problems = []
     try:
-        schemas.validate(found, schemas.SummaryRows, "oracle rows")
+        schemas.validate(found.drop(SPEND), schemas.SummaryRows, "oracle rows")
     except ValidationFailed as exc:
         if not lax:
             raise
@@ -221,6 +239,8 @@ def group(
         pl.col("session_key").n_unique().alias("sessions"),
         pl.col("thread_key").n_unique().alias("threads"),
         *(pl.col(c).sum().alias(c) for c in SUMS),
+        # A sum of nothing recorded stays NULL (not recorded), as SQL's SUM of NULLs does.
+        *(pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).alias(c) for c in SPEND),
         *(
             percentile_us(pl.col("duration_us").quantile(q / 100, interpolation="linear")).alias(f"duration_p{q}_ms")
             for q in PERCENTILES

@@ -20,6 +20,7 @@ from sqlglot import exp
 
 from aibridge_analytics import catalogue
 from aibridge_analytics.catalogue.rendering import resolve_relations
+from aibridge_analytics.pipelines.prices import Price, PriceBook
 
 pytestmark = pytest.mark.postgres
 
@@ -70,6 +71,14 @@ def _params(name: str, relations: dict[str, str], data: dict[str, pl.DataFrame],
         "until": T0 + timedelta(days=40),
         "started_before": T0 + timedelta(days=40),
         "now": T0 + timedelta(days=30),
+        # A price book of a type price and a provider's own (spend/estimated), as --prices binds it.
+        **PriceBook(
+            "sweep",
+            (
+                Price("provider_type", "openai", "m", T0, (2_000_000, 8_000_000, 500_000, 0)),
+                Price("provider_id", some_provider, "m", T0 + timedelta(days=5), (1, 2, 3, 4)),
+            ),
+        ).params(),
     }
     values: dict[str, Any] = {}
     for pname, p in spec.items():

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import aibridge_analytics as aa
 from aibridge_analytics import ExportError, Filters, connect, count_interceptions
 from aibridge_analytics.demo.pgload import load_postgres
 from aibridge_analytics.sources.exports import connect_export, read_export
@@ -260,3 +261,23 @@ def test_export_times_are_rfc3339_read_by_the_one_iso_parser(tmp_path, text, acc
     assert (
         started.isoformat() == accepted == parse_iso_instant(text, rfc3339=True).astimezone(started.tzinfo).isoformat()
     )
+
+
+def test_an_export_with_cost_records_spend_and_one_without_does_not(tmp_path):
+    """Token usages carrying cost_micros (null: unpriced) give recorded spend; an export without
+    the key records none, so its spend reads as not recorded (NULL), never 0."""
+    priced, unpriced = item("p", tokens=7), item("u", tokens=11)
+    priced["token_usages"][0] |= {"cost_micros": 2**62, "input_price_micros": 3_000_000}
+    unpriced["token_usages"][0] |= {"cost_micros": None, "input_price_micros": None}
+    con = connect_export(write(tmp_path / "costed.json", [priced, unpriced]))
+    assert "aibridge_token_usages.cost_micros" not in con.probe.missing_optional()
+    row = aa.summary(con, by=[]).row(0, named=True)
+    assert row["recorded_cost_micros"] == 2**62  # exact: no float on the way
+    assert (row["priced_token_usages"], row["unpriced_token_usages"], row["unpriced_input_tokens"]) == (1, 1, 11)
+    old = connect_export(write(tmp_path / "old.json", [item("a")]))
+    assert "aibridge_token_usages.cost_micros" in old.probe.missing_optional()
+    assert aa.summary(old, by=[])["recorded_cost_micros"].to_list() == [None]
+    with pytest.raises(ExportError, match=r"token_usages\[0\]\.cost_micros"):
+        bad = item("b")
+        bad["token_usages"][0]["cost_micros"] = 1.5
+        read_export(write(tmp_path / "bad.json", [bad]))

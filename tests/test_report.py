@@ -439,7 +439,7 @@ def test_make_report_path_on_a_fresh_checkout(tmp_path):
     assert (tmp_path / "data" / "aibridge-analytics" / "demo.duckdb").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "report"]
     html = (tmp_path / "report" / "report.html").read_text()
-    assert "AI Bridge usage report" in html and html.count("data:image/svg+xml;base64,") == 5
+    assert "AI Bridge usage report" in html and html.count("data:image/svg+xml;base64,") == 6
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
     # The fixed-date demo ends at 2026-11-23: the default range is its last week, whatever today is.
     assert summary["window"]["until"] == "2026-11-23T00:00:00+00:00" and summary["totals"]["interceptions"] > 0
@@ -665,7 +665,7 @@ def test_axis_titles_name_the_unit_of_their_values(demo_figures):
                 encoding = panel["encoding"][channel]
                 if encoding["type"] == "quantitative":
                     title = encoding.get("title") or encoding["axis"]["title"]
-                    assert re.search(r"\((count|thousands|millions|billions)\)$", title), (key, title)
+                    assert re.search(r"\((count|thousands|millions|billions|USD)\)$", title), (key, title)
     # Tokens: each panel's values read between 1 and 999 in the unit its axis names (no flat line on
     # an 18,000-thousand axis), and the unit is what the values were divided by.
     units = {"thousands": 1e3, "millions": 1e6, "billions": 1e9}

@@ -30,9 +30,10 @@ from aibridge_analytics import connect
 from aibridge_analytics.demo.generator import build_demo
 from aibridge_analytics.outputs.report import build_report
 
-CHARTS = 5
+CHARTS = 6  # with the recorded spend chart (the demo records spend)
 TABLES = (
     "providers-table",
+    "spend-table",
     "days-table",
     "models-table",
     "clients-table",

@@ -21,6 +21,7 @@ TABLE_MODELS = {
     "aibridge_tool_usages": schemas.ToolUsages,
     "aibridge_model_thoughts": schemas.ModelThoughts,
     "users": schemas.Users,
+    "ai_model_prices": schemas.ModelPrices,
 }
 
 
@@ -90,6 +91,7 @@ def test_summary_model_refuses_extra_columns_and_sunday_weeks():
     from aibridge_analytics.pipelines.summaries import FIGURES
 
     row = {f: 1 for f in FIGURES} | {f: 1.0 for f in FIGURES if f.startswith("duration")}
+    row |= {"unpriced_token_usages": 0}  # the one token usage is priced
     ok = pl.DataFrame([row | {"week": date(2026, 3, 23)}]).with_columns(
         pl.col(f).cast(pl.Int64) for f in FIGURES if not f.startswith("duration")
     )
@@ -98,3 +100,25 @@ def test_summary_model_refuses_extra_columns_and_sunday_weeks():
         schemas.validate(ok.with_columns(pl.lit(date(2026, 3, 29)).alias("week")), schemas.Summary)
     with pytest.raises(ValidationFailed, match="colour"):
         schemas.validate(ok.with_columns(pl.lit("red").alias("colour")), schemas.Summary)
+
+
+def test_summary_spend_is_recorded_whole_or_not_at_all():
+    from datetime import date
+
+    from aibridge_analytics.pipelines.summaries import FIGURES, SPEND
+
+    row = {f: 2 for f in FIGURES} | {f: 1.0 for f in FIGURES if f.startswith("duration")}
+    row |= {"priced_token_usages": 1, "unpriced_token_usages": 1, "unpriced_input_tokens": 2}
+    ok = pl.DataFrame([row | {"day": date(2026, 3, 23)}]).with_columns(
+        pl.col(f).cast(pl.Int64) for f in FIGURES if not f.startswith("duration")
+    )
+    schemas.validate(ok, schemas.Summary)
+    schemas.validate(ok.with_columns(pl.lit(None, pl.Int64).alias(c) for c in SPEND), schemas.Summary)
+    with pytest.raises(ValidationFailed, match="spend_recorded_or_not"):
+        schemas.validate(ok.with_columns(pl.lit(None, pl.Int64).alias("recorded_cost_micros")), schemas.Summary)
+    with pytest.raises(ValidationFailed, match="usages_priced_or_unpriced"):
+        schemas.validate(ok.with_columns(pl.lit(2, pl.Int64).alias("unpriced_token_usages")), schemas.Summary)
+    with pytest.raises(ValidationFailed, match="unpriced_tokens_within_tokens"):
+        schemas.validate(ok.with_columns(pl.lit(3, pl.Int64).alias("unpriced_input_tokens")), schemas.Summary)
+    with pytest.raises(ValidationFailed, match="recorded_cost_micros"):
+        schemas.validate(ok.with_columns(pl.lit(-1, pl.Int64).alias("recorded_cost_micros")), schemas.Summary)

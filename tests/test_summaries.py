@@ -14,6 +14,7 @@ from datasets import (
     T0,
     assert_same_rows,
     dataset_strategy,
+    driver,
     duckdb_connection,
     frames,
     interception,
@@ -37,8 +38,11 @@ from aibridge_analytics.pipelines.summaries import FIGURES
 UTC = UTC
 
 
-def token(label: str, of: str, inp: int, out: int, cache_read: int = 0, cache_write: int = 0) -> dict:
+def token(
+    label: str, of: str, inp: int, out: int, cache_read: int = 0, cache_write: int = 0, cost: int | None = None
+) -> dict:
     return {
+        "cost_micros": cost,
         "id": uid(f"tok/{label}"),
         "interception_id": uid(of),
         "provider_response_id": "r",
@@ -95,9 +99,9 @@ HAND = {
         interception("i6", "openai", "openai", day=13, minutes=None),
     ],
     "aibridge_token_usages": [
-        token("a", "i1", 10, 5, 1, 2),
-        token("b", "i1", 20, 7),
-        token("c", "i2", 100, 50, 3, 4),
+        token("a", "i1", 10, 5, 1, 2, cost=1_500),
+        token("b", "i1", 20, 7),  # unpriced
+        token("c", "i2", 100, 50, 3, 4, cost=250_000),
         token("d", "i4", 7, 1),
         token("e", "i5", 1000, 1000),
     ],
@@ -144,7 +148,17 @@ def test_hand_checked_per_provider_figures(hand):
         "duration_p90_ms": 168_000.0,
         "duration_p95_ms": 174_000.0,
         "duration_p99_ms": 178_800.0,
+        # Recorded spend: two priced token usages, one unpriced (b: 20 input, 7 output tokens).
+        "recorded_cost_micros": 251_500,
+        "priced_token_usages": 2,
+        "unpriced_token_usages": 1,
+        "unpriced_input_tokens": 20,
+        "unpriced_output_tokens": 7,
+        "unpriced_cache_read_input_tokens": 0,
+        "unpriced_cache_write_input_tokens": 0,
     }
+    # No token usage at all: nothing spent, nothing unpriced (recorded as 0, not unknown).
+    assert rows["anthropic-prod"]["recorded_cost_micros"] == 0 and rows["anthropic-prod"]["unpriced_token_usages"] == 0
     assert rows["anthropic-prod"]["tool_calls_client"] == 1 and rows["anthropic-prod"]["user_prompts"] == 1
     assert rows["anthropic-prod"]["duration_p99_ms"] == 120_000.0
     unattributed = rows[None]
@@ -154,6 +168,21 @@ def test_hand_checked_per_provider_figures(hand):
         7,
     )
     assert got["resolved_provider_id"][-1] is None  # the unattributed group sorts last
+
+
+def test_spend_not_recorded_on_a_source_without_cost_columns(hand):
+    """A Coder without the cost columns: every spend figure is NULL (not recorded), never 0, on
+    every key, and the table shows it in words."""
+    from aibridge_analytics.outputs.formats import for_people
+
+    driver(hand).execute("ALTER TABLE aibridge_token_usages DROP COLUMN cost_micros")
+    for by in ([], ["provider"], ["model", "client", "initiator", "day", "week", "method"]):
+        got = aa.summary(hand, by=by)
+        assert got.height > 0
+        assert got.select(summaries.SPEND).null_count().row(0) == (got.height,) * len(summaries.SPEND)
+        shown = for_people(got.select("recorded_cost_micros", "unpriced_token_usages"))
+        assert set(shown.to_series(0).to_list()) == {"not recorded"}
+        assert set(shown.to_series(1).to_list()) == {"not recorded"}
 
 
 def test_hand_checked_completeness(hand):
@@ -330,6 +359,8 @@ def _with_children(draw, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFr
             draw(st.integers(0, 10**4)),
             draw(st.integers(0, 99)),
             draw(st.integers(0, 99)),
+            # Priced or not; large enough that a float sum of many would lose micro-units.
+            draw(st.one_of(st.none(), st.integers(0, 2**53))),
         )
         | {"interception_id": draw(pick)}
         for i in range(draw(n))

@@ -13,7 +13,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-from aibridge_analytics.coder import LOOKUP_TABLES, SESSION_KEYS, TABLES, WIRE_FORMAT, SameAs
+from aibridge_analytics.coder import COST_COLUMN, LOOKUP_TABLES, SESSION_KEYS, TABLES, WIRE_FORMAT, SameAs
 from aibridge_analytics.coder import column as declared_column
 
 #: The dialect the catalogue's SQL is written in.
@@ -29,6 +29,7 @@ BASE_RELATIONS = {
     "model_thoughts": "aibridge_model_thoughts",
     # Not `users`: a CTE named like the table it reads would read itself in some engines.
     "coder_users": "users",
+    "model_prices": "ai_model_prices",
 }
 
 #: Relations made from this package's own constants, or from the source's probe, rather than
@@ -128,11 +129,14 @@ def _wire_formats_sql() -> str:
 
 def _source_facts_sql(probe: Probe) -> str:
     """``source_facts``: one row saying which of the tables and columns that decide attribution
-    the source has (so a query can tell an old Coder without ai_providers from an empty one)."""
+    the source has (so a query can tell an old Coder without ai_providers from an empty one), and
+    whether it records spend."""
     facts = {
         "has_providers": probe.has("ai_providers"),
         "has_provider_id": probe.has("aibridge_interceptions", "provider_id"),
         "has_provider_name": probe.has("aibridge_interceptions", "provider_name"),
+        # Whether the source records spend: without it cost figures read "not recorded", never 0.
+        "has_cost": probe.has(*COST_COLUMN),
     }
     return "SELECT " + ", ".join(f"{'TRUE' if v else 'FALSE'} AS {k}" for k, v in facts.items())
 

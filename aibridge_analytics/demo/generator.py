@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from aibridge_analytics.catalogue.rendering import render_statement
-from aibridge_analytics.coder import TABLES, WIRE_FORMAT, Column, arrow_schema, duckdb_ddl
+from aibridge_analytics.coder import PRICE_KINDS, TABLES, WIRE_FORMAT, Column, arrow_schema, duckdb_ddl
 from aibridge_analytics.errors import UsageError
 from aibridge_analytics.pipelines.attribution import METHODS
 from aibridge_analytics.warehouse import facts, store
@@ -74,7 +74,7 @@ GROUND_TRUTH_COLUMNS = (
     Column("expected_method_without_provider_id", "VARCHAR", "text"),
 )
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 
 ANCHOR = datetime(2026, 11, 23, tzinfo=UTC)
 """The end of the demo history ("now" for the demo world). Nothing starts or ends after it."""
@@ -1199,6 +1199,129 @@ def _block(case: EdgeCase, n: int, rng: np.random.Generator, people: _People) ->
 
 
 # --------------------------------------------------------------------------------------------
+# Recorded spend
+# --------------------------------------------------------------------------------------------
+
+PRICING_DAYS = 38
+"""Days before :data:`ANCHOR` at which the demo deployment started recording cost: token usage
+rows written earlier have no prices and no cost (Coder's prices are not retroactive)."""
+
+
+@dataclass(frozen=True)
+class DemoPrice:
+    """One entry of the demo's price book (``ai_model_prices``): a provider type's price for a
+    model, or a provider instance's (``provider`` a provider key), which takes precedence; in
+    micro-units per million tokens of each kind (input, output, cache read, cache write)."""
+
+    model: str
+    prices: tuple[int, int, int, int]
+    type: str | None = None
+    provider: str | None = None
+    #: In force from this many days before the anchor (a later entry of the same scope and model
+    #: replaces it: a price change).
+    from_days: float = PRICING_DAYS
+
+
+_M = 1_000_000  # one currency unit in micro-units
+PRICE_BOOK: tuple[DemoPrice, ...] = (
+    DemoPrice("claude-sonnet-4-5", (3 * _M, 15 * _M, _M * 3 // 10, _M * 15 // 4), type="anthropic"),
+    # A price change: cheaper from 12 days before the anchor.
+    DemoPrice("claude-sonnet-4-5", (_M * 5 // 2, _M * 25 // 2, _M // 4, _M * 25 // 8), type="anthropic", from_days=12),
+    DemoPrice("claude-haiku-4-5", (_M, 5 * _M, _M // 10, _M * 5 // 4), type="anthropic"),
+    DemoPrice("claude-opus-4-1", (15 * _M, 75 * _M, _M * 3 // 2, _M * 75 // 4), type="anthropic"),
+    DemoPrice("claude-sonnet-4-20250514", (3 * _M, 15 * _M, _M * 3 // 10, _M * 15 // 4), type="anthropic"),
+    # A provider-specific price (a negotiated rate) overriding the type's.
+    DemoPrice(
+        "claude-sonnet-4-5", (_M * 27 // 10, _M * 27 // 2, _M * 27 // 100, _M * 27 // 8), provider="anthropic-research"
+    ),
+    DemoPrice(
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        (_M * 33 // 10, _M * 33 // 2, _M * 33 // 100, _M * 33 // 8),
+        type="bedrock",
+    ),
+    DemoPrice(
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0", (3 * _M, 15 * _M, _M * 3 // 10, _M * 15 // 4), type="bedrock"
+    ),
+    DemoPrice("gpt-5", (_M * 5 // 4, 10 * _M, _M // 8, 0), type="openai"),
+    DemoPrice("gpt-4.1", (2 * _M, 8 * _M, _M // 2, 0), type="openai"),
+    DemoPrice("gpt-5-mini", (_M // 4, 2 * _M, _M // 40, 0), type="openai"),
+    DemoPrice("o3", (2 * _M, 8 * _M, _M // 2, 0), type="openai"),
+    DemoPrice("gpt-4.1", (2 * _M, 8 * _M, _M // 2, 0), type="azure"),
+    DemoPrice("gpt-4o", (_M * 5 // 2, 10 * _M, _M * 5 // 4, 0), type="azure"),
+)
+"""The demo's prices. Models without an entry (gpt-4o-mini, every OpenRouter, Copilot, Vercel,
+Gemini, vLLM and Mistral model) are unpriced, and so is usage under a name no live provider holds."""
+
+
+def _prices_table() -> pa.Table:
+    """``ai_model_prices`` as it stands at the anchor: each scope's latest entry per model (a price
+    change replaces the row); a provider-specific row carries its provider's type and id."""
+    current: dict[tuple[str | None, str | None, str], DemoPrice] = {}
+    for entry in sorted(PRICE_BOOK, key=lambda e: e.from_days, reverse=True):  # the latest last
+        current[(entry.type, entry.provider, entry.model)] = entry
+    rows = list(current.values())
+    by_key = {p.key: p for p in PROVIDERS}
+    ts = pa.timestamp("us", tz="UTC")
+    since = pa.array([_days_before(e.from_days) for e in rows], ts)
+    return _table(
+        "ai_model_prices",
+        {
+            "id": pa.array([str(uuid.uuid5(_NAMESPACE, f"price/{e.type}/{e.provider}/{e.model}")) for e in rows]),
+            "provider": pa.array([e.type or by_key[e.provider or ""].type for e in rows], pa.string()),
+            "model": pa.array([e.model for e in rows], pa.string()),
+            **{
+                f"{kind}_price_micros": pa.array([e.prices[k] for e in rows], pa.int64())
+                for k, kind in enumerate(PRICE_KINDS)
+            },
+            "created_at": since,
+            "updated_at": since,
+            "source": pa.nulls(len(rows), pa.string()),
+            "provider_id": pa.array([str(by_key[e.provider].id) if e.provider else None for e in rows], pa.string()),
+        },
+    )
+
+
+def _price_at(provider: DemoProvider, model: str, at_us: np.ndarray) -> np.ndarray:
+    """Prices (rows x 4, -1 = none) of ``model`` on ``provider`` at each instant: the provider's
+    own entry in force, else its type's (the type it had then), as Coder resolves them."""
+    out = np.full((at_us.size, 4), -1, dtype=np.int64)
+    types = np.full(at_us.size, provider.type, dtype=object)
+    if provider.type_before is not None and provider.type_changed_days is not None:  # type drift
+        types[at_us < _us(_days_before(provider.type_changed_days))] = provider.type_before
+    for scope_is_provider in (False, True):  # the provider's own entries last: they take precedence
+        for entry in sorted(PRICE_BOOK, key=lambda e: e.from_days, reverse=True):  # older first
+            if entry.model != model:
+                continue
+            if scope_is_provider:
+                hit = np.full(at_us.size, entry.provider == provider.key)
+            else:
+                hit = (types == entry.type) if entry.provider is None else np.zeros(at_us.size, dtype=bool)
+            hit &= at_us >= _us(_days_before(entry.from_days))
+            out[hit] = entry.prices
+    return out
+
+
+def _recorded_prices(name: np.ndarray, model: np.ndarray, created_us: np.ndarray) -> np.ndarray:
+    """The prices Coder snapshots on each token usage row (rows x 4, -1 = NULL): resolved by the
+    interception's provider_name to the provider live under that name when the row was written,
+    then by model; nothing before :data:`PRICING_DAYS` or under a name no live provider holds."""
+    out = np.full((name.size, 4), -1, dtype=np.int64)
+    recording = created_us >= _us(_days_before(PRICING_DAYS))
+    for nm, mdl in {(int(a), int(b)) for a, b in zip(name[recording], model[recording], strict=True)}:
+        idx = np.flatnonzero(recording & (name == nm) & (model == mdl))
+        at = created_us[idx]
+        for provider in (p for p in PROVIDERS if p.name == _NAMES[nm]):
+            born = _us(_days_before(provider.created_days))
+            gone = min(
+                (_us(_days_before(d)) for d in (provider.deleted_days, provider.hard_deleted_days) if d is not None),
+                default=np.iinfo(np.int64).max,
+            )
+            live = (at >= born) & (at < gone)
+            out[idx[live]] = _price_at(provider, _MODEL_NAMES[mdl], at[live])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Chunks
 # --------------------------------------------------------------------------------------------
 
@@ -1348,6 +1471,7 @@ def _chunk(interceptions: int, seed: int, index: int, chunk_size: int, people: _
     return {
         "ai_providers": _providers_table() if index == 0 else empty_providers,
         "users": _users_table(seed, people) if index == 0 else SCHEMAS["users"].empty_table(),
+        "ai_model_prices": _prices_table() if index == 0 else SCHEMAS["ai_model_prices"].empty_table(),
         "aibridge_interceptions": interceptions_table,
         **children,
         GROUND_TRUTH_TABLE: ground_truth,
@@ -1377,18 +1501,41 @@ def _children(
         np.int64
     )
     cache_write = np.where(a & (rng.random(t) < 0.45), _lognormal(rng, 1500, 1.2, t, 1, 2e5), 0).astype(np.int64)
+    ids_of_usages = _uuids(rng, t)
+    tokens = np.stack(
+        [
+            _lognormal(rng, 2500, 1.3, t, 1, 400_000).astype(np.int64),
+            _lognormal(rng, 250, 1.1, t, 1, 64_000).astype(np.int64),
+            cache_read,
+            cache_write,
+        ],
+        axis=1,
+    )
+    created = started[owner] + reached[owner] * (j + 1) // np.maximum(responses[owner], 1)
+    # Recorded spend: no random draws, so every other column is what it was before spend.
+    prices = _recorded_prices(rows["name"][owner], rows["model"][owner], created)
+    priced = prices[:, 0] >= 0
+    cost = (tokens * np.maximum(prices, 0)).sum(axis=1) // 1_000_000
     token_usages = _table(
         "aibridge_token_usages",
         {
-            "id": _uuids(rng, t),
+            "id": ids_of_usages,
             "interception_id": _take(ids, owner),
             "provider_response_id": _take(response_ids, owner * 3 + j),
-            "input_tokens": _lognormal(rng, 2500, 1.3, t, 1, 400_000).astype(np.int64),
-            "output_tokens": _lognormal(rng, 250, 1.1, t, 1, 64_000).astype(np.int64),
+            "input_tokens": tokens[:, 0],
+            "output_tokens": tokens[:, 1],
             "cache_read_input_tokens": cache_read,
             "cache_write_input_tokens": cache_write,
             "metadata": pa.nulls(t, pa.string()),
-            "created_at": _ts(started[owner] + reached[owner] * (j + 1) // np.maximum(responses[owner], 1)),
+            "created_at": _ts(created),
+            **{
+                f"{kind}_price_micros": pa.array(prices[:, k], pa.int64(), mask=~priced)
+                for k, kind in enumerate(PRICE_KINDS)
+            },
+            "cost_micros": pa.array(cost, pa.int64(), mask=~priced),
+            "effective_group_id": pa.nulls(t, pa.string()),
+            "provider_model": pa.nulls(t, pa.string()),
+            "priced_model": pc.if_else(pa.array(priced), _take(_MODEL_NAMES, rows["model"][owner]), None),
         },
     )
 
@@ -1470,10 +1617,10 @@ def generate(interceptions: int, seed: int, *, chunk_size: int = DEFAULT_CHUNK_S
 
     Keys are the tables of ``schema.TABLES`` plus ``GROUND_TRUTH_TABLE``, columns named and ordered
     as declared there (UUIDs as canonical text, times as UTC timestamps), ready to load into DuckDB
-    or PostgreSQL. ai_providers and users come whole in the first chunk and empty in the others. Each chunk
-    holds ``chunk_size`` interceptions with their child rows, sessions and threads and depends only
-    on (interceptions, seed, chunk index, chunk_size): the output is deterministic, and memory is
-    bounded by one chunk whatever ``interceptions`` is.
+    or PostgreSQL. ai_providers, users and ai_model_prices come whole in the first chunk and empty
+    in the others. Each chunk holds ``chunk_size`` interceptions with their child rows, sessions and
+    threads and depends only on (interceptions, seed, chunk index, chunk_size): the output is
+    deterministic, and memory is bounded by one chunk whatever ``interceptions`` is.
     """
     _check(interceptions, seed)
     if chunk_size < MIN_INTERCEPTIONS:

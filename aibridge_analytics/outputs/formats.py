@@ -32,6 +32,7 @@ from typing import IO, Any
 
 import polars as pl
 
+from aibridge_analytics.coder import COST_CURRENCY
 from aibridge_analytics.errors import OutputError, UsageError, first_line
 
 FORMATS = ("table", "json", "csv", "csv-raw", "parquet")
@@ -214,9 +215,26 @@ def duration_text(ms: float) -> str:
     return f"{ms / 3_600_000:,.1f} h"
 
 
+def money_text(micros: int) -> str:
+    """An amount of micro-units (millionths of a currency unit) to the micro-unit, exactly:
+    ``1,234.500000`` (integer arithmetic: no float can round it)."""
+    whole, fraction = divmod(abs(micros), 1_000_000)
+    return f"{'-' if micros < 0 else ''}{whole:,}.{fraction:06d}"
+
+
+def _is_spend(name: str) -> bool:
+    """A recorded spend column (``*_micros``, ``priced_*``, ``unpriced_*``): NULL there means the
+    source records no spend, which a table says in words rather than leaving blank."""
+    return name.endswith("_micros") or name.startswith(("priced_", "unpriced_"))
+
+
 def _human(name: str, value: Any, tz: str = "UTC") -> Any:
+    if value is None and _is_spend(name):
+        return "not recorded"
     if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int) and name.endswith("_micros"):
+        return f"{COST_CURRENCY} {money_text(value)}"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
@@ -238,6 +256,7 @@ def _human(name: str, value: Any, tz: str = "UTC") -> Any:
 
 def for_people(frame: pl.DataFrame, tz: str = "UTC") -> pl.DataFrame:
     """The frame as text a person reads: thousands separators, ``*_ms`` durations in ms, s, min or h,
+    ``*_micros`` amounts in currency units to the micro-unit, spend not recorded in words,
     instants to the second in ``tz`` (outside UTC with their offset). Only the table format uses it:
     CSV, JSON and Parquet stay raw."""
     return frame.with_columns(

@@ -90,6 +90,12 @@ class TokenUsages(pa.DataFrameModel):
     cache_read_input_tokens: pl.Int64 | None = pa.Field(ge=0)
     cache_write_input_tokens: pl.Int64 | None = pa.Field(ge=0)
     created_at: UTC
+    # Recorded spend (newer Coder): NULL when unpriced; never negative.
+    input_price_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+    output_price_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+    cache_read_price_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+    cache_write_price_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+    cost_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
 
 
 class UserPrompts(pa.DataFrameModel):
@@ -128,6 +134,19 @@ class Users(pa.DataFrameModel):
     username: str
     name: str = pa.Field(nullable=True)
     deleted: bool = pa.Field(nullable=True)
+
+
+class ModelPrices(pa.DataFrameModel):
+    """ai_model_prices: a price per million tokens of each kind, in micro-units (NULL: none)."""
+
+    id: str = pa.Field(unique=True)
+    provider: str = pa.Field(nullable=True)
+    model: str
+    input_price_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    output_price_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    cache_read_price_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    cache_write_price_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    provider_id: str | None = pa.Field(nullable=True)
 
 
 # --- frames this package produces ------------------------------------------------------------
@@ -259,6 +278,58 @@ class Summary(_ChildSums):
     duration_p90_ms: pl.Float64 = pa.Field(ge=0)
     duration_p95_ms: pl.Float64 = pa.Field(ge=0)
     duration_p99_ms: pl.Float64 = pa.Field(ge=0)
+    # Recorded spend: NULL where the source records none ("not recorded", never 0).
+    recorded_cost_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    priced_token_usages: pl.Int64 = pa.Field(nullable=True, ge=0)
+    unpriced_token_usages: pl.Int64 = pa.Field(nullable=True, ge=0)
+    unpriced_input_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
+    unpriced_output_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
+    unpriced_cache_read_input_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
+    unpriced_cache_write_input_tokens: pl.Int64 = pa.Field(nullable=True, ge=0)
+    # With a price book only: its estimate of the unpriced usage, and recorded + estimated.
+    estimated_cost_micros: pl.Int64 | None = pa.Field(ge=0)
+    estimated_token_usages: pl.Int64 | None = pa.Field(ge=0)
+    unestimated_token_usages: pl.Int64 | None = pa.Field(ge=0)
+    recorded_plus_estimated_cost_micros: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+
+    @pa.dataframe_check
+    @classmethod
+    def estimated_usages_are_unpriced_ones(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """The book prices some unpriced usages and not the others: together they are the unpriced ones."""
+        if "estimated_token_usages" not in data.lazyframe.collect_schema().names():
+            return data.lazyframe.select(pl.lit(True))
+        c = pl.col
+        unpriced = c("unpriced_token_usages").fill_null(c("token_usages"))  # not recorded: every usage
+        return data.lazyframe.select(c("estimated_token_usages") + c("unestimated_token_usages") == unpriced)
+
+    @pa.dataframe_check
+    @classmethod
+    def spend_recorded_or_not(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Every spend figure of a row is recorded, or none is (a source has the cost columns or not)."""
+        from aibridge_analytics.pipelines.summaries import SPEND
+
+        nulls = [pl.col(c).is_null().cast(pl.Int8) for c in SPEND]
+        return data.lazyframe.select(pl.sum_horizontal(nulls).is_in([0, len(SPEND)]))
+
+    @pa.dataframe_check
+    @classmethod
+    def usages_priced_or_unpriced(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Each token usage row is priced or unpriced: the two counts add up to token_usages."""
+        c = pl.col
+        return data.lazyframe.select(
+            c("priced_token_usages").is_null()
+            | (c("priced_token_usages") + c("unpriced_token_usages") == c("token_usages"))
+        )
+
+    @pa.dataframe_check
+    @classmethod
+    def unpriced_tokens_within_tokens(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Unpriced tokens of a kind are some of the tokens of that kind."""
+        checks = [
+            pl.col(f"unpriced_{k}").is_null() | (pl.col(f"unpriced_{k}") <= pl.col(k))
+            for k in ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
+        ]
+        return data.lazyframe.select(pl.all_horizontal(checks))
 
     @pa.dataframe_check
     @classmethod

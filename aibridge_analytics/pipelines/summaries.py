@@ -21,7 +21,11 @@ Definitions (README: per-provider summaries):
   either key the frame has a boolean ``partial`` column (after the keys): the range covers that
   row's day (or, without ``day``, its week) only in part;
 - rows without a resolved provider form their own group (null ``resolved_provider_id``), so the
-  groups always add up to the whole.
+  groups always add up to the whole;
+- recorded spend (:data:`SPEND`) is what Coder recorded per token usage row (``cost_micros``),
+  summed exactly as integers of micro-units; a row without a recorded cost is unpriced, and its
+  tokens are counted per kind. A source without Coder's cost columns gives NULL spend figures
+  ("not recorded"), never 0.
 """
 
 from __future__ import annotations
@@ -37,8 +41,10 @@ import polars as pl
 
 from aibridge_analytics import periods
 from aibridge_analytics.catalogue import values
+from aibridge_analytics.coder import COST_COLUMN, COST_CURRENCY
 from aibridge_analytics.errors import UsageError, ValidationFailed
 from aibridge_analytics.pipelines import users
+from aibridge_analytics.pipelines.prices import PriceBook
 from aibridge_analytics.sources.connection import Connection
 
 #: ``--by`` key -> the output columns it adds, in output order.
@@ -55,8 +61,35 @@ KEYS: dict[str, tuple[str, ...]] = {
 TOKENS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
 SUMS = ("user_prompts", "token_usages", *TOKENS, "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
 PERCENTILES = (50, 90, 95, 99)
-FIGURES = ("interceptions", "initiators", "sessions", "threads", *SUMS, *(f"duration_p{q}_ms" for q in PERCENTILES))
+UNPRICED_TOKENS = tuple(f"unpriced_{c}" for c in TOKENS)
+SPEND = ("recorded_cost_micros", "priced_token_usages", "unpriced_token_usages", *UNPRICED_TOKENS)
+"""The recorded spend figures: Coder's recorded cost in micro-units (see :data:`COST_UNIT`), the
+token usage rows with a recorded cost and those without (unpriced), and the unpriced rows' tokens
+per kind. NULL ("not recorded") where the source records no spend: never 0."""
+FIGURES = (
+    "interceptions",
+    "initiators",
+    "sessions",
+    "threads",
+    *SUMS,
+    *(f"duration_p{q}_ms" for q in PERCENTILES),
+    *SPEND,
+)
 """The figure columns of a summary, in output order (after the keys)."""
+
+ESTIMATE = (
+    "estimated_cost_micros",
+    "estimated_token_usages",
+    "unestimated_token_usages",
+    "recorded_plus_estimated_cost_micros",
+)
+"""With a price book (``--prices``): the estimated cost of the unpriced token usages it prices, how
+many it prices and how many it cannot, and recorded + estimated (NULL where spend is not recorded:
+the estimate alone is then in ``estimated_cost_micros``). Recorded and estimated are never added
+anywhere else."""
+
+COST_UNIT = f"{COST_CURRENCY}, to the micro-dollar (recorded_cost_micros are millionths of a dollar)"
+"""What ``recorded_cost_micros`` counts: Coder records cost in millionths of a US dollar."""
 
 RETENTION_DAYS = 60
 """Coder's default retention: rows older than this before the newest start may have been deleted."""
@@ -72,6 +105,8 @@ class SummaryResult:
     period: str | None = None
     #: Where the facts came from: ``stored`` (a warehouse's), or ``inline`` and why.
     facts: str = "inline"
+    #: Whether the source records spend (Coder's cost columns): else the spend figures are NULL.
+    spend: bool = True
 
     def describe(self) -> str:
         """One line stating the range in its zone (local times with their offset) and how complete the figures are."""
@@ -91,6 +126,7 @@ class SummaryResult:
             f"outside {c['retention_days']}-day retention {c['outside_retention']}, "
             f"future-dated {c['future_dated']} (in the whole source, started after the generation time)"
             + ("" if self.facts in ("stored", "inline") else f"; facts computed {self.facts}")
+            + (f"; recorded cost in {COST_UNIT}" if self.spend else "; spend not recorded by this source")
         )
 
 
@@ -178,6 +214,33 @@ def _completeness(
     return _completeness_frame(con.query("summaries/completeness", params), tz, since, until, retention_days)
 
 
+def _estimated(
+    con: Connection,
+    grouped: pl.DataFrame,
+    columns: list[str],
+    tz: str,
+    since: datetime | None,
+    until: datetime | None,
+    prices: PriceBook,
+) -> pl.DataFrame:
+    """``grouped`` with the :data:`ESTIMATE` columns of the price book ``prices`` (``sql/spend/estimated.sql``,
+    grouped by the same keys), after the recorded spend."""
+    found = con.query("spend/estimated", {"since": since, "until": until, "tz": tz, **prices.params()}, keys=columns)
+    joined = (
+        grouped.join(found, on=columns, how="left", nulls_equal=True, maintain_order="left")
+        if columns
+        else pl.concat([grouped, found], how="horizontal")
+        if grouped.height
+        else grouped.with_columns(pl.lit(None, pl.Int64).alias(c) for c in found.columns)
+    )
+    counts = ("estimated_cost_micros", "estimated_token_usages", "unestimated_token_usages")
+    return joined.with_columns(
+        *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
+    ).with_columns(
+        (pl.col("recorded_cost_micros") + pl.col("estimated_cost_micros")).alias("recorded_plus_estimated_cost_micros")
+    )
+
+
 def _grouped(
     con: Connection,
     keys: Sequence[str],
@@ -185,6 +248,7 @@ def _grouped(
     since: datetime | None,
     until: datetime | None,
     user_names: bool = True,
+    prices: PriceBook | None = None,
 ) -> pl.DataFrame:
     """The summary frame for ``keys`` (see :data:`KEYS`) computed by the source's engine in one query
     over the facts (``sql/summaries/figures.sql``). With a ``day`` or ``week`` key, ``partial``
@@ -204,12 +268,16 @@ def _grouped(
         .filter(pl.col("interceptions") > 0)
         .with_columns(
             *(pl.col(c).fill_null(0).cast(pl.Int64) for c in SUMS),
+            # Spend stays NULL where the source records none (not filled with 0).
             *(pl.col(c).cast(pl.Int64) for c in FIGURES if c not in SUMS and not c.startswith("duration")),
             *(pl.col(c).cast(pl.Float64) for c in FIGURES if c.startswith("duration")),
         )
         .sort(columns, nulls_last=True)
         .select(*columns, *marks, *FIGURES)
         .collect()
+        .pipe(
+            lambda grouped: grouped if prices is None else _estimated(con, grouped, columns, tz, since, until, prices)
+        )
         # The initiator's names are looked up for the groups, never grouped on (pipelines.users).
         .pipe(lambda grouped: users.named(con, grouped, user_names))
     )
@@ -257,6 +325,7 @@ def summarise_each(
     lax: bool = False,
     now: datetime | None = None,
     user_names: bool = True,
+    prices: PriceBook | None = None,
 ) -> Summaries:
     """A summary per entry of ``groupings`` (its name -> its ``by`` keys) over one range, and the range's completeness.
 
@@ -274,7 +343,7 @@ def summarise_each(
     if retention_days < 0:
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
     problems = anomalies(con, start, end, lax)
-    frames = {name: _grouped(con, by, tz, start, end, user_names) for name, by in keys.items()}
+    frames = {name: _grouped(con, by, tz, start, end, user_names, prices) for name, by in keys.items()}
     complete = _completeness(con, tz, start, end, retention_days, now)
     checks = [
         *((frame, schemas.Summary, name) for name, frame in frames.items()),
@@ -302,6 +371,7 @@ def summarise(
     lax: bool = False,
     now: datetime | None = None,
     user_names: bool = True,
+    prices: PriceBook | None = None,
 ) -> SummaryResult:
     """The summary for keys ``by`` and its completeness figures, computed by the source's engine.
 
@@ -315,6 +385,8 @@ def summarise(
     time): ages and periods count from it, and rows started after it are counted as ``future_dated``.
     Grouped by initiator, the user's ``initiator_username`` and ``initiator_name`` follow its id
     (looked up, not grouped on; NULL without a users table); ``user_names=False`` leaves them out.
+    ``prices`` (a price book, :func:`aibridge_analytics.pipelines.prices.read_price_book`) adds the
+    :data:`ESTIMATE` columns.
     """
     found = summarise_each(
         con,
@@ -327,8 +399,11 @@ def summarise(
         lax=lax,
         now=now,
         user_names=user_names,
+        prices=prices,
     )
-    return SummaryResult(found.frames["summary"], found.completeness, found.problems, period, con.facts)
+    return SummaryResult(
+        found.frames["summary"], found.completeness, found.problems, period, con.facts, con.probe.has(*COST_COLUMN)
+    )
 
 
 def _warn(result: SummaryResult) -> SummaryResult:
@@ -350,6 +425,7 @@ def summary(
     lax: bool = False,
     now: datetime | None = None,
     user_names: bool = True,
+    prices: PriceBook | None = None,
 ) -> pl.DataFrame:
     """Per-provider (or any ``by`` keys) summary of ended interceptions, as a Polars frame.
 
@@ -361,8 +437,10 @@ def summary(
     The range: ``since``/``until`` or a named ``period`` such as ``"last-week"``, as of ``now``
     (see :func:`summarise`). ``lax``: validation failures become ValidationWarning instead of
     ValidationFailed. Grouped by initiator, the user's names follow its id unless ``user_names=False``.
+    ``prices``: a price book whose estimate of unpriced usage adds the :data:`ESTIMATE` columns.
     """
-    return _warn(summarise(con, by, tz, since, until, period=period, lax=lax, now=now, user_names=user_names)).frame
+    found = summarise(con, by, tz, since, until, period=period, lax=lax, now=now, user_names=user_names, prices=prices)
+    return _warn(found).frame
 
 
 def summary_completeness(

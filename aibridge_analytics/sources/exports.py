@@ -39,7 +39,7 @@ from sqlglot import exp
 
 from aibridge_analytics.catalogue.rendering import render_statement
 from aibridge_analytics.catalogue.values import parse_iso_instant
-from aibridge_analytics.coder import TABLES, arrow_schema, column, duckdb_ddl
+from aibridge_analytics.coder import PRICE_KINDS, TABLES, arrow_schema, column, duckdb_ddl
 from aibridge_analytics.errors import ExportError
 from aibridge_analytics.sources.connection import DuckDBConnection
 from aibridge_analytics.warehouse import store
@@ -51,6 +51,9 @@ _OPTIONAL_KEYS = {
     "aibridge_interceptions": ("provider_name", "client", "api_key_id"),
     "aibridge_token_usages": ("cache_read_input_tokens", "cache_write_input_tokens"),
 }
+#: Token usage keys an export may carry, each possibly null: the recorded prices and cost of newer
+#: Coder versions (named as the columns; an export without them records no spend).
+_SPEND_KEYS = (*(f"{kind}_price_micros" for kind in PRICE_KINDS), "cost_micros")
 _CHILDREN = {
     "token_usages": "aibridge_token_usages",
     "user_prompts": "aibridge_user_prompts",
@@ -218,6 +221,8 @@ def _child(table: str, item: Any, iid: str, where: str, present: set[tuple[str, 
     if table == "aibridge_token_usages":
         for key in ("input_tokens", "output_tokens", *(k for k in _OPTIONAL_KEYS[table] if k in obj)):
             row[key] = _integer(obj.get(key), f"{where}.{key}")
+        for key in (k for k in _SPEND_KEYS if k in obj):
+            row[key] = None if obj[key] is None else _integer(obj[key], f"{where}.{key}")
     elif table == "aibridge_user_prompts":
         row["prompt"] = _text(obj.get("prompt"), f"{where}.prompt", empty=True)
     else:

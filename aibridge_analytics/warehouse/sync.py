@@ -450,25 +450,27 @@ class _Run:
                 self.wh.run("warehouse/providers/retire", now)
         self.summary.rows["ai_providers"] = incoming.num_rows
 
-    # -- users --------------------------------------------------------------------------------------
+    # -- lookup tables: users, ai_model_prices ------------------------------------------------------
     def _users(self) -> None:
-        """Coder's users (id, username, name, deleted only): read whole, merged by id.
+        """Coder's lookup tables (`LOOKUP_TABLES`): each read whole, merged by id.
 
-        Names are labels: each sync keeps the latest, and a user the source no longer has (or
-        that a later export does not mention) keeps the row an earlier sync stored. A column the
-        source lacks (an export's ``deleted``) keeps the value the warehouse had.
+        Of users only id, username, name and deleted are read. Names and prices are reference:
+        each sync keeps the latest, and a row the source no longer has (or that a later export
+        does not mention) keeps the row an earlier sync stored. A column the source lacks (an
+        export's ``deleted``) keeps the value the warehouse had.
         """
-        if not self.probe.has("users"):
-            return  # no grant, an export without usernames, a Parquet directory without users.parquet
-        lacking = {m.split(".", 1)[1] for m in self.summary.missing_columns if m.startswith("users.")}
-        # Through the source's own session, not the attached database: DuckDB's postgres extension
-        # scans by ctid ranges, which a column grant (the deployment guide's, on users) refuses.
-        read = sql.select_rows("users", self.probe, exp.to_table("users"))
-        incoming = self.src.run(self.src.built("read users", read)).to_arrow()
-        with self.wh.registered(sql.BATCH, incoming), self.wh.transaction():
-            for name, tree in sql.merge_by_id("users", lacking):
-                self.wh.execute_built(name, tree)
-        self.summary.rows["users"] = incoming.num_rows
+        for table in LOOKUP_TABLES:
+            if not self.probe.has(table):
+                continue  # no grant, an export without usernames, a Parquet directory without the file
+            lacking = {m.split(".", 1)[1] for m in self.summary.missing_columns if m.startswith(f"{table}.")}
+            # Through the source's own session, not the attached database: DuckDB's postgres extension
+            # scans by ctid ranges, which a column grant (the deployment guide's, on users) refuses.
+            read = sql.select_rows(table, self.probe, exp.to_table(table))
+            incoming = self.src.run(self.src.built(f"read {table}", read)).to_arrow()
+            with self.wh.registered(sql.BATCH, incoming), self.wh.transaction():
+                for name, tree in sql.merge_by_id(table, lacking):
+                    self.wh.execute_built(name, tree)
+            self.summary.rows[table] = incoming.num_rows
 
     # -- streams ------------------------------------------------------------------------------------
     def _stream(self, reader: CopyReader, stream: _Stream) -> None:

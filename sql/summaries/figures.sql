@@ -1,7 +1,9 @@
 -- A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and
 -- threads, the child-table sums of the facts (user prompts, token usage rows and their tokens,
 -- injected and client tool calls, injected tool errors), and duration percentiles in ms (linear
--- interpolation, one aggregate for all four, one rounding rule). Written grouped by every key;
+-- interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in
+-- micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the
+-- source records no spend). Written grouped by every key;
 -- rendering keeps the keys asked for (`summary --by`). provider_name follows from
 -- resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys.
 -- provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers
@@ -37,7 +39,14 @@ SELECT
   CAST(FLOOR((ROUND(f.durations_us[1] * 100) + 50) / 100) / 1000 AS DOUBLE) AS duration_p50_ms,
   CAST(FLOOR((ROUND(f.durations_us[2] * 100) + 50) / 100) / 1000 AS DOUBLE) AS duration_p90_ms,
   CAST(FLOOR((ROUND(f.durations_us[3] * 100) + 50) / 100) / 1000 AS DOUBLE) AS duration_p95_ms,
-  CAST(FLOOR((ROUND(f.durations_us[4] * 100) + 50) / 100) / 1000 AS DOUBLE) AS duration_p99_ms
+  CAST(FLOOR((ROUND(f.durations_us[4] * 100) + 50) / 100) / 1000 AS DOUBLE) AS duration_p99_ms,
+  f.recorded_cost_micros,
+  f.priced_token_usages,
+  f.unpriced_token_usages,
+  f.unpriced_input_tokens,
+  f.unpriced_output_tokens,
+  f.unpriced_cache_read_input_tokens,
+  f.unpriced_cache_write_input_tokens
 FROM (
   SELECT
     k.resolved_provider_id,
@@ -62,7 +71,16 @@ FROM (
     CAST(SUM(k.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
     CAST(SUM(k.tool_calls_client) AS BIGINT) AS tool_calls_client,
     CAST(SUM(k.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
-    PERCENTILE_CONT(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY k.duration_us) AS durations_us
+    PERCENTILE_CONT(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY k.duration_us) AS durations_us,
+    -- Recorded spend: exact integer sums of micro-units; NULL (not recorded) where the source
+    -- records no spend, since every fact is NULL there.
+    CAST(SUM(k.recorded_cost_micros) AS BIGINT) AS recorded_cost_micros,
+    CAST(SUM(k.priced_token_usages) AS BIGINT) AS priced_token_usages,
+    CAST(SUM(k.unpriced_token_usages) AS BIGINT) AS unpriced_token_usages,
+    CAST(SUM(k.unpriced_input_tokens) AS BIGINT) AS unpriced_input_tokens,
+    CAST(SUM(k.unpriced_output_tokens) AS BIGINT) AS unpriced_output_tokens,
+    CAST(SUM(k.unpriced_cache_read_input_tokens) AS BIGINT) AS unpriced_cache_read_input_tokens,
+    CAST(SUM(k.unpriced_cache_write_input_tokens) AS BIGINT) AS unpriced_cache_write_input_tokens
   FROM summary_keyed AS k
   GROUP BY k.resolved_provider_id, k.provider_type, k.model, k.client, k.initiator_id, k.day, k.week, k.method
 ) AS f

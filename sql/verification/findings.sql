@@ -106,6 +106,29 @@ WITH outside_enum_types AS (
   CROSS JOIN source_facts AS src
   WHERE
     NOT src.has_providers
+  UNION ALL
+  -- Spend: interceptions with a recorded cost whose price Coder resolved under their provider_name
+  -- while strict attribution gives them another provider instance (or none), so that the cost a
+  -- provider is charged here differs from where Coder priced it. Examples: name>resolved name.
+  SELECT
+    10,
+    'priced_under_another_name',
+    'warning',
+    CAST(COUNT(*) AS BIGINT),
+    STRING_AGG(
+      DISTINCT CONCAT(a.provider_name, '>', COALESCE(a.resolved_provider_name, '(unattributed)')),
+      ',' ORDER BY CONCAT(a.provider_name, '>', COALESCE(a.resolved_provider_name, '(unattributed)'))
+    )
+  FROM attribution AS a
+  WHERE
+    (a.resolved_provider_name IS NULL OR a.resolved_provider_name <> a.provider_name)
+    AND EXISTS(
+      SELECT
+        1
+      FROM token_usages AS t
+      WHERE
+        t.interception_id = a.interception_id AND NOT t.cost_micros IS NULL
+    )
 )
 SELECT
   f.finding,

@@ -285,6 +285,27 @@ def top_bar(frame: pl.DataFrame, key: str, title: str) -> alt.Chart:
     return chart
 
 
+def provider_spend(data: ReportData) -> alt.Chart:
+    """Recorded cost per provider (USD; the exact figures are in the table beside it)."""
+    labels = _short_labels([p["label"] for p in data.providers])
+    rows = [
+        # Dollars as floats for drawing only: the tables print the exact micro-dollars.
+        {"provider": labels[p["label"]], "cost": p["recorded_cost_micros"] / 1_000_000}
+        for p in data.providers
+        if p["recorded_cost_micros"]
+    ]
+    frame = pl.DataFrame(rows, schema={"provider": pl.String, "cost": pl.Float64}).sort("cost", descending=True)
+    chart: alt.Chart = (
+        alt.Chart(frame, width=WIDTH - 180, height=max(60, 24 * frame.height))
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            y=alt.Y("provider:N", sort=frame["provider"].to_list(), axis=_names_axis("Provider")),
+            x=alt.X("cost:Q", title="Recorded cost (USD)"),
+        )
+    )
+    return chart
+
+
 def specs(data: ReportData) -> list[tuple[str, str, str, alt.TopLevelMixin]]:
     """Every chart of the report that has data: key, title, alt text and the altair chart."""
     if not data.totals.get("interceptions"):
@@ -310,6 +331,18 @@ def specs(data: ReportData) -> list[tuple[str, str, str, alt.TopLevelMixin]]:
             "Attribution per provider",
             "Ended interceptions per provider, coloured by attribution method",
             provider_methods(data),
+        ),
+        *(
+            [
+                (
+                    "spend",
+                    "Recorded spend per provider",
+                    "Recorded cost in USD per provider instance (strict attribution), providers without any left out",
+                    provider_spend(data),
+                )
+            ]
+            if data.totals.get("recorded_cost_micros")
+            else []
         ),
         (
             "models",

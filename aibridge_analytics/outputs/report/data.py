@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from aibridge_analytics.coder import COST_COLUMN
 from aibridge_analytics.outputs.report.window import Window
 from aibridge_analytics.pipelines import summaries, users
 from aibridge_analytics.pipelines.attribution import METHODS, WARNINGS
@@ -214,7 +215,9 @@ def gather(
 
     c = found.completeness.row(0, named=True)
     total = int(c["summarised"])
-    empty_totals = {f: 0 for f in summaries.FIGURES}
+    # An empty range: zeros, but spend stays not recorded (None) on a source without cost columns.
+    recorded = con.probe.has(*COST_COLUMN)
+    empty_totals = {f: 0 if recorded or f not in summaries.SPEND else None for f in summaries.FIGURES}
     data = ReportData(
         window=window,
         completeness=c,

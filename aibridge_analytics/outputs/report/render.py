@@ -104,7 +104,16 @@ def shorten(text: Any, limit: int = PROMPT_CHARS) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
+def money(micros: Any) -> str:
+    """Recorded micro-dollars as exact currency text (``USD 12.345678``), or ``not recorded``."""
+    from aibridge_analytics.coder import COST_CURRENCY
+    from aibridge_analytics.outputs.formats import money_text
+
+    return "not recorded" if micros is None else f"{COST_CURRENCY} {money_text(int(micros))}"
+
+
 _FILTERS = {
+    "money": money,
     "number": number,
     "counted": counted,
     "compact": compact,

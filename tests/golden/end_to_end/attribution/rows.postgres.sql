@@ -85,7 +85,8 @@ WITH providers AS NOT MATERIALIZED (
   SELECT
     TRUE AS has_providers,
     TRUE AS has_provider_id,
-    TRUE AS has_provider_name
+    TRUE AS has_provider_name,
+    TRUE AS has_cost
 ), provider_timeline AS (
   WITH members AS (
     SELECT

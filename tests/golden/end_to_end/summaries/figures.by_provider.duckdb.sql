@@ -1,4 +1,4 @@
--- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
+-- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the source records no spend). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
 WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -85,7 +85,8 @@ WITH providers AS NOT MATERIALIZED (
   SELECT
     TRUE AS has_providers,
     TRUE AS has_provider_id,
-    TRUE AS has_provider_name
+    TRUE AS has_provider_name,
+    TRUE AS has_cost
 ), tool_usages AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -109,7 +110,15 @@ WITH providers AS NOT MATERIALIZED (
     CAST(cache_read_input_tokens AS BIGINT) AS cache_read_input_tokens,
     CAST(cache_write_input_tokens AS BIGINT) AS cache_write_input_tokens,
     CAST(metadata AS TEXT) AS metadata,
-    CAST(created_at AS TIMESTAMPTZ) AS created_at
+    CAST(created_at AS TIMESTAMPTZ) AS created_at,
+    CAST(input_price_micros AS BIGINT) AS input_price_micros,
+    CAST(output_price_micros AS BIGINT) AS output_price_micros,
+    CAST(cache_read_price_micros AS BIGINT) AS cache_read_price_micros,
+    CAST(cache_write_price_micros AS BIGINT) AS cache_write_price_micros,
+    CAST(cost_micros AS BIGINT) AS cost_micros,
+    CAST(effective_group_id AS UUID) AS effective_group_id,
+    CAST(provider_model AS TEXT) AS provider_model,
+    CAST(priced_model AS TEXT) AS priced_model
   FROM aibridge_token_usages
 ), user_prompts AS NOT MATERIALIZED (
   SELECT
@@ -584,7 +593,29 @@ WITH providers AS NOT MATERIALIZED (
     CAST(COALESCE(c.negative_input_tokens, 0) AS BIGINT) AS negative_input_tokens,
     CAST(COALESCE(c.negative_output_tokens, 0) AS BIGINT) AS negative_output_tokens,
     CAST(COALESCE(c.negative_cache_read_input_tokens, 0) AS BIGINT) AS negative_cache_read_input_tokens,
-    CAST(COALESCE(c.negative_cache_write_input_tokens, 0) AS BIGINT) AS negative_cache_write_input_tokens
+    CAST(COALESCE(c.negative_cache_write_input_tokens, 0) AS BIGINT) AS negative_cache_write_input_tokens,
+    CASE WHEN src.has_cost THEN CAST(COALESCE(s.recorded_cost_micros, 0) AS BIGINT) END AS recorded_cost_micros,
+    CASE WHEN src.has_cost THEN CAST(COALESCE(s.priced_token_usages, 0) AS BIGINT) END AS priced_token_usages,
+    CASE
+      WHEN src.has_cost
+      THEN CAST(COALESCE(s.unpriced_token_usages, 0) AS BIGINT)
+    END AS unpriced_token_usages,
+    CASE
+      WHEN src.has_cost
+      THEN CAST(COALESCE(s.unpriced_input_tokens, 0) AS BIGINT)
+    END AS unpriced_input_tokens,
+    CASE
+      WHEN src.has_cost
+      THEN CAST(COALESCE(s.unpriced_output_tokens, 0) AS BIGINT)
+    END AS unpriced_output_tokens,
+    CASE
+      WHEN src.has_cost
+      THEN CAST(COALESCE(s.unpriced_cache_read_input_tokens, 0) AS BIGINT)
+    END AS unpriced_cache_read_input_tokens,
+    CASE
+      WHEN src.has_cost
+      THEN CAST(COALESCE(s.unpriced_cache_write_input_tokens, 0) AS BIGINT)
+    END AS unpriced_cache_write_input_tokens
   FROM attribution AS a
   LEFT JOIN (
     SELECT
@@ -607,6 +638,22 @@ WITH providers AS NOT MATERIALIZED (
       r.interception_id
   ) AS c
     ON c.interception_id = a.interception_id
+  LEFT JOIN (
+    SELECT
+      t.interception_id,
+      SUM(t.cost_micros) AS recorded_cost_micros,
+      COUNT(t.cost_micros) AS priced_token_usages,
+      SUM(CASE WHEN t.cost_micros IS NULL THEN 1 ELSE 0 END) AS unpriced_token_usages,
+      SUM(CASE WHEN t.cost_micros IS NULL THEN t.input_tokens ELSE 0 END) AS unpriced_input_tokens,
+      SUM(CASE WHEN t.cost_micros IS NULL THEN t.output_tokens ELSE 0 END) AS unpriced_output_tokens,
+      SUM(CASE WHEN t.cost_micros IS NULL THEN t.cache_read_input_tokens ELSE 0 END) AS unpriced_cache_read_input_tokens,
+      SUM(CASE WHEN t.cost_micros IS NULL THEN t.cache_write_input_tokens ELSE 0 END) AS unpriced_cache_write_input_tokens
+    FROM token_usages AS t
+    GROUP BY
+      t.interception_id
+  ) AS s
+    ON s.interception_id = a.interception_id
+  CROSS JOIN source_facts AS src
 ), summary_keyed AS NOT MATERIALIZED (
   SELECT
     f.interception_id AS interception_key,
@@ -632,7 +679,14 @@ WITH providers AS NOT MATERIALIZED (
     f.cache_write_input_tokens,
     f.tool_calls_injected,
     f.tool_calls_client,
-    f.injected_tool_errors
+    f.injected_tool_errors,
+    f.recorded_cost_micros,
+    f.priced_token_usages,
+    f.unpriced_token_usages,
+    f.unpriced_input_tokens,
+    f.unpriced_output_tokens,
+    f.unpriced_cache_read_input_tokens,
+    f.unpriced_cache_write_input_tokens
   FROM facts AS f
   WHERE
     NOT f.ended_at IS NULL
@@ -672,7 +726,14 @@ SELECT
   ) / 100) / 1000 AS DOUBLE) AS duration_p95_ms,
   CAST(FLOOR((
     ROUND(f.durations_us[4] * 100) + 50
-  ) / 100) / 1000 AS DOUBLE) AS duration_p99_ms
+  ) / 100) / 1000 AS DOUBLE) AS duration_p99_ms,
+  f.recorded_cost_micros,
+  f.priced_token_usages,
+  f.unpriced_token_usages,
+  f.unpriced_input_tokens,
+  f.unpriced_output_tokens,
+  f.unpriced_cache_read_input_tokens,
+  f.unpriced_cache_write_input_tokens
 FROM (
   SELECT
     k.resolved_provider_id,
@@ -693,7 +754,14 @@ FROM (
     CAST(SUM(k.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
     QUANTILE_CONT(k.duration_us, [0.5, 0.9, 0.95, 0.99]
     ORDER BY
-      k.duration_us) AS durations_us
+      k.duration_us) AS durations_us,
+    CAST(SUM(k.recorded_cost_micros) AS BIGINT) AS recorded_cost_micros,
+    CAST(SUM(k.priced_token_usages) AS BIGINT) AS priced_token_usages,
+    CAST(SUM(k.unpriced_token_usages) AS BIGINT) AS unpriced_token_usages,
+    CAST(SUM(k.unpriced_input_tokens) AS BIGINT) AS unpriced_input_tokens,
+    CAST(SUM(k.unpriced_output_tokens) AS BIGINT) AS unpriced_output_tokens,
+    CAST(SUM(k.unpriced_cache_read_input_tokens) AS BIGINT) AS unpriced_cache_read_input_tokens,
+    CAST(SUM(k.unpriced_cache_write_input_tokens) AS BIGINT) AS unpriced_cache_write_input_tokens
   FROM summary_keyed AS k
   GROUP BY
     k.resolved_provider_id,

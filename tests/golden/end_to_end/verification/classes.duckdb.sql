@@ -85,7 +85,8 @@ WITH wire_formats AS NOT MATERIALIZED (
   SELECT
     TRUE AS has_providers,
     TRUE AS has_provider_id,
-    TRUE AS has_provider_name
+    TRUE AS has_provider_name,
+    TRUE AS has_cost
 ), provider_timeline AS NOT MATERIALIZED (
   WITH members AS NOT MATERIALIZED (
     SELECT

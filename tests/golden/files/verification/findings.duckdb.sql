@@ -133,6 +133,32 @@ WITH outside_enum_types AS NOT MATERIALIZED (
   CROSS JOIN source_facts AS src
   WHERE
     NOT src.has_providers
+  UNION ALL
+  SELECT
+    10,
+    'priced_under_another_name',
+    'warning',
+    CAST(COUNT(*) AS BIGINT),
+    LISTAGG(
+      
+        DISTINCT CONCAT(a.provider_name, '>', COALESCE(a.resolved_provider_name, '(unattributed)')),
+        ','
+      
+      ORDER BY
+        CONCAT(a.provider_name, '>', COALESCE(a.resolved_provider_name, '(unattributed)'))
+    )
+  FROM attribution AS a
+  WHERE
+    (
+      a.resolved_provider_name IS NULL OR a.resolved_provider_name <> a.provider_name
+    )
+    AND EXISTS(
+      SELECT
+        1
+      FROM token_usages AS t
+      WHERE
+        t.interception_id = a.interception_id AND NOT t.cost_micros IS NULL
+    )
 )
 SELECT
   f.finding,

@@ -1,0 +1,13 @@
+SELECT
+  CAST(id AS UUID) AS id,
+  CAST(provider AS TEXT) AS provider,
+  CAST(model AS TEXT) AS model,
+  CAST(input_price_micros AS BIGINT) AS input_price_micros,
+  CAST(output_price_micros AS BIGINT) AS output_price_micros,
+  CAST(cache_read_price_micros AS BIGINT) AS cache_read_price_micros,
+  CAST(cache_write_price_micros AS BIGINT) AS cache_write_price_micros,
+  CAST(NULL AS TIMESTAMPTZ) AS created_at,
+  CAST(NULL AS TIMESTAMPTZ) AS updated_at,
+  CAST(NULL AS TEXT) AS source,
+  CAST(NULL AS UUID) AS provider_id
+FROM ai_model_prices
