@@ -1,4 +1,4 @@
--- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
+-- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the source records no spend). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
 WITH providers AS (
   SELECT
     CAST(id AS STRING) AS id,
@@ -89,7 +89,8 @@ WITH providers AS (
   SELECT
     TRUE AS has_providers,
     TRUE AS has_provider_id,
-    TRUE AS has_provider_name
+    TRUE AS has_provider_name,
+    TRUE AS has_cost
 ), tool_usages AS (
   SELECT
     CAST(id AS STRING) AS id,
@@ -113,7 +114,15 @@ WITH providers AS (
     CAST(cache_read_input_tokens AS BIGINT) AS cache_read_input_tokens,
     CAST(cache_write_input_tokens AS BIGINT) AS cache_write_input_tokens,
     CAST(metadata AS STRING) AS metadata,
-    CAST(created_at AS TIMESTAMP) AS created_at
+    CAST(created_at AS TIMESTAMP) AS created_at,
+    CAST(input_price_micros AS BIGINT) AS input_price_micros,
+    CAST(output_price_micros AS BIGINT) AS output_price_micros,
+    CAST(cache_read_price_micros AS BIGINT) AS cache_read_price_micros,
+    CAST(cache_write_price_micros AS BIGINT) AS cache_write_price_micros,
+    CAST(cost_micros AS BIGINT) AS cost_micros,
+    CAST(effective_group_id AS STRING) AS effective_group_id,
+    CAST(provider_model AS STRING) AS provider_model,
+    CAST(priced_model AS STRING) AS priced_model
   FROM aibridge_token_usages
 ), user_prompts AS (
   SELECT
@@ -590,7 +599,29 @@ WITH providers AS (
     CAST(COALESCE(c.negative_input_tokens, 0) AS BIGINT) AS negative_input_tokens,
     CAST(COALESCE(c.negative_output_tokens, 0) AS BIGINT) AS negative_output_tokens,
     CAST(COALESCE(c.negative_cache_read_input_tokens, 0) AS BIGINT) AS negative_cache_read_input_tokens,
-    CAST(COALESCE(c.negative_cache_write_input_tokens, 0) AS BIGINT) AS negative_cache_write_input_tokens
+    CAST(COALESCE(c.negative_cache_write_input_tokens, 0) AS BIGINT) AS negative_cache_write_input_tokens,
+    CASE WHEN src.has_cost THEN CAST(COALESCE(s.recorded_cost_micros, 0) AS BIGINT) END AS recorded_cost_micros,
+    CASE WHEN src.has_cost THEN CAST(COALESCE(s.priced_token_usages, 0) AS BIGINT) END AS priced_token_usages,
+    CASE
+      WHEN src.has_cost
+      THEN CAST(COALESCE(s.unpriced_token_usages, 0) AS BIGINT)
+    END AS unpriced_token_usages,
+    CASE
+      WHEN src.has_cost
+      THEN CAST(COALESCE(s.unpriced_input_tokens, 0) AS BIGINT)
+    END AS unpriced_input_tokens,
+    CASE
+      WHEN src.has_cost
+      THEN CAST(COALESCE(s.unpriced_output_tokens, 0) AS BIGINT)
+    END AS unpriced_output_tokens,
+    CASE
+      WHEN src.has_cost
+      THEN CAST(COALESCE(s.unpriced_cache_read_input_tokens, 0) AS BIGINT)
+    END AS unpriced_cache_read_input_tokens,
+    CASE
+      WHEN src.has_cost
+      THEN CAST(COALESCE(s.unpriced_cache_write_input_tokens, 0) AS BIGINT)
+    END AS unpriced_cache_write_input_tokens
   FROM attribution AS a
   LEFT JOIN (
     SELECT
@@ -613,6 +644,22 @@ WITH providers AS (
       r.interception_id
   ) AS c
     ON c.interception_id = a.interception_id
+  LEFT JOIN (
+    SELECT
+      t.interception_id,
+      SUM(t.cost_micros) AS recorded_cost_micros,
+      COUNT(t.cost_micros) AS priced_token_usages,
+      SUM(CASE WHEN t.cost_micros IS NULL THEN 1 ELSE 0 END) AS unpriced_token_usages,
+      SUM(CASE WHEN t.cost_micros IS NULL THEN t.input_tokens ELSE 0 END) AS unpriced_input_tokens,
+      SUM(CASE WHEN t.cost_micros IS NULL THEN t.output_tokens ELSE 0 END) AS unpriced_output_tokens,
+      SUM(CASE WHEN t.cost_micros IS NULL THEN t.cache_read_input_tokens ELSE 0 END) AS unpriced_cache_read_input_tokens,
+      SUM(CASE WHEN t.cost_micros IS NULL THEN t.cache_write_input_tokens ELSE 0 END) AS unpriced_cache_write_input_tokens
+    FROM token_usages AS t
+    GROUP BY
+      t.interception_id
+  ) AS s
+    ON s.interception_id = a.interception_id
+  CROSS JOIN source_facts AS src
 ), summary_keyed AS (
   SELECT
     f.interception_id AS interception_key,
@@ -638,7 +685,14 @@ WITH providers AS (
     f.cache_write_input_tokens,
     f.tool_calls_injected,
     f.tool_calls_client,
-    f.injected_tool_errors
+    f.injected_tool_errors,
+    f.recorded_cost_micros,
+    f.priced_token_usages,
+    f.unpriced_token_usages,
+    f.unpriced_input_tokens,
+    f.unpriced_output_tokens,
+    f.unpriced_cache_read_input_tokens,
+    f.unpriced_cache_write_input_tokens
   FROM facts AS f
   WHERE
     NOT f.ended_at IS NULL
@@ -677,7 +731,14 @@ SELECT
   ) / 100) / 1000 AS DOUBLE) AS duration_p95_ms,
   CAST(FLOOR((
     ROUND(f.durations_us[3] * 100) + 50
-  ) / 100) / 1000 AS DOUBLE) AS duration_p99_ms
+  ) / 100) / 1000 AS DOUBLE) AS duration_p99_ms,
+  f.recorded_cost_micros,
+  f.priced_token_usages,
+  f.unpriced_token_usages,
+  f.unpriced_input_tokens,
+  f.unpriced_output_tokens,
+  f.unpriced_cache_read_input_tokens,
+  f.unpriced_cache_write_input_tokens
 FROM (
   SELECT
     k.resolved_provider_id,
@@ -696,7 +757,14 @@ FROM (
     CAST(SUM(k.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
     CAST(SUM(k.tool_calls_client) AS BIGINT) AS tool_calls_client,
     CAST(SUM(k.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
-    PERCENTILE(k.duration_us, ARRAY(0.5, 0.9, 0.95, 0.99)) AS durations_us
+    PERCENTILE(k.duration_us, ARRAY(0.5, 0.9, 0.95, 0.99)) AS durations_us,
+    CAST(SUM(k.recorded_cost_micros) AS BIGINT) AS recorded_cost_micros,
+    CAST(SUM(k.priced_token_usages) AS BIGINT) AS priced_token_usages,
+    CAST(SUM(k.unpriced_token_usages) AS BIGINT) AS unpriced_token_usages,
+    CAST(SUM(k.unpriced_input_tokens) AS BIGINT) AS unpriced_input_tokens,
+    CAST(SUM(k.unpriced_output_tokens) AS BIGINT) AS unpriced_output_tokens,
+    CAST(SUM(k.unpriced_cache_read_input_tokens) AS BIGINT) AS unpriced_cache_read_input_tokens,
+    CAST(SUM(k.unpriced_cache_write_input_tokens) AS BIGINT) AS unpriced_cache_write_input_tokens
   FROM summary_keyed AS k
   GROUP BY
     k.resolved_provider_id,

@@ -33,7 +33,29 @@ SELECT
   CAST(COALESCE(c.negative_input_tokens, 0) AS BIGINT) AS negative_input_tokens,
   CAST(COALESCE(c.negative_output_tokens, 0) AS BIGINT) AS negative_output_tokens,
   CAST(COALESCE(c.negative_cache_read_input_tokens, 0) AS BIGINT) AS negative_cache_read_input_tokens,
-  CAST(COALESCE(c.negative_cache_write_input_tokens, 0) AS BIGINT) AS negative_cache_write_input_tokens
+  CAST(COALESCE(c.negative_cache_write_input_tokens, 0) AS BIGINT) AS negative_cache_write_input_tokens,
+  CASE WHEN src.has_cost THEN CAST(COALESCE(s.recorded_cost_micros, 0) AS BIGINT) END AS recorded_cost_micros,
+  CASE WHEN src.has_cost THEN CAST(COALESCE(s.priced_token_usages, 0) AS BIGINT) END AS priced_token_usages,
+  CASE
+    WHEN src.has_cost
+    THEN CAST(COALESCE(s.unpriced_token_usages, 0) AS BIGINT)
+  END AS unpriced_token_usages,
+  CASE
+    WHEN src.has_cost
+    THEN CAST(COALESCE(s.unpriced_input_tokens, 0) AS BIGINT)
+  END AS unpriced_input_tokens,
+  CASE
+    WHEN src.has_cost
+    THEN CAST(COALESCE(s.unpriced_output_tokens, 0) AS BIGINT)
+  END AS unpriced_output_tokens,
+  CASE
+    WHEN src.has_cost
+    THEN CAST(COALESCE(s.unpriced_cache_read_input_tokens, 0) AS BIGINT)
+  END AS unpriced_cache_read_input_tokens,
+  CASE
+    WHEN src.has_cost
+    THEN CAST(COALESCE(s.unpriced_cache_write_input_tokens, 0) AS BIGINT)
+  END AS unpriced_cache_write_input_tokens
 FROM attribution AS a
 LEFT JOIN (
   SELECT
@@ -56,3 +78,19 @@ LEFT JOIN (
     r.interception_id
 ) AS c
   ON c.interception_id = a.interception_id
+LEFT JOIN (
+  SELECT
+    t.interception_id,
+    SUM(t.cost_micros) AS recorded_cost_micros,
+    COUNT(t.cost_micros) AS priced_token_usages,
+    SUM(CASE WHEN t.cost_micros IS NULL THEN 1 ELSE 0 END) AS unpriced_token_usages,
+    SUM(CASE WHEN t.cost_micros IS NULL THEN t.input_tokens ELSE 0 END) AS unpriced_input_tokens,
+    SUM(CASE WHEN t.cost_micros IS NULL THEN t.output_tokens ELSE 0 END) AS unpriced_output_tokens,
+    SUM(CASE WHEN t.cost_micros IS NULL THEN t.cache_read_input_tokens ELSE 0 END) AS unpriced_cache_read_input_tokens,
+    SUM(CASE WHEN t.cost_micros IS NULL THEN t.cache_write_input_tokens ELSE 0 END) AS unpriced_cache_write_input_tokens
+  FROM token_usages AS t
+  GROUP BY
+    t.interception_id
+) AS s
+  ON s.interception_id = a.interception_id
+CROSS JOIN source_facts AS src

@@ -32,7 +32,14 @@ SELECT
   ) / 100) / 1000 AS DOUBLE) AS duration_p95_ms,
   CAST(FLOOR((
     ROUND(f.durations_us[3] * 100) + 50
-  ) / 100) / 1000 AS DOUBLE) AS duration_p99_ms
+  ) / 100) / 1000 AS DOUBLE) AS duration_p99_ms,
+  f.recorded_cost_micros,
+  f.priced_token_usages,
+  f.unpriced_token_usages,
+  f.unpriced_input_tokens,
+  f.unpriced_output_tokens,
+  f.unpriced_cache_read_input_tokens,
+  f.unpriced_cache_write_input_tokens
 FROM (
   SELECT
     k.resolved_provider_id,
@@ -57,7 +64,14 @@ FROM (
     CAST(SUM(k.tool_calls_injected) AS BIGINT) AS tool_calls_injected,
     CAST(SUM(k.tool_calls_client) AS BIGINT) AS tool_calls_client,
     CAST(SUM(k.injected_tool_errors) AS BIGINT) AS injected_tool_errors,
-    PERCENTILE(k.duration_us, ARRAY(0.5, 0.9, 0.95, 0.99)) AS durations_us
+    PERCENTILE(k.duration_us, ARRAY(0.5, 0.9, 0.95, 0.99)) AS durations_us,
+    CAST(SUM(k.recorded_cost_micros) AS BIGINT) AS recorded_cost_micros,
+    CAST(SUM(k.priced_token_usages) AS BIGINT) AS priced_token_usages,
+    CAST(SUM(k.unpriced_token_usages) AS BIGINT) AS unpriced_token_usages,
+    CAST(SUM(k.unpriced_input_tokens) AS BIGINT) AS unpriced_input_tokens,
+    CAST(SUM(k.unpriced_output_tokens) AS BIGINT) AS unpriced_output_tokens,
+    CAST(SUM(k.unpriced_cache_read_input_tokens) AS BIGINT) AS unpriced_cache_read_input_tokens,
+    CAST(SUM(k.unpriced_cache_write_input_tokens) AS BIGINT) AS unpriced_cache_write_input_tokens
   FROM summary_keyed AS k
   GROUP BY
     k.resolved_provider_id,

@@ -22,7 +22,14 @@ SELECT
   f.cache_write_input_tokens,
   f.tool_calls_injected,
   f.tool_calls_client,
-  f.injected_tool_errors
+  f.injected_tool_errors,
+  f.recorded_cost_micros,
+  f.priced_token_usages,
+  f.unpriced_token_usages,
+  f.unpriced_input_tokens,
+  f.unpriced_output_tokens,
+  f.unpriced_cache_read_input_tokens,
+  f.unpriced_cache_write_input_tokens
 FROM facts AS f
 WHERE
   NOT f.ended_at IS NULL

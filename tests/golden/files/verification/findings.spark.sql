@@ -125,6 +125,39 @@ WITH outside_enum_types AS (
   CROSS JOIN source_facts AS src
   WHERE
     NOT src.has_providers
+  UNION ALL
+  SELECT
+    10,
+    'priced_under_another_name',
+    'warning',
+    CAST(COUNT(*) AS BIGINT),
+    LISTAGG(
+      
+        DISTINCT CONCAT(
+          COALESCE(a.provider_name, ''),
+          '>',
+          COALESCE(COALESCE(a.resolved_provider_name, '(unattributed)'), '')
+        ),
+        ','
+      
+    ) WITHIN GROUP (ORDER BY
+      CONCAT(
+        COALESCE(a.provider_name, ''),
+        '>',
+        COALESCE(COALESCE(a.resolved_provider_name, '(unattributed)'), '')
+      ) NULLS LAST)
+  FROM attribution AS a
+  WHERE
+    (
+      a.resolved_provider_name IS NULL OR a.resolved_provider_name <> a.provider_name
+    )
+    AND EXISTS(
+      SELECT
+        1
+      FROM token_usages AS t
+      WHERE
+        t.interception_id = a.interception_id AND NOT t.cost_micros IS NULL
+    )
 )
 SELECT
   f.finding,

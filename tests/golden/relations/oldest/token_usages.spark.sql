@@ -7,5 +7,13 @@ SELECT
   CAST(0 AS BIGINT) AS cache_read_input_tokens,
   CAST(0 AS BIGINT) AS cache_write_input_tokens,
   CAST(metadata AS STRING) AS metadata,
-  CAST(created_at AS TIMESTAMP) AS created_at
+  CAST(created_at AS TIMESTAMP) AS created_at,
+  CAST(NULL AS BIGINT) AS input_price_micros,
+  CAST(NULL AS BIGINT) AS output_price_micros,
+  CAST(NULL AS BIGINT) AS cache_read_price_micros,
+  CAST(NULL AS BIGINT) AS cache_write_price_micros,
+  CAST(NULL AS BIGINT) AS cost_micros,
+  CAST(NULL AS STRING) AS effective_group_id,
+  CAST(NULL AS STRING) AS provider_model,
+  CAST(NULL AS STRING) AS priced_model
 FROM aibridge_token_usages

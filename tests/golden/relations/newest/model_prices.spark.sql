@@ -1,0 +1,13 @@
+SELECT
+  CAST(id AS STRING) AS id,
+  CAST(provider AS STRING) AS provider,
+  CAST(model AS STRING) AS model,
+  CAST(input_price_micros AS BIGINT) AS input_price_micros,
+  CAST(output_price_micros AS BIGINT) AS output_price_micros,
+  CAST(cache_read_price_micros AS BIGINT) AS cache_read_price_micros,
+  CAST(cache_write_price_micros AS BIGINT) AS cache_write_price_micros,
+  CAST(created_at AS TIMESTAMP) AS created_at,
+  CAST(updated_at AS TIMESTAMP) AS updated_at,
+  CAST(source AS STRING) AS source,
+  CAST(provider_id AS STRING) AS provider_id
+FROM ai_model_prices
