@@ -1,7 +1,7 @@
 """Scale benchmarks (issue 15): summary, --by combinations and report on generated warehouses of both shapes.
 
     AIBRIDGE_TEST_PG_DSN=$(cat .pgtest/dsn) .venv/bin/python bench/scale.py [--shape demo|solo|both]
-        [--interceptions N] [--no-postgres] [--no-report]
+        [--interceptions N] [--no-postgres] [--no-postgres-raw] [--no-report]
 
 For each shape (``demo``: the demo's proportions; ``solo``: most interceptions in sessions and
 threads of their own, 2,000 initiators, 365 days) builds, once, a scale warehouse of N
@@ -57,7 +57,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--memory-limit", default="1GB", help="DuckDB's memory limit while generating")
-    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL baseline (slow at 10M)")
+    parser.add_argument("--no-postgres", action="store_true", help="skip both PostgreSQL measurements")
+    parser.add_argument(
+        "--no-postgres-raw", action="store_true", help="skip the baseline from Coder's raw tables (slow to load at 10M)"
+    )
     parser.add_argument("--no-report", action="store_true", help="skip the report")
     parser.add_argument(
         "--dsn", default=os.environ.get("AIBRIDGE_TEST_PG_DSN"), help="the throwaway PostgreSQL (make bench starts it)"
@@ -291,7 +294,7 @@ def bench_shape(args: argparse.Namespace, shape: str) -> str:
         report = f"{t_rep:.1f} s, {gib(rss_rep)}"
         print(f"report over the whole history: {t_rep:.1f} s, peak RSS {gib(rss_rep)} ({verdict(ok)} <= 10 s, <= 2 GB)")
     raw = engines = "skipped"
-    if not args.no_postgres:
+    if not args.no_postgres and not args.no_postgres_raw:
         if not args.dsn:
             raise SystemExit("no PostgreSQL: run `make bench` (or set AIBRIDGE_TEST_PG_DSN, or --no-postgres)")
         t_pg, pg_counts = postgres_raw(path, args.dsn, shape, n, args.seed)
