@@ -283,7 +283,8 @@ def _for_spark(tree: exp.Expr) -> None:
     Spark has no materialisation hints on CTEs (it inlines them), and sqlglot renders an exact
     PERCENTILE_CONT ... WITHIN GROUP as Spark's approximate PERCENTILE_APPROX: Spark's exact
     ``percentile(x, q)`` interpolates linearly between the closest ranks, as PERCENTILE_CONT does
-    (the lint refuses a descending order, which this does not turn around).
+    (the lint refuses a descending order, which this does not turn around). Spark calls
+    REGEXP_SPLIT_TO_ARRAY ``SPLIT``.
     """
     for cte in tree.find_all(exp.CTE):
         cte.set("materialized", None)
@@ -297,6 +298,10 @@ def _for_spark(tree: exp.Expr) -> None:
         if isinstance(within.this, exp.PercentileCont):
             (ordered,) = within.expression.expressions
             within.replace(exp.Anonymous(this="PERCENTILE", expressions=[ordered.this, within.this.this]))
+    for call in list(tree.find_all(exp.Anonymous)):
+        # Spark's SPLIT takes a regular expression, as REGEXP_SPLIT_TO_ARRAY does on the others.
+        if str(call.this).upper() == "REGEXP_SPLIT_TO_ARRAY":
+            call.set("this", "SPLIT")
 
 
 def _finish(name: str, doc: str, tree: exp.Expr, dialect: str, bound: Mapping[str, Any]) -> Rendered:

@@ -9,7 +9,7 @@ SELECT
   CAST(SPLIT_PART(r.entry, CAST(:unit_sep AS STRING), 8) AS BIGINT) AS cache_write_price_micros
 FROM (
   SELECT
-    EXPLODE(REGEXP_SPLIT_TO_ARRAY(CAST(:book AS STRING), CAST(:record_sep AS STRING))) AS entry
+    EXPLODE(SPLIT(CAST(:book AS STRING), CAST(:record_sep AS STRING))) AS entry
 ) AS r
 WHERE
   r.entry <> ''
