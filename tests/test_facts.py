@@ -32,7 +32,7 @@ def stored_and_inline(db: Path):
     stored session and thread numbers read back as the text keys they stand for."""
     con = DuckDBConnection(duckdb.connect(str(db), read_only=True))
     try:
-        stored, inline = con.query("warehouse/facts/stored"), con.query("facts/rows")
+        stored, inline = con.query("facts/stored"), con.query("facts/rows")
         keys = con.query("warehouse/facts/key_values")
     finally:
         con.close()

@@ -40,7 +40,7 @@ from aibridge_analytics.warehouse import statements, store
 from aibridge_analytics.warehouse.store import Warehouse
 
 TABLE = "aibridge_facts"
-STORED = "warehouse/facts/stored"
+STORED = "facts/stored"
 """The catalogue query the ``facts`` relation is bound to on a warehouse whose facts are fresh."""
 STATE_KEY = "facts.state"
 #: Past this share of changed interceptions a full build is cheaper than recomputing them.
