@@ -292,3 +292,20 @@ def test_facts_status_and_build_commands(demo_db, tmp_path, capsys):
     stored, inline = stored_and_inline(db)
     assert_same_rows(stored, inline)
     assert "openai-renamed" in set(stored["provider_name"].drop_nulls())
+
+
+def test_a_warehouse_made_before_newer_columns_refreshes_its_facts(tmp_path, monkeypatch):
+    """A warehouse an older version made lacks the columns declared since (the cost columns): the
+    refresh recomputes changed interceptions from the columns the warehouse has."""
+    db = tmp_path / "old.duckdb"
+    build_demo(db, 300, 3)
+    with duckdb.connect(str(db)) as con:
+        for column in ("cost_micros", "input_price_micros"):
+            con.execute(f"ALTER TABLE aibridge_token_usages DROP COLUMN {column}")
+    facts.build(db, rebuild=True)
+    monkeypatch.setattr(facts, "REBUILD_SHARE", 1.0)
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE IF NOT EXISTS aibridge_facts_changed (interception_id UUID NOT NULL)")
+        con.execute("INSERT INTO aibridge_facts_changed SELECT id FROM aibridge_interceptions LIMIT 20")
+    assert facts.build(db) == "facts of 20 changed interception(s) recomputed"
+    assert_same_rows(*stored_and_inline(db))

@@ -151,6 +151,31 @@ def test_sync_copies_every_table_and_a_second_run_adds_nothing(pg_schema, tmp_pa
     assert "password" not in json.dumps(meta(db))
 
 
+def test_a_warehouse_an_older_version_synced_gains_the_columns_declared_since(pg_schema, tmp_path):
+    """An upgrade: the warehouse's tables lack the columns declared since (the cost columns); the
+    next sync adds them (NULL for the rows it already had) and copies the new rows whole."""
+    data = small_dataset()
+    load_postgres(pg_schema.conn, frames(data))
+    db = tmp_path / "w.duckdb"
+    sync(url(pg_schema), db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("ALTER TABLE aibridge_token_usages DROP COLUMN cost_micros")
+    pg_schema.conn.execute(
+        "INSERT INTO aibridge_token_usages (id, interception_id, provider_response_id, input_tokens, output_tokens, "
+        "cache_read_input_tokens, cache_write_input_tokens, created_at, cost_micros) "
+        "SELECT %s, MIN(interception_id::text)::uuid, 'later', 1, 1, 0, 0, MAX(created_at) + interval '1 hour', 42 "
+        "FROM aibridge_token_usages",
+        [uid("tok/later")],
+    )
+    sync(url(pg_schema), db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        costs = dict(con.execute("SELECT CAST(id AS VARCHAR), cost_micros FROM aibridge_token_usages").fetchall())
+    assert costs[uid("tok/later")] == 42
+    assert sorted(warehouse_ids(db, "aibridge_token_usages")) == sorted(
+        source_ids(pg_schema.conn, "aibridge_token_usages")
+    )
+
+
 def test_rows_purged_on_the_server_stay_and_late_changes_arrive(pg_schema, tmp_path):
     data = small_dataset()
     load_postgres(pg_schema.conn, frames(data))

@@ -143,7 +143,7 @@ def _recompute(wh: Warehouse, probe: Probe) -> None:
     tables: dict[str, str] = {}
     for relation, table in catalogue.BASE_RELATIONS.items():
         if table in statements.FACT_INPUTS:
-            name, create = statements.changed_subset(table)
+            name, create = statements.changed_subset(table, probe)
             wh.execute_built(f"changed rows of {table}", create)
             tables[relation] = name
     _store(wh, probe, tables, whole=False)

@@ -198,11 +198,14 @@ def mark_differing(table: str) -> exp.Insert:
     return exp.insert(rows, exp.to_table(FACTS_CHANGED), columns=["interception_id"])
 
 
-def changed_subset(table: str) -> tuple[str, exp.Create]:
+def changed_subset(table: str, probe: Probe) -> tuple[str, exp.Create]:
     """The temporary table of ``table``'s rows whose interception's facts have changed, and the
-    statement creating it: what a refresh recomputes the facts from."""
+    statement creating it: what a refresh recomputes the facts from. It has the columns the
+    warehouse has (``probe``: one made by an older version may lack newer ones), which the facts
+    relation reads as it reads the table itself."""
     column = FACT_INPUTS[table]
     changed = exp.select("interception_id").from_(FACTS_CHANGED)
-    rows = exp.select(*_names(table)).from_(table).where(exp.column(column).isin(query=changed))
+    present = [name for name in _names(table) if probe.has(table, name)]
+    rows = exp.select(*present).from_(table).where(exp.column(column).isin(query=changed))
     name = f"_changed_{table}"
     return name, create_batch(rows, name)

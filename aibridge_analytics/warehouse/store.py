@@ -159,6 +159,30 @@ def create_schema(con: duckdb.DuckDBPyConnection, keys: bool = True) -> None:
     warehouse.run("warehouse/meta/create")
 
 
+def add_missing_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Add to Coder's tables in the warehouse the columns declared since it was made (a warehouse an
+    older version of this package synced lacks them): NULL for the rows already there, as for a
+    source that lacks them. Returns ``table.column`` for each column added."""
+    warehouse = Warehouse(con)
+    present: dict[str, set[str]] = {}
+    for table, column, _ in warehouse.run("schema/columns").fetchall():
+        present.setdefault(table, set()).add(column)
+    added = []
+    for table, columns in TABLES.items():
+        if table not in present:
+            continue
+        for column in columns:
+            if column.name in present[table]:
+                continue
+            definition = exp.ColumnDef(
+                this=exp.to_identifier(column.name), kind=exp.DataType.build(column.duckdb, dialect="duckdb")
+            )
+            tree = exp.Alter(this=exp.to_table(table), kind="TABLE", actions=[definition])
+            warehouse.execute_built(f"add {table}.{column.name}", tree)
+            added.append(f"{table}.{column.name}")
+    return added
+
+
 def create_history(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``ai_providers_history`` (see `HISTORY_COLUMNS`) if it does not exist."""
     Warehouse(con).create(duckdb_ddl(HISTORY_TABLE, HISTORY_COLUMNS))

@@ -668,6 +668,7 @@ def _prepare_warehouse(warehouse: Warehouse) -> None:
             warehouse.create(duckdb_ddl(table, keys=table == "ai_providers"))
         store.create_history(warehouse.con)
         store.create_schema(warehouse.con)
+        store.add_missing_columns(warehouse.con)
         warehouse.run("warehouse/facts/create_changed")
         if kind is None:
             warehouse.run("warehouse/meta/set", {"key": "kind", "value": "sync"})
