@@ -495,8 +495,11 @@ WITH wire_formats AS NOT MATERIALIZED (
       a.provider_name,
       a.provider_id,
       a.started_at,
+      a.ended_at,
       a.method,
       a.resolved_provider_id,
+      a.resolved_provider_name,
+      a.wire_family_ambiguous,
       a.snapshot_mismatch,
       a.name_reused,
       a.snapshot_provider_id AS truth_provider_id,
@@ -540,8 +543,11 @@ WITH wire_formats AS NOT MATERIALIZED (
     s.provider_name,
     s.provider_id,
     s.started_at,
+    s.ended_at,
     s.method,
     s.resolved_provider_id,
+    s.resolved_provider_name,
+    s.wire_family_ambiguous,
     s.snapshot_mismatch,
     s.name_reused,
     s.truth_provider_id,
@@ -564,14 +570,10 @@ WITH wire_formats AS NOT MATERIALIZED (
     s.reaches_pass_2 AND s.provider_outside_enum AS aborts_pass_2,
     s.reaches_pass_2 AND s.provider = 'copilot' AS copilot_same_transaction
   FROM simulated AS s
-), verification_rows AS (
+), backfill_verdicts AS (
   WITH classified AS (
     SELECT
-      b.interception_id,
-      b.migrated_provider_id,
-      b.truth_provider_id,
-      b.method,
-      b.resolved_provider_id,
+      b.*,
       CASE
         WHEN NOT b.provider_id IS NULL AND b.method = 'unknown_provider_id'
         THEN 'dangling_id'
@@ -598,20 +600,39 @@ WITH wire_formats AS NOT MATERIALIZED (
   )
   SELECT
     c.interception_id,
+    c.provider,
+    c.provider_name,
+    c.provider_id,
+    c.ended_at,
+    c.method,
+    c.resolved_provider_id,
+    c.resolved_provider_name,
+    c.wire_family_ambiguous,
     c.class,
-    c.class IN ('dangling_id', 'conflicting', 'misattributed_successor')
-    OR (
-      CAST(%(has_provider_id)s AS BOOLEAN)
-      AND c.class IN ('attributed_by_name', 'attributed_by_unique_type')
-    ) AS discrepancy,
     c.migrated_provider_id AS expected_provider_id,
     CASE
       WHEN c.class IN ('misattributed_successor', 'backfill_would_misattribute')
       THEN c.truth_provider_id
     END AS likely_provider_id,
-    c.method,
-    c.resolved_provider_id
+    c.aborts_pass_2,
+    c.copilot_same_transaction,
+    c.provider_outside_enum,
+    c.misattributes AND c.provider_id IS NULL AS backfill_misattributes
   FROM classified AS c
+), verification_rows AS (
+  SELECT
+    v.interception_id,
+    v.class,
+    v.class IN ('dangling_id', 'conflicting', 'misattributed_successor')
+    OR (
+      CAST(%(has_provider_id)s AS BOOLEAN)
+      AND v.class IN ('attributed_by_name', 'attributed_by_unique_type')
+    ) AS discrepancy,
+    v.expected_provider_id,
+    v.likely_provider_id,
+    v.method,
+    v.resolved_provider_id
+  FROM backfill_verdicts AS v
 )
 SELECT
   v.class,

@@ -45,11 +45,11 @@ WITH live_providers AS NOT MATERIALIZED (
     e.provider_id IS NULL AND e.provider_name = ''
 ), strict AS NOT MATERIALIZED (
   SELECT
-    a.interception_id,
-    a.resolved_provider_id AS provider_id
-  FROM attribution AS a
+    v.interception_id,
+    v.resolved_provider_id AS provider_id
+  FROM backfill_verdicts AS v
   WHERE
-    NOT a.ended_at IS NULL AND NOT a.resolved_provider_id IS NULL
+    NOT v.ended_at IS NULL AND NOT v.resolved_provider_id IS NULL
 )
 SELECT
   COALESCE(c.interception_id, s.interception_id) AS interception_id,
