@@ -58,7 +58,8 @@ WITH outside_enum_types AS (
     END AS finding,
     CASE k.position
       WHEN 1 THEN 'error'
-      WHEN 2 THEN CASE CAST(:enum_copilot AS TEXT) WHEN 'absent' THEN 'error' WHEN 'unknown' THEN 'undecided' ELSE 'info' END
+      WHEN 2 THEN
+        CASE CAST(:enum_copilot AS TEXT) WHEN 'absent' THEN 'error' WHEN 'unknown' THEN 'undecided' ELSE 'info' END
       WHEN 9 THEN 'info'
       ELSE 'warning'
     END AS severity,
