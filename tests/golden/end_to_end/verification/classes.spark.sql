@@ -1,5 +1,18 @@
--- verification/classes: Rows per verification class, provider (after the backfill) and strict method, with whether strict attribution resolves them to that same provider, and (misattribution classes) the provider that can have served them: the body of the verification report.
-WITH wire_formats AS (
+-- verification/classes: Rows per verification class, provider (after the backfill) and strict method, with whether strict attribution resolves them to that same provider, and (misattribution classes) the provider that can have served them: the body of the verification report. Counted first and named after, so that the provider lookups run on the few groups rather than on every row.
+WITH providers AS (
+  SELECT
+    CAST(id AS STRING) AS id,
+    CAST(type AS STRING) AS type,
+    CAST(name AS STRING) AS name,
+    CAST(display_name AS STRING) AS display_name,
+    CAST(enabled AS BOOLEAN) AS enabled,
+    CAST(deleted AS BOOLEAN) AS deleted,
+    CAST(base_url AS STRING) AS base_url,
+    CAST(settings AS STRING) AS settings,
+    CAST(created_at AS TIMESTAMP) AS created_at,
+    CAST(updated_at AS TIMESTAMP) AS updated_at
+  FROM ai_providers
+), wire_formats AS (
   SELECT
     w.type,
     w.wire
@@ -48,19 +61,6 @@ WITH wire_formats AS (
       CAST('copilot' AS STRING) AS type,
       CAST('copilot' AS STRING) AS wire
   ) AS w
-), providers AS (
-  SELECT
-    CAST(id AS STRING) AS id,
-    CAST(type AS STRING) AS type,
-    CAST(name AS STRING) AS name,
-    CAST(display_name AS STRING) AS display_name,
-    CAST(enabled AS BOOLEAN) AS enabled,
-    CAST(deleted AS BOOLEAN) AS deleted,
-    CAST(base_url AS STRING) AS base_url,
-    CAST(settings AS STRING) AS settings,
-    CAST(created_at AS TIMESTAMP) AS created_at,
-    CAST(updated_at AS TIMESTAMP) AS updated_at
-  FROM ai_providers
 ), interceptions AS (
   SELECT
     CAST(id AS STRING) AS id,
@@ -633,34 +633,42 @@ WITH wire_formats AS (
     v.method,
     v.resolved_provider_id
   FROM backfill_verdicts AS v
+), per_class AS (
+  SELECT
+    v.class,
+    v.discrepancy,
+    v.expected_provider_id,
+    v.likely_provider_id,
+    v.method,
+    v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id AS strict_agrees,
+    CAST(COUNT(*) AS BIGINT) AS interceptions
+  FROM verification_rows AS v
+  GROUP BY
+    v.class,
+    v.discrepancy,
+    v.expected_provider_id,
+    v.likely_provider_id,
+    v.method,
+    v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id
 )
 SELECT
-  v.class,
-  v.discrepancy,
-  v.expected_provider_id AS provider_id,
+  c.class,
+  c.discrepancy,
+  c.expected_provider_id AS provider_id,
   p.name AS provider_name,
-  v.likely_provider_id,
+  c.likely_provider_id,
   q.name AS likely_provider_name,
-  v.method,
-  v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id AS strict_agrees,
-  CAST(COUNT(*) AS BIGINT) AS interceptions
-FROM verification_rows AS v
+  c.method,
+  c.strict_agrees,
+  c.interceptions
+FROM per_class AS c
 LEFT JOIN providers AS p
-  ON p.id = v.expected_provider_id
+  ON p.id = c.expected_provider_id
 LEFT JOIN providers AS q
-  ON q.id = v.likely_provider_id
-GROUP BY
-  v.class,
-  v.discrepancy,
-  v.expected_provider_id,
-  p.name,
-  v.likely_provider_id,
-  q.name,
-  v.method,
-  v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id
+  ON q.id = c.likely_provider_id
 ORDER BY
-  v.class NULLS LAST,
+  c.class NULLS LAST,
   p.name NULLS LAST,
   q.name NULLS LAST,
-  v.method NULLS LAST,
-  strict_agrees NULLS LAST
+  c.method NULLS LAST,
+  c.strict_agrees NULLS LAST

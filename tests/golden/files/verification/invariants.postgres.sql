@@ -1,17 +1,24 @@
 WITH per_id AS (
   SELECT
-    v.interception_id,
     COUNT(*) AS n,
     SUM(CASE WHEN v.class IS NULL THEN 1 ELSE 0 END) AS unclassified
   FROM verification_rows AS v
   GROUP BY
-    v.interception_id
+    CASE WHEN NOT CAST(%(unique_ids)s AS BOOLEAN) THEN v.interception_id END
 ), totals AS (
   SELECT
     CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS classified_rows,
-    CAST(COUNT(*) AS BIGINT) AS distinct_ids,
+    CAST(CASE
+      WHEN CAST(%(unique_ids)s AS BOOLEAN)
+      THEN COALESCE(SUM(c.n), 0)
+      ELSE COUNT(*)
+    END AS BIGINT) AS distinct_ids,
     CAST(COALESCE(SUM(c.unclassified), 0) AS BIGINT) AS unclassified_rows,
-    CAST(COALESCE(MAX(c.n), 0) AS BIGINT) AS max_rows_per_id
+    CAST(CASE
+      WHEN CAST(%(unique_ids)s AS BOOLEAN)
+      THEN LEAST(COALESCE(SUM(c.n), 0), 1)
+      ELSE COALESCE(MAX(c.n), 0)
+    END AS BIGINT) AS max_rows_per_id
   FROM per_id AS c
 )
 SELECT
