@@ -14,41 +14,59 @@ WITH outside_enum_types AS (
     w.type IS NULL AND NOT p.type IS NULL
 ), duplicate_names AS (
   SELECT p.name FROM providers AS p WHERE NOT p.deleted GROUP BY p.name HAVING COUNT(*) > 1
-), per_row AS (
-  -- The per-row faults in one pass over the verdicts (a query reads each mention of a relation
-  -- anew): each fault's rows and the distinct values its examples list.
+), per_shape AS (
+  -- One pass over the verdicts, grouped by what the per-row findings read (a query reads each
+  -- mention of a relation anew): a few shapes, whatever the number of rows.
   SELECT
-    CAST(SUM(CASE WHEN v.aborts_pass_2 THEN 1 ELSE 0 END) AS BIGINT) AS pass_2_outside_enum,
-    STRING_AGG(
-      DISTINCT CASE WHEN v.aborts_pass_2 THEN v.provider END,
-      ',' ORDER BY CASE WHEN v.aborts_pass_2 THEN v.provider END
-    ) AS pass_2_outside_enum_examples,
-    CAST(
-      SUM(CASE WHEN v.copilot_same_transaction AND NOT CAST(:has_provider_id AS BOOLEAN) THEN 1 ELSE 0 END) AS BIGINT
-    ) AS copilot_same_transaction,
-    CAST(SUM(CASE WHEN v.provider_outside_enum THEN 1 ELSE 0 END) AS BIGINT) AS provider_outside_enum,
-    STRING_AGG(
-      DISTINCT CASE WHEN v.provider_outside_enum THEN v.provider END,
-      ',' ORDER BY CASE WHEN v.provider_outside_enum THEN v.provider END
-    ) AS provider_outside_enum_examples,
-    CAST(SUM(CASE WHEN v.backfill_misattributes THEN 1 ELSE 0 END) AS BIGINT) AS backfill_would_misattribute,
-    STRING_AGG(
-      DISTINCT CASE WHEN v.backfill_misattributes THEN v.provider_name END,
-      ',' ORDER BY CASE WHEN v.backfill_misattributes THEN v.provider_name END
-    ) AS backfill_would_misattribute_examples,
-    CAST(SUM(CASE WHEN v.wire_family_ambiguous THEN 1 ELSE 0 END) AS BIGINT) AS wire_family_ambiguous,
-    STRING_AGG(
-      DISTINCT CASE WHEN v.wire_family_ambiguous THEN v.provider END,
-      ',' ORDER BY CASE WHEN v.wire_family_ambiguous THEN v.provider END
-    ) AS wire_family_ambiguous_examples,
-    CAST(COUNT(*) AS BIGINT) AS interceptions,
-    STRING_AGG(DISTINCT v.provider, ',' ORDER BY v.provider) AS interception_examples
+    v.provider,
+    v.provider_name,
+    v.aborts_pass_2,
+    v.copilot_same_transaction,
+    v.provider_outside_enum,
+    v.backfill_misattributes,
+    v.wire_family_ambiguous,
+    COUNT(*) AS interceptions
   FROM backfill_verdicts AS v
-), row_findings AS (
-  -- The per-row findings, one row each, from the single pass (not a UNION of its mentions).
+  GROUP BY
+    v.provider,
+    v.provider_name,
+    v.aborts_pass_2,
+    v.copilot_same_transaction,
+    v.provider_outside_enum,
+    v.backfill_misattributes,
+    v.wire_family_ambiguous
+), shown AS (
+  -- Each shape once per per-row finding: whether it shows that finding, and the value its
+  -- examples list.
   SELECT
     k.position,
     CASE k.position
+      WHEN 1 THEN r.aborts_pass_2
+      WHEN 2 THEN r.copilot_same_transaction AND NOT CAST(:has_provider_id AS BOOLEAN)
+      WHEN 3 THEN r.provider_outside_enum
+      WHEN 7 THEN r.backfill_misattributes
+      WHEN 8 THEN r.wire_family_ambiguous
+      ELSE NOT src.has_providers
+    END AS shows,
+    CASE k.position WHEN 7 THEN r.provider_name ELSE r.provider END AS example,
+    r.interceptions
+  FROM per_shape AS r
+  CROSS JOIN source_facts AS src
+  CROSS JOIN (VALUES (1), (2), (3), (7), (8), (9)) AS k(position)
+), row_findings AS (
+  -- One distinct aggregate per grouping (Spark cannot rewrite several distinct list aggregates
+  -- over different values in one).
+  SELECT
+    f.position,
+    CAST(SUM(CASE WHEN f.shows THEN f.interceptions ELSE 0 END) AS BIGINT) AS affected,
+    STRING_AGG(DISTINCT CASE WHEN f.shows THEN f.example END, ',' ORDER BY CASE WHEN f.shows THEN f.example END)
+      AS examples
+  FROM shown AS f
+  GROUP BY f.position
+), findings AS (
+  SELECT
+    f.position,
+    CASE f.position
       WHEN 1 THEN 'pass_2_outside_enum'
       WHEN 2 THEN 'copilot_same_transaction'
       WHEN 3 THEN 'provider_outside_enum'
@@ -56,43 +74,23 @@ WITH outside_enum_types AS (
       WHEN 8 THEN 'wire_family_ambiguous'
       ELSE 'no_ai_providers_table'
     END AS finding,
-    CASE k.position
+    CASE f.position
       WHEN 1 THEN 'error'
       WHEN 2 THEN
         CASE CAST(:enum_copilot AS TEXT) WHEN 'absent' THEN 'error' WHEN 'unknown' THEN 'undecided' ELSE 'info' END
       WHEN 9 THEN 'info'
       ELSE 'warning'
     END AS severity,
-    CASE k.position
-      WHEN 1 THEN r.pass_2_outside_enum
-      WHEN 2 THEN r.copilot_same_transaction
-      WHEN 3 THEN r.provider_outside_enum
-      WHEN 7 THEN r.backfill_would_misattribute
-      WHEN 8 THEN r.wire_family_ambiguous
-      WHEN 9 THEN CASE WHEN src.has_providers THEN 0 ELSE r.interceptions END
-    END AS affected,
-    CASE k.position
-      WHEN 1 THEN r.pass_2_outside_enum_examples
-      WHEN 2 THEN CASE CAST(:enum_copilot AS TEXT)
-        WHEN 'absent' THEN 'the enum lacks copilot: 000506 and 000507 would run in one transaction'
-        WHEN 'unknown' THEN 'the source does not tell the enum labels'
-        ELSE 'copilot is already an enum label (000506 ran in an earlier upgrade)'
-      END
-      WHEN 3 THEN r.provider_outside_enum_examples
-      WHEN 7 THEN r.backfill_would_misattribute_examples
-      WHEN 8 THEN r.wire_family_ambiguous_examples
-      WHEN 9 THEN CASE WHEN NOT src.has_providers THEN r.interception_examples END
-    END AS examples
-  FROM per_row AS r
-  CROSS JOIN source_facts AS src
-  CROSS JOIN (VALUES (1), (2), (3), (7), (8), (9)) AS k(position)
-), findings AS (
-  SELECT
-    f.position,
-    f.finding,
-    f.severity,
     f.affected,
-    f.examples
+    CASE f.position
+      WHEN 2 THEN
+        CASE CAST(:enum_copilot AS TEXT)
+          WHEN 'absent' THEN 'the enum lacks copilot: 000506 and 000507 would run in one transaction'
+          WHEN 'unknown' THEN 'the source does not tell the enum labels'
+          ELSE 'copilot is already an enum label (000506 ran in an earlier upgrade)'
+        END
+      ELSE f.examples
+    END AS examples
   FROM row_findings AS f
   UNION ALL
   SELECT
