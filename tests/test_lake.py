@@ -427,7 +427,5 @@ def test_spark_reads_the_lake_with_the_warehouses_answers(spark_session, demo, t
     lake.write(db, root)
     with connect(str(root), engine="spark") as con:
         assert con.facts == "stored"
-    for command in (("summary",), ("attribute", "--limit", "0")):
-        on_warehouse = answer(capsys, command, db)
-        on_spark = answer(capsys, command, root, "--engine", "spark")
-        assert on_spark == on_warehouse, command
+    # The summary reads the lake's stored facts; tests/test_spark.py runs the catalogue's other queries.
+    assert answer(capsys, ("summary",), root, "--engine", "spark") == answer(capsys, ("summary",), db)
