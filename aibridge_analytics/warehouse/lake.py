@@ -42,6 +42,7 @@ from sqlglot import exp
 from aibridge_analytics import __version__, catalogue
 from aibridge_analytics.coder import TABLES
 from aibridge_analytics.errors import OutputError, SourceError, first_line
+from aibridge_analytics.outputs.formats import atomic_write
 from aibridge_analytics.sources.connection import ENUM_LABELS_META, DuckDBConnection
 from aibridge_analytics.warehouse import facts, store
 from aibridge_analytics.warehouse.store import Warehouse
@@ -192,7 +193,7 @@ def write(
             "tables": tables,
         }
         if old is None or summary.written or summary.removed or _differs(old, manifest):
-            _write_json(root / MANIFEST, manifest)
+            atomic_write(root / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -423,23 +424,6 @@ def _remove_table(root: Path, table: str, entry: Mapping[str, Any], summary: Lak
 def _differs(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     """Whether the manifest says something new beyond its time (a watermark moved, say)."""
     return {k: v for k, v in old.items() if k != "written_at"} != {k: v for k, v in new.items() if k != "written_at"}
-
-
-def _write_json(path: Path, value: Any) -> None:
-    """``value`` as JSON at ``path``, atomically (a temporary sibling renamed over it)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w") as out:
-            json.dump(value, out, indent=2, sort_keys=True)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OutputError(_failed(path, exc)) from None
-        raise
 
 
 def _now() -> str:
