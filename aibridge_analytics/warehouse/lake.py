@@ -168,12 +168,12 @@ def write(
         stored = checked.facts == "stored"
         facts_note = "facts: stored" if stored else f"facts not written ({checked.facts})"
     old = _target(root)
-    con = DuckDBConnection(store.open_warehouse(db, read_only=True), label=label)
+    raw = store.open_warehouse(db, read_only=True)
+    con, wh = DuckDBConnection(raw, label=label), Warehouse(raw)
     summary = LakeSummary(str(root), facts=facts_note)
     with con, _locked(root):
         _clean(root)
         previous = (old or {}).get("tables", {}) if (old or {}).get("format") == FORMAT else {}
-        wh = Warehouse(con._con)
         types = _types(wh)
         tables: dict[str, Any] = {}
         for table in [*(t for t in TABLES if t in con.probe.columns), *([facts.TABLE] if stored else [])]:
