@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,12 +24,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aibridge_analytics import catalogue
 from aibridge_analytics.cli import main
 from aibridge_analytics.coder import TABLES
 from aibridge_analytics.demo.generator import build_demo
 from aibridge_analytics.errors import OutputError
 from aibridge_analytics.sources.kinds import connect
-from aibridge_analytics.warehouse import lake
+from aibridge_analytics.warehouse import lake, store
+from aibridge_analytics.warehouse.store import Warehouse
 from aibridge_analytics.warehouse.sync import sync
 
 CHILDREN = ("aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages", "aibridge_model_thoughts")
@@ -156,6 +158,49 @@ def test_a_run_with_nothing_new_rewrites_nothing(demo, demo_lake):
     assert "nothing new" in summary.describe()
     assert files(demo_lake) == before
     assert (demo_lake / lake.MANIFEST).stat().st_mtime_ns == written
+
+
+def _fingerprints(rows: list[tuple[str, datetime, str]]) -> dict[str, tuple[int, str]]:
+    """The lake's partitions of an interceptions table holding ``rows`` (id, started_at, model)."""
+    con = store.configure(duckdb.connect())
+    con.execute("CREATE TABLE aibridge_interceptions (id UUID, started_at TIMESTAMPTZ, model VARCHAR)")
+    con.executemany("INSERT INTO aibridge_interceptions VALUES (?, ?, ?)", rows)
+    wh = Warehouse(con)
+    wh.execute_built(
+        "view", lake._view("aibridge_interceptions", {"id": "UUID", "started_at": "TIMESTAMPTZ", "model": "VARCHAR"})
+    )
+    found = {day: (n, fingerprint) for day, n, fingerprint in wh.run("lake/partitions").fetchall()}
+    con.close()
+    return found
+
+
+_ROW = st.tuples(
+    st.uuids().map(str),
+    st.datetimes(datetime(2026, 1, 1), datetime(2026, 1, 4), timezones=st.just(UTC)),
+    st.sampled_from(["a", "b"]),
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(rows=st.lists(_ROW, min_size=1, max_size=12, unique_by=lambda r: r[0]), data=st.data())
+def test_a_partitions_fingerprint_ignores_row_order_and_changes_with_any_row(rows, data):
+    found = _fingerprints(rows)
+    assert found == _fingerprints(data.draw(st.permutations(rows)))
+    assert sum(n for n, _ in found.values()) == len(rows)
+    i = data.draw(st.integers(0, len(rows) - 1))
+    changed = list(rows)
+    changed[i] = (rows[i][0], rows[i][1], "c")
+    after = _fingerprints(changed)
+    day = rows[i][1].date().isoformat()
+    assert after[day] != found[day]
+    assert {d: f for d, f in after.items() if d != day} == {d: f for d, f in found.items() if d != day}
+
+
+def test_the_lakes_sql_is_duckdb_only():
+    names = sorted(n for n in catalogue.catalogue() if n.startswith("lake/"))
+    assert names == ["lake/partitions", "lake/rows"]
+    for name in names:
+        assert catalogue.get(name).dialects == ("duckdb",)
 
 
 # --- reading ------------------------------------------------------------------------------------
