@@ -181,7 +181,7 @@ _ROW = st.tuples(
 )
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(rows=st.lists(_ROW, min_size=1, max_size=12, unique_by=lambda r: r[0]), data=st.data())
 def test_a_partitions_fingerprint_ignores_row_order_and_changes_with_any_row(rows, data):
     found = _fingerprints(rows)
