@@ -547,6 +547,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
             **_timeouts(args),
         )
     print(summary.describe())
+    if args.lake is not None:
+        from aibridge_analytics.warehouse.lake import write
+
+        print(write(args.db, args.lake, log=log).describe())
+    return EXIT_OK
+
+
+def cmd_lake(args: argparse.Namespace) -> int:
+    from aibridge_analytics.sources.kinds import default_source
+    from aibridge_analytics.warehouse.lake import write
+
+    log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
+    print(write(default_source() if args.db is None else args.db, args.to, log=log).describe())
     return EXIT_OK
 
 
@@ -771,6 +784,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="JSON exports: keep the copy read last of an interception that appears with different content",
     )
+    p.add_argument("--lake", help="then bring this Parquet lake up to date from the warehouse (see the lake command)")
     p.add_argument(
         "-v",
         "--verbose",
@@ -779,6 +793,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser(
+        "lake",
+        help="write a warehouse as a Parquet lake partitioned by day, for Spark or DuckDB; "
+        "incremental, atomic per partition",
+    )
+    p.add_argument("--db", help="the warehouse file (.duckdb; default: the demo)")
+    p.add_argument(
+        "--to", required=True, help="the lake directory: absent, empty, or a lake written before (brought up to date)"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log each partition written on stderr")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=cmd_lake)
 
     facts = sub.add_parser(
         "facts", help="a warehouse's stored facts (one row per interception, kept by sync): state, or build now"

@@ -23,6 +23,7 @@ from common import DATA
 from scale import scale_warehouse
 
 from aibridge_analytics.coder import TABLES
+from aibridge_analytics.warehouse.lake import write
 
 
 def arguments() -> argparse.Namespace:
@@ -88,6 +89,15 @@ def main() -> int:
     print(
         f"Spark / DuckDB: {t_spark / t_duck:.1f}x (information only); "
         f"same interceptions per provider: {spark_counts == duck_counts}"
+    )
+    lake = DATA / f"lake-{warehouse.stem}"
+    print(write(warehouse, lake).describe(), flush=True)
+    t_duck_lake, duck_lake_counts = timed_summary(lake, None, None)
+    print(f"DuckDB over {lake.name}/ (stored facts): {t_duck_lake:.1f} s", flush=True)
+    t_spark_lake, spark_lake_counts = timed_summary(lake, "spark", args.master)
+    print(
+        f"Spark over the lake (stored facts): {t_spark_lake:.1f} s; Spark / DuckDB: {t_spark_lake / t_duck_lake:.1f}x; "
+        f"same interceptions per provider: {spark_lake_counts == duck_lake_counts == duck_counts}"
     )
     return 0
 

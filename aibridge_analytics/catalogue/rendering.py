@@ -284,8 +284,12 @@ def _for_spark(tree: exp.Expr) -> None:
     PERCENTILE_CONT ... WITHIN GROUP as Spark's approximate PERCENTILE_APPROX: Spark's exact
     ``percentile(x, q)`` interpolates linearly between the closest ranks, as PERCENTILE_CONT does
     (the lint refuses a descending order, which this does not turn around). Spark calls
-    REGEXP_SPLIT_TO_ARRAY ``SPLIT``.
+    REGEXP_SPLIT_TO_ARRAY ``SPLIT``. Spark has no ``main`` schema: a table this package names
+    there (the stored facts) is a temporary view of the session, named alone.
     """
+    for table in tree.find_all(exp.Table):
+        if table.db == "main" and not table.catalog:
+            table.set("db", None)
     for cte in tree.find_all(exp.CTE):
         cte.set("materialized", None)
     for extract in list(tree.find_all(exp.Extract)):

@@ -124,6 +124,10 @@ class Connection:
                     self._meta = dict(meta.iter_rows())
         return self._meta
 
+    def use_meta(self, meta: Mapping[str, str]) -> None:
+        """Answer `meta` with ``meta``: what a lake's manifest carries of its warehouse's records."""
+        self._meta = dict(meta)
+
     def enum_labels(self) -> list[str] | None:
         """The labels of the source's ``ai_provider_type`` enum, or None where the source cannot tell.
 

@@ -18,6 +18,8 @@ from aibridge_analytics.sources.connection import (
     PostgresConnection,
 )
 from aibridge_analytics.warehouse import store
+from aibridge_analytics.warehouse.facts import STORED
+from aibridge_analytics.warehouse.lake import PARTITION, Lake
 
 
 def is_postgres(source: str) -> bool:
@@ -52,10 +54,11 @@ def connect(
     - a path ending in ``.duckdb``: a local warehouse;
     - ``postgresql://...`` / ``postgres://...``: a live Coder database, in read-only transactions
       with a statement timeout;
-    - a directory of ``<table>.parquet`` files, or a JSON export (file or directory of pages).
+    - a lake (a directory with a ``_manifest.json``, see `warehouse.lake`), a directory of
+      ``<table>.parquet`` files, or a JSON export (file or directory of pages).
 
     ``engine`` runs the queries on another engine than the source implies: ``spark`` reads a
-    directory of ``<table>.parquet`` files with Spark SQL, on the cluster ``spark_master`` names
+    lake or a directory of ``<table>.parquet`` files with Spark SQL, on the cluster ``spark_master`` names
     (see `sources.spark.master_of`; local mode by default).
     """
     if engine is not None and engine not in ENGINES:
@@ -77,6 +80,10 @@ def connect(
         return open_warehouse_source(path, text)
     if not path.exists():
         raise SourceError(f"source {text!r} does not exist")
+    from aibridge_analytics.warehouse import lake
+
+    if lake.is_lake(path):
+        return _lake(lake.read(path))
     if path.is_dir() and any(path.glob("*.parquet")):
         return _parquet(path)
     from aibridge_analytics.sources.exports import connect_export, is_export
@@ -102,6 +109,34 @@ def _parquet(directory: Path) -> Connection:
     return DuckDBConnection(con, label=str(directory))
 
 
+def _lake(found: Lake) -> Connection:
+    """An in-memory DuckDB with one view per table of the lake ``found``, its Hive partitions read
+    as one table (the ``day`` key left out: the rows carry their times), and the facts relation
+    bound to the lake's stored facts when it has them."""
+    con = store.configure(duckdb.connect())
+    for table, where in found.tables.items():
+        pattern = str(where / "**" / "*.parquet")
+        try:
+            rel = con.read_parquet(pattern, hive_partitioning=found.partitioned(table))
+            if found.partitioned(table):
+                rel = rel.select(*(duckdb.ColumnExpression(c) for c in rel.columns if c != PARTITION))
+            rel.create_view(table)
+        except duckdb.Error as exc:
+            raise SourceError(f"cannot read the lake's {where}: {first_line(exc)}") from None
+    return lake_connection(DuckDBConnection(con, label=str(found.root)), found)
+
+
+def lake_connection(con: Connection, found: Lake) -> Connection:
+    """``con``, reading the lake ``found``, told what the lake's manifest says of its data: ids unique
+    (a warehouse's), the warehouse's recorded enum labels, and where the facts come from."""
+    con.unique_ids = True
+    con.use_meta(found.meta)
+    if found.facts_stored:
+        con.relations["facts"] = STORED
+        con.facts = "stored"
+    return con
+
+
 def _spark(source: str | Path | None, master: str | None) -> Connection:
     """``source``, a directory of Parquet files, read by Spark on the cluster ``master`` names."""
     if source is None or is_postgres(str(source)) or str(source).endswith(".duckdb"):
@@ -109,8 +144,12 @@ def _spark(source: str | Path | None, master: str | None) -> Connection:
             f"the spark engine reads a directory of <table>.parquet files, not {str(source or 'the demo warehouse')!r}"
         )
     path = Path(source)
-    if not path.is_dir() or not any(path.glob("*.parquet")):
-        raise SourceError(f"source {str(source)!r} is not a directory of <table>.parquet files")
     from aibridge_analytics.sources.spark import SparkConnection
+    from aibridge_analytics.warehouse import lake
 
+    if lake.is_lake(path):
+        found = lake.read(path)
+        return lake_connection(SparkConnection(path, master, found), found)
+    if not path.is_dir() or not any(path.glob("*.parquet")):
+        raise SourceError(f"source {str(source)!r} is not a lake or a directory of <table>.parquet files")
     return SparkConnection(path, master)

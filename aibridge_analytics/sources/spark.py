@@ -24,6 +24,7 @@ from aibridge_analytics.catalogue import Rendered
 from aibridge_analytics.coder import TABLES
 from aibridge_analytics.errors import ConnectionFailed, SourceError, SqlError, UsageError, first_line
 from aibridge_analytics.sources.connection import Connection, _frame
+from aibridge_analytics.warehouse.lake import PARTITION, Lake
 
 #: Environment variable naming a Spark Connect endpoint (``sc://host:15002``), as PySpark reads it.
 REMOTE_ENV = "SPARK_REMOTE"
@@ -125,11 +126,12 @@ def _type_name(data_type: Any) -> str:
 
 
 class SparkConnection(Connection):
-    """A directory of ``<table>.parquet`` files, each a temporary view of its own Spark session."""
+    """A directory of ``<table>.parquet`` files, or a lake (its tables' Hive-partitioned
+    directories), each table a temporary view of its own Spark session."""
 
     dialect = "spark"
 
-    def __init__(self, directory: Path, master: str | None = None) -> None:
+    def __init__(self, directory: Path, master: str | None = None, lake: Lake | None = None) -> None:
         super().__init__()
         self.label = f"{directory} (spark {master_of(master)})"
         # A session of its own (the shared SparkContext, its own temporary views), so that two
@@ -137,12 +139,17 @@ class SparkConnection(Connection):
         base = session(master)
         self._spark = base if _is_remote(master_of(master)) else base.newSession()
         self._views: list[str] = []
-        for table in TABLES:
-            file = directory / f"{table}.parquet"
-            if not file.exists():
-                continue
+        if lake is not None:
+            files = dict(lake.tables)
+        else:
+            files = {t: directory / f"{t}.parquet" for t in TABLES if (directory / f"{t}.parquet").exists()}
+        for table, file in files.items():
             try:
-                self._spark.read.parquet(str(file)).createOrReplaceTempView(table)
+                # Spark discovers a lake table's day= partitions; the rows carry their own times.
+                frame = self._spark.read.parquet(str(file))
+                if lake is not None and lake.partitioned(table):
+                    frame = frame.drop(PARTITION)
+                frame.createOrReplaceTempView(table)
             except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and Py4J errors
                 raise SourceError(f"cannot read {file}: {first_line(exc)}") from None
             self._views.append(table)

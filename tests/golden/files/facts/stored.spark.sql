@@ -1,3 +1,3 @@
 SELECT
   f.*
-FROM main.aibridge_facts AS f
+FROM aibridge_facts AS f

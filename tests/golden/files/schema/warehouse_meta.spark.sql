@@ -1,6 +1,6 @@
 SELECT
   m.key,
   m.value
-FROM main.warehouse_meta AS m
+FROM warehouse_meta AS m
 ORDER BY
   m.key NULLS LAST
