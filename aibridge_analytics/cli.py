@@ -70,6 +70,8 @@ COLUMNS_HINT = "--wide shows every column, --columns NAME,... picks them."
 VERIFY_COLUMNS_HINT = "--wide shows every column; --format json or markdown writes them all."
 UNATTRIBUTED = "(unattributed)"
 """How a table labels the group of rows without a resolved provider (a null key in CSV and JSON)."""
+NO_GROUP = "not recorded"
+"""How a table labels the rows without an effective group (``--by group``; a null key in CSV and JSON)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -570,6 +572,8 @@ def _summary_for_people(
             .otherwise(pl.col("provider_name"))
             .alias("provider_name")
         )
+    if "effective_group_id" in frame.columns:
+        frame = frame.with_columns(pl.col("effective_group_id").fill_null(NO_GROUP))
     dates = [k for k in ("day", "week") if k in frame.columns]
     figures = (*FIGURES, *ESTIMATE) if figures is None else tuple(figures)
     groups = [c for c in frame.columns if c not in (*figures, *dates, "partial")]
@@ -790,7 +794,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--by",
             default="provider",
-            help="comma-separated keys from provider, model, client, initiator, day, week, method (default: provider)",
+            help="comma-separated keys from provider, model, client, initiator, day, week, method, group "
+            "(the effective group, where recorded) (default: provider)",
         )
         _time_zone(p, "the day/week buckets")
         p.add_argument("--since", help=f"first start included: {TIME_HELP}")

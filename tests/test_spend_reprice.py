@@ -391,3 +391,37 @@ def test_a_source_without_effective_groups_cannot_be_reconciled(tmp_path):
     export.write_text(",".join(HEADER) + "\n")
     with pytest.raises(UsageError, match="does not record effective_group_id"):
         spend.reconcile(con, export)
+
+
+# --- the effective group ----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_by_group_counts_each_interception_under_its_lowest_recorded_group(pg_schema, tmp_path, capsys):
+    from aibridge_analytics.cli import NO_GROUP, main
+
+    tables = _demo(1500, 11)
+    usages = tables["aibridge_token_usages"]
+    assert 0 < usages["effective_group_id"].null_count() < usages.height  # recorded from the pricing era on
+    duck = duckdb_connection(tables)
+    frame = aa.summary(duck, by=["group"])
+    # The oracle: each ended interception's lowest recorded group (as text), else none.
+    ended = tables["aibridge_interceptions"].filter(pl.col("ended_at").is_not_null()).select(
+        pl.col("id").alias("interception_id")
+    )
+    groups = usages.group_by("interception_id").agg(pl.col("effective_group_id").min())
+    expected = (
+        ended.join(groups, on="interception_id", how="left")
+        .group_by("effective_group_id")
+        .agg(pl.len().cast(pl.Int64).alias("interceptions"))
+    )
+    assert_frame_equal(
+        frame.select("effective_group_id", "interceptions"), expected, check_row_order=False, check_dtypes=False
+    )
+    assert frame.height == 4 and frame["effective_group_id"].null_count() == 1
+    with postgres_connection(pg_schema, tables) as pg:
+        assert_frame_equal(aa.summary(pg, by=["group", "provider"]), aa.summary(duck, by=["group", "provider"]))
+    db = tmp_path / "w.duckdb"
+    write_warehouse(db, {k: v.to_dicts() for k, v in tables.items()})
+    assert main(["spend", "--source", str(db), "--by", "group", "--since", "2020-01-01"]) == 0
+    assert NO_GROUP in capsys.readouterr().out

@@ -269,6 +269,8 @@ class Summary(_ChildSums):
     day: pl.Date | None
     week: pl.Date | None
     method: str | None = pa.Field(isin=METHODS)
+    # The interception's effective group (--by group): NULL where not recorded.
+    effective_group_id: str | None = pa.Field(nullable=True)
     partial: pl.Boolean | None  # with day or week: the range covers the bucket in part
     interceptions: pl.Int64 = pa.Field(ge=1)
     initiators: pl.Int64 = pa.Field(ge=1)
@@ -362,6 +364,8 @@ class WhatIf(pa.DataFrameModel):
     day: pl.Date | None
     week: pl.Date | None
     method: str | None = pa.Field(isin=METHODS)
+    # The interception's effective group (--by group): NULL where not recorded.
+    effective_group_id: str | None = pa.Field(nullable=True)
     token_usages: pl.Int64 = pa.Field(ge=1)
     # Recorded figures and the difference: NULL where the source records no spend, never 0.
     recorded_cost_micros: pl.Int64 = pa.Field(nullable=True, ge=0)

@@ -12,6 +12,7 @@ SELECT
   k.day,
   k.week,
   k.method,
+  k.effective_group_id,
   c.book_cost_micros AS estimated_cost_micros
 FROM summary_keyed AS k
 JOIN token_usages AS t

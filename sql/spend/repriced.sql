@@ -5,7 +5,7 @@
 -- the repriced cost of a group the book prices none of, and the difference of one without a usage
 -- both price, are NULL.
 -- Written grouped by every key; rendering keeps the keys asked for, as summaries/figures.sql.
--- keys: resolved_provider_id, provider_name, provider_type, model, client, initiator_id, day, week, method
+-- keys: resolved_provider_id, provider_name, provider_type, model, client, initiator_id, day, week, method, effective_group_id
 SELECT
   r.resolved_provider_id,
   r.provider_name,
@@ -16,6 +16,7 @@ SELECT
   r.day,
   r.week,
   r.method,
+  r.effective_group_id,
   CAST(COUNT(*) AS BIGINT) AS token_usages,
   CASE
     WHEN MIN(r.cost_recorded) = 1 THEN CAST(COALESCE(SUM(r.recorded_cost_micros), 0) AS BIGINT)
@@ -35,4 +36,4 @@ SELECT
     THEN CAST(SUM(r.repriced_cost_micros - r.recorded_cost_micros) AS BIGINT)
   END AS difference_micros
 FROM spend_repriced AS r
-GROUP BY r.resolved_provider_id, r.provider_name, r.provider_type, r.model, r.client, r.initiator_id, r.day, r.week, r.method
+GROUP BY r.resolved_provider_id, r.provider_name, r.provider_type, r.model, r.client, r.initiator_id, r.day, r.week, r.method, r.effective_group_id

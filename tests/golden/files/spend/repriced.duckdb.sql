@@ -8,6 +8,7 @@ SELECT
   r.day,
   r.week,
   r.method,
+  r.effective_group_id,
   CAST(COUNT(*) AS BIGINT) AS token_usages,
   CASE
     WHEN MIN(r.cost_recorded) = 1
@@ -44,4 +45,5 @@ GROUP BY
   r.initiator_id,
   r.day,
   r.week,
-  r.method
+  r.method,
+  r.effective_group_id

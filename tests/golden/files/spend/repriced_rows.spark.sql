@@ -8,6 +8,7 @@ SELECT
   k.day,
   k.week,
   k.method,
+  k.effective_group_id,
   CASE WHEN src.has_cost THEN 1 ELSE 0 END AS cost_recorded,
   t.cost_micros AS recorded_cost_micros,
   c.book_cost_micros AS repriced_cost_micros
