@@ -406,8 +406,10 @@ def test_by_group_counts_each_interception_under_its_lowest_recorded_group(pg_sc
     duck = duckdb_connection(tables)
     frame = aa.summary(duck, by=["group"])
     # The oracle: each ended interception's lowest recorded group (as text), else none.
-    ended = tables["aibridge_interceptions"].filter(pl.col("ended_at").is_not_null()).select(
-        pl.col("id").alias("interception_id")
+    ended = (
+        tables["aibridge_interceptions"]
+        .filter(pl.col("ended_at").is_not_null())
+        .select(pl.col("id").alias("interception_id"))
     )
     groups = usages.group_by("interception_id").agg(pl.col("effective_group_id").min())
     expected = (

@@ -1206,7 +1206,9 @@ PRICING_DAYS = 38
 """Days before :data:`ANCHOR` at which the demo deployment started recording cost: token usage
 rows written earlier have no prices and no cost (Coder's prices are not retroactive)."""
 
-DEMO_GROUPS = tuple(str(uuid.uuid5(uuid.NAMESPACE_URL, f"aibridge-demo/group/{g}")) for g in ("platform", "ml", "support"))
+DEMO_GROUPS = tuple(
+    str(uuid.uuid5(uuid.NAMESPACE_URL, f"aibridge-demo/group/{g}")) for g in ("platform", "ml", "support")
+)
 """The effective groups the demo's token usage is recorded under from :data:`PRICING_DAYS` on (the
 version that records cost records the group too): each user's, by the user's index; none before."""
 
