@@ -56,6 +56,7 @@ _EXPORTS = {
     "build_report": "aibridge_analytics.outputs.report",
     "summary": "aibridge_analytics.pipelines.summaries",
     "what_if": "aibridge_analytics.pipelines.spend",
+    "read_price_book": "aibridge_analytics.pipelines.prices",
     "reconcile": "aibridge_analytics.pipelines.spend",
     "summary_completeness": "aibridge_analytics.pipelines.summaries",
     "snapshot": "aibridge_analytics.warehouse.sync",
@@ -94,6 +95,7 @@ __all__ = [
     "list_interceptions",
     "list_providers",
     "list_sessions",
+    "read_price_book",
     "reconcile",
     "render",
     "snapshot",
@@ -130,6 +132,7 @@ if TYPE_CHECKING:
         list_providers,
         list_sessions,
     )
+    from aibridge_analytics.pipelines.prices import read_price_book
     from aibridge_analytics.pipelines.spend import reconcile, what_if
     from aibridge_analytics.pipelines.summaries import summary, summary_completeness
     from aibridge_analytics.pipelines.verification import (
