@@ -427,3 +427,16 @@ def test_by_group_counts_each_interception_under_its_lowest_recorded_group(pg_sc
     write_warehouse(db, {k: v.to_dicts() for k, v in tables.items()})
     assert main(["spend", "--source", str(db), "--by", "group", "--since", "2020-01-01"]) == 0
     assert NO_GROUP in capsys.readouterr().out
+
+
+def test_an_interception_charged_to_several_groups_counts_once_under_the_lowest():
+    low, high = sorted(GROUPS[:2])
+    usages = [
+        {**u, "effective_group_id": g}
+        for u, g in zip(BOOKED["aibridge_token_usages"], [high, low, None, high, None], strict=True)
+    ]
+    con = duckdb_connection(frames(BOOKED | {"aibridge_token_usages": usages}))
+    got = {r["effective_group_id"]: r for r in aa.summary(con, by=["group"]).iter_rows(named=True)}
+    # a: usages in both groups (the lowest wins); b: none recorded; c, d: the higher one, or none.
+    assert got[low]["interceptions"] == 1 and got[low]["token_usages"] == 2
+    assert got[high]["interceptions"] == 1 and got[None]["interceptions"] == 2
