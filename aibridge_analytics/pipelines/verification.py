@@ -347,7 +347,7 @@ def verify_backfill(con: Connection, *, samples: int = 3, truth: pl.DataFrame | 
     sample_ids = in_class_order(
         picked.group_by("class").agg(pl.col("interception_id").sort().alias("interception_ids"))
     )
-    figures = con.query("verification/invariants", params).row(0, named=True)
+    figures = con.query("verification/invariants", {**params, "unique_ids": con.unique_ids}).row(0, named=True)
     return VerificationReport(
         source=con.label,
         has_provider_id=has_pid,

@@ -42,6 +42,8 @@ from aibridge_analytics.warehouse.store import Warehouse
 TABLE = "aibridge_facts"
 STORED = "facts/stored"
 """The catalogue query the ``facts`` relation is bound to on a warehouse whose facts are fresh."""
+STORED_VERDICTS = "verification/stored"
+"""The one the ``backfill_verdicts`` relation is bound to there (stored beside the facts)."""
 STATE_KEY = "facts.state"
 #: Past this share of changed interceptions a full build is cheaper than recomputing them.
 REBUILD_SHARE = 0.25
@@ -210,6 +212,7 @@ def _warehouse(path: Path, label: str) -> DuckDBConnection:
 
 def _stored(con: DuckDBConnection) -> DuckDBConnection:
     con.relations["facts"] = STORED
+    con.relations["backfill_verdicts"] = STORED_VERDICTS
     con.facts = "stored"
     return con
 

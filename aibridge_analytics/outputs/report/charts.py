@@ -15,10 +15,10 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import polars as pl
 
 from aibridge_analytics.outputs.formats import visible
+from aibridge_analytics.outputs.report._altair import alt
 from aibridge_analytics.outputs.report.data import UNATTRIBUTED, ReportData
 
 WIDTH = 640

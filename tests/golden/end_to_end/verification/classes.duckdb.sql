@@ -1,5 +1,18 @@
--- verification/classes: Rows per verification class, provider (after the backfill) and strict method, with whether strict attribution resolves them to that same provider, and (misattribution classes) the provider that can have served them: the body of the verification report.
-WITH wire_formats AS NOT MATERIALIZED (
+-- verification/classes: Rows per verification class, provider (after the backfill) and strict method, with whether strict attribution resolves them to that same provider, and (misattribution classes) the provider that can have served them: the body of the verification report. Counted first and named after, so that the provider lookups run on the few groups rather than on every row.
+WITH providers AS NOT MATERIALIZED (
+  SELECT
+    CAST(id AS UUID) AS id,
+    CAST(type AS TEXT) AS type,
+    CAST(name AS TEXT) AS name,
+    CAST(display_name AS TEXT) AS display_name,
+    CAST(enabled AS BOOLEAN) AS enabled,
+    CAST(deleted AS BOOLEAN) AS deleted,
+    CAST(base_url AS TEXT) AS base_url,
+    CAST(settings AS TEXT) AS settings,
+    CAST(created_at AS TIMESTAMPTZ) AS created_at,
+    CAST(updated_at AS TIMESTAMPTZ) AS updated_at
+  FROM ai_providers
+), wire_formats AS NOT MATERIALIZED (
   SELECT
     w.type,
     w.wire
@@ -48,19 +61,6 @@ WITH wire_formats AS NOT MATERIALIZED (
       CAST('copilot' AS TEXT) AS type,
       CAST('copilot' AS TEXT) AS wire
   ) AS w
-), providers AS NOT MATERIALIZED (
-  SELECT
-    CAST(id AS UUID) AS id,
-    CAST(type AS TEXT) AS type,
-    CAST(name AS TEXT) AS name,
-    CAST(display_name AS TEXT) AS display_name,
-    CAST(enabled AS BOOLEAN) AS enabled,
-    CAST(deleted AS BOOLEAN) AS deleted,
-    CAST(base_url AS TEXT) AS base_url,
-    CAST(settings AS TEXT) AS settings,
-    CAST(created_at AS TIMESTAMPTZ) AS created_at,
-    CAST(updated_at AS TIMESTAMPTZ) AS updated_at
-  FROM ai_providers
 ), interceptions AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -495,8 +495,11 @@ WITH wire_formats AS NOT MATERIALIZED (
       a.provider_name,
       a.provider_id,
       a.started_at,
+      a.ended_at,
       a.method,
       a.resolved_provider_id,
+      a.resolved_provider_name,
+      a.wire_family_ambiguous,
       a.snapshot_mismatch,
       a.name_reused,
       a.snapshot_provider_id AS truth_provider_id,
@@ -540,8 +543,11 @@ WITH wire_formats AS NOT MATERIALIZED (
     s.provider_name,
     s.provider_id,
     s.started_at,
+    s.ended_at,
     s.method,
     s.resolved_provider_id,
+    s.resolved_provider_name,
+    s.wire_family_ambiguous,
     s.snapshot_mismatch,
     s.name_reused,
     s.truth_provider_id,
@@ -564,14 +570,10 @@ WITH wire_formats AS NOT MATERIALIZED (
     s.reaches_pass_2 AND s.provider_outside_enum AS aborts_pass_2,
     s.reaches_pass_2 AND s.provider = 'copilot' AS copilot_same_transaction
   FROM simulated AS s
-), verification_rows AS NOT MATERIALIZED (
+), backfill_verdicts AS NOT MATERIALIZED (
   WITH classified AS NOT MATERIALIZED (
     SELECT
-      b.interception_id,
-      b.migrated_provider_id,
-      b.truth_provider_id,
-      b.method,
-      b.resolved_provider_id,
+      b.*,
       CASE
         WHEN NOT b.provider_id IS NULL AND b.method = 'unknown_provider_id'
         THEN 'dangling_id'
@@ -598,48 +600,75 @@ WITH wire_formats AS NOT MATERIALIZED (
   )
   SELECT
     c.interception_id,
+    c.provider,
+    c.provider_name,
+    c.provider_id,
+    c.ended_at,
+    c.method,
+    c.resolved_provider_id,
+    c.resolved_provider_name,
+    c.wire_family_ambiguous,
     c.class,
-    c.class IN ('dangling_id', 'conflicting', 'misattributed_successor')
-    OR (
-      CAST($has_provider_id AS BOOLEAN)
-      AND c.class IN ('attributed_by_name', 'attributed_by_unique_type')
-    ) AS discrepancy,
     c.migrated_provider_id AS expected_provider_id,
     CASE
       WHEN c.class IN ('misattributed_successor', 'backfill_would_misattribute')
       THEN c.truth_provider_id
     END AS likely_provider_id,
-    c.method,
-    c.resolved_provider_id
+    c.aborts_pass_2,
+    c.copilot_same_transaction,
+    c.provider_outside_enum,
+    c.misattributes AND c.provider_id IS NULL AS backfill_misattributes
   FROM classified AS c
+), verification_rows AS NOT MATERIALIZED (
+  SELECT
+    v.interception_id,
+    v.class,
+    v.class IN ('dangling_id', 'conflicting', 'misattributed_successor')
+    OR (
+      CAST($has_provider_id AS BOOLEAN)
+      AND v.class IN ('attributed_by_name', 'attributed_by_unique_type')
+    ) AS discrepancy,
+    v.expected_provider_id,
+    v.likely_provider_id,
+    v.method,
+    v.resolved_provider_id
+  FROM backfill_verdicts AS v
+), per_class AS NOT MATERIALIZED (
+  SELECT
+    v.class,
+    v.discrepancy,
+    v.expected_provider_id,
+    v.likely_provider_id,
+    v.method,
+    v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id AS strict_agrees,
+    CAST(COUNT(*) AS BIGINT) AS interceptions
+  FROM verification_rows AS v
+  GROUP BY
+    v.class,
+    v.discrepancy,
+    v.expected_provider_id,
+    v.likely_provider_id,
+    v.method,
+    v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id
 )
 SELECT
-  v.class,
-  v.discrepancy,
-  v.expected_provider_id AS provider_id,
+  c.class,
+  c.discrepancy,
+  c.expected_provider_id AS provider_id,
   p.name AS provider_name,
-  v.likely_provider_id,
+  c.likely_provider_id,
   q.name AS likely_provider_name,
-  v.method,
-  v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id AS strict_agrees,
-  CAST(COUNT(*) AS BIGINT) AS interceptions
-FROM verification_rows AS v
+  c.method,
+  c.strict_agrees,
+  c.interceptions
+FROM per_class AS c
 LEFT JOIN providers AS p
-  ON p.id = v.expected_provider_id
+  ON p.id = c.expected_provider_id
 LEFT JOIN providers AS q
-  ON q.id = v.likely_provider_id
-GROUP BY
-  v.class,
-  v.discrepancy,
-  v.expected_provider_id,
-  p.name,
-  v.likely_provider_id,
-  q.name,
-  v.method,
-  v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id
+  ON q.id = c.likely_provider_id
 ORDER BY
-  v.class,
+  c.class,
   p.name,
   q.name,
-  v.method,
-  strict_agrees
+  c.method,
+  c.strict_agrees

@@ -1,30 +1,39 @@
+WITH per_class AS (
+  SELECT
+    v.class,
+    v.discrepancy,
+    v.expected_provider_id,
+    v.likely_provider_id,
+    v.method,
+    v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id AS strict_agrees,
+    CAST(COUNT(*) AS BIGINT) AS interceptions
+  FROM verification_rows AS v
+  GROUP BY
+    v.class,
+    v.discrepancy,
+    v.expected_provider_id,
+    v.likely_provider_id,
+    v.method,
+    v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id
+)
 SELECT
-  v.class,
-  v.discrepancy,
-  v.expected_provider_id AS provider_id,
+  c.class,
+  c.discrepancy,
+  c.expected_provider_id AS provider_id,
   p.name AS provider_name,
-  v.likely_provider_id,
+  c.likely_provider_id,
   q.name AS likely_provider_name,
-  v.method,
-  v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id AS strict_agrees,
-  CAST(COUNT(*) AS BIGINT) AS interceptions
-FROM verification_rows AS v
+  c.method,
+  c.strict_agrees,
+  c.interceptions
+FROM per_class AS c
 LEFT JOIN providers AS p
-  ON p.id = v.expected_provider_id
+  ON p.id = c.expected_provider_id
 LEFT JOIN providers AS q
-  ON q.id = v.likely_provider_id
-GROUP BY
-  v.class,
-  v.discrepancy,
-  v.expected_provider_id,
-  p.name,
-  v.likely_provider_id,
-  q.name,
-  v.method,
-  v.resolved_provider_id IS NOT DISTINCT FROM v.expected_provider_id
+  ON q.id = c.likely_provider_id
 ORDER BY
-  v.class,
+  c.class,
   p.name,
   q.name,
-  v.method,
-  strict_agrees
+  c.method,
+  c.strict_agrees

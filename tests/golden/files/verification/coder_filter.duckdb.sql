@@ -1,62 +1,15 @@
-WITH live_providers AS NOT MATERIALIZED (
-  SELECT
-    p.id,
-    p.name,
-    p.type
-  FROM providers AS p
-  WHERE
-    NOT p.deleted
-), ended AS NOT MATERIALIZED (
-  SELECT
-    i.id,
-    i.provider,
-    i.provider_name,
-    i.provider_id
-  FROM interceptions AS i
-  WHERE
-    NOT i.ended_at IS NULL
-), predicate AS NOT MATERIALIZED (
-  SELECT
-    e.id AS interception_id,
-    l.id AS provider_id,
-    e.provider_name = l.name AS name_and
-  FROM ended AS e
-  JOIN live_providers AS l
-    ON l.id = e.provider_id
-  UNION ALL
-  SELECT
-    e.id,
-    l.id,
-    TRUE
-  FROM ended AS e
-  JOIN live_providers AS l
-    ON l.name = e.provider_name AND l.name <> ''
-  WHERE
-    e.provider_id IS NULL
-  UNION ALL
-  SELECT
-    e.id,
-    l.id,
-    e.provider_name = l.name
-  FROM ended AS e
-  JOIN live_providers AS l
-    ON l.type = e.provider AND l.type <> ''
-  WHERE
-    e.provider_id IS NULL AND e.provider_name = ''
-), strict AS NOT MATERIALIZED (
-  SELECT
-    a.interception_id,
-    a.resolved_provider_id AS provider_id
-  FROM attribution AS a
-  WHERE
-    NOT a.ended_at IS NULL AND NOT a.resolved_provider_id IS NULL
-)
 SELECT
-  COALESCE(c.interception_id, s.interception_id) AS interception_id,
-  COALESCE(c.provider_id, s.provider_id) AS provider_id,
-  COALESCE(c.name_and, FALSE) AS in_coder_api,
-  NOT c.interception_id IS NULL AS in_coder_sql,
-  NOT s.interception_id IS NULL AS in_strict
-FROM predicate AS c
-FULL OUTER JOIN strict AS s
-  ON s.interception_id = c.interception_id AND s.provider_id = c.provider_id
+  v.interception_id,
+  s.provider_id,
+  s.in_coder_api,
+  s.in_coder_sql,
+  s.in_strict,
+  s.strict_agrees
+FROM backfill_verdicts AS v
+JOIN coder_filter_selections AS s
+  ON s.row_provider IS NOT DISTINCT FROM v.provider
+  AND s.row_provider_name IS NOT DISTINCT FROM v.provider_name
+  AND s.row_provider_id IS NOT DISTINCT FROM v.provider_id
+  AND s.strict_provider_id IS NOT DISTINCT FROM v.resolved_provider_id
+WHERE
+  NOT v.ended_at IS NULL

@@ -18,52 +18,126 @@ WITH outside_enum_types AS (
     p.name
   HAVING
     COUNT(*) > 1
+), per_row AS (
+  SELECT
+    CAST(SUM(CASE WHEN v.aborts_pass_2 THEN 1 ELSE 0 END) AS BIGINT) AS pass_2_outside_enum,
+    STRING_AGG(
+      DISTINCT CASE WHEN v.aborts_pass_2 THEN v.provider END, ','
+      ORDER BY
+        CASE WHEN v.aborts_pass_2 THEN v.provider END
+    ) AS pass_2_outside_enum_examples,
+    CAST(SUM(
+      CASE
+        WHEN v.copilot_same_transaction AND NOT CAST(%(has_provider_id)s AS BOOLEAN)
+        THEN 1
+        ELSE 0
+      END
+    ) AS BIGINT) AS copilot_same_transaction,
+    CAST(SUM(CASE WHEN v.provider_outside_enum THEN 1 ELSE 0 END) AS BIGINT) AS provider_outside_enum,
+    STRING_AGG(
+      DISTINCT CASE WHEN v.provider_outside_enum THEN v.provider END, ','
+      ORDER BY
+        CASE WHEN v.provider_outside_enum THEN v.provider END
+    ) AS provider_outside_enum_examples,
+    CAST(SUM(CASE WHEN v.backfill_misattributes THEN 1 ELSE 0 END) AS BIGINT) AS backfill_would_misattribute,
+    STRING_AGG(
+      DISTINCT CASE WHEN v.backfill_misattributes THEN v.provider_name END, ','
+      ORDER BY
+        CASE WHEN v.backfill_misattributes THEN v.provider_name END
+    ) AS backfill_would_misattribute_examples,
+    CAST(SUM(CASE WHEN v.wire_family_ambiguous THEN 1 ELSE 0 END) AS BIGINT) AS wire_family_ambiguous,
+    STRING_AGG(
+      DISTINCT CASE WHEN v.wire_family_ambiguous THEN v.provider END, ','
+      ORDER BY
+        CASE WHEN v.wire_family_ambiguous THEN v.provider END
+    ) AS wire_family_ambiguous_examples,
+    CAST(COUNT(*) AS BIGINT) AS interceptions,
+    STRING_AGG(DISTINCT v.provider, ','
+    ORDER BY
+      v.provider) AS interception_examples
+  FROM backfill_verdicts AS v
+), row_findings AS (
+  SELECT
+    k.position,
+    CASE k.position
+      WHEN 1
+      THEN 'pass_2_outside_enum'
+      WHEN 2
+      THEN 'copilot_same_transaction'
+      WHEN 3
+      THEN 'provider_outside_enum'
+      WHEN 7
+      THEN 'backfill_would_misattribute'
+      WHEN 8
+      THEN 'wire_family_ambiguous'
+      ELSE 'no_ai_providers_table'
+    END AS finding,
+    CASE k.position
+      WHEN 1
+      THEN 'error'
+      WHEN 2
+      THEN CASE CAST(%(enum_copilot)s AS TEXT)
+        WHEN 'absent'
+        THEN 'error'
+        WHEN 'unknown'
+        THEN 'undecided'
+        ELSE 'info'
+      END
+      WHEN 9
+      THEN 'info'
+      ELSE 'warning'
+    END AS severity,
+    CASE k.position
+      WHEN 1
+      THEN r.pass_2_outside_enum
+      WHEN 2
+      THEN r.copilot_same_transaction
+      WHEN 3
+      THEN r.provider_outside_enum
+      WHEN 7
+      THEN r.backfill_would_misattribute
+      WHEN 8
+      THEN r.wire_family_ambiguous
+      WHEN 9
+      THEN CASE WHEN src.has_providers THEN 0 ELSE r.interceptions END
+    END AS affected,
+    CASE k.position
+      WHEN 1
+      THEN r.pass_2_outside_enum_examples
+      WHEN 2
+      THEN CASE CAST(%(enum_copilot)s AS TEXT)
+        WHEN 'absent'
+        THEN 'the enum lacks copilot: 000506 and 000507 would run in one transaction'
+        WHEN 'unknown'
+        THEN 'the source does not tell the enum labels'
+        ELSE 'copilot is already an enum label (000506 ran in an earlier upgrade)'
+      END
+      WHEN 3
+      THEN r.provider_outside_enum_examples
+      WHEN 7
+      THEN r.backfill_would_misattribute_examples
+      WHEN 8
+      THEN r.wire_family_ambiguous_examples
+      WHEN 9
+      THEN CASE WHEN NOT src.has_providers THEN r.interception_examples END
+    END AS examples
+  FROM per_row AS r
+  CROSS JOIN source_facts AS src
+  CROSS JOIN (VALUES
+    (1),
+    (2),
+    (3),
+    (7),
+    (8),
+    (9)) AS k(position)
 ), findings AS (
   SELECT
-    1 AS position,
-    'pass_2_outside_enum' AS finding,
-    'error' AS severity,
-    CAST(COUNT(*) AS BIGINT) AS affected,
-    STRING_AGG(DISTINCT b.provider, ','
-    ORDER BY
-      b.provider) AS examples
-  FROM backfill AS b
-  WHERE
-    b.aborts_pass_2
-  UNION ALL
-  SELECT
-    2,
-    'copilot_same_transaction',
-    CASE CAST(%(enum_copilot)s AS TEXT)
-      WHEN 'absent'
-      THEN 'error'
-      WHEN 'unknown'
-      THEN 'undecided'
-      ELSE 'info'
-    END,
-    CAST(COUNT(*) AS BIGINT),
-    CASE CAST(%(enum_copilot)s AS TEXT)
-      WHEN 'absent'
-      THEN 'the enum lacks copilot: 000506 and 000507 would run in one transaction'
-      WHEN 'unknown'
-      THEN 'the source does not tell the enum labels'
-      ELSE 'copilot is already an enum label (000506 ran in an earlier upgrade)'
-    END
-  FROM backfill AS b
-  WHERE
-    b.copilot_same_transaction AND NOT CAST(%(has_provider_id)s AS BOOLEAN)
-  UNION ALL
-  SELECT
-    3,
-    'provider_outside_enum',
-    'warning',
-    CAST(COUNT(*) AS BIGINT),
-    STRING_AGG(DISTINCT b.provider, ','
-    ORDER BY
-      b.provider)
-  FROM backfill AS b
-  WHERE
-    b.provider_outside_enum
+    f.position,
+    f.finding,
+    f.severity,
+    f.affected,
+    f.examples
+  FROM row_findings AS f
   UNION ALL
   SELECT
     4,
@@ -98,66 +172,29 @@ WITH outside_enum_types AS (
   FROM outside_enum_types AS o
   UNION ALL
   SELECT
-    7,
-    'backfill_would_misattribute',
-    'warning',
-    CAST(COUNT(*) AS BIGINT),
-    STRING_AGG(DISTINCT b.provider_name, ','
-    ORDER BY
-      b.provider_name)
-  FROM backfill AS b
-  WHERE
-    b.misattributes AND b.provider_id IS NULL
-  UNION ALL
-  SELECT
-    8,
-    'wire_family_ambiguous',
-    'warning',
-    CAST(COUNT(*) AS BIGINT),
-    STRING_AGG(DISTINCT a.provider, ','
-    ORDER BY
-      a.provider)
-  FROM attribution AS a
-  WHERE
-    a.wire_family_ambiguous
-  UNION ALL
-  SELECT
-    9,
-    'no_ai_providers_table',
-    'info',
-    CAST(COUNT(*) AS BIGINT),
-    STRING_AGG(DISTINCT i.provider, ','
-    ORDER BY
-      i.provider)
-  FROM interceptions AS i
-  CROSS JOIN source_facts AS src
-  WHERE
-    NOT src.has_providers
-  UNION ALL
-  SELECT
     10,
     'priced_under_another_name',
     'warning',
     CAST(COUNT(*) AS BIGINT),
     STRING_AGG(
       
-        DISTINCT CONCAT(a.provider_name, '>', COALESCE(a.resolved_provider_name, '(unattributed)')),
+        DISTINCT CONCAT(v.provider_name, '>', COALESCE(v.resolved_provider_name, '(unattributed)')),
         ','
       
       ORDER BY
-        CONCAT(a.provider_name, '>', COALESCE(a.resolved_provider_name, '(unattributed)'))
+        CONCAT(v.provider_name, '>', COALESCE(v.resolved_provider_name, '(unattributed)'))
     )
-  FROM attribution AS a
+  FROM backfill_verdicts AS v
   WHERE
     (
-      a.resolved_provider_name IS NULL OR a.resolved_provider_name <> a.provider_name
+      v.resolved_provider_name IS NULL OR v.resolved_provider_name <> v.provider_name
     )
     AND EXISTS(
       SELECT
         1
       FROM token_usages AS t
       WHERE
-        t.interception_id = a.interception_id AND NOT t.cost_micros IS NULL
+        t.interception_id = v.interception_id AND NOT t.cost_micros IS NULL
     )
 )
 SELECT

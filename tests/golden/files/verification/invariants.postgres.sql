@@ -1,10 +1,25 @@
 WITH per_id AS (
   SELECT
-    v.interception_id,
-    COUNT(*) AS n
+    COUNT(*) AS n,
+    SUM(CASE WHEN v.class IS NULL THEN 1 ELSE 0 END) AS unclassified
   FROM verification_rows AS v
   GROUP BY
-    v.interception_id
+    CASE WHEN NOT CAST(%(unique_ids)s AS BOOLEAN) THEN v.interception_id END
+), totals AS (
+  SELECT
+    CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS classified_rows,
+    CAST(CASE
+      WHEN CAST(%(unique_ids)s AS BOOLEAN)
+      THEN COALESCE(SUM(c.n), 0)
+      ELSE COUNT(*)
+    END AS BIGINT) AS distinct_ids,
+    CAST(COALESCE(SUM(c.unclassified), 0) AS BIGINT) AS unclassified_rows,
+    CAST(CASE
+      WHEN CAST(%(unique_ids)s AS BOOLEAN)
+      THEN LEAST(COALESCE(SUM(c.n), 0), 1)
+      ELSE COALESCE(MAX(c.n), 0)
+    END AS BIGINT) AS max_rows_per_id
+  FROM per_id AS c
 )
 SELECT
   (
@@ -12,25 +27,8 @@ SELECT
       CAST(COUNT(*) AS BIGINT)
     FROM interceptions AS i
   ) AS source_rows,
-  (
-    SELECT
-      CAST(COUNT(*) AS BIGINT)
-    FROM verification_rows AS v
-  ) AS classified_rows,
-  (
-    SELECT
-      CAST(COUNT(*) AS BIGINT)
-    FROM per_id AS c
-  ) AS distinct_ids,
-  (
-    SELECT
-      CAST(COUNT(*) AS BIGINT)
-    FROM verification_rows AS v
-    WHERE
-      v.class IS NULL
-  ) AS unclassified_rows,
-  (
-    SELECT
-      CAST(COALESCE(MAX(c.n), 0) AS BIGINT)
-    FROM per_id AS c
-  ) AS max_rows_per_id
+  t.classified_rows,
+  t.distinct_ids,
+  t.unclassified_rows,
+  t.max_rows_per_id
+FROM totals AS t

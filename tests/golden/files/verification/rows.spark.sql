@@ -1,47 +1,13 @@
-WITH classified AS (
-  SELECT
-    b.interception_id,
-    b.migrated_provider_id,
-    b.truth_provider_id,
-    b.method,
-    b.resolved_provider_id,
-    CASE
-      WHEN NOT b.provider_id IS NULL AND b.method = 'unknown_provider_id'
-      THEN 'dangling_id'
-      WHEN NOT b.provider_id IS NULL AND b.snapshot_mismatch
-      THEN 'conflicting'
-      WHEN NOT b.provider_id IS NULL AND b.truth_provider_id <> b.provider_id
-      THEN 'misattributed_successor'
-      WHEN NOT b.provider_id IS NULL
-      THEN 'unchanged_correct'
-      WHEN NOT src.has_providers
-      THEN 'awaiting_providers'
-      WHEN b.misattributes
-      THEN 'backfill_would_misattribute'
-      WHEN b.backfill_pass = 'name'
-      THEN 'attributed_by_name'
-      WHEN b.backfill_pass = 'unique_type'
-      THEN 'attributed_by_unique_type'
-      WHEN b.backfill_null_reason = 'hard_deleted_provider'
-      THEN 'set_null_by_hard_delete'
-      ELSE 'left_null_' || b.backfill_null_reason
-    END AS class
-  FROM backfill AS b
-  CROSS JOIN source_facts AS src
-)
 SELECT
-  c.interception_id,
-  c.class,
-  c.class IN ('dangling_id', 'conflicting', 'misattributed_successor')
+  v.interception_id,
+  v.class,
+  v.class IN ('dangling_id', 'conflicting', 'misattributed_successor')
   OR (
     CAST(:has_provider_id AS BOOLEAN)
-    AND c.class IN ('attributed_by_name', 'attributed_by_unique_type')
+    AND v.class IN ('attributed_by_name', 'attributed_by_unique_type')
   ) AS discrepancy,
-  c.migrated_provider_id AS expected_provider_id,
-  CASE
-    WHEN c.class IN ('misattributed_successor', 'backfill_would_misattribute')
-    THEN c.truth_provider_id
-  END AS likely_provider_id,
-  c.method,
-  c.resolved_provider_id
-FROM classified AS c
+  v.expected_provider_id,
+  v.likely_provider_id,
+  v.method,
+  v.resolved_provider_id
+FROM backfill_verdicts AS v
