@@ -55,6 +55,9 @@ _EXPORTS = {
     ),
     "build_report": "aibridge_analytics.outputs.report",
     "summary": "aibridge_analytics.pipelines.summaries",
+    "what_if": "aibridge_analytics.pipelines.spend",
+    "read_price_book": "aibridge_analytics.pipelines.prices",
+    "reconcile": "aibridge_analytics.pipelines.spend",
     "summary_completeness": "aibridge_analytics.pipelines.summaries",
     "snapshot": "aibridge_analytics.warehouse.sync",
     "sync": "aibridge_analytics.warehouse.sync",
@@ -92,12 +95,15 @@ __all__ = [
     "list_interceptions",
     "list_providers",
     "list_sessions",
+    "read_price_book",
+    "reconcile",
     "render",
     "snapshot",
     "summary",
     "summary_completeness",
     "sync",
     "verify_backfill",
+    "what_if",
     "__version__",
 ]
 
@@ -126,6 +132,8 @@ if TYPE_CHECKING:
         list_providers,
         list_sessions,
     )
+    from aibridge_analytics.pipelines.prices import read_price_book
+    from aibridge_analytics.pipelines.spend import reconcile, what_if
     from aibridge_analytics.pipelines.summaries import summary, summary_completeness
     from aibridge_analytics.pipelines.verification import (
         VerificationReport,

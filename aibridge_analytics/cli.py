@@ -46,12 +46,32 @@ COMPACT: dict[str, tuple[str, ...]] = {
         "unpriced_cache_write_input_tokens",
         "interceptions",
     ),
+    "what-if": (
+        "recorded_cost_micros",
+        "repriced_cost_micros",
+        "difference_micros",
+        "compared_token_usages",
+        "unrepriced_token_usages",
+    ),
+    "reconcile": (
+        "status",
+        "user_id",
+        "model",
+        "provider_name",
+        "cost_micros_export",
+        "cost_micros_warehouse",
+        "cost_difference_micros",
+        "group_id",
+        "provider",
+    ),
 }
 ROWS_HINT = "--limit 0 shows every row; --format csv or --out FILE writes them all."
 COLUMNS_HINT = "--wide shows every column, --columns NAME,... picks them."
 VERIFY_COLUMNS_HINT = "--wide shows every column; --format json or markdown writes them all."
 UNATTRIBUTED = "(unattributed)"
 """How a table labels the group of rows without a resolved provider (a null key in CSV and JSON)."""
+NO_GROUP = "not recorded"
+"""How a table labels the rows without an effective group (``--by group``; a null key in CSV and JSON)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -463,10 +483,49 @@ def _range(args: argparse.Namespace) -> dict[str, Any]:
     return {"since": args.since, "until": args.until, "tz": args.tz, "period": args.period, "now": _now(args)}
 
 
+def cmd_what_if(args: argparse.Namespace) -> int:
+    from aibridge_analytics.pipelines.prices import read_price_book
+    from aibridge_analytics.pipelines.spend import WHAT_IF, what_if
+
+    if not args.prices:
+        raise UsageError("--what-if reprices with a price book: give --prices FILE")
+    with _connect(args) as con:
+        book = read_price_book(args.prices)
+        frame = what_if(con, book, args.by, **_range(args), lax=args.lax, user_names=args.user_names)
+    print(
+        f"what-if: every token usage repriced with the price book {book.source} ({len(book.entries)} entries), "
+        "USD to the micro-dollar; difference_micros = repriced - recorded over the usages both price "
+        "(compared_token_usages); unrepriced_token_usages: usage the book cannot price (not counted as 0)",
+        file=sys.stderr,
+    )
+    table = _summary_for_people(frame, WHAT_IF, "token_usages") if args.format == "table" else frame
+    hidden = ("resolved_provider_id", "provider_type", "initiator_username", "initiator_name")
+    keys = [c for c in table.columns if c not in WHAT_IF and c not in hidden]
+    compact = (*COMPACT["what-if"], "token_usages")
+    _emit(args, table, compact=_people_columns(table, [*keys, *compact]), rows=True)
+    return EXIT_OK
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from aibridge_analytics.pipelines.spend import reconcile
+
+    with _connect(args) as con:
+        found = reconcile(con, args.reconcile, args.since, args.until, now=_now(args))
+    print(found.describe(), file=sys.stderr)
+    _emit(args, found.differences, compact=COMPACT["reconcile"], rows=True)
+    return EXIT_OK if found.clean else EXIT_DISCREPANCIES
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     from aibridge_analytics.pipelines.prices import read_price_book
     from aibridge_analytics.pipelines.summaries import ESTIMATE, FIGURES, summarise
 
+    if getattr(args, "reconcile", None):
+        if args.what_if or args.period:
+            raise UsageError("--reconcile compares the export's own period: drop --what-if and --period")
+        return cmd_reconcile(args)
+    if getattr(args, "what_if", False):
+        return cmd_what_if(args)
     with _connect(args) as con:
         book = read_price_book(args.prices) if args.prices else None
         result = summarise(con, args.by, **_range(args), lax=args.lax, user_names=args.user_names, prices=book)
@@ -493,7 +552,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _summary_for_people(frame: pl.DataFrame) -> pl.DataFrame:
+def _summary_for_people(
+    frame: pl.DataFrame, figures: Sequence[str] | None = None, size: str = "interceptions"
+) -> pl.DataFrame:
     """A summary as a table shows it: the biggest groups first, the unattributed group labelled.
 
     With a ``day`` or ``week`` key, each group keeps its dates in order and groups are ordered by
@@ -511,16 +572,19 @@ def _summary_for_people(frame: pl.DataFrame) -> pl.DataFrame:
             .otherwise(pl.col("provider_name"))
             .alias("provider_name")
         )
+    if "effective_group_id" in frame.columns:
+        frame = frame.with_columns(pl.col("effective_group_id").fill_null(NO_GROUP))
     dates = [k for k in ("day", "week") if k in frame.columns]
-    groups = [c for c in frame.columns if c not in (*FIGURES, *ESTIMATE, *dates, "partial")]
-    total = pl.col("interceptions").sum().over(groups) if groups else pl.col("interceptions").sum()
+    figures = (*FIGURES, *ESTIMATE) if figures is None else tuple(figures)
+    groups = [c for c in frame.columns if c not in (*figures, *dates, "partial")]
+    total = pl.col(size).sum().over(groups) if groups else pl.col(size).sum()
     order = ["_total", *groups, *dates]
     frame = (
         frame.with_columns(total.alias("_total"))
         .sort(order, descending=[True] + [False] * (len(order) - 1), nulls_last=True)
         .drop("_total")
     )
-    if dates:  # the finest date key stands for the row's bucket, as `partial` does
+    if dates and "partial" in frame.columns:  # the finest date key stands for the row's bucket, as `partial` does
         unit = dates[0]
         mark = pl.when(pl.col("partial")).then(pl.lit(" (partial)")).otherwise(pl.lit(""))
         marked = pl.col(unit).cast(pl.String) + mark
@@ -743,7 +807,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--by",
             default="provider",
-            help="comma-separated keys from provider, model, client, initiator, day, week, method (default: provider)",
+            help="comma-separated keys from provider, model, client, initiator, day, week, method, group "
+            "(the effective group, where recorded) (default: provider)",
         )
         _time_zone(p, "the day/week buckets")
         p.add_argument("--since", help=f"first start included: {TIME_HELP}")
@@ -763,6 +828,19 @@ def build_parser() -> argparse.ArgumentParser:
             help="a price book (CSV or JSON: provider_type or provider_id, model, effective_from, "
             "four *_price_micros per million tokens) estimating the unpriced usage's cost beside the recorded one",
         )
+        if view == "spend":
+            p.add_argument(
+                "--what-if",
+                action="store_true",
+                help="reprice ALL usage with --prices and show recorded, repriced and their difference per "
+                "provider and model (and --by)",
+            )
+            p.add_argument(
+                "--reconcile",
+                metavar="EXPORT.csv",
+                help="compare Coder's organisation spend export (CSV) with this source's usage of its period; "
+                "exit 3 when they differ",
+            )
         p.set_defaults(func=cmd_summary, view=view)
     p = sub.add_parser("sync", help="copy new and changed rows of a Coder database (or export) into a local warehouse")
     p.add_argument("--source", required=True, help="postgresql://... (read-only), a JSON export or a Parquet directory")

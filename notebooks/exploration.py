@@ -194,6 +194,36 @@ else:
     )
 
 # %% [markdown]
+# ### What if a price book had priced everything
+#
+# `aa.what_if` reprices *all* usage of the range with a price book (the `--prices` file of
+# `spend --what-if`: per provider type or instance and model, from an instant on, micro-dollars per
+# million tokens), beside the recorded cost. `difference_micros` is repriced minus recorded over
+# the usages both price (`compared_token_usages`); usage the book cannot price is counted in
+# `unrepriced_token_usages`, never priced at 0. Edit `BOOK` to try other prices.
+
+# %%
+import tempfile
+from pathlib import Path
+
+BOOK = """provider_type,provider_id,model,effective_from,input_price_micros,output_price_micros,cache_read_price_micros,cache_write_price_micros
+anthropic,,claude-sonnet-4-5,2026-01-01,2700000,13500000,270000,3375000
+openai,,gpt-5,2026-01-01,1000000,8000000,100000,0
+"""
+book_file = Path(tempfile.mkdtemp()) / "book.csv"
+book_file.write_text(BOOK)
+what_if = named(aa.what_if(con, aa.read_price_book(book_file), tz=TZ, since=SINCE, until=UNTIL))
+what_if.filter(pl.col("repriced_token_usages") > 0).select(
+    "provider_name",
+    "model",
+    "recorded_cost_micros",
+    "repriced_cost_micros",
+    "compared_token_usages",
+    "difference_micros",
+    "unrepriced_token_usages",
+)
+
+# %% [markdown]
 # ## Tool usage
 #
 # Tool calls are *injected* (MCP tools the gateway runs, with a server URL) or *client* tools the

@@ -24,7 +24,16 @@ from aibridge_analytics.sources.connection import Connection
 
 COUNTS = ("user_prompts", "token_usages", "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
 #: Low-cardinality text columns, held as Categorical once compacted.
-CATEGORIES = ("resolved_provider_id", "provider_name", "provider_type", "method", "model", "client", "initiator_id")
+CATEGORIES = (
+    "resolved_provider_id",
+    "provider_name",
+    "provider_type",
+    "method",
+    "model",
+    "client",
+    "initiator_id",
+    "effective_group_id",
+)
 
 
 def _child_sums(tables: Mapping[str, pl.DataFrame]) -> list[pl.DataFrame]:
@@ -116,6 +125,13 @@ def rows(
     )
     for sums in _child_sums(tables):
         out = out.join(sums, on="interception_id", how="left")
+    # The interception's group: the lowest of its token usages' recorded effective groups, as text.
+    usages = tables["aibridge_token_usages"]
+    group = pl.col("effective_group_id").cast(pl.String).min() if "effective_group_id" in usages.columns else None
+    groups = usages.group_by("interception_id").agg(
+        pl.lit(None, pl.String).alias("effective_group_id") if group is None else group
+    )
+    out = out.join(groups, on="interception_id", how="left")
     cutoff = None if newest is None else newest - timedelta(days=retention_days)
     return out.select(
         "interception_id",
@@ -136,6 +152,7 @@ def rows(
         *(pl.col(c).fill_null(0).cast(pl.Int64) for c in SUMS),
         # Spend: 0 for an interception without token usage rows, NULL where none is recorded.
         *((pl.col(c).fill_null(0) if records_spend(tables) else pl.lit(None)).cast(pl.Int64).alias(c) for c in SPEND),
+        "effective_group_id",
     )
 
 
@@ -169,7 +186,7 @@ def load_rows(
     found = rows(con, tables, since, until, retention_days, now)
     problems = []
     try:
-        schemas.validate(found.drop(SPEND), schemas.SummaryRows, "oracle rows")
+        schemas.validate(found.drop(*SPEND, "effective_group_id"), schemas.SummaryRows, "oracle rows")
     except ValidationFailed as exc:
         if not lax:
             raise

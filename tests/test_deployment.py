@@ -135,6 +135,43 @@ def test_the_guides_grants_are_enough_for_every_command(pg_dsn, pg_schema, tmp_p
             admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
+@pytest.mark.postgres
+def test_the_spend_grant_adds_the_price_book_and_the_table_grant_covers_the_cost_columns(pg_dsn, pg_schema, tmp_path):
+    """With the guide's grants the role reads the cost columns (a table-level grant covers them); with
+    the optional spend grant it also reads and syncs ai_model_prices, which it cannot without."""
+    from aibridge_analytics.sources.kinds import connect
+    from aibridge_analytics.warehouse.sync import sync
+
+    load_postgres(pg_schema.conn, frames(DATA_FILE_TABLES))
+    pg_schema.conn.execute(
+        "INSERT INTO ai_model_prices (id, provider, model, input_price_micros, output_price_micros, "
+        "cache_read_price_micros, cache_write_price_micros) VALUES (gen_random_uuid(), 'openai', 'gpt-5', 1, 2, 3, 4)"
+    )
+    role = f"aa_{uuid.uuid4().hex[:12]}"
+    block = re.search(r"```sql\n-- optional: recorded spend\n(.*?)```", GUIDE.read_text(), re.S)
+    assert block, "docs/deployment.md lacks its optional spend grant"
+    spend_grant = block.group(1).strip().rstrip(";").replace("aibridge_analytics", role)
+    spend_grant = spend_grant.replace("public.", f"{pg_schema.name}.")
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:
+        for statement in guide_grants(role, pg_schema.name):
+            admin.execute(statement.replace("'change-me'", "NULL"))
+    try:
+        url = _role_url(pg_dsn, role, pg_schema.name)
+        with connect(url) as con:
+            assert con.probe.has("aibridge_token_usages", "cost_micros")
+            assert con.probe.has("aibridge_token_usages", "effective_group_id")
+            assert not con.probe.has("ai_model_prices")
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute(spend_grant)
+        with connect(url) as con:
+            assert con.probe.has("ai_model_prices")
+        assert sync(url, tmp_path / "w.duckdb").rows["ai_model_prices"] == 1
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
 # --- --statement-timeout -----------------------------------------------------------------------------
 
 

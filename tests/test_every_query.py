@@ -71,6 +71,8 @@ def _params(name: str, relations: dict[str, str], data: dict[str, pl.DataFrame],
         "until": T0 + timedelta(days=40),
         "started_before": T0 + timedelta(days=40),
         "now": T0 + timedelta(days=30),
+        "period_start": T0 + timedelta(days=2),  # a spend export's period (spend/export_totals)
+        "period_end": T0 + timedelta(days=33),
         # A price book of a type price and a provider's own (spend/estimated), as --prices binds it.
         **PriceBook(
             "sweep",

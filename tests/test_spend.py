@@ -33,7 +33,7 @@ from aibridge_analytics.pipelines.prices import PRICE_COLUMNS, read_price_book
 from aibridge_analytics.warehouse.sync import sync
 from tests.test_sync import url
 
-BY = ["provider", "model", "week"]
+BY = ["provider", "model", "week", "group"]
 
 
 def _demo(interceptions: int = 1500, seed: int = 11) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:

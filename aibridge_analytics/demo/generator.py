@@ -74,7 +74,7 @@ GROUND_TRUTH_COLUMNS = (
     Column("expected_method_without_provider_id", "VARCHAR", "text"),
 )
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 
 ANCHOR = datetime(2026, 11, 23, tzinfo=UTC)
 """The end of the demo history ("now" for the demo world). Nothing starts or ends after it."""
@@ -1206,6 +1206,12 @@ PRICING_DAYS = 38
 """Days before :data:`ANCHOR` at which the demo deployment started recording cost: token usage
 rows written earlier have no prices and no cost (Coder's prices are not retroactive)."""
 
+DEMO_GROUPS = tuple(
+    str(uuid.uuid5(uuid.NAMESPACE_URL, f"aibridge-demo/group/{g}")) for g in ("platform", "ml", "support")
+)
+"""The effective groups the demo's token usage is recorded under from :data:`PRICING_DAYS` on (the
+version that records cost records the group too): each user's, by the user's index; none before."""
+
 
 @dataclass(frozen=True)
 class DemoPrice:
@@ -1533,7 +1539,11 @@ def _children(
                 for k, kind in enumerate(PRICE_KINDS)
             },
             "cost_micros": pa.array(cost, pa.int64(), mask=~priced),
-            "effective_group_id": pa.nulls(t, pa.string()),
+            "effective_group_id": pc.if_else(
+                pa.array(created >= _us(_days_before(PRICING_DAYS))),
+                _take(pa.array(DEMO_GROUPS, pa.string()), rows["user"][owner] % len(DEMO_GROUPS)),
+                None,
+            ),
             "provider_model": pa.nulls(t, pa.string()),
             "priced_model": pc.if_else(pa.array(priced), _take(_MODEL_NAMES, rows["model"][owner]), None),
         },

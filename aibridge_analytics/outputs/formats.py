@@ -228,7 +228,14 @@ def _is_spend(name: str) -> bool:
     return name.endswith("_micros") or name.startswith(("priced_", "unpriced_"))
 
 
+#: Figures computed with a price book, whose NULL means the book prices none of the group's usage
+#: (or, for the difference, no usage is priced both ways): said so rather than "not recorded".
+_BOOK_FIGURES = {"repriced_cost_micros": "not priced by the book", "difference_micros": "none to compare"}
+
+
 def _human(name: str, value: Any, tz: str = "UTC") -> Any:
+    if value is None and name in _BOOK_FIGURES:
+        return _BOOK_FIGURES[name]
     if value is None and _is_spend(name):
         return "not recorded"
     if value is None or isinstance(value, bool):

@@ -269,6 +269,8 @@ class Summary(_ChildSums):
     day: pl.Date | None
     week: pl.Date | None
     method: str | None = pa.Field(isin=METHODS)
+    # The interception's effective group (--by group): NULL where not recorded.
+    effective_group_id: str | None = pa.Field(nullable=True)
     partial: pl.Boolean | None  # with day or week: the range covers the bucket in part
     interceptions: pl.Int64 = pa.Field(ge=1)
     initiators: pl.Int64 = pa.Field(ge=1)
@@ -343,6 +345,56 @@ class Summary(_ChildSums):
     def percentiles_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
         p = [pl.col(f"duration_p{q}_ms") for q in (50, 90, 95, 99)]
         return data.lazyframe.select((p[0] <= p[1]) & (p[1] <= p[2]) & (p[2] <= p[3]))
+
+    class Config:
+        strict = True
+
+
+class WhatIf(pa.DataFrameModel):
+    """The what-if repricing (``spend --what-if``): the keys, then recorded and repriced spend."""
+
+    resolved_provider_id: str | None = pa.Field(nullable=True)
+    provider_name: str | None = pa.Field(nullable=True)
+    provider_type: str | None = pa.Field(nullable=True)
+    model: str | None
+    client: str | None
+    initiator_id: str | None
+    initiator_username: str | None = pa.Field(nullable=True)
+    initiator_name: str | None = pa.Field(nullable=True)
+    day: pl.Date | None
+    week: pl.Date | None
+    method: str | None = pa.Field(isin=METHODS)
+    # The interception's effective group (--by group): NULL where not recorded.
+    effective_group_id: str | None = pa.Field(nullable=True)
+    token_usages: pl.Int64 = pa.Field(ge=1)
+    # Recorded figures and the difference: NULL where the source records no spend, never 0.
+    recorded_cost_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
+    priced_token_usages: pl.Int64 = pa.Field(nullable=True, ge=0)
+    repriced_cost_micros: pl.Int64 = pa.Field(nullable=True, ge=0)  # NULL: the book prices none
+    repriced_token_usages: pl.Int64 = pa.Field(ge=0)
+    unrepriced_token_usages: pl.Int64 = pa.Field(ge=0)
+    compared_token_usages: pl.Int64 = pa.Field(nullable=True, ge=0)
+    difference_micros: pl.Int64 = pa.Field(nullable=True)  # NULL: no usage both price
+
+    @pa.dataframe_check
+    @classmethod
+    def every_usage_repriced_or_not(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """The book prices some usages and not the others: together they are every usage."""
+        c = pl.col
+        return data.lazyframe.select(c("repriced_token_usages") + c("unrepriced_token_usages") == c("token_usages"))
+
+    @pa.dataframe_check
+    @classmethod
+    def compared_within_both(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """The usages compared are priced by Coder and by the book."""
+        c = pl.col
+        return data.lazyframe.select(
+            c("compared_token_usages").is_null()
+            | (
+                (c("compared_token_usages") <= c("priced_token_usages"))
+                & (c("compared_token_usages") <= c("repriced_token_usages"))
+            )
+        )
 
     class Config:
         strict = True

@@ -56,6 +56,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "day": ("day",),
     "week": ("week",),
     "method": ("method",),
+    "group": ("effective_group_id",),
 }
 
 TOKENS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")

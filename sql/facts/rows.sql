@@ -4,8 +4,8 @@
 -- initiator; a thread its root, else the interception itself), the duration of an ended row in
 -- whole microseconds, and its child rows' totals as summary_child_rows defines them (zero without
 -- child rows), among them its token usage rows with a negative count of each kind (an anomaly),
--- and its recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced
--- tokens per kind; NULL where the source records no spend).
+-- its recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced tokens
+-- per kind; NULL where the source records no spend) and its effective group (NULL: not recorded).
 -- Read inline on any source; a warehouse stores it (sql/warehouse/facts/), so the two can never
 -- define a figure differently.
 -- relation: facts
@@ -19,6 +19,7 @@ SELECT
   a.model,
   COALESCE(a.client, 'Unknown') AS client,
   a.initiator_id,
+  s.effective_group_id,
   CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
   COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
   a.started_at,
@@ -77,6 +78,10 @@ LEFT JOIN (
 LEFT JOIN (
   SELECT
     t.interception_id,
+    -- The interception's group: the effective group of its token usage, where recorded. Usage in
+    -- several groups (a membership change mid-interception) counts under the lowest group id, as
+    -- text (PostgreSQL has no MIN of a UUID): one aggregate in the scan the spend figures make.
+    CAST(MIN(CAST(t.effective_group_id AS TEXT)) AS UUID) AS effective_group_id,
     SUM(t.cost_micros) AS recorded_cost_micros,
     COUNT(t.cost_micros) AS priced_token_usages,
     SUM(CASE WHEN t.cost_micros IS NULL THEN 1 ELSE 0 END) AS unpriced_token_usages,

@@ -8,7 +8,7 @@
 -- resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys.
 -- provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers
 -- per wire format (method wire_type) and follows from the id elsewhere.
--- keys: resolved_provider_id, provider_name, provider_type, model, client, initiator_id, day, week, method
+-- keys: resolved_provider_id, provider_name, provider_type, model, client, initiator_id, day, week, method, effective_group_id
 SELECT
   f.resolved_provider_id,
   f.provider_name,
@@ -19,6 +19,7 @@ SELECT
   f.day,
   f.week,
   f.method,
+  f.effective_group_id,
   f.interceptions,
   f.initiators,
   f.sessions,
@@ -58,6 +59,7 @@ FROM (
     k.day,
     k.week,
     k.method,
+    k.effective_group_id,
     COUNT(*) AS interceptions,
     COUNT(DISTINCT k.initiator_key) AS initiators,
     COUNT(DISTINCT k.session_key) AS sessions,
@@ -82,5 +84,5 @@ FROM (
     CAST(SUM(k.unpriced_cache_read_input_tokens) AS BIGINT) AS unpriced_cache_read_input_tokens,
     CAST(SUM(k.unpriced_cache_write_input_tokens) AS BIGINT) AS unpriced_cache_write_input_tokens
   FROM summary_keyed AS k
-  GROUP BY k.resolved_provider_id, k.provider_type, k.model, k.client, k.initiator_id, k.day, k.week, k.method
+  GROUP BY k.resolved_provider_id, k.provider_type, k.model, k.client, k.initiator_id, k.day, k.week, k.method, k.effective_group_id
 ) AS f

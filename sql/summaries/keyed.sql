@@ -17,6 +17,7 @@ SELECT
   CAST(f.started_at AT TIME ZONE CAST(:tz AS TEXT) AS DATE) AS day,
   CAST(DATE_TRUNC('week', f.started_at AT TIME ZONE CAST(:tz AS TEXT)) AS DATE) AS week,
   f.method,
+  f.effective_group_id,
   f.initiator_id AS initiator_key,
   f.session_key,
   f.thread_key,

@@ -572,6 +572,7 @@ WITH providers AS NOT MATERIALIZED (
     a.model,
     COALESCE(a.client, 'Unknown') AS client,
     a.initiator_id,
+    s.effective_group_id,
     CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
     COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
     a.started_at,
@@ -641,6 +642,7 @@ WITH providers AS NOT MATERIALIZED (
   LEFT JOIN (
     SELECT
       t.interception_id,
+      CAST(MIN(CAST(t.effective_group_id AS TEXT)) AS UUID) AS effective_group_id,
       SUM(t.cost_micros) AS recorded_cost_micros,
       COUNT(t.cost_micros) AS priced_token_usages,
       SUM(CASE WHEN t.cost_micros IS NULL THEN 1 ELSE 0 END) AS unpriced_token_usages,
@@ -666,6 +668,7 @@ WITH providers AS NOT MATERIALIZED (
     CAST(f.started_at AT TIME ZONE CAST($tz AS TEXT) AS DATE) AS day,
     CAST(DATE_TRUNC('WEEK', f.started_at AT TIME ZONE CAST($tz AS TEXT)) AS DATE) AS week,
     f.method,
+    f.effective_group_id,
     f.initiator_id AS initiator_key,
     f.session_key,
     f.thread_key,

@@ -574,6 +574,7 @@ WITH providers AS (
     a.model,
     COALESCE(a.client, 'Unknown') AS client,
     a.initiator_id,
+    s.effective_group_id,
     CONCAT(COALESCE(a.session_id, ''), ' ', COALESCE(CAST(a.initiator_id AS STRING), '')) AS session_key,
     COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
     a.started_at,
@@ -647,6 +648,7 @@ WITH providers AS (
   LEFT JOIN (
     SELECT
       t.interception_id,
+      CAST(MIN(CAST(t.effective_group_id AS STRING)) AS STRING) AS effective_group_id,
       SUM(t.cost_micros) AS recorded_cost_micros,
       COUNT(t.cost_micros) AS priced_token_usages,
       SUM(CASE WHEN t.cost_micros IS NULL THEN 1 ELSE 0 END) AS unpriced_token_usages,
@@ -672,6 +674,7 @@ WITH providers AS (
     CAST(FROM_UTC_TIMESTAMP(f.started_at, CAST(:tz AS STRING)) AS DATE) AS day,
     CAST(DATE_TRUNC('WEEK', FROM_UTC_TIMESTAMP(f.started_at, CAST(:tz AS STRING))) AS DATE) AS week,
     f.method,
+    f.effective_group_id,
     f.initiator_id AS initiator_key,
     f.session_key,
     f.thread_key,

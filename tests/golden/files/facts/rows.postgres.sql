@@ -8,6 +8,7 @@ SELECT
   a.model,
   COALESCE(a.client, 'Unknown') AS client,
   a.initiator_id,
+  s.effective_group_id,
   CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
   COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
   a.started_at,
@@ -77,6 +78,7 @@ LEFT JOIN (
 LEFT JOIN (
   SELECT
     t.interception_id,
+    CAST(MIN(CAST(t.effective_group_id AS TEXT)) AS UUID) AS effective_group_id,
     SUM(t.cost_micros) AS recorded_cost_micros,
     COUNT(t.cost_micros) AS priced_token_usages,
     SUM(CASE WHEN t.cost_micros IS NULL THEN 1 ELSE 0 END) AS unpriced_token_usages,

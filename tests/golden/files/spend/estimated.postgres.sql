@@ -8,6 +8,7 @@ SELECT
   e.day,
   e.week,
   e.method,
+  e.effective_group_id,
   CAST(COALESCE(SUM(e.estimated_cost_micros), 0) AS BIGINT) AS estimated_cost_micros,
   CAST(COUNT(e.estimated_cost_micros) AS BIGINT) AS estimated_token_usages,
   CAST(SUM(CASE WHEN e.estimated_cost_micros IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS unestimated_token_usages
@@ -21,4 +22,5 @@ GROUP BY
   e.initiator_id,
   e.day,
   e.week,
-  e.method
+  e.method,
+  e.effective_group_id

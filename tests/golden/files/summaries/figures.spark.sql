@@ -8,6 +8,7 @@ SELECT
   f.day,
   f.week,
   f.method,
+  f.effective_group_id,
   f.interceptions,
   f.initiators,
   f.sessions,
@@ -51,6 +52,7 @@ FROM (
     k.day,
     k.week,
     k.method,
+    k.effective_group_id,
     COUNT(*) AS interceptions,
     COUNT(DISTINCT k.initiator_key) AS initiators,
     COUNT(DISTINCT k.session_key) AS sessions,
@@ -81,5 +83,6 @@ FROM (
     k.initiator_id,
     k.day,
     k.week,
-    k.method
+    k.method,
+    k.effective_group_id
 ) AS f

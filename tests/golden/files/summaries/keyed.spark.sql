@@ -9,6 +9,7 @@ SELECT
   CAST(FROM_UTC_TIMESTAMP(f.started_at, CAST(:tz AS STRING)) AS DATE) AS day,
   CAST(DATE_TRUNC('WEEK', FROM_UTC_TIMESTAMP(f.started_at, CAST(:tz AS STRING))) AS DATE) AS week,
   f.method,
+  f.effective_group_id,
   f.initiator_id AS initiator_key,
   f.session_key,
   f.thread_key,
