@@ -18,7 +18,7 @@ from aibridge_analytics.sources.connection import (
     PostgresConnection,
 )
 from aibridge_analytics.warehouse import store
-from aibridge_analytics.warehouse.facts import STORED
+from aibridge_analytics.warehouse.facts import read_stored
 from aibridge_analytics.warehouse.lake import PARTITION, Lake
 
 
@@ -131,10 +131,7 @@ def lake_connection(con: Connection, found: Lake) -> Connection:
     (a warehouse's), the warehouse's recorded enum labels, and where the facts come from."""
     con.unique_ids = True
     con.use_meta(found.meta)
-    if found.facts_stored:
-        con.relations["facts"] = STORED
-        con.facts = "stored"
-    return con
+    return read_stored(con) if found.facts_stored else con
 
 
 def _spark(source: str | Path | None, master: str | None) -> Connection:

@@ -28,7 +28,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -50,6 +50,9 @@ REBUILD_SHARE = 0.25
 #: DuckDB's buffer pool while the facts are built: what does not fit spills beside the warehouse
 #: (DuckDB's own default is 80% of the machine's memory). ``AIBRIDGE_MEMORY_LIMIT`` overrides it.
 MEMORY_LIMIT = "2GB"
+
+#: A connection of any kind (a warehouse, or a lake on DuckDB or Spark).
+C = TypeVar("C", bound=Connection)
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ def open_warehouse_source(path: Path, label: str) -> DuckDBConnection:
     con = _warehouse(path, label)
     found = status(con)
     if found.fresh:
-        return _stored(con)
+        return read_stored(con)
     con.close()
     try:
         raw = store.open_warehouse(path, read_only=False)
@@ -200,7 +203,7 @@ def open_warehouse_source(path: Path, label: str) -> DuckDBConnection:
         return _inline(path, label, f"{found.reason}; refreshing them failed: {first_line(exc)}")
     finally:
         raw.close()
-    return _stored(_warehouse(path, label))
+    return read_stored(_warehouse(path, label))
 
 
 def _warehouse(path: Path, label: str) -> DuckDBConnection:
@@ -210,7 +213,9 @@ def _warehouse(path: Path, label: str) -> DuckDBConnection:
     return con
 
 
-def _stored(con: DuckDBConnection) -> DuckDBConnection:
+def read_stored(con: C) -> C:
+    """``con`` with the facts relation (and the verdicts stored beside them) bound to the stored
+    facts, which the caller has found fresh: a warehouse's, or a lake's copy of them."""
     con.relations["facts"] = STORED
     con.relations["backfill_verdicts"] = STORED_VERDICTS
     con.facts = "stored"

@@ -15,4 +15,4 @@ SELECT
   f.copilot_same_transaction,
   f.provider_outside_enum,
   f.backfill_misattributes
-FROM main.aibridge_facts AS f
+FROM aibridge_facts AS f
