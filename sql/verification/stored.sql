@@ -1,18 +1,19 @@
 -- The verdicts as a warehouse stores them beside its facts (sql/warehouse/facts/stage.sql): what
--- the backfill_verdicts relation stands for on a warehouse whose stored facts are fresh.
+-- the backfill_verdicts relation stands for on a warehouse whose stored facts are fresh. Ids are
+-- cast as the base relations cast them: a lake's copy holds them as text.
 SELECT
-  f.interception_id,
+  CAST(f.interception_id AS UUID) AS interception_id,
   f.row_provider AS provider,
   f.row_provider_name AS provider_name,
-  f.row_provider_id AS provider_id,
+  CAST(f.row_provider_id AS UUID) AS provider_id,
   f.ended_at,
   f.method,
-  f.resolved_provider_id,
+  CAST(f.resolved_provider_id AS UUID) AS resolved_provider_id,
   f.provider_name AS resolved_provider_name,
   f.wire_family_ambiguous,
   f.verification_class AS class,
-  f.expected_provider_id,
-  f.likely_provider_id,
+  CAST(f.expected_provider_id AS UUID) AS expected_provider_id,
+  CAST(f.likely_provider_id AS UUID) AS likely_provider_id,
   f.aborts_pass_2,
   f.copilot_same_transaction,
   f.provider_outside_enum,
