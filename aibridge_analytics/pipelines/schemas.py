@@ -254,8 +254,9 @@ def anomalies_failure(name: str, found: pl.DataFrame, hint: str = "") -> Validat
     return ValidationFailed(f"{name} break the row schema: {', '.join(parts)}{hint}", details)
 
 
-class Summary(_ChildSums):
-    """The output of ``summary``: the chosen keys (each optional here), then the figures."""
+class _GroupKeys(pa.DataFrameModel):
+    """The keys a summary or a what-if groups by (``--by``), each optional: only the chosen ones
+    are columns of a result."""
 
     resolved_provider_id: str | None = pa.Field(nullable=True)
     provider_name: str | None = pa.Field(nullable=True)
@@ -271,6 +272,19 @@ class Summary(_ChildSums):
     method: str | None = pa.Field(isin=METHODS)
     # The interception's effective group (--by group): NULL where not recorded.
     effective_group_id: str | None = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    @classmethod
+    def week_starts_on_monday(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A week is named by its Monday."""
+        if "week" not in data.lazyframe.collect_schema().names():
+            return data.lazyframe.select(pl.lit(True))
+        return data.lazyframe.select(pl.col("week").dt.weekday() == 1)
+
+
+class Summary(_ChildSums, _GroupKeys):
+    """The output of ``summary``: the chosen keys, then the figures."""
+
     partial: pl.Boolean | None  # with day or week: the range covers the bucket in part
     interceptions: pl.Int64 = pa.Field(ge=1)
     initiators: pl.Int64 = pa.Field(ge=1)
@@ -335,13 +349,6 @@ class Summary(_ChildSums):
 
     @pa.dataframe_check
     @classmethod
-    def week_starts_on_monday(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        if "week" not in data.lazyframe.collect_schema().names():
-            return data.lazyframe.select(pl.lit(True))
-        return data.lazyframe.select(pl.col("week").dt.weekday() == 1)
-
-    @pa.dataframe_check
-    @classmethod
     def percentiles_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
         p = [pl.col(f"duration_p{q}_ms") for q in (50, 90, 95, 99)]
         return data.lazyframe.select((p[0] <= p[1]) & (p[1] <= p[2]) & (p[2] <= p[3]))
@@ -350,22 +357,9 @@ class Summary(_ChildSums):
         strict = True
 
 
-class WhatIf(pa.DataFrameModel):
-    """The what-if repricing (``spend --what-if``): the keys, then recorded and repriced spend."""
+class WhatIf(_GroupKeys):
+    """The what-if repricing (``spend --what-if``): the chosen keys, then recorded and repriced spend."""
 
-    resolved_provider_id: str | None = pa.Field(nullable=True)
-    provider_name: str | None = pa.Field(nullable=True)
-    provider_type: str | None = pa.Field(nullable=True)
-    model: str | None
-    client: str | None
-    initiator_id: str | None
-    initiator_username: str | None = pa.Field(nullable=True)
-    initiator_name: str | None = pa.Field(nullable=True)
-    day: pl.Date | None
-    week: pl.Date | None
-    method: str | None = pa.Field(isin=METHODS)
-    # The interception's effective group (--by group): NULL where not recorded.
-    effective_group_id: str | None = pa.Field(nullable=True)
     token_usages: pl.Int64 = pa.Field(ge=1)
     # Recorded figures and the difference: NULL where the source records no spend, never 0.
     recorded_cost_micros: pl.Int64 = pa.Field(nullable=True, ge=0)
