@@ -41,6 +41,8 @@ from aibridge_analytics.warehouse.store import Warehouse
 
 TABLE = "aibridge_facts"
 STORED = "facts/stored"
+#: While the facts are staged, the attribution they and the verdicts read, computed once.
+STAGED_ATTRIBUTION = {"attribution": "warehouse/facts/staged_attribution"}
 """The catalogue query the ``facts`` relation is bound to on a warehouse whose facts are fresh."""
 STORED_VERDICTS = "verification/stored"
 """The one the ``backfill_verdicts`` relation is bound to there (stored beside the facts)."""
@@ -161,7 +163,10 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
     """Compute the facts (from ``tables`` in place of the base relations they name), number their
     session and thread keys, and store them: all of them (``whole``), or in place of the changed
     interceptions' (inside the caller's transaction)."""
-    wh.run("warehouse/facts/stage", probe=probe, tables=tables)
+    # The facts and the verdicts both read the attribution: resolve it once.
+    wh.run("warehouse/facts/stage_attribution", probe=probe, tables=tables)
+    wh.run("warehouse/facts/stage", probe=probe, tables=tables, relations=STAGED_ATTRIBUTION)
+    wh.run("warehouse/facts/drop_attribution")
     wh.run("warehouse/facts/create_keys")
     if whole:
         wh.run("warehouse/facts/clear_keys")

@@ -83,11 +83,13 @@ class Warehouse:
         params: Mapping[str, Any] | None = None,
         probe: catalogue.Probe | None = None,
         tables: Mapping[str, str] | None = None,
+        relations: Mapping[str, str] | None = None,
     ) -> duckdb.DuckDBPyConnection:
         """Run catalogue file ``name`` (values from ``params``; Coder's tables read as ``probe``
-        describes them, default the newest schema, and base relations from ``tables`` where given:
-        see `catalogue.render`); the connection holds its result."""
-        return self._execute(catalogue.render(name, "duckdb", params, probe, tables=tables))
+        describes them, default the newest schema, base relations from ``tables`` and relations
+        from the catalogue files ``relations`` names where given: see `catalogue.render`); the
+        connection holds its result."""
+        return self._execute(catalogue.render(name, "duckdb", params, probe, relations, tables=tables))
 
     def execute_built(
         self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None = None

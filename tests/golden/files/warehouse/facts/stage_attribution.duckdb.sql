@@ -1,0 +1,4 @@
+CREATE OR REPLACE TEMPORARY TABLE temp.main._attribution AS
+SELECT
+  a.*
+FROM attribution AS a

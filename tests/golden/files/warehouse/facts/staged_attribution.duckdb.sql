@@ -1,0 +1,3 @@
+SELECT
+  a.*
+FROM temp.main._attribution AS a
