@@ -49,9 +49,13 @@ def _portable() -> list[str]:
     )
 
 
-def _params(name: str, relations: dict[str, str], data: dict[str, pl.DataFrame], ranged: bool) -> dict[str, Any]:
-    """Values for every parameter of ``name``: required ones from the data, optional ones NULL
-    (``ranged``: the time ranges set too, so that range predicates are exercised)."""
+def _params(
+    name: str, relations: dict[str, str], data: dict[str, pl.DataFrame], ranged: bool, zoned: bool | None = None
+) -> dict[str, Any]:
+    """Values for every parameter of ``name``: required ones from the data, optional ones NULL or
+    their default (``ranged``: the time ranges set too, so that range predicates are exercised;
+    ``zoned``, by default as ``ranged``: days and weeks in a zone with summer time, not in UTC)."""
+    zoned = ranged if zoned is None else zoned
     query = catalogue.get(name)
     spec = dict(query.params)
     for _, model in resolve_relations(query.tree, relations)[1]:
@@ -90,6 +94,8 @@ def _params(name: str, relations: dict[str, str], data: dict[str, pl.DataFrame],
             values[pname] = sample[pname]
         elif ranged and pname == "provider_id":
             values[pname] = some_provider
+        elif zoned and pname == "tz":
+            values[pname] = sample[pname]
     return values
 
 

@@ -100,7 +100,8 @@ def test_generated_histories_give_the_same_rows_on_spark(data, spark_session, tm
     with connect(str(directory)) as duck, connect(str(directory), engine="spark") as spark:
         for name, relations in CASES:
             if name in GENERATED:
-                params = _params(name, relations, data, ranged=True)
+                # In UTC, where the sweep above has a zone with summer time: both ways to a day.
+                params = _params(name, relations, data, ranged=True, zoned=False)
                 try:
                     assert_same_rows(duck.query(name, params, relations), spark.query(name, params, relations))
                 except AssertionError as exc:

@@ -14,8 +14,9 @@ SELECT
   f.model,
   f.client,
   f.initiator_id,
-  CAST(f.started_at AT TIME ZONE CAST(:tz AS TEXT) AS DATE) AS day,
-  CAST(DATE_TRUNC('week', f.started_at AT TIME ZONE CAST(:tz AS TEXT)) AS DATE) AS week,
+  f.day,
+  -- The Monday of the day's week, from the date alone (no zone arithmetic per row).
+  CAST(DATE_TRUNC('week', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,
   f.method,
   f.effective_group_id,
   f.initiator_id AS initiator_key,
@@ -39,8 +40,19 @@ SELECT
   f.unpriced_output_tokens,
   f.unpriced_cache_read_input_tokens,
   f.unpriced_cache_write_input_tokens
-FROM facts AS f
-WHERE
-  NOT f.ended_at IS NULL
-  AND (CAST(:since AS TIMESTAMPTZ) IS NULL OR f.started_at >= CAST(:since AS TIMESTAMPTZ))
-  AND (CAST(:until AS TIMESTAMPTZ) IS NULL OR f.started_at < CAST(:until AS TIMESTAMPTZ))
+FROM (
+  SELECT
+    r.*,
+    -- The local day. In UTC, the day number since the epoch: converting ten million start times
+    -- to a zone one by one costs DuckDB several CPU seconds, the arithmetic a fraction of one.
+    CASE
+      WHEN CAST(:tz AS TEXT) = 'UTC'
+      THEN DATE '1970-01-01' + CAST(FLOOR(EXTRACT(EPOCH FROM r.started_at) / 86400) AS INTEGER)
+      ELSE CAST(r.started_at AT TIME ZONE CAST(:tz AS TEXT) AS DATE)
+    END AS day
+  FROM facts AS r
+  WHERE
+    NOT r.ended_at IS NULL
+    AND (CAST(:since AS TIMESTAMPTZ) IS NULL OR r.started_at >= CAST(:since AS TIMESTAMPTZ))
+    AND (CAST(:until AS TIMESTAMPTZ) IS NULL OR r.started_at < CAST(:until AS TIMESTAMPTZ))
+) AS f

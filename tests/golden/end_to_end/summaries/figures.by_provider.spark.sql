@@ -671,8 +671,8 @@ WITH providers AS (
     f.model,
     f.client,
     f.initiator_id,
-    CAST(FROM_UTC_TIMESTAMP(f.started_at, CAST(:tz AS STRING)) AS DATE) AS day,
-    CAST(DATE_TRUNC('WEEK', FROM_UTC_TIMESTAMP(f.started_at, CAST(:tz AS STRING))) AS DATE) AS week,
+    f.day,
+    CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP_NTZ)) AS DATE) AS week,
     f.method,
     f.effective_group_id,
     f.initiator_id AS initiator_key,
@@ -696,15 +696,26 @@ WITH providers AS (
     f.unpriced_output_tokens,
     f.unpriced_cache_read_input_tokens,
     f.unpriced_cache_write_input_tokens
-  FROM facts AS f
-  WHERE
-    NOT f.ended_at IS NULL
-    AND (
-      CAST(:since AS TIMESTAMP) IS NULL OR f.started_at >= CAST(:since AS TIMESTAMP)
-    )
-    AND (
-      CAST(:until AS TIMESTAMP) IS NULL OR f.started_at < CAST(:until AS TIMESTAMP)
-    )
+  FROM (
+    SELECT
+      r.*,
+      CASE
+        WHEN CAST(:tz AS STRING) = 'UTC'
+        THEN CAST('1970-01-01' AS DATE) + CAST(FLOOR((
+          CAST(UNIX_MICROS(r.started_at) AS DOUBLE) / 1000000
+        ) / 86400) AS INT)
+        ELSE CAST(FROM_UTC_TIMESTAMP(r.started_at, CAST(:tz AS STRING)) AS DATE)
+      END AS day
+    FROM facts AS r
+    WHERE
+      NOT r.ended_at IS NULL
+      AND (
+        CAST(:since AS TIMESTAMP) IS NULL OR r.started_at >= CAST(:since AS TIMESTAMP)
+      )
+      AND (
+        CAST(:until AS TIMESTAMP) IS NULL OR r.started_at < CAST(:until AS TIMESTAMP)
+      )
+  ) AS f
 )
 SELECT
   f.resolved_provider_id,

@@ -6,8 +6,8 @@ SELECT
   f.model,
   f.client,
   f.initiator_id,
-  CAST(f.started_at AT TIME ZONE CAST(%(tz)s AS TEXT) AS DATE) AS day,
-  CAST(DATE_TRUNC('WEEK', f.started_at AT TIME ZONE CAST(%(tz)s AS TEXT)) AS DATE) AS week,
+  f.day,
+  CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,
   f.method,
   f.effective_group_id,
   f.initiator_id AS initiator_key,
@@ -31,14 +31,23 @@ SELECT
   f.unpriced_output_tokens,
   f.unpriced_cache_read_input_tokens,
   f.unpriced_cache_write_input_tokens
-FROM facts AS f
-WHERE
-  NOT f.ended_at IS NULL
-  AND (
-    CAST(%(since)s AS TIMESTAMPTZ) IS NULL
-    OR f.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
-  )
-  AND (
-    CAST(%(until)s AS TIMESTAMPTZ) IS NULL
-    OR f.started_at < CAST(%(until)s AS TIMESTAMPTZ)
-  )
+FROM (
+  SELECT
+    r.*,
+    CASE
+      WHEN CAST(%(tz)s AS TEXT) = 'UTC'
+      THEN CAST('1970-01-01' AS DATE) + CAST(FLOOR(CAST(EXTRACT(EPOCH FROM r.started_at) AS DOUBLE PRECISION) / 86400) AS INT)
+      ELSE CAST(r.started_at AT TIME ZONE CAST(%(tz)s AS TEXT) AS DATE)
+    END AS day
+  FROM facts AS r
+  WHERE
+    NOT r.ended_at IS NULL
+    AND (
+      CAST(%(since)s AS TIMESTAMPTZ) IS NULL
+      OR r.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
+    )
+    AND (
+      CAST(%(until)s AS TIMESTAMPTZ) IS NULL
+      OR r.started_at < CAST(%(until)s AS TIMESTAMPTZ)
+    )
+) AS f
