@@ -10,16 +10,24 @@ The demo warehouse's default place (``store.default_demo_path``) is the user's d
 every test session points ``AIBRIDGE_DEMO_DB`` at a file of its own, so that no test reads a
 stale demo or writes into the real ``~/.local/share`` (CI runs as root with HOME=/root).
 
-Spark: tests marked ``spark`` take ``spark_session``, one local-mode session for the whole run;
-they skip without Java locally and fail under CI or AIBRIDGE_REQUIRE_SPARK=1.
+Spark: tests marked ``spark`` take ``spark_session``, one local-mode session for the whole run, or
+``spark_connect``, the URL of one Spark Connect server on loopback for the whole run; they skip
+without Java (or the Connect client) locally and fail under CI or AIBRIDGE_REQUIRE_SPARK=1.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pytest
@@ -90,6 +98,15 @@ def pg_schema(new_pg_schema: Callable[[], PgSchema]) -> PgSchema:
     return new_pg_schema()
 
 
+def _spark_required() -> bool:
+    return os.environ.get("AIBRIDGE_REQUIRE_SPARK") == "1" or bool(os.environ.get("CI"))
+
+
+#: The tests' data is a few hundred rows: one partition per stage plans and runs about twice as
+#: fast as two here (measured), and is no setting for real data.
+SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "1"}
+
+
 @pytest.fixture(scope="session")
 def spark_session():
     """The one Spark session of the test run (local mode), shared by every Spark test.
@@ -100,12 +117,91 @@ def spark_session():
     from aibridge_analytics.errors import AibridgeError
     from aibridge_analytics.sources import spark
 
-    # The tests' data is a few hundred rows: one partition per stage plans and runs about twice as
-    # fast as two here (measured), and is no setting for real data.
-    spark.LOCAL_CONF.update({"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "1"})
+    spark.LOCAL_CONF.update(SPARK_TEST_CONF)
     try:
         return spark.session()
     except AibridgeError as exc:
-        if os.environ.get("AIBRIDGE_REQUIRE_SPARK") == "1" or os.environ.get("CI"):
+        if _spark_required():
             pytest.fail(f"Spark is required but cannot start: {exc}")
         pytest.skip(f"no Spark: {exc}")
+
+
+#: The longest a Spark Connect server may take to start (a JVM on a busy 2-core machine).
+CONNECT_START_SECONDS = 240
+
+
+@pytest.fixture(scope="session")
+def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL (``sc://127.0.0.1:PORT``) of the test run's Spark Connect server: PySpark's own
+    jars and ``spark-submit``, local mode, loopback, a free port; stopped at the end whatever happens.
+
+    It runs as the user the tests run as (root included: Spark does not refuse it). Its log is
+    in the run's temporary directory. Without Java or PySpark's Connect client the tests that take
+    it skip locally, and fail under CI or AIBRIDGE_REQUIRE_SPARK=1.
+    """
+    try:
+        import pyspark
+        from pyspark.sql.connect.utils import check_dependencies
+
+        check_dependencies()
+    except ImportError as exc:
+        _spark_unavailable(f"no Spark Connect client: {exc}")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        _spark_unavailable("no Java runtime for the Spark Connect server")
+    from aibridge_analytics.sources import spark
+
+    home = Path(pyspark.__file__).parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    conf = {
+        **spark.SESSION_CONF,
+        **spark.LOCAL_CONF,
+        **SPARK_TEST_CONF,
+        "spark.connect.grpc.binding.address": "127.0.0.1",
+        "spark.connect.grpc.binding.port": str(port),
+    }
+    argv = [str(home / "bin" / "spark-submit"), "--master", "local[1]", "--name", "aibridge-analytics tests"]
+    argv += [arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")]
+    argv += ["--class", "org.apache.spark.sql.connect.service.SparkConnectServer"]
+    env = {**os.environ, "SPARK_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1"}
+    env.pop(spark.REMOTE_ENV, None)
+    log = tmp_path_factory.mktemp("spark-connect") / "server.log"
+    with log.open("wb") as out:
+        # A process group of its own: spark-submit's shell scripts exec the JVM, and all go together.
+        server = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + CONNECT_START_SECONDS
+        while not _listening(port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+                _spark_unavailable(f"the Spark Connect server did not start (log {log}): {' | '.join(tail)}")
+            time.sleep(0.5)
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        _stop_group(server)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop ``process`` and its process group: politely, then not."""
+    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, None)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _spark_unavailable(why: str) -> NoReturn:
+    if _spark_required():
+        pytest.fail(f"Spark is required but {why}")
+    pytest.skip(why)

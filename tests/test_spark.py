@@ -9,7 +9,13 @@ One local-mode session serves the whole run (``spark_session`` in conftest.py); 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -127,17 +133,23 @@ def _cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def _prints_what_duckdb_prints(capsys, argv: tuple[str, ...], code: int, out: str, err: str, cluster: str) -> None:
+    """A Spark run of ``argv`` (``--source ... --format json``) exited and printed as DuckDB does on
+    the same source; ``cluster`` is the master its source label names."""
+    duck_code, duck_out, _ = _cli(capsys, *argv)
+    assert code == duck_code, err
+    spark_json, duck_json = json.loads(out), json.loads(duck_out)
+    if isinstance(spark_json, dict):  # verify-backfill names its source, which says the engine
+        assert spark_json.pop("source").endswith(f"(spark {cluster})")
+        duck_json.pop("source")
+    assert spark_json == duck_json, argv
+
+
 def test_commands_run_on_spark_and_print_what_duckdb_prints(engines, demo_parquet, capsys, tmp_path):
     source = str(demo_parquet)
-    for argv in (("summary", "--by", "provider,model"), ("verify-backfill",)):
-        duck_code, duck_out, _ = _cli(capsys, *argv, "--source", source, "--format", "json")
-        code, out, err = _cli(capsys, *argv, "--source", source, "--format", "json", "--engine", "spark")
-        assert code == duck_code, err
-        spark_json, duck_json = json.loads(out), json.loads(duck_out)
-        if isinstance(spark_json, dict):  # verify-backfill names its source, which says the engine
-            assert spark_json.pop("source").endswith("(spark local[2])")
-            duck_json.pop("source")
-        assert spark_json == duck_json, argv
+    for command in (("summary", "--by", "provider,model"), ("verify-backfill",)):
+        argv = (*command, "--source", source, "--format", "json")
+        _prints_what_duckdb_prints(capsys, argv, *_cli(capsys, *argv, "--engine", "spark"), "local[2]")
     code, _, err = _cli(capsys, "report", "--source", source, "--engine", "spark", "--out", str(tmp_path / "report"))
     assert code == 0, err
     assert (tmp_path / "report" / "manifest.json").exists()
@@ -179,3 +191,84 @@ def test_a_master_beside_spark_remote_is_refused(monkeypatch):
     monkeypatch.setenv(spark_source.REMOTE_ENV, "sc://spark.example:15002")
     with pytest.raises(UsageError, match="SPARK_REMOTE is set"):
         spark_source.session("local[1]")
+
+
+# Spark Connect: one server for the run (``spark_connect`` in conftest.py), reached by the CLI in
+# processes of its own as a user would, and by this process for the bound values.
+
+
+@pytest.fixture(scope="module")
+def demo_lake(demo_parquet: Path) -> Path:
+    """The demo's warehouse (beside ``demo_parquet``) written as a lake."""
+    lake = demo_parquet.parent / "lake"
+    assert main(["lake", "--db", str(demo_parquet.parent / "demo.duckdb"), "--to", str(lake)]) == 0
+    return lake
+
+
+def _cli_process(*argv: str, remote: str | None = None) -> tuple[int, str, str]:
+    """The CLI in a process of its own (``SPARK_REMOTE`` set to ``remote``, or unset)."""
+    env = {k: v for k, v in os.environ.items() if k != spark_source.REMOTE_ENV}
+    if remote:
+        env[spark_source.REMOTE_ENV] = remote
+    done = subprocess.run(
+        [sys.executable, "-m", "aibridge_analytics", *argv], capture_output=True, text=True, env=env, timeout=300
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_commands_on_spark_connect_print_what_duckdb_prints(spark_connect, demo_parquet, demo_lake, capsys):
+    """``--spark-master sc://...`` and ``SPARK_REMOTE``, a lake and a Parquet directory, values bound."""
+    provider = pl.read_parquet(demo_parquet / "ai_providers.parquet")["id"][0]
+    count = ("interceptions", "count", "--provider-id", provider, "--started-after", "2026-09-01T00:00:00Z")
+    for command, source, by_env in (
+        ((*count, "--mode", "coder"), demo_lake, False),
+        (("providers",), demo_parquet, True),
+    ):
+        argv = (*command, "--source", str(source), "--format", "json")
+        if by_env:
+            run = _cli_process(*argv, "--engine", "spark", remote=spark_connect)
+        else:
+            run = _cli_process(*argv, "--engine", "spark", "--spark-master", spark_connect)
+        assert run[0] == 0 and "Traceback" not in run[2], run[2]
+        _prints_what_duckdb_prints(capsys, argv, *run, spark_connect)
+
+
+def test_spark_connect_binds_values_as_the_local_session_does(spark_connect, demo_parquet):
+    """Every kind of parameter bound on Spark Connect (its client makes literals of them itself)
+    gives DuckDB's rows; and two sources on one server each see only their own tables."""
+    data = {t: pl.read_parquet(demo_parquet / f"{t}.parquet") for t in ("ai_providers", "aibridge_interceptions")}
+    # For each Python type of a bound value, the smallest query binding one (Spark plans each anew).
+    cases: dict[type, tuple[int, str, dict[str, str], dict]] = {}
+    for name, relations in CASES:
+        params = _params(name, relations, data, ranged=True)
+        # The values as bound: defaults filled in, absent optional ones NULL.
+        rendered = catalogue.render(name, "spark", params, relations=relations)
+        for kind in {type(value) for value in rendered.params.values()}:
+            if kind not in cases or len(rendered.sql) < cases[kind][0]:
+                cases[kind] = (len(rendered.sql), name, relations, params)
+    assert {str, int, bool, datetime, type(None)} <= cases.keys()
+    with (
+        connect(str(demo_parquet)) as duck,
+        connect(str(demo_parquet), engine="spark", spark_master=spark_connect) as remote,
+    ):
+        for _, name, relations, params in cases.values():
+            assert_same_rows(duck.query(name, params, relations), remote.query(name, params, relations))
+        only_providers = demo_parquet.parent / "providers-only"
+        only_providers.mkdir(exist_ok=True)
+        shutil.copy(demo_parquet / "ai_providers.parquet", only_providers)
+        with connect(str(only_providers), engine="spark", spark_master=spark_connect) as other:
+            with pytest.raises(SchemaError, match="has no aibridge_interceptions table"):
+                assert other.probe
+
+
+def test_a_spark_connect_endpoint_that_does_not_answer_is_one_line(demo_parquet):
+    with socket.socket() as closed:  # a port of this machine that nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        url = f"sc://127.0.0.1:{closed.getsockname()[1]}"
+        started = time.monotonic()
+        code, out, err = _cli_process(
+            "providers", "--source", str(demo_parquet), "--engine", "spark", "--spark-master", url
+        )
+    assert code == 1 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert f"cannot reach Spark Connect at {url}" in err
+    assert time.monotonic() - started < spark_source.CONNECT_TIMEOUT + 30
