@@ -89,7 +89,8 @@ def _remote_session(target: str) -> Any:
         from pyspark.sql.connect.utils import check_dependencies
     except ImportError as exc:
         raise UsageError(
-            f"Spark Connect needs PySpark's connect client ({first_line(exc)}): pip install 'aibridge-analytics[spark]'"
+            f"Spark Connect needs PySpark's connect client ({first_line(exc)}): "
+            "pip install 'aibridge-analytics[spark-connect]'"
         ) from None
     try:
         check_dependencies()
