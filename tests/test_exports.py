@@ -281,3 +281,19 @@ def test_an_export_with_cost_records_spend_and_one_without_does_not(tmp_path):
         bad = item("b")
         bad["token_usages"][0]["cost_micros"] = 1.5
         read_export(write(tmp_path / "bad.json", [bad]))
+
+
+def test_offsets_survive_the_setting_that_makes_pyarrow_drop_them(tmp_path, monkeypatch):
+    """PySpark's pandas API, and pandera where pandas is installed, set PYARROW_IGNORE_TIMEZONE=1,
+    under which pyarrow drops the offset of the datetimes it converts: an export's times are still
+    read as the instants they name; and importing this package leaves the setting unset."""
+    monkeypatch.setenv("PYARROW_IGNORE_TIMEZONE", "1")
+    path = write(tmp_path / "t.json", [{**item("a"), "started_at": "2026-10-02T10:00:00+02:00"}])
+    started = read_export(path).tables["aibridge_interceptions"].column("started_at")[0].as_py()
+    assert started.isoformat() == "2026-10-02T08:00:00+00:00"
+    monkeypatch.delenv("PYARROW_IGNORE_TIMEZONE")
+    probe = "import os, aibridge_analytics.cli, aibridge_analytics.pipelines.schemas; print(os.environ.get(%r))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe % "PYARROW_IGNORE_TIMEZONE"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "None"

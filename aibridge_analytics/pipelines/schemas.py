@@ -13,9 +13,9 @@ and a frame in ``Etc/UTC`` (DuckDB's name when its TimeZone is not set) fails th
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
-import pandera.polars as pa
 import polars as pl
 
 from aibridge_analytics.errors import ValidationFailed
@@ -24,6 +24,18 @@ from aibridge_analytics.pipelines.attribution import (
     RESOLVING_METHODS,
     WARNINGS,
 )
+
+# Where pandas is installed (Spark Connect's client brings it), importing pandera sets
+# PYARROW_IGNORE_TIMEZONE=1 for PySpark's sake, and from then on pyarrow drops the offset of every
+# aware datetime it converts: an export's "10:00+02:00" would be stored as 10:00 UTC. This package
+# never needs that setting; a value the user set is left alone.
+_IGNORE_TZ = "PYARROW_IGNORE_TIMEZONE"
+_user_ignores_tz = _IGNORE_TZ in os.environ
+import pandera.polars as pa  # noqa: E402
+
+if not _user_ignores_tz:
+    os.environ.pop(_IGNORE_TZ, None)
+
 
 UTC = Annotated[pl.Datetime, "us", "UTC"]
 

@@ -29,7 +29,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -317,7 +317,9 @@ def _timestamp(value: Any, where: str, nullable: bool = False) -> datetime | Non
         return None
     if isinstance(value, str):
         try:
-            return parse_iso_instant(value, rfc3339=True)
+            # In UTC here, not left to pyarrow: where PYARROW_IGNORE_TIMEZONE is set (PySpark's
+            # pandas API sets it), pyarrow would drop the offset.
+            return parse_iso_instant(value, rfc3339=True).astimezone(UTC)
         except ValueError:
             pass
     return _bad(where, "an RFC 3339 timestamp", value)
