@@ -7,6 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PGDIR ?= .pgtest
 PYTEST_ARGS ?=
+# pytest-xdist workers: one per core (the Spark tests share one of them; see tests/conftest.py).
+PYTEST_WORKERS ?= auto
 
 .PHONY: all install install-test install-notebooks lint test report bench bench-scale clean distclean chromium-for-tests java-for-tests \
 	notebooks notebooks-config notebooks-run
@@ -45,7 +47,7 @@ test: install-test install-notebooks lint chromium-for-tests java-for-tests
 	@trap 'scripts/pg-throwaway stop $(PGDIR)' EXIT; trap 'exit 130' INT TERM HUP; \
 	scripts/pg-throwaway start $(PGDIR) || exit $$?; \
 	AIBRIDGE_TEST_PG_DSN="$$(cat $(PGDIR)/dsn)" AIBRIDGE_REQUIRE_PG=1 AIBRIDGE_REQUIRE_SPARK=1 \
-		$(PY) -m pytest $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 # The report's browser test (tests/test_report_browser.py) needs Debian's chromium: installed
 # when root (CI); a normal user without it sees that test skip.

@@ -48,6 +48,14 @@ def private_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ["AIBRIDGE_DEMO_DB"] = old
 
 
+@pytest.fixture(autouse=True)
+def no_terminal_size_from_the_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables are drawn as for a pipe (200 columns) unless a test sets ``COLUMNS`` itself: the
+    runner's own (a shell's export, or 80 in a pytest-xdist worker) must not change what is shown."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture(scope="session")
 def pg_dsn() -> str:
     """The throwaway PostgreSQL server's DSN."""
@@ -96,6 +104,17 @@ def new_pg_schema(pg_dsn: str) -> Iterator[Callable[[], PgSchema]]:
 def pg_schema(new_pg_schema: Callable[[], PgSchema]) -> PgSchema:
     """One fresh, empty schema for this test (see ``new_pg_schema``)."""
     return new_pg_schema()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs two workers), every Spark test goes to one worker, so
+    that the run starts one JVM for the local session and one Connect server, not one per worker.
+    They are collected first, so that their worker starts on them (the longest share of the run)
+    while the other takes every other test."""
+    for item in items:
+        if item.get_closest_marker("spark") is not None:
+            item.add_marker(pytest.mark.xdist_group("spark"))
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
 
 
 def _spark_required() -> bool:
