@@ -4,7 +4,9 @@ statements the sync builds with sqlglot, and the source-side catalogue queries t
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -20,7 +22,17 @@ from aibridge_analytics.sources.connection import DuckDBConnection
 from aibridge_analytics.warehouse import statements as sql
 from aibridge_analytics.warehouse import store
 from aibridge_analytics.warehouse.store import Warehouse
-from tests.datasets import T0, assert_same_rows, frames, interception, postgres_connection, provider, uid
+from tests.datasets import (
+    DATA_FILE_TABLES,
+    T0,
+    assert_same_rows,
+    frames,
+    interception,
+    postgres_connection,
+    provider,
+    uid,
+    write_warehouse,
+)
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 WAREHOUSE_FILES = sorted(n for n in catalogue.catalogue() if n.startswith("warehouse/"))
@@ -245,3 +257,67 @@ def test_server_facts_and_row_estimates_of_a_live_source(pg_schema):
         }
     finally:
         source.close()
+
+
+@pytest.fixture
+def system_tmp(tmp_path, monkeypatch) -> Path:
+    """The system's temporary directory, for this test: an empty folder of its own."""
+    folder = tmp_path / "system-tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def _settings(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    memory, spill = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[
+        0
+    ]
+    return memory, spill
+
+
+def test_every_connection_is_held_to_the_limit_and_spills_beside_a_writable_file_only(
+    tmp_path, system_tmp, monkeypatch
+):
+    monkeypatch.delenv(store.MEMORY_LIMIT_ENV, raising=False)
+    path = tmp_path / "w.duckdb"
+    with store.configure(duckdb.connect(str(path))) as writable:
+        memory, spill = _settings(writable)
+        assert memory == "1.8 GiB" and spill == f"{path}.tmp"  # 2GB is 1.86 GiB
+    monkeypatch.setenv(store.MEMORY_LIMIT_ENV, "300MB")
+    for con in (store.open_warehouse(path), store.configure(duckdb.connect())):
+        with con:
+            memory, spill = _settings(con)
+            assert memory == "286.1 MiB", memory
+            assert Path(spill).parent == system_tmp and Path(spill).name.startswith(store.SPILL_PREFIX)
+            # Configured again (a DuckDBConnection around it): the same private directory.
+            assert _settings(DuckDBConnection(con)._con)[1] == spill
+
+
+def test_a_query_past_the_limit_spills_into_its_own_directory_and_leaves_nothing(tmp_path, system_tmp, monkeypatch):
+    monkeypatch.setenv(store.MEMORY_LIMIT_ENV, "48MB")
+    monkeypatch.chdir(tmp_path)
+    con = store.configure(duckdb.connect())
+    con.execute("CREATE TABLE t AS SELECT i % 1000 AS g, md5(CAST(i AS VARCHAR)) AS s FROM range(2000000) AS r(i)")
+    # 2M distinct 32-character strings in per-group hash tables: far more than 48 MB.
+    groups = con.execute("SELECT g, COUNT(DISTINCT s) FROM t GROUP BY g").fetchall()
+    assert len(groups) == 1000 and {n for _, n in groups} == {2000}
+    spilled = list(system_tmp.iterdir())
+    assert len(spilled) == 1 and spilled[0].name.startswith(store.SPILL_PREFIX)
+    con.close()
+    assert not list(system_tmp.iterdir()) and sorted(p.name for p in tmp_path.iterdir()) == ["system-tmp"]
+
+
+@pytest.mark.parametrize("limit", ["lots", "2 G", "-1GB"])
+def test_a_memory_limit_that_is_not_a_size_is_one_line(limit, tmp_path, monkeypatch, capsys):
+    from aibridge_analytics.cli import main
+
+    path = tmp_path / "w.duckdb"
+    write_warehouse(path, DATA_FILE_TABLES)
+    monkeypatch.setenv(store.MEMORY_LIMIT_ENV, limit)
+    code = main(["summary", "--source", str(path)])
+    err = capsys.readouterr().err
+    assert (
+        code == 1
+        and err.count("\n") == 1
+        and f"AIBRIDGE_MEMORY_LIMIT must be a size such as 2GB or 512MB, got {limit!r}" in err
+    )

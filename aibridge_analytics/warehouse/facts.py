@@ -24,7 +24,6 @@ when it can write the warehouse, and otherwise reads the facts inline and says s
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,9 +48,6 @@ STORED_VERDICTS = "verification/stored"
 STATE_KEY = "facts.state"
 #: Past this share of changed interceptions a full build is cheaper than recomputing them.
 REBUILD_SHARE = 0.25
-#: DuckDB's buffer pool while the facts are built: what does not fit spills beside the warehouse
-#: (DuckDB's own default is 80% of the machine's memory). ``AIBRIDGE_MEMORY_LIMIT`` overrides it.
-MEMORY_LIMIT = "2GB"
 
 #: A connection of any kind (a warehouse, or a lake on DuckDB or Spark).
 C = TypeVar("C", bound=Connection)
@@ -98,8 +94,7 @@ def _value(con: Connection, name: str, params: Mapping[str, Any] | None = None) 
 def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False) -> str:
     """Bring the stored facts up to date, in one transaction (the caller holds none); returns what
     was done, for logs. ``rebuild`` builds them whole even when they are fresh. DuckDB's memory is
-    held to :data:`MEMORY_LIMIT` from here on for this database."""
-    wh.run("warehouse/settings/memory_limit", {"limit": os.environ.get("AIBRIDGE_MEMORY_LIMIT") or MEMORY_LIMIT})
+    held to `store.memory_limit`, as on every connection of this package."""
     with wh.transaction():
         current = state(probe, wh.value("warehouse/facts/providers_digest", probe=probe))
         stored = not rebuild and wh.value("schema/has_table", {"table": TABLE})

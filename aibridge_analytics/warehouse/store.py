@@ -9,6 +9,9 @@ values bound (see `Warehouse`). Its tables are declared once: Coder's in `aibrid
 from __future__ import annotations
 
 import os
+import re
+import tempfile
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,13 +24,20 @@ from sqlglot import exp
 from aibridge_analytics import catalogue
 from aibridge_analytics.catalogue import Rendered
 from aibridge_analytics.coder import PRIMARY_KEYS, TABLES, Column, duckdb_ddl
-from aibridge_analytics.errors import SourceError, first_line
+from aibridge_analytics.errors import SourceError, UsageError, first_line
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 #: Environment variable naming the demo warehouse's file (overrides the data directory).
 DEMO_DB_ENV = "AIBRIDGE_DEMO_DB"
+#: DuckDB's buffer pool on every connection of this package, where DuckDB's own default is 80% of
+#: the machine's memory: what does not fit spills to disk. ``AIBRIDGE_MEMORY_LIMIT`` overrides it.
+MEMORY_LIMIT = "2GB"
+MEMORY_LIMIT_ENV = "AIBRIDGE_MEMORY_LIMIT"
+#: The name of a connection's private spill directory starts so (see `configure`).
+SPILL_PREFIX = "aibridge-analytics-spill-"
+MEMORY_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
 
 def default_demo_path() -> Path:
@@ -136,8 +146,25 @@ class Warehouse:
             self.con.unregister(name)
 
 
+def memory_limit() -> str:
+    """DuckDB's memory limit for this process: ``AIBRIDGE_MEMORY_LIMIT`` if set, else `MEMORY_LIMIT`.
+
+    A value that is not a size (``4GB``, ``512MB``) is a one-line UsageError."""
+    limit = os.environ.get(MEMORY_LIMIT_ENV) or MEMORY_LIMIT
+    if not MEMORY_SIZE.match(limit):
+        raise UsageError(f"{MEMORY_LIMIT_ENV} must be a size such as 2GB or 512MB, got {limit!r}")
+    return limit
+
+
 def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Settings every DuckDB connection of this package gets: UTC, and no progress bar of DuckDB's own."""
+    """Settings every DuckDB connection of this package gets: UTC, no progress bar of DuckDB's own,
+    and memory held to `memory_limit`.
+
+    What does not fit spills beside a database file opened for writing (DuckDB's own
+    ``<file>.tmp``); on any other connection (a read-only warehouse, a Parquet directory, an export,
+    a live source) into a directory of its own in the system's temporary directory, made only if
+    needed and removed at close, never into the working directory. Configuring twice is harmless.
+    """
     warehouse = Warehouse(con)
     warehouse.run("warehouse/settings/utc")
     # Inside Jupyter DuckDB refuses to touch the progress bar at all without ipywidgets; it draws
@@ -146,6 +173,11 @@ def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         warehouse.run("warehouse/settings/no_progress_bar")
     except duckdb.Error:
         pass
+    warehouse.run("warehouse/settings/memory_limit", {"limit": memory_limit()})
+    beside, spill = warehouse.run("warehouse/settings/spill").fetchall()[0]
+    if not beside and SPILL_PREFIX not in spill:
+        private = Path(tempfile.gettempdir()) / f"{SPILL_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        warehouse.run("warehouse/settings/temp_directory", {"directory": str(private)})
     return con
 
 
