@@ -10,8 +10,9 @@ The demo warehouse's default place (``store.default_demo_path``) is the user's d
 every test session points ``AIBRIDGE_DEMO_DB`` at a file of its own, so that no test reads a
 stale demo or writes into the real ``~/.local/share`` (CI runs as root with HOME=/root).
 
-Spark: tests marked ``spark`` take ``spark_session``, one local-mode session for the whole run, or
-``spark_connect``, the URL of one Spark Connect server on loopback for the whole run; they skip
+Spark: tests marked ``spark`` take ``spark_session``, one local-mode session for the whole run,
+``spark_connect``, the URL of one Spark Connect server on loopback for the whole run, or
+``spark_standalone``, the URL of one standalone master with one worker; they skip
 without Java (or the Connect client) locally and fail under CI or AIBRIDGE_REQUIRE_SPARK=1.
 """
 
@@ -26,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -207,6 +209,84 @@ def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"sc://127.0.0.1:{port}"
     finally:
         _stop_group(server)
+
+
+@dataclass(frozen=True)
+class Standalone:
+    """A Spark standalone cluster: its master's URL, and its worker's log (which names each
+    executor the worker was asked to launch)."""
+
+    url: str
+    worker_log: Path
+
+
+@pytest.fixture(scope="session")
+def spark_standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]:
+    """A Spark standalone cluster for the run (``spark://127.0.0.1:PORT``): PySpark's own master
+    and one worker (one core, 1 GB), on loopback and free ports, stopped at the end whatever
+    happens. Without Java the tests that take it skip locally and fail under CI or
+    AIBRIDGE_REQUIRE_SPARK=1."""
+    try:
+        import pyspark
+    except ImportError as exc:
+        _spark_unavailable(f"no PySpark: {exc}")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        _spark_unavailable("no Java runtime for the Spark standalone cluster")
+    from aibridge_analytics.sources import spark
+
+    home = Path(pyspark.__file__).parent
+    folder = tmp_path_factory.mktemp("spark-standalone")
+    port, master_ui, worker_ui = _free_ports(3)
+    url = f"spark://127.0.0.1:{port}"
+    env = {**os.environ, "SPARK_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1"}
+    env.pop(spark.REMOTE_ENV, None)
+    daemons = {
+        "master": ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port)]
+        + ["--webui-port", str(master_ui)],
+        "worker": ["org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1", "--memory", "1g"]
+        + ["--webui-port", str(worker_ui), "--work-dir", str(folder / "work"), url],
+    }
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for name, argv in daemons.items():
+            log = folder / f"{name}.log"
+            with log.open("wb") as out:
+                started.append(
+                    subprocess.Popen(
+                        [str(home / "bin" / "spark-class"), *argv],
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        env=env,
+                        start_new_session=True,
+                    )
+                )
+            deadline = time.monotonic() + CONNECT_START_SECONDS
+            ready = partial(_listening, port) if name == "master" else partial(_says, log, "registered with master")
+            while not ready():
+                if started[-1].poll() is not None or time.monotonic() > deadline:
+                    tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+                    _spark_unavailable(f"the Spark standalone {name} did not start (log {log}): {' | '.join(tail)}")
+                time.sleep(0.5)
+        yield Standalone(url, folder / "worker.log")
+    finally:
+        for process in reversed(started):
+            _stop_group(process)
+
+
+def _says(log: Path, text: str) -> bool:
+    return text in log.read_text(errors="replace")
+
+
+def _free_ports(count: int) -> list[int]:
+    """``count`` distinct ports of loopback that nothing listens on now."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:

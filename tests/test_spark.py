@@ -272,3 +272,15 @@ def test_a_spark_connect_endpoint_that_does_not_answer_is_one_line(demo_parquet)
     assert code == 1 and out == "" and err.count("\n") == 1 and "Traceback" not in err
     assert f"cannot reach Spark Connect at {url}" in err
     assert time.monotonic() - started < spark_source.CONNECT_TIMEOUT + 30
+
+
+def test_a_standalone_cluster_runs_the_commands_and_prints_what_duckdb_prints(spark_standalone, demo_parquet, capsys):
+    """``--spark-master spark://...``: a real standalone master, whose worker runs the executor; the
+    count attributes every interception and binds a provider and a time."""
+    provider = pl.read_parquet(demo_parquet / "ai_providers.parquet")["id"][0]
+    argv = ("interceptions", "count", "--provider-id", provider, "--started-after", "2026-09-01T00:00:00Z")
+    argv += ("--source", str(demo_parquet), "--format", "json")
+    run = _cli_process(*argv, "--engine", "spark", "--spark-master", spark_standalone.url)
+    assert run[0] == 0 and "Traceback" not in run[2], run[2]
+    _prints_what_duckdb_prints(capsys, argv, *run, spark_standalone.url)
+    assert "Asked to launch executor" in spark_standalone.worker_log.read_text()
