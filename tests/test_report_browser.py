@@ -57,6 +57,19 @@ class Browser:
     """Headless Chromium over the DevTools pipe (fd 3: commands in, fd 4: replies and events out)."""
 
     def __init__(self, chromium: str, profile: Path) -> None:
+        # Chromium has been seen to exit at start on a loaded machine (the first command then
+        # meets a closed pipe): one more start, in a fresh profile, before the test fails.
+        for attempt in (1, 2):
+            try:
+                self._start(chromium, profile.with_name(f"{profile.name}-{attempt}"))
+                return
+            except (BrokenPipeError, AssertionError) as exc:
+                self.close()
+                log = profile.with_name(f"{profile.name}-{attempt}.log").read_text(errors="replace")
+                if attempt == 2:
+                    raise AssertionError(f"chromium did not start twice: {exc}; its log ends: {log[-500:]}") from exc
+
+    def _start(self, chromium: str, profile: Path) -> None:
         to_child, self._send = os.pipe()
         self._recv, from_child = os.pipe()
 
@@ -65,26 +78,27 @@ class Browser:
             os.dup2(to_child, 3)
             os.dup2(from_child, 4)
 
-        self.proc = subprocess.Popen(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--hide-scrollbars",
-                f"--user-data-dir={profile}",
-                "--remote-debugging-pipe",
-                "about:blank",
-            ],
-            preexec_fn=setup,
-            pass_fds=(3, 4),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with profile.with_name(f"{profile.name}.log").open("wb") as log:
+            self.proc = subprocess.Popen(
+                [
+                    chromium,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--hide-scrollbars",
+                    f"--user-data-dir={profile}",
+                    "--remote-debugging-pipe",
+                    "about:blank",
+                ],
+                preexec_fn=setup,
+                pass_fds=(3, 4),
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         os.close(to_child)
         os.close(from_child)
         self._buffer = b""
