@@ -53,7 +53,50 @@ def stored_and_inline(db: Path):
         pl.col("session_key").replace_strict(numbers["session"], return_dtype=pl.String, default=None),
         pl.col("thread_key").replace_strict(numbers["thread"], return_dtype=pl.String, default=None),
     )
-    return stored, inline.with_columns(pl.col("thread_key").cast(pl.String))
+    inline = inline.with_columns(pl.col("thread_key").cast(pl.String))
+    return stored, with_spans(inline).select(stored.columns)
+
+
+#: The group keys a span records, in the order of their bits (sql/warehouse/facts/spans.sql).
+SPAN_KEYS = (
+    "resolved_provider_id",
+    "provider_type",
+    "model",
+    "client",
+    "initiator_id",
+    "method",
+    "effective_group_id",
+)
+
+
+def with_spans(inline: pl.DataFrame) -> pl.DataFrame:
+    """``inline`` (whose spans are unknown) with the spans a warehouse stores, computed here apart
+    from the SQL: per session and thread, over its ended rows, the smallest interception id marked,
+    the first and last start, and a bit per group key in which two of them differ (NULL a value
+    of its own). A row without a key has no span; a key without an ended row marks none."""
+    for kind in ("session", "thread"):
+        key = f"{kind}_key"
+        ended = inline.filter(pl.col("ended_at").is_not_null() & pl.col(key).is_not_null())
+        varies = pl.sum_horizontal(
+            pl.when(pl.col(c).n_unique() > 1).then(1 << bit).otherwise(0) for bit, c in enumerate(SPAN_KEYS)
+        )
+        spans = ended.group_by(key).agg(
+            pl.col("interception_id").min().alias("rep"),
+            varies.cast(pl.Int64).alias(f"{kind}_varies"),
+            pl.col("started_at").min().alias(f"{kind}_from"),
+            pl.col("started_at").max().alias(f"{kind}_to"),
+        )
+        inline = (
+            inline.drop(f"{kind}_rep", f"{kind}_varies", f"{kind}_from", f"{kind}_to")
+            .join(spans, on=key, how="left")
+            .with_columns(
+                pl.when(pl.col(key).is_not_null())
+                .then((pl.col("interception_id") == pl.col("rep")).fill_null(False))
+                .alias(f"{kind}_rep")
+            )
+            .drop("rep")
+        )
+    return inline
 
 
 def _insert(conn, table: str, row: dict) -> None:
@@ -189,6 +232,24 @@ def test_any_sequence_of_syncs_leaves_the_facts_a_rebuild_would_make(new_pg_sche
 
 
 @pytest.mark.postgres
+def test_a_refresh_marks_the_sessions_and_threads_its_new_rows_join(new_pg_schema, tmp_path, monkeypatch):
+    """New rows joining stored sessions (and ending an in-flight one) are recomputed, not rebuilt;
+    every span they touch is what a rebuild would store."""
+    schema = new_pg_schema()
+    history = _History(schema.conn)
+    history.new_rows(in_flight=True)
+    db = tmp_path / "w.duckdb"
+    sync(url(schema), db)
+    monkeypatch.setattr(facts, "REBUILD_SHARE", 1.0)
+    history.new_rows(in_flight=False)
+    history.end_in_flight()
+    sync(url(schema), db)
+    stored, inline = stored_and_inline(db)
+    assert stored["session_rep"].is_not_null().all()
+    assert_same_rows(stored, inline)
+
+
+@pytest.mark.postgres
 def test_a_sync_with_nothing_new_recomputes_no_facts(new_pg_schema, tmp_path):
     """The overlap window is re-read on every sync; rows that come back unchanged leave their
     facts alone, and an interception that ended since, or a late child row, is recomputed."""
@@ -230,16 +291,54 @@ def test_summaries_from_stored_facts_equal_the_inline_path_on_both_engines(demo_
     with duckdb.connect(str(demo_db), read_only=True) as source:
         copy_warehouse_to_postgres(source, pg_schema.conn)
     raw = DuckDBConnection(duckdb.connect(str(demo_db), read_only=True))  # no stored facts bound: inline
+    first, last = _history_span(demo_db)
+    # A range whose ends cut through sessions and threads (they count by key there), and none.
+    ranges = [(None, None), (first + (last - first) / 3 + timedelta(hours=13), first + (last - first) * 2 / 3)]
     with connect(demo_db) as stored, connect(url(pg_schema)) as pg, raw:
         assert stored.facts == "stored" and pg.facts == "inline" and raw.facts == "inline"
-        for key in summaries.KEYS:
-            by = ["provider", key] if key != "provider" else ["provider"]
-            figures = [summaries.summarise(c, by, tz="Europe/Berlin") for c in (stored, raw, pg)]
-            for other in figures[1:]:
-                assert_same_rows(figures[0].frame, other.frame)
-                assert_same_rows(
-                    figures[0].completeness.drop("now", strict=False), other.completeness.drop("now", strict=False)
+        for tz, (since, until) in [("Europe/Berlin", ranges[0]), ("UTC", ranges[0]), ("UTC", ranges[1])]:
+            for key in summaries.KEYS:
+                by = ["provider", key] if key != "provider" else ["provider"]
+                figures = [summaries.summarise(c, by, tz=tz, since=since, until=until) for c in (stored, raw, pg)]
+                for other in figures[1:]:
+                    assert_same_rows(figures[0].frame, other.frame)
+                    assert_same_rows(
+                        figures[0].completeness.drop("now", strict=False),
+                        other.completeness.drop("now", strict=False),
+                    )
+
+
+def _history_span(db: Path):
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        return con.execute("SELECT MIN(started_at), MAX(started_at) FROM aibridge_interceptions").fetchall()[0]
+
+
+def test_the_demo_counts_sessions_both_by_their_marked_row_and_by_their_key(demo_db):
+    """The demo has sessions and threads lying whole in one provider (counted by their marked row)
+    and others spread over providers or days (counted by key), so the tests above take both paths."""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        for kind in ("session", "thread"):
+            counted = "COUNT(DISTINCT {k}_key) FILTER (WHERE NOT ended_at IS NULL AND {cond})"
+            marked, spread, over_days = con.execute(
+                "SELECT "
+                + ", ".join(
+                    counted.format(k=kind, cond=cond)
+                    for cond in (
+                        f"{kind}_rep",
+                        f"({kind}_varies & 3) <> 0",
+                        f"CAST({kind}_from AS DATE) <> CAST({kind}_to AS DATE)",
+                    )
                 )
+                + " FROM aibridge_facts"
+            ).fetchall()[0]
+            assert marked > 100 and spread > 0 and over_days > 0, (kind, marked, spread, over_days)
+
+
+def test_every_summary_key_has_its_span_bit():
+    assert set(summaries.SPAN_BITS) == set(summaries.KEYS)
+    assert summaries.span_mask(list(summaries.KEYS)) == 511  # keyed.sql's default: every key
 
 
 @pytest.mark.postgres

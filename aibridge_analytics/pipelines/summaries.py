@@ -59,6 +59,30 @@ KEYS: dict[str, tuple[str, ...]] = {
     "group": ("effective_group_id",),
 }
 
+#: ``--by`` key -> its bit in a stored session's or thread's ``varies`` (sql/warehouse/facts/spans.sql;
+#: day and week are compared at query time, in sql/summaries/keyed.sql). A provider's name follows
+#: from its id.
+SPAN_BITS: dict[str, int] = {
+    "provider": 1 | 2,
+    "model": 4,
+    "client": 8,
+    "initiator": 16,
+    "method": 32,
+    "group": 64,
+    "day": 128,
+    "week": 256,
+}
+
+
+def span_mask(keys: Sequence[str]) -> int:
+    """The bits of the ``--by`` keys ``keys``: the figures count a session or thread by its one
+    marked row where it agrees in all of them, and by its key elsewhere."""
+    mask = 0
+    for key in keys:
+        mask |= SPAN_BITS[key]
+    return mask
+
+
 TOKENS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
 SUMS = ("user_prompts", "token_usages", *TOKENS, "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
 PERCENTILES = (50, 90, 95, 99)
@@ -256,7 +280,8 @@ def _grouped(
     marks the rows whose bucket the range covers in part.
     """
     columns = [c for k in keys for c in KEYS[k]]
-    frame = con.query("summaries/figures", {"since": since, "until": until, "tz": tz}, keys=columns)
+    params = {"since": since, "until": until, "tz": tz, "span_mask": span_mask(keys)}
+    frame = con.query("summaries/figures", params, keys=columns)
     # The finest calendar key decides: a (day, week) row stands for its day.
     unit = next((k for k in periods.BUCKETS if k in keys), None)
     marks = []

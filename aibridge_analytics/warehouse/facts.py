@@ -157,7 +157,8 @@ def _recompute(wh: Warehouse, probe: Probe) -> None:
 def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: bool) -> None:
     """Compute the facts (from ``tables`` in place of the base relations they name), number their
     session and thread keys, and store them: all of them (``whole``), or in place of the changed
-    interceptions' (inside the caller's transaction)."""
+    interceptions' (inside the caller's transaction). Then mark where each session and thread
+    lies (``sql/warehouse/facts/spans.sql``): all of them, or those the changed rows left or joined."""
     # The facts and the verdicts both read the attribution: resolve it once.
     wh.run("warehouse/facts/stage_attribution", probe=probe, tables=tables)
     wh.run("warehouse/facts/stage", probe=probe, tables=tables, relations=STAGED_ATTRIBUTION)
@@ -166,12 +167,19 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
     if whole:
         wh.run("warehouse/facts/clear_keys")
     wh.run("warehouse/facts/keys")
+    wh.run("warehouse/facts/create_span_keys")
     if whole:
         wh.run("warehouse/facts/build")
     else:
+        # A changed row may leave one session or thread and join another: both spans change.
+        wh.run("warehouse/facts/mark_spans")
         wh.run("warehouse/facts/forget_changed")
         wh.run("warehouse/facts/insert_changed")
+        wh.run("warehouse/facts/mark_spans")
     wh.run("warehouse/facts/drop_stage")
+    for kind in ("session", "thread"):
+        wh.run(f"warehouse/facts/{kind}_spans", {"whole": whole})
+    wh.run("warehouse/facts/drop_span_keys")
 
 
 def _changed(wh: Warehouse) -> int:

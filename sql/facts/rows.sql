@@ -22,6 +22,18 @@ SELECT
   s.effective_group_id,
   CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
   COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
+  -- Where each session and thread lies (sql/warehouse/facts/spans.sql): a warehouse fills these
+  -- in after storing the facts, so that a distinct count over a group can count a session lying
+  -- whole in it by one marked row. Inline they are unknown, and every session and thread is
+  -- counted by its key.
+  CAST(NULL AS BOOLEAN) AS session_rep,
+  CAST(NULL AS INTEGER) AS session_varies,
+  CAST(NULL AS TIMESTAMPTZ) AS session_from,
+  CAST(NULL AS TIMESTAMPTZ) AS session_to,
+  CAST(NULL AS BOOLEAN) AS thread_rep,
+  CAST(NULL AS INTEGER) AS thread_varies,
+  CAST(NULL AS TIMESTAMPTZ) AS thread_from,
+  CAST(NULL AS TIMESTAMPTZ) AS thread_to,
   a.started_at,
   a.ended_at,
   -- Two epochs rather than the epoch of an interval (several times faster in DuckDB); rounded

@@ -62,8 +62,12 @@ FROM (
     k.effective_group_id,
     COUNT(*) AS interceptions,
     COUNT(DISTINCT k.initiator_key) AS initiators,
-    COUNT(DISTINCT k.session_key) AS sessions,
-    COUNT(DISTINCT k.thread_key) AS threads,
+    -- A session lying whole in the group counts by its marked row, any other by its key
+    -- (summaries/keyed.sql); a source without marks counts every one by its key.
+    COUNT(DISTINCT k.session_key) FILTER (WHERE k.session_split)
+      + COUNT(*) FILTER (WHERE k.session_rep AND NOT k.session_split) AS sessions,
+    COUNT(DISTINCT k.thread_key) FILTER (WHERE k.thread_split)
+      + COUNT(*) FILTER (WHERE k.thread_rep AND NOT k.thread_split) AS threads,
     CAST(SUM(k.user_prompts) AS BIGINT) AS user_prompts,
     CAST(SUM(k.token_usages) AS BIGINT) AS token_usages,
     CAST(SUM(k.input_tokens) AS BIGINT) AS input_tokens,

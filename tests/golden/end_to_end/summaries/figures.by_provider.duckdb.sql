@@ -575,6 +575,14 @@ WITH providers AS NOT MATERIALIZED (
     s.effective_group_id,
     CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
     COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
+    CAST(NULL AS BOOLEAN) AS session_rep,
+    CAST(NULL AS INT) AS session_varies,
+    CAST(NULL AS TIMESTAMPTZ) AS session_from,
+    CAST(NULL AS TIMESTAMPTZ) AS session_to,
+    CAST(NULL AS BOOLEAN) AS thread_rep,
+    CAST(NULL AS INT) AS thread_varies,
+    CAST(NULL AS TIMESTAMPTZ) AS thread_from,
+    CAST(NULL AS TIMESTAMPTZ) AS thread_to,
     a.started_at,
     a.ended_at,
     CAST(ROUND(
@@ -671,7 +679,63 @@ WITH providers AS NOT MATERIALIZED (
     f.effective_group_id,
     f.initiator_id AS initiator_key,
     f.session_key,
+    CASE
+      WHEN f.session_varies IS NULL OR (
+        f.session_varies & CAST($span_mask AS INT)
+      ) <> 0
+      THEN TRUE
+      WHEN NOT CAST($since AS TIMESTAMPTZ) IS NULL
+      AND f.session_from < CAST($since AS TIMESTAMPTZ)
+      THEN TRUE
+      WHEN NOT CAST($until AS TIMESTAMPTZ) IS NULL
+      AND f.session_to >= CAST($until AS TIMESTAMPTZ)
+      THEN TRUE
+      WHEN (
+        CAST($span_mask AS INT) & 384
+      ) = 0 OR f.session_from = f.session_to
+      THEN FALSE
+      WHEN CAST($tz AS TEXT) <> 'UTC'
+      THEN TRUE
+      WHEN (
+        CAST($span_mask AS INT) & 128
+      ) <> 0
+      THEN FLOOR(EXTRACT(EPOCH FROM f.session_from) / 86400) <> FLOOR(EXTRACT(EPOCH FROM f.session_to) / 86400)
+      ELSE FLOOR((
+        FLOOR(EXTRACT(EPOCH FROM f.session_from) / 86400) + 3
+      ) / 7) <> FLOOR((
+        FLOOR(EXTRACT(EPOCH FROM f.session_to) / 86400) + 3
+      ) / 7)
+    END AS session_split,
+    COALESCE(f.session_rep, FALSE) AS session_rep,
     f.thread_key,
+    CASE
+      WHEN f.thread_varies IS NULL OR (
+        f.thread_varies & CAST($span_mask AS INT)
+      ) <> 0
+      THEN TRUE
+      WHEN NOT CAST($since AS TIMESTAMPTZ) IS NULL
+      AND f.thread_from < CAST($since AS TIMESTAMPTZ)
+      THEN TRUE
+      WHEN NOT CAST($until AS TIMESTAMPTZ) IS NULL
+      AND f.thread_to >= CAST($until AS TIMESTAMPTZ)
+      THEN TRUE
+      WHEN (
+        CAST($span_mask AS INT) & 384
+      ) = 0 OR f.thread_from = f.thread_to
+      THEN FALSE
+      WHEN CAST($tz AS TEXT) <> 'UTC'
+      THEN TRUE
+      WHEN (
+        CAST($span_mask AS INT) & 128
+      ) <> 0
+      THEN FLOOR(EXTRACT(EPOCH FROM f.thread_from) / 86400) <> FLOOR(EXTRACT(EPOCH FROM f.thread_to) / 86400)
+      ELSE FLOOR((
+        FLOOR(EXTRACT(EPOCH FROM f.thread_from) / 86400) + 3
+      ) / 7) <> FLOOR((
+        FLOOR(EXTRACT(EPOCH FROM f.thread_to) / 86400) + 3
+      ) / 7)
+    END AS thread_split,
+    COALESCE(f.thread_rep, FALSE) AS thread_rep,
     f.started_at,
     f.duration_us,
     f.user_prompts,
@@ -753,8 +817,12 @@ FROM (
     k.provider_type,
     COUNT(*) AS interceptions,
     COUNT(DISTINCT k.initiator_key) AS initiators,
-    COUNT(DISTINCT k.session_key) AS sessions,
-    COUNT(DISTINCT k.thread_key) AS threads,
+    COUNT(DISTINCT k.session_key) FILTER(WHERE
+      k.session_split) + COUNT(*) FILTER(WHERE
+      k.session_rep AND NOT k.session_split) AS sessions,
+    COUNT(DISTINCT k.thread_key) FILTER(WHERE
+      k.thread_split) + COUNT(*) FILTER(WHERE
+      k.thread_rep AND NOT k.thread_split) AS threads,
     CAST(SUM(k.user_prompts) AS BIGINT) AS user_prompts,
     CAST(SUM(k.token_usages) AS BIGINT) AS token_usages,
     CAST(SUM(k.input_tokens) AS BIGINT) AS input_tokens,

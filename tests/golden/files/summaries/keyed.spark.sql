@@ -12,7 +12,87 @@ SELECT
   f.effective_group_id,
   f.initiator_id AS initiator_key,
   f.session_key,
+  CASE
+    WHEN f.session_varies IS NULL OR (
+      f.session_varies & CAST(:span_mask AS INT)
+    ) <> 0
+    THEN TRUE
+    WHEN NOT CAST(:since AS TIMESTAMP) IS NULL
+    AND f.session_from < CAST(:since AS TIMESTAMP)
+    THEN TRUE
+    WHEN NOT CAST(:until AS TIMESTAMP) IS NULL
+    AND f.session_to >= CAST(:until AS TIMESTAMP)
+    THEN TRUE
+    WHEN (
+      CAST(:span_mask AS INT) & 384
+    ) = 0 OR f.session_from = f.session_to
+    THEN FALSE
+    WHEN CAST(:tz AS STRING) <> 'UTC'
+    THEN TRUE
+    WHEN (
+      CAST(:span_mask AS INT) & 128
+    ) <> 0
+    THEN FLOOR((
+      CAST(UNIX_MICROS(f.session_from) AS DOUBLE) / 1000000
+    ) / 86400) <> FLOOR((
+      CAST(UNIX_MICROS(f.session_to) AS DOUBLE) / 1000000
+    ) / 86400)
+    ELSE FLOOR(
+      (
+        FLOOR((
+          CAST(UNIX_MICROS(f.session_from) AS DOUBLE) / 1000000
+        ) / 86400) + 3
+      ) / 7
+    ) <> FLOOR(
+      (
+        FLOOR((
+          CAST(UNIX_MICROS(f.session_to) AS DOUBLE) / 1000000
+        ) / 86400) + 3
+      ) / 7
+    )
+  END AS session_split,
+  COALESCE(f.session_rep, FALSE) AS session_rep,
   f.thread_key,
+  CASE
+    WHEN f.thread_varies IS NULL OR (
+      f.thread_varies & CAST(:span_mask AS INT)
+    ) <> 0
+    THEN TRUE
+    WHEN NOT CAST(:since AS TIMESTAMP) IS NULL
+    AND f.thread_from < CAST(:since AS TIMESTAMP)
+    THEN TRUE
+    WHEN NOT CAST(:until AS TIMESTAMP) IS NULL
+    AND f.thread_to >= CAST(:until AS TIMESTAMP)
+    THEN TRUE
+    WHEN (
+      CAST(:span_mask AS INT) & 384
+    ) = 0 OR f.thread_from = f.thread_to
+    THEN FALSE
+    WHEN CAST(:tz AS STRING) <> 'UTC'
+    THEN TRUE
+    WHEN (
+      CAST(:span_mask AS INT) & 128
+    ) <> 0
+    THEN FLOOR((
+      CAST(UNIX_MICROS(f.thread_from) AS DOUBLE) / 1000000
+    ) / 86400) <> FLOOR((
+      CAST(UNIX_MICROS(f.thread_to) AS DOUBLE) / 1000000
+    ) / 86400)
+    ELSE FLOOR(
+      (
+        FLOOR((
+          CAST(UNIX_MICROS(f.thread_from) AS DOUBLE) / 1000000
+        ) / 86400) + 3
+      ) / 7
+    ) <> FLOOR(
+      (
+        FLOOR((
+          CAST(UNIX_MICROS(f.thread_to) AS DOUBLE) / 1000000
+        ) / 86400) + 3
+      ) / 7
+    )
+  END AS thread_split,
+  COALESCE(f.thread_rep, FALSE) AS thread_rep,
   f.started_at,
   f.duration_us,
   f.user_prompts,

@@ -1,0 +1,4 @@
+CREATE OR REPLACE TEMPORARY TABLE temp.main._span_keys (
+  key_of TEXT NOT NULL,
+  key BIGINT NOT NULL
+)
