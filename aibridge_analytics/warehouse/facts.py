@@ -177,8 +177,9 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
         wh.run("warehouse/facts/insert_changed")
         wh.run("warehouse/facts/mark_spans")
     wh.run("warehouse/facts/drop_stage")
+    marked = {} if whole else {"span_rows": "warehouse/facts/marked_span_rows"}
     for kind in ("session", "thread"):
-        wh.run(f"warehouse/facts/{kind}_spans", {"whole": whole})
+        wh.run(f"warehouse/facts/{kind}_spans", relations=marked)
     wh.run("warehouse/facts/drop_span_keys")
 
 

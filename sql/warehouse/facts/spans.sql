@@ -5,7 +5,7 @@
 -- bits, with 128 day and 256 week, which depend on the zone and are compared at query time).
 -- A figure counts a session lying whole in one group and in the range by its one marked row, and
 -- only the others by the distinct count of their keys (summaries/keyed.sql): exact either way.
--- Every session and thread (:whole, a full build), or those a refresh marked (mark_spans.sql).
+-- Every session and thread (a full build), or those a refresh marked (span_rows.sql).
 -- relation: fact_spans
 -- engine: duckdb
 SELECT

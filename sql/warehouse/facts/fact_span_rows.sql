@@ -1,0 +1,37 @@
+-- The stored facts once per key kind: each interception with its session key, then with its
+-- thread key, and what the spans (spans.sql) read of it.
+-- relation: fact_span_rows
+-- engine: duckdb
+SELECT
+  'session' AS key_of,
+  f.session_key AS key,
+  f.interception_id,
+  f.started_at,
+  f.ended_at,
+  f.resolved_provider_id,
+  f.provider_type,
+  f.model,
+  f.client,
+  f.initiator_id,
+  f.method,
+  f.effective_group_id
+FROM main.aibridge_facts AS f
+WHERE
+  NOT f.session_key IS NULL
+UNION ALL
+SELECT
+  'thread' AS key_of,
+  f.thread_key AS key,
+  f.interception_id,
+  f.started_at,
+  f.ended_at,
+  f.resolved_provider_id,
+  f.provider_type,
+  f.model,
+  f.client,
+  f.initiator_id,
+  f.method,
+  f.effective_group_id
+FROM main.aibridge_facts AS f
+WHERE
+  NOT f.thread_key IS NULL
