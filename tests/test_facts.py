@@ -77,8 +77,15 @@ def with_spans(inline: pl.DataFrame) -> pl.DataFrame:
     for kind in ("session", "thread"):
         key = f"{kind}_key"
         ended = inline.filter(pl.col("ended_at").is_not_null() & pl.col(key).is_not_null())
+        utc = pl.col("started_at").dt.convert_time_zone("UTC")
+        starts = {
+            128: utc.dt.date(),  # the UTC day
+            256: utc.dt.truncate("1w").dt.date(),  # the UTC week, from Monday
+            512: utc,  # the start
+        }
         varies = pl.sum_horizontal(
-            pl.when(pl.col(c).n_unique() > 1).then(1 << bit).otherwise(0) for bit, c in enumerate(SPAN_KEYS)
+            *(pl.when(pl.col(c).n_unique() > 1).then(1 << bit).otherwise(0) for bit, c in enumerate(SPAN_KEYS)),
+            *(pl.when(e.n_unique() > 1).then(bit).otherwise(0) for bit, e in starts.items()),
         )
         spans = ended.group_by(key).agg(
             pl.col("interception_id").min().alias("rep"),
@@ -338,7 +345,11 @@ def test_the_demo_counts_sessions_both_by_their_marked_row_and_by_their_key(demo
 
 def test_every_summary_key_has_its_span_bit():
     assert set(summaries.SPAN_BITS) == set(summaries.KEYS)
-    assert summaries.span_mask(list(summaries.KEYS)) == 511  # keyed.sql's default: every key
+    every = list(summaries.KEYS)
+    # keyed.sql's default, 1023, counts as every key in any zone does.
+    assert summaries.span_mask(every, "UTC") | summaries.span_mask(every, "Europe/Berlin") == 1023
+    assert summaries.span_mask(["provider", "day"], "UTC") == 1 | 2 | 128
+    assert summaries.span_mask(["provider", "week"], "Asia/Kolkata") == 1 | 2 | summaries.SPAN_START
 
 
 @pytest.mark.postgres

@@ -59,9 +59,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "group": ("effective_group_id",),
 }
 
-#: ``--by`` key -> its bit in a stored session's or thread's ``varies`` (sql/warehouse/facts/spans.sql;
-#: day and week are compared at query time, in sql/summaries/keyed.sql). A provider's name follows
-#: from its id.
+#: ``--by`` key -> its bit in a stored session's or thread's ``varies`` (sql/warehouse/facts/spans.sql).
+#: A provider's name follows from its id. Day and week have theirs in UTC; in another zone a
+#: session's day may change wherever its start does (`SPAN_START`).
 SPAN_BITS: dict[str, int] = {
     "provider": 1 | 2,
     "model": 4,
@@ -72,14 +72,16 @@ SPAN_BITS: dict[str, int] = {
     "day": 128,
     "week": 256,
 }
+SPAN_START = 512
 
 
-def span_mask(keys: Sequence[str]) -> int:
-    """The bits of the ``--by`` keys ``keys``: the figures count a session or thread by its one
-    marked row where it agrees in all of them, and by its key elsewhere."""
+def span_mask(keys: Sequence[str], tz: str) -> int:
+    """The bits of the ``--by`` keys ``keys`` in zone ``tz``: the figures count a session or
+    thread by its one marked row where it agrees in all of them, and by its key elsewhere."""
     mask = 0
     for key in keys:
-        mask |= SPAN_BITS[key]
+        bit = SPAN_BITS[key]
+        mask |= SPAN_START if key in periods.BUCKETS and tz != "UTC" else bit
     return mask
 
 
@@ -280,7 +282,7 @@ def _grouped(
     marks the rows whose bucket the range covers in part.
     """
     columns = [c for k in keys for c in KEYS[k]]
-    params = {"since": since, "until": until, "tz": tz, "span_mask": span_mask(keys)}
+    params = {"since": since, "until": until, "tz": tz, "span_mask": span_mask(keys, tz)}
     frame = con.query("summaries/figures", params, keys=columns)
     # The finest calendar key decides: a (day, week) row stands for its day.
     unit = next((k for k in periods.BUCKETS if k in keys), None)

@@ -178,8 +178,10 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
         wh.run("warehouse/facts/mark_spans")
     wh.run("warehouse/facts/drop_stage")
     marked = {} if whole else {"span_rows": "warehouse/facts/marked_span_rows"}
-    for kind in ("session", "thread"):
-        wh.run(f"warehouse/facts/{kind}_spans", relations=marked)
+    wh.run("warehouse/facts/stage_spans", relations=marked)
+    for kind in statements.SPAN_KINDS:
+        wh.execute_built(f"store the {kind} spans", statements.store_spans(TABLE, kind), {"kind": kind})
+    wh.run("warehouse/facts/drop_spans")
     wh.run("warehouse/facts/drop_span_keys")
 
 

@@ -209,3 +209,32 @@ def changed_subset(table: str, probe: Probe) -> tuple[str, exp.Create]:
     rows = exp.select(*present).from_(table).where(exp.column(column).isin(query=changed))
     name = f"_changed_{table}"
     return name, create_batch(rows, name)
+
+
+#: The temporary table of spans (``sql/warehouse/facts/stage_spans.sql``) and the kinds of key it holds.
+SPANS = "_spans"
+SPAN_KINDS = ("session", "thread")
+
+
+def store_spans(facts: str, kind: str) -> exp.Update:
+    """Store the staged spans of ``kind`` (session or thread) on the rows of table ``facts`` whose
+    key they were computed for: first and last start, the keys that vary, and whether the row is
+    the marked one (only that row counts a session lying whole in a group). One statement per kind,
+    as each writes its own columns (``<kind>_rep``, ``_varies``, ``_from``, ``_to``); the kind's
+    name is bound as ``:kind``."""
+    spans = exp.to_table(f"temp.main.{SPANS}", alias="s")
+    marked = exp.Coalesce(
+        this=exp.EQ(this=exp.column("interception_id", "u"), expression=exp.column("rep", "s")),
+        expressions=[exp.false()],
+    )
+    values: dict[str, object] = {
+        f"{kind}_rep": marked,
+        f"{kind}_varies": exp.column("varies", "s"),
+        f"{kind}_from": exp.column("first_started", "s"),
+        f"{kind}_to": exp.column("last_started", "s"),
+    }
+    match = exp.and_(
+        exp.EQ(this=exp.column("key_of", "s"), expression=exp.cast(exp.Placeholder(this="kind"), "TEXT")),
+        exp.EQ(this=exp.column("key", "s"), expression=exp.column(f"{kind}_key", "u")),
+    )
+    return exp.update(exp.to_table(facts, alias="u"), values, where=match, from_=exp.From(this=spans))

@@ -6,7 +6,7 @@
 -- :since  timestamptz?  first started_at included (NULL: no lower bound)
 -- :until  timestamptz?  first started_at excluded (NULL: no upper bound)
 -- :tz     text = UTC    the IANA zone of the day and week keys
--- :span_mask  int = 511  the group keys grouped by, as bits (see session_split below)
+-- :span_mask  int = 1023  the keys grouped by, as bits (summaries.span_mask; the default: all)
 SELECT
   f.interception_id AS interception_key,
   f.resolved_provider_id,
@@ -23,46 +23,21 @@ SELECT
   f.initiator_id AS initiator_key,
   f.session_key,
   -- Whether this session is counted by its key (a distinct count) rather than by its marked row
-  -- (session_rep): unless its ended rows all lie in this range and agree in every key grouped by
-  -- (:span_mask: the bits of sql/warehouse/facts/spans.sql, 128 the day, 256 the week; a day or
-  -- week is compared in UTC, elsewhere a session of several starts is counted by its key).
+  -- (session_rep): unless its ended rows all lie in the range and agree in every key grouped by
+  -- (:span_mask, the bits of sql/warehouse/facts/spans.sql). The same for threads below.
   CASE
     WHEN f.session_varies IS NULL OR (f.session_varies & CAST(:span_mask AS INTEGER)) <> 0
     THEN TRUE
-    WHEN NOT CAST(:since AS TIMESTAMPTZ) IS NULL AND f.session_from < CAST(:since AS TIMESTAMPTZ)
-    THEN TRUE
-    WHEN NOT CAST(:until AS TIMESTAMPTZ) IS NULL AND f.session_to >= CAST(:until AS TIMESTAMPTZ)
-    THEN TRUE
-    WHEN (CAST(:span_mask AS INTEGER) & 384) = 0 OR f.session_from = f.session_to
-    THEN FALSE
-    WHEN CAST(:tz AS TEXT) <> 'UTC'
-    THEN TRUE
-    WHEN (CAST(:span_mask AS INTEGER) & 128) <> 0
-    THEN FLOOR(EXTRACT(EPOCH FROM f.session_from) / 86400) <> FLOOR(EXTRACT(EPOCH FROM f.session_to) / 86400)
-    ELSE FLOOR((FLOOR(EXTRACT(EPOCH FROM f.session_from) / 86400) + 3) / 7)
-      <> FLOOR((FLOOR(EXTRACT(EPOCH FROM f.session_to) / 86400) + 3) / 7)
+    ELSE COALESCE(f.session_from < CAST(:since AS TIMESTAMPTZ), FALSE)
+      OR COALESCE(f.session_to >= CAST(:until AS TIMESTAMPTZ), FALSE)
   END AS session_split,
   COALESCE(f.session_rep, FALSE) AS session_rep,
   f.thread_key,
-  -- Whether this thread is counted by its key (a distinct count) rather than by its marked row
-  -- (thread_rep): unless its ended rows all lie in this range and agree in every key grouped by
-  -- (:span_mask: the bits of sql/warehouse/facts/spans.sql, 128 the day, 256 the week; a day or
-  -- week is compared in UTC, elsewhere a thread of several starts is counted by its key).
   CASE
     WHEN f.thread_varies IS NULL OR (f.thread_varies & CAST(:span_mask AS INTEGER)) <> 0
     THEN TRUE
-    WHEN NOT CAST(:since AS TIMESTAMPTZ) IS NULL AND f.thread_from < CAST(:since AS TIMESTAMPTZ)
-    THEN TRUE
-    WHEN NOT CAST(:until AS TIMESTAMPTZ) IS NULL AND f.thread_to >= CAST(:until AS TIMESTAMPTZ)
-    THEN TRUE
-    WHEN (CAST(:span_mask AS INTEGER) & 384) = 0 OR f.thread_from = f.thread_to
-    THEN FALSE
-    WHEN CAST(:tz AS TEXT) <> 'UTC'
-    THEN TRUE
-    WHEN (CAST(:span_mask AS INTEGER) & 128) <> 0
-    THEN FLOOR(EXTRACT(EPOCH FROM f.thread_from) / 86400) <> FLOOR(EXTRACT(EPOCH FROM f.thread_to) / 86400)
-    ELSE FLOOR((FLOOR(EXTRACT(EPOCH FROM f.thread_from) / 86400) + 3) / 7)
-      <> FLOOR((FLOOR(EXTRACT(EPOCH FROM f.thread_to) / 86400) + 3) / 7)
+    ELSE COALESCE(f.thread_from < CAST(:since AS TIMESTAMPTZ), FALSE)
+      OR COALESCE(f.thread_to >= CAST(:until AS TIMESTAMPTZ), FALSE)
   END AS thread_split,
   COALESCE(f.thread_rep, FALSE) AS thread_rep,
   f.started_at,

@@ -684,27 +684,8 @@ WITH providers AS NOT MATERIALIZED (
         f.session_varies & CAST($span_mask AS INT)
       ) <> 0
       THEN TRUE
-      WHEN NOT CAST($since AS TIMESTAMPTZ) IS NULL
-      AND f.session_from < CAST($since AS TIMESTAMPTZ)
-      THEN TRUE
-      WHEN NOT CAST($until AS TIMESTAMPTZ) IS NULL
-      AND f.session_to >= CAST($until AS TIMESTAMPTZ)
-      THEN TRUE
-      WHEN (
-        CAST($span_mask AS INT) & 384
-      ) = 0 OR f.session_from = f.session_to
-      THEN FALSE
-      WHEN CAST($tz AS TEXT) <> 'UTC'
-      THEN TRUE
-      WHEN (
-        CAST($span_mask AS INT) & 128
-      ) <> 0
-      THEN FLOOR(EXTRACT(EPOCH FROM f.session_from) / 86400) <> FLOOR(EXTRACT(EPOCH FROM f.session_to) / 86400)
-      ELSE FLOOR((
-        FLOOR(EXTRACT(EPOCH FROM f.session_from) / 86400) + 3
-      ) / 7) <> FLOOR((
-        FLOOR(EXTRACT(EPOCH FROM f.session_to) / 86400) + 3
-      ) / 7)
+      ELSE COALESCE(f.session_from < CAST($since AS TIMESTAMPTZ), FALSE)
+      OR COALESCE(f.session_to >= CAST($until AS TIMESTAMPTZ), FALSE)
     END AS session_split,
     COALESCE(f.session_rep, FALSE) AS session_rep,
     f.thread_key,
@@ -713,27 +694,8 @@ WITH providers AS NOT MATERIALIZED (
         f.thread_varies & CAST($span_mask AS INT)
       ) <> 0
       THEN TRUE
-      WHEN NOT CAST($since AS TIMESTAMPTZ) IS NULL
-      AND f.thread_from < CAST($since AS TIMESTAMPTZ)
-      THEN TRUE
-      WHEN NOT CAST($until AS TIMESTAMPTZ) IS NULL
-      AND f.thread_to >= CAST($until AS TIMESTAMPTZ)
-      THEN TRUE
-      WHEN (
-        CAST($span_mask AS INT) & 384
-      ) = 0 OR f.thread_from = f.thread_to
-      THEN FALSE
-      WHEN CAST($tz AS TEXT) <> 'UTC'
-      THEN TRUE
-      WHEN (
-        CAST($span_mask AS INT) & 128
-      ) <> 0
-      THEN FLOOR(EXTRACT(EPOCH FROM f.thread_from) / 86400) <> FLOOR(EXTRACT(EPOCH FROM f.thread_to) / 86400)
-      ELSE FLOOR((
-        FLOOR(EXTRACT(EPOCH FROM f.thread_from) / 86400) + 3
-      ) / 7) <> FLOOR((
-        FLOOR(EXTRACT(EPOCH FROM f.thread_to) / 86400) + 3
-      ) / 7)
+      ELSE COALESCE(f.thread_from < CAST($since AS TIMESTAMPTZ), FALSE)
+      OR COALESCE(f.thread_to >= CAST($until AS TIMESTAMPTZ), FALSE)
     END AS thread_split,
     COALESCE(f.thread_rep, FALSE) AS thread_rep,
     f.started_at,

@@ -690,39 +690,8 @@ WITH providers AS (
         f.session_varies & CAST(:span_mask AS INT)
       ) <> 0
       THEN TRUE
-      WHEN NOT CAST(:since AS TIMESTAMP) IS NULL
-      AND f.session_from < CAST(:since AS TIMESTAMP)
-      THEN TRUE
-      WHEN NOT CAST(:until AS TIMESTAMP) IS NULL
-      AND f.session_to >= CAST(:until AS TIMESTAMP)
-      THEN TRUE
-      WHEN (
-        CAST(:span_mask AS INT) & 384
-      ) = 0 OR f.session_from = f.session_to
-      THEN FALSE
-      WHEN CAST(:tz AS STRING) <> 'UTC'
-      THEN TRUE
-      WHEN (
-        CAST(:span_mask AS INT) & 128
-      ) <> 0
-      THEN FLOOR((
-        CAST(UNIX_MICROS(f.session_from) AS DOUBLE) / 1000000
-      ) / 86400) <> FLOOR((
-        CAST(UNIX_MICROS(f.session_to) AS DOUBLE) / 1000000
-      ) / 86400)
-      ELSE FLOOR(
-        (
-          FLOOR((
-            CAST(UNIX_MICROS(f.session_from) AS DOUBLE) / 1000000
-          ) / 86400) + 3
-        ) / 7
-      ) <> FLOOR(
-        (
-          FLOOR((
-            CAST(UNIX_MICROS(f.session_to) AS DOUBLE) / 1000000
-          ) / 86400) + 3
-        ) / 7
-      )
+      ELSE COALESCE(f.session_from < CAST(:since AS TIMESTAMP), FALSE)
+      OR COALESCE(f.session_to >= CAST(:until AS TIMESTAMP), FALSE)
     END AS session_split,
     COALESCE(f.session_rep, FALSE) AS session_rep,
     f.thread_key,
@@ -731,39 +700,8 @@ WITH providers AS (
         f.thread_varies & CAST(:span_mask AS INT)
       ) <> 0
       THEN TRUE
-      WHEN NOT CAST(:since AS TIMESTAMP) IS NULL
-      AND f.thread_from < CAST(:since AS TIMESTAMP)
-      THEN TRUE
-      WHEN NOT CAST(:until AS TIMESTAMP) IS NULL
-      AND f.thread_to >= CAST(:until AS TIMESTAMP)
-      THEN TRUE
-      WHEN (
-        CAST(:span_mask AS INT) & 384
-      ) = 0 OR f.thread_from = f.thread_to
-      THEN FALSE
-      WHEN CAST(:tz AS STRING) <> 'UTC'
-      THEN TRUE
-      WHEN (
-        CAST(:span_mask AS INT) & 128
-      ) <> 0
-      THEN FLOOR((
-        CAST(UNIX_MICROS(f.thread_from) AS DOUBLE) / 1000000
-      ) / 86400) <> FLOOR((
-        CAST(UNIX_MICROS(f.thread_to) AS DOUBLE) / 1000000
-      ) / 86400)
-      ELSE FLOOR(
-        (
-          FLOOR((
-            CAST(UNIX_MICROS(f.thread_from) AS DOUBLE) / 1000000
-          ) / 86400) + 3
-        ) / 7
-      ) <> FLOOR(
-        (
-          FLOOR((
-            CAST(UNIX_MICROS(f.thread_to) AS DOUBLE) / 1000000
-          ) / 86400) + 3
-        ) / 7
-      )
+      ELSE COALESCE(f.thread_from < CAST(:since AS TIMESTAMP), FALSE)
+      OR COALESCE(f.thread_to >= CAST(:until AS TIMESTAMP), FALSE)
     END AS thread_split,
     COALESCE(f.thread_rep, FALSE) AS thread_rep,
     f.started_at,

@@ -18,31 +18,8 @@ SELECT
       f.session_varies & CAST(%(span_mask)s AS INT)
     ) <> 0
     THEN TRUE
-    WHEN NOT CAST(%(since)s AS TIMESTAMPTZ) IS NULL
-    AND f.session_from < CAST(%(since)s AS TIMESTAMPTZ)
-    THEN TRUE
-    WHEN NOT CAST(%(until)s AS TIMESTAMPTZ) IS NULL
-    AND f.session_to >= CAST(%(until)s AS TIMESTAMPTZ)
-    THEN TRUE
-    WHEN (
-      CAST(%(span_mask)s AS INT) & 384
-    ) = 0 OR f.session_from = f.session_to
-    THEN FALSE
-    WHEN CAST(%(tz)s AS TEXT) <> 'UTC'
-    THEN TRUE
-    WHEN (
-      CAST(%(span_mask)s AS INT) & 128
-    ) <> 0
-    THEN FLOOR(CAST(EXTRACT(EPOCH FROM f.session_from) AS DOUBLE PRECISION) / 86400) <> FLOOR(CAST(EXTRACT(EPOCH FROM f.session_to) AS DOUBLE PRECISION) / 86400)
-    ELSE FLOOR(
-      CAST((
-        FLOOR(CAST(EXTRACT(EPOCH FROM f.session_from) AS DOUBLE PRECISION) / 86400) + 3
-      ) AS DOUBLE PRECISION) / 7
-    ) <> FLOOR(
-      CAST((
-        FLOOR(CAST(EXTRACT(EPOCH FROM f.session_to) AS DOUBLE PRECISION) / 86400) + 3
-      ) AS DOUBLE PRECISION) / 7
-    )
+    ELSE COALESCE(f.session_from < CAST(%(since)s AS TIMESTAMPTZ), FALSE)
+    OR COALESCE(f.session_to >= CAST(%(until)s AS TIMESTAMPTZ), FALSE)
   END AS session_split,
   COALESCE(f.session_rep, FALSE) AS session_rep,
   f.thread_key,
@@ -52,31 +29,8 @@ SELECT
       f.thread_varies & CAST(%(span_mask)s AS INT)
     ) <> 0
     THEN TRUE
-    WHEN NOT CAST(%(since)s AS TIMESTAMPTZ) IS NULL
-    AND f.thread_from < CAST(%(since)s AS TIMESTAMPTZ)
-    THEN TRUE
-    WHEN NOT CAST(%(until)s AS TIMESTAMPTZ) IS NULL
-    AND f.thread_to >= CAST(%(until)s AS TIMESTAMPTZ)
-    THEN TRUE
-    WHEN (
-      CAST(%(span_mask)s AS INT) & 384
-    ) = 0 OR f.thread_from = f.thread_to
-    THEN FALSE
-    WHEN CAST(%(tz)s AS TEXT) <> 'UTC'
-    THEN TRUE
-    WHEN (
-      CAST(%(span_mask)s AS INT) & 128
-    ) <> 0
-    THEN FLOOR(CAST(EXTRACT(EPOCH FROM f.thread_from) AS DOUBLE PRECISION) / 86400) <> FLOOR(CAST(EXTRACT(EPOCH FROM f.thread_to) AS DOUBLE PRECISION) / 86400)
-    ELSE FLOOR(
-      CAST((
-        FLOOR(CAST(EXTRACT(EPOCH FROM f.thread_from) AS DOUBLE PRECISION) / 86400) + 3
-      ) AS DOUBLE PRECISION) / 7
-    ) <> FLOOR(
-      CAST((
-        FLOOR(CAST(EXTRACT(EPOCH FROM f.thread_to) AS DOUBLE PRECISION) / 86400) + 3
-      ) AS DOUBLE PRECISION) / 7
-    )
+    ELSE COALESCE(f.thread_from < CAST(%(since)s AS TIMESTAMPTZ), FALSE)
+    OR COALESCE(f.thread_to >= CAST(%(until)s AS TIMESTAMPTZ), FALSE)
   END AS thread_split,
   COALESCE(f.thread_rep, FALSE) AS thread_rep,
   f.started_at,

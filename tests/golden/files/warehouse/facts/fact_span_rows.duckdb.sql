@@ -1,6 +1,6 @@
 SELECT
-  'session' AS key_of,
-  f.session_key AS key,
+  k.key_of,
+  CASE WHEN k.key_of = 'session' THEN f.session_key ELSE f.thread_key END AS key,
   f.interception_id,
   f.started_at,
   f.ended_at,
@@ -12,22 +12,10 @@ SELECT
   f.method,
   f.effective_group_id
 FROM main.aibridge_facts AS f
+CROSS JOIN (VALUES
+  ('session'),
+  ('thread')) AS k(key_of)
 WHERE
-  NOT f.session_key IS NULL
-UNION ALL
-SELECT
-  'thread' AS key_of,
-  f.thread_key AS key,
-  f.interception_id,
-  f.started_at,
-  f.ended_at,
-  f.resolved_provider_id,
-  f.provider_type,
-  f.model,
-  f.client,
-  f.initiator_id,
-  f.method,
-  f.effective_group_id
-FROM main.aibridge_facts AS f
-WHERE
-  NOT f.thread_key IS NULL
+  NOT (
+    CASE WHEN k.key_of = 'session' THEN f.session_key ELSE f.thread_key END
+  ) IS NULL

@@ -1,23 +1,10 @@
 INSERT INTO temp.main._span_keys
-SELECT
-  'session' AS key_of,
-  f.session_key AS key
-FROM main.aibridge_facts AS f
+SELECT DISTINCT
+  r.key_of,
+  r.key
+FROM fact_span_rows AS r
 WHERE
-  NOT f.session_key IS NULL
-  AND f.interception_id IN (
-    SELECT
-      c.interception_id
-    FROM main.aibridge_facts_changed AS c
-  )
-UNION
-SELECT
-  'thread' AS key_of,
-  f.thread_key AS key
-FROM main.aibridge_facts AS f
-WHERE
-  NOT f.thread_key IS NULL
-  AND f.interception_id IN (
+  r.interception_id IN (
     SELECT
       c.interception_id
     FROM main.aibridge_facts_changed AS c

@@ -50,7 +50,19 @@ LEFT JOIN (
       OR NOT COUNT(e.effective_group_id) IN (0, COUNT(*))
       THEN 64
       ELSE 0
-    END AS varies
+    END + CASE
+      WHEN FLOOR(EXTRACT(EPOCH FROM MIN(e.started_at)) / 86400) <> FLOOR(EXTRACT(EPOCH FROM MAX(e.started_at)) / 86400)
+      THEN 128
+      ELSE 0
+    END + CASE
+      WHEN FLOOR((
+        FLOOR(EXTRACT(EPOCH FROM MIN(e.started_at)) / 86400) + 3
+      ) / 7) <> FLOOR((
+        FLOOR(EXTRACT(EPOCH FROM MAX(e.started_at)) / 86400) + 3
+      ) / 7)
+      THEN 256
+      ELSE 0
+    END + CASE WHEN MIN(e.started_at) <> MAX(e.started_at) THEN 512 ELSE 0 END AS varies
   FROM span_rows AS e
   WHERE
     NOT e.ended_at IS NULL
