@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from aibridge_analytics.demo.generator import build_demo
 from aibridge_analytics.demo.pgload import load_postgres
+from aibridge_analytics.outputs.report import data as report_data
+from aibridge_analytics.outputs.report.window import Window
 from aibridge_analytics.pipelines import summaries
 from aibridge_analytics.sources.connection import DuckDBConnection
 from aibridge_analytics.sources.kinds import connect
@@ -313,6 +315,10 @@ def test_summaries_from_stored_facts_equal_the_inline_path_on_both_engines(demo_
                         figures[0].completeness.drop("now", strict=False),
                         other.completeness.drop("now", strict=False),
                     )
+            # The report's session figures, which also count by the marks where they can.
+            window = Window(since or first, until or last + timedelta(seconds=1), tz, "test")
+            found = [report_data.sessions(c, window) for c in (stored, raw, pg)]
+            assert found[0]["sessions"] > 0 and found[0] == found[1] == found[2], found
 
 
 def _history_span(db: Path):

@@ -122,9 +122,12 @@ def _provider_rows(
     return sorted(rows, key=lambda r: r["resolved_provider_id"] is None)
 
 
-def _sessions(found: pl.DataFrame) -> dict[str, Any]:
-    """The session figures of ``sql/report/sessions.sql`` (just the count when there is none)."""
-    row = found.row(0, named=True)
+def sessions(con: Connection, window: Window) -> dict[str, Any]:
+    """The session figures of ``sql/report/sessions.sql`` for ``window`` (just the count when
+    there is none). Only the sessions that vary in provider or model, or that the window cuts,
+    are read row by row; the others by their marks (``summaries.span_mask``)."""
+    mask = summaries.span_mask(("provider", "model"), window.tz)
+    row = con.query("report/sessions", {**window.params(), "span_mask": mask}).row(0, named=True)
     return {"sessions": 0} if row["sessions"] == 0 else row
 
 
@@ -223,7 +226,7 @@ def gather(
         completeness=c,
         totals=frames["totals"].row(0, named=True) if frames["totals"].height else empty_totals,
         providers=_provider_rows(frames["by_provider"], frames["by_provider_method"], providers, labels, total),
-        sessions=_sessions(con.query("report/sessions", params)),
+        sessions=sessions(con, window),
         warnings=_warnings(warnings_frame, labels, int(c["rows_total"])),
         frames=frames,
         problems=list(found.problems),

@@ -6,14 +6,21 @@ SELECT
     s.interceptions) AS interceptions_per_session_p90,
   PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY
     CAST(s.span_seconds AS DOUBLE PRECISION) / 60) AS span_minutes_median,
-  CAST(COALESCE(SUM(CASE WHEN s.providers > 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS multi_provider_sessions,
-  CAST(COALESCE(SUM(CASE WHEN s.models > 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS multi_model_sessions,
+  CAST(COALESCE(SUM(CASE WHEN s.multi_provider THEN 1 ELSE 0 END), 0) AS BIGINT) AS multi_provider_sessions,
+  CAST(COALESCE(SUM(CASE WHEN s.multi_model THEN 1 ELSE 0 END), 0) AS BIGINT) AS multi_model_sessions,
   CAST(COALESCE(SUM(CASE WHEN s.interceptions = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS single_interception_sessions
 FROM (
   SELECT
     COUNT(*) AS interceptions,
-    COUNT(DISTINCT k.resolved_provider_id) + MAX(CASE WHEN k.resolved_provider_id IS NULL THEN 1 ELSE 0 END) AS providers,
-    COUNT(DISTINCT k.model) AS models,
+    COALESCE(
+      MIN(CASE WHEN k.session_split THEN CAST(k.resolved_provider_id AS TEXT) END) <> MAX(CASE WHEN k.session_split THEN CAST(k.resolved_provider_id AS TEXT) END)
+      OR NOT COUNT(CASE WHEN k.session_split THEN k.resolved_provider_id END) IN (0, COUNT(*)),
+      FALSE
+    ) AS multi_provider,
+    COALESCE(
+      MIN(CASE WHEN k.session_split THEN k.model END) <> MAX(CASE WHEN k.session_split THEN k.model END),
+      FALSE
+    ) AS multi_model,
     CAST(FLOOR(
       CAST(ROUND(
         (
