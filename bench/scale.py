@@ -1,7 +1,7 @@
 """Scale benchmarks (issue 15): summary, --by combinations and report on generated warehouses of both shapes.
 
     AIBRIDGE_TEST_PG_DSN=$(cat .pgtest/dsn) .venv/bin/python bench/scale.py [--shape demo|solo|both]
-        [--interceptions N] [--no-postgres] [--no-postgres-raw] [--no-report]
+        [--interceptions N] [--no-postgres] [--no-postgres-raw] [--no-report] [--plain-cli PATH]
 
 For each shape (``demo``: the demo's proportions; ``solo``: most interceptions in sessions and
 threads of their own, 2,000 initiators, 365 days) builds, once, a scale warehouse of N
@@ -73,6 +73,12 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument("--no-report", action="store_true", help="skip the report")
     parser.add_argument(
+        "--plain-cli",
+        type=Path,
+        help="also time the summary command with this aibridge-analytics executable: a plain `pip install` "
+        "of the package, without the test extras (whose pandas DuckDB and pandera import in every command)",
+    )
+    parser.add_argument(
         "--dsn", default=os.environ.get("AIBRIDGE_TEST_PG_DSN"), help="the throwaway PostgreSQL (make bench starts it)"
     )
     return parser.parse_args()
@@ -138,10 +144,11 @@ def call(path: Path, keys: tuple[str, ...], repeat: int) -> tuple[float, int, di
     return result["seconds"], rss, result["counts"]
 
 
-def command(args: list[str], repeat: int) -> tuple[float, int]:
-    """Median wall seconds of ``aibridge-analytics *args`` as a whole process (after one warm-up run), peak RSS."""
-    measured([str(CLI), *args])
-    runs = [measured([str(CLI), *args]) for _ in range(max(repeat, 1))]
+def command(args: list[str], repeat: int, cli: Path = CLI) -> tuple[float, int]:
+    """Median wall seconds of ``aibridge-analytics *args`` (the executable ``cli``) as a whole
+    process (after one warm-up run), peak RSS."""
+    measured([str(cli), *args])
+    runs = [measured([str(cli), *args]) for _ in range(max(repeat, 1))]
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
@@ -287,6 +294,12 @@ def bench_shape(args: argparse.Namespace, shape: str) -> str:
     print(
         f"summary --by provider, the command: {t_cmd:.2f} s, peak RSS {gib(rss_cmd)} ({verdict(t_cmd <= 2.5)} <= 2.5 s)"
     )
+    if args.plain_cli:
+        t_plain, rss_plain = command(summary_args, args.repeat, args.plain_cli)
+        print(
+            f"the same command, a plain install ({args.plain_cli}): {t_plain:.2f} s, peak RSS {gib(rss_plain)} "
+            f"({verdict(t_plain <= 2.5)} <= 2.5 s)"
+        )
     three = []
     for keys in THREE_KEYS:
         t_keys, rss_keys, _ = call(path, keys, 1)
