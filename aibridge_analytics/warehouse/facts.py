@@ -177,7 +177,11 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
         wh.run("warehouse/facts/insert_changed")
         wh.run("warehouse/facts/mark_spans")
     wh.run("warehouse/facts/drop_stage")
-    marked = {} if whole else {"span_rows": "warehouse/facts/marked_span_rows"}
+    marked = (
+        {}
+        if whole
+        else {"span_rows": "warehouse/facts/marked_span_rows", "span_facts": "warehouse/facts/marked_span_facts"}
+    )
     wh.run("warehouse/facts/stage_spans", relations=marked)
     for kind in statements.SPAN_KINDS:
         wh.execute_built(f"store the {kind} spans", statements.store_spans(TABLE, kind), {"kind": kind})

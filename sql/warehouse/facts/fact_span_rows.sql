@@ -1,5 +1,5 @@
--- The stored facts once per key kind: each interception with its session key, then with its
--- thread key, and what the spans (spans.sql) read of it.
+-- The facts whose spans (spans.sql) are computed, once per key kind: each interception with its
+-- session key, then with its thread key, and what the spans read of it.
 -- relation: fact_span_rows
 -- engine: duckdb
 SELECT
@@ -15,7 +15,7 @@ SELECT
   f.initiator_id,
   f.method,
   f.effective_group_id
-FROM main.aibridge_facts AS f
+FROM span_facts AS f
 CROSS JOIN (VALUES ('session'), ('thread')) AS k(key_of)
 WHERE
   NOT (CASE WHEN k.key_of = 'session' THEN f.session_key ELSE f.thread_key END) IS NULL

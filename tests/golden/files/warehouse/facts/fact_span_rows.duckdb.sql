@@ -11,7 +11,7 @@ SELECT
   f.initiator_id,
   f.method,
   f.effective_group_id
-FROM main.aibridge_facts AS f
+FROM span_facts AS f
 CROSS JOIN (VALUES
   ('session'),
   ('thread')) AS k(key_of)

@@ -1,0 +1,3 @@
+SELECT
+  f.*
+FROM main.aibridge_facts AS f
