@@ -81,7 +81,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--dsn", default=os.environ.get("AIBRIDGE_TEST_PG_DSN"), help="the throwaway PostgreSQL (make bench starts it)"
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.plain_cli and not os.access(args.plain_cli, os.X_OK):
+        parser.error(f"--plain-cli {str(args.plain_cli)!r} is not an executable (a plain install's aibridge-analytics)")
+    return args
 
 
 def measured(argv: list[str]) -> tuple[float, int, str]:
