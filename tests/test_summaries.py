@@ -326,6 +326,11 @@ def test_empty_range_gives_an_empty_valid_frame(hand):
         assert got.height == 0 and got.columns == [*(c for k in by for c in summaries.KEYS[k]), *marks, *FIGURES]
     c = aa.summary_completeness(hand, since="2030-01-01").row(0, named=True)
     assert c["rows_total"] == 0 and c["unattributed_share"] is None
+    # The source's future-dated rows are counted also when the range holds no row, and nothing else is.
+    empty = aa.summary_completeness(hand, since="2030-01-01", now=T0 + timedelta(days=50)).row(0, named=True)
+    counts = ("rows_total", "in_flight", "summarised", "unattributed", "ambiguous", "decided_later")
+    counts += ("outside_retention",)
+    assert [empty[k] for k in counts] == [0] * len(counts) and empty["future_dated"] == 1
 
 
 def test_rows_failing_validation_are_named_and_lax_goes_on():

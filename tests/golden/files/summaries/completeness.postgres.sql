@@ -1,61 +1,36 @@
 SELECT
-  CAST(COUNT(*) AS BIGINT) AS rows_total,
-  CAST(COALESCE(SUM(CASE WHEN a.ended_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS in_flight,
-  CAST(COALESCE(SUM(CASE WHEN a.ended_at IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT) AS summarised,
-  CAST(COALESCE(
-    SUM(
-      CASE
-        WHEN NOT a.ended_at IS NULL AND a.resolved_provider_id IS NULL
-        THEN 1
-        ELSE 0
-      END
-    ),
-    0
-  ) AS BIGINT) AS unattributed,
-  CAST(COALESCE(
-    SUM(
-      CASE
-        WHEN NOT a.ended_at IS NULL AND a.method IN ('ambiguous_type', 'ambiguous_name')
-        THEN 1
-        ELSE 0
-      END
-    ),
-    0
-  ) AS BIGINT) AS ambiguous,
-  CAST(COALESCE(
-    SUM(
-      CASE
-        WHEN NOT a.ended_at IS NULL
-        AND POSITION('decided_by_current_providers' IN a.warnings) > 0
-        THEN 1
-        ELSE 0
-      END
-    ),
-    0
-  ) AS BIGINT) AS decided_later,
-  CAST(COALESCE(
-    SUM(
-      CASE
-        WHEN a.started_at < nw.started_at - CAST(%(retention_days)s AS INT) * INTERVAL '1 DAY'
-        THEN 1
-        ELSE 0
-      END
-    ),
-    0
-  ) AS BIGINT) AS outside_retention,
-  CAST((
-    SELECT
-      s.future_dated
-    FROM newest_start AS s
-  ) AS BIGINT) AS future_dated
-FROM facts AS a
-CROSS JOIN newest_start AS nw
-WHERE
-  (
-    CAST(%(since)s AS TIMESTAMPTZ) IS NULL
-    OR a.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
-  )
-  AND (
-    CAST(%(until)s AS TIMESTAMPTZ) IS NULL
-    OR a.started_at < CAST(%(until)s AS TIMESTAMPTZ)
-  )
+  CAST(COUNT(a.present) AS BIGINT) AS rows_total,
+  CAST(COUNT(*) FILTER(WHERE
+    a.present AND a.ended_at IS NULL) AS BIGINT) AS in_flight,
+  CAST(COUNT(a.ended_at) AS BIGINT) AS summarised,
+  CAST(COUNT(*) FILTER(WHERE
+    NOT a.ended_at IS NULL AND a.resolved_provider_id IS NULL) AS BIGINT) AS unattributed,
+  CAST(COUNT(*) FILTER(WHERE
+    NOT a.ended_at IS NULL AND a.method IN ('ambiguous_type', 'ambiguous_name')) AS BIGINT) AS ambiguous,
+  CAST(COUNT(*) FILTER(WHERE
+    NOT a.ended_at IS NULL
+    AND POSITION('decided_by_current_providers' IN a.warnings) > 0) AS BIGINT) AS decided_later,
+  CAST(COUNT(*) FILTER(WHERE
+    a.started_at < nw.started_at - CAST(%(retention_days)s AS INT) * INTERVAL '1 DAY') AS BIGINT) AS outside_retention,
+  CAST(MAX(nw.future_dated) AS BIGINT) AS future_dated
+FROM newest_start AS nw
+LEFT JOIN (
+  SELECT
+    TRUE AS present,
+    r.started_at,
+    r.ended_at,
+    r.resolved_provider_id,
+    r.method,
+    r.warnings
+  FROM facts AS r
+  WHERE
+    (
+      CAST(%(since)s AS TIMESTAMPTZ) IS NULL
+      OR r.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
+    )
+    AND (
+      CAST(%(until)s AS TIMESTAMPTZ) IS NULL
+      OR r.started_at < CAST(%(until)s AS TIMESTAMPTZ)
+    )
+) AS a
+  ON TRUE
