@@ -106,6 +106,32 @@ def test_an_incremental_sync_on_a_full_disk_fails_in_one_line_and_the_next_one_c
     assert dump(db) == dump(clean)
 
 
+def test_a_fact_build_on_a_full_disk_fails_in_one_line_and_leaves_the_facts_as_they_were(small_disk):
+    from aibridge_analytics.pipelines.summaries import summary
+    from aibridge_analytics.warehouse import facts
+
+    db = small_disk / "w.duckdb"
+    built = _cli("demo", "--db", str(db), "--interceptions", "3000")
+    _, err = built.communicate(timeout=300)
+    assert built.returncode == 0, err
+    with connect(db) as con:
+        before = summary(con, by="provider,day")
+
+    filler = _fill(small_disk, 64 * 1024)
+    err = _one_line_error(_cli("facts", "build", "--db", str(db), "--rebuild"))
+    assert "building the facts" in err and "No space left on device" in err, err
+    assert facts.inspect(db).fresh  # the facts built before stay, whole and readable
+    with connect(db) as con:
+        assert con.facts == "stored" and summary(con, by="provider,day").equals(before)
+
+    filler.unlink()
+    rebuilt = _cli("facts", "build", "--db", str(db), "--rebuild")
+    out, err = rebuilt.communicate(timeout=300)
+    assert rebuilt.returncode == 0 and "3,000 interception(s) built" in out, err
+    with connect(db) as con:
+        assert summary(con, by="provider,day").equals(before)
+
+
 # --- 4. duplicate ids in a file source -----------------------------------------------------------
 
 

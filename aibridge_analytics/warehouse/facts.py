@@ -122,12 +122,13 @@ def inspect(path: Path | str) -> Status:
 
 def build(path: Path | str, *, rebuild: bool = False) -> str:
     """Bring the stored facts of the warehouse file ``path`` up to date (``rebuild``: whole);
-    returns what was done. The file must be writable and not open in another process."""
+    returns what was done. The file must be writable and not open in another process. A failure
+    (a full disk) is one WarehouseError line and leaves the warehouse as it was."""
     con = store.open_warehouse(path, read_only=False)
-    try:
-        return refresh(Warehouse(con), DuckDBConnection(con, label=str(path)).probe, rebuild=rebuild)
-    finally:
-        con.close()
+    wh = Warehouse(con)
+    failure = f"building the facts of {str(path)!r} failed (rolled back: the warehouse is as it was)"
+    with store.writes(wh, failure):
+        return refresh(wh, DuckDBConnection(con, label=str(path)).probe, rebuild=rebuild)
 
 
 def refresh_open(con: duckdb.DuckDBPyConnection) -> str:

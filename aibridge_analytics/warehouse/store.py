@@ -24,7 +24,7 @@ from sqlglot import exp
 from aibridge_analytics import catalogue
 from aibridge_analytics.catalogue import Rendered
 from aibridge_analytics.coder import PRIMARY_KEYS, TABLES, Column, duckdb_ddl
-from aibridge_analytics.errors import SourceError, UsageError, first_line
+from aibridge_analytics.errors import SourceError, UsageError, WarehouseError, first_line, is_interrupt
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -144,6 +144,44 @@ class Warehouse:
             yield
         finally:
             self.con.unregister(name)
+
+
+@contextmanager
+def interrupts() -> Iterator[None]:
+    """An interrupt that DuckDB reports as an error (SIGINT mid-statement) raised as KeyboardInterrupt."""
+    try:
+        yield
+    except Exception as exc:
+        if is_interrupt(exc):
+            raise KeyboardInterrupt from None
+        raise
+
+
+@contextmanager
+def writes(warehouse: Warehouse, failure: str) -> Iterator[None]:
+    """Writes to a warehouse file, which the block's transactions leave whole or roll back: a DuckDB
+    failure (a full disk, an I/O error) is one WarehouseError line, ``failure`` (what failed and what
+    is left) followed by DuckDB's reason, and an interrupt stays an interrupt. The connection is
+    closed at the end.
+
+    What must not follow a failure is a checkpoint of the failed connection's state: DuckDB
+    checkpoints on shutdown, on a disk that may still be full. The connection is then closed without
+    one; the next open replays the write-ahead log, which holds exactly the committed transactions.
+    """
+    failed = True
+    try:
+        with interrupts():
+            yield
+        failed = False
+    except duckdb.Error as exc:
+        raise WarehouseError(f"{failure}: {first_line(exc)}") from None
+    finally:
+        try:
+            if failed:
+                warehouse.run("warehouse/settings/no_checkpoint_on_shutdown")
+            warehouse.con.close()
+        except duckdb.Error:
+            pass  # an invalidated database (a failed checkpoint) refuses even this; its log is intact
 
 
 def memory_limit() -> str:

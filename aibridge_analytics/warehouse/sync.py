@@ -72,7 +72,6 @@ from aibridge_analytics.errors import (
     UsageError,
     WarehouseError,
     first_line,
-    is_interrupt,
 )
 from aibridge_analytics.outputs.progress import ProgressFn
 from aibridge_analytics.sources.connection import (
@@ -185,7 +184,11 @@ def sync(
             warehouse.run("warehouse/settings/no_progress_print")
         except duckdb.Error as exc:
             raise SourceError(f"cannot open warehouse {str(path)!r}: {first_line(exc)}") from None
-        with _writing(warehouse, path):
+        failure = (
+            f"writing the warehouse {str(path)!r} failed (committed tables stay, the table in "
+            "progress was rolled back; the next sync copies the rest)"
+        )
+        with store.writes(warehouse, failure):
             summary = _Run(warehouse, src, batch_rows, overlap, progress, log).run()
             warehouse.con.checkpoint()
     summary.db = str(path)
@@ -202,7 +205,7 @@ def snapshot(source: str | Path, *, keep_latest: bool = False) -> DuckDBConnecti
     with _open_source(str(source), keep_latest, 3_600_000) as src:
         con = store.configure(duckdb.connect())
         try:
-            with _interrupts():
+            with store.interrupts():
                 _Run(Warehouse(con), src, 1_000_000, timedelta(0), None, None).run()
         except duckdb.Error as exc:
             con.close()
@@ -247,46 +250,6 @@ def _refuse_duplicate_ids(src: Connection) -> None:
             f"{src.label}: {table} holds {ids} id(s) more than once, such as {first_id}: "
             "a source must hold each id once (deduplicate it first)"
         )
-
-
-@contextmanager
-def _interrupts() -> Iterator[None]:
-    """An interrupt that DuckDB reports as an error (SIGINT mid-statement) raised as KeyboardInterrupt."""
-    try:
-        yield
-    except Exception as exc:
-        if is_interrupt(exc):
-            raise KeyboardInterrupt from None
-        raise
-
-
-@contextmanager
-def _writing(warehouse: Warehouse, path: Path) -> Iterator[None]:
-    """The sync's writes to the warehouse file: a failure is one line, and the file stays as committed.
-
-    A table's rows and watermark are one transaction, rolled back by DuckDB when anything fails,
-    its COMMIT included (a WAL that cannot be written: disk full). What must not follow is a
-    checkpoint of the failed connection's state when it is closed: DuckDB checkpoints on shutdown,
-    on a disk that is still full. The connection is closed without one; the next run replays the
-    write-ahead log, which holds exactly the transactions that committed.
-    """
-    failed = True
-    try:
-        with _interrupts():
-            yield
-        failed = False
-    except duckdb.Error as exc:
-        raise WarehouseError(
-            f"writing the warehouse {str(path)!r} failed (committed tables stay, the table in "
-            f"progress was rolled back; the next sync copies the rest): {first_line(exc)}"
-        ) from None
-    finally:
-        try:
-            if failed:
-                warehouse.run("warehouse/settings/no_checkpoint_on_shutdown")
-            warehouse.con.close()
-        except duckdb.Error:
-            pass  # an invalidated database (a failed checkpoint) refuses even this; its log is intact
 
 
 # --- one run -----------------------------------------------------------------------------------
