@@ -437,6 +437,37 @@ def test_facts_status_and_build_commands(demo_db, tmp_path, capsys):
     assert "openai-renamed" in set(stored["provider_name"].drop_nulls())
 
 
+@pytest.mark.parametrize("chunk", [1, 700])
+def test_a_build_in_chunks_of_whole_days_makes_the_facts_a_build_at_once_makes(demo_db, tmp_path, monkeypatch, chunk):
+    """Past `facts.BUILD_CHUNK` interceptions a full build goes a chunk of whole days at a time (one
+    day each with a chunk of 1): the facts, their keys and marks are those of the rows, as at once."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    with duckdb.connect(str(db), read_only=True) as raw:
+        days, newest = raw.execute(
+            "SELECT COUNT(DISTINCT DATE_TRUNC('day', started_at)), MAX(started_at) FROM aibridge_interceptions"
+        ).fetchall()[0]
+    with connect(db) as con:
+        before = {
+            by: summaries.summary(con, by=by, now=newest) for by in ("provider", "provider,initiator,day", "model,week")
+        }
+    monkeypatch.setattr(facts, "BUILD_CHUNK", chunk)
+    said = facts.build(db, rebuild=True)
+    chunks = int(said.split(" in ")[1].split()[0])
+    assert said.startswith("facts of 3,000 interception(s) built in ") and said.endswith("chunks of whole days")
+    assert chunks == days if chunk == 1 else 1 < chunks < days
+    assert facts.inspect(db).fresh
+    assert_same_rows(*stored_and_inline(db))
+    with duckdb.connect(str(db), read_only=True) as raw:  # stored in start order, as a build at once
+        starts = [r[0] for r in raw.execute("SELECT started_at FROM aibridge_facts").fetchall()]
+        assert raw.execute("SELECT COUNT(*) FROM aibridge_facts_changed").fetchall() == [(0,)]
+    assert starts == sorted(starts)
+    with connect(db) as con:
+        assert con.facts == "stored"
+        for by, frame in before.items():
+            assert summaries.summary(con, by=by, now=newest).equals(frame), by
+
+
 def test_a_warehouse_made_before_newer_columns_refreshes_its_facts(tmp_path, monkeypatch):
     """A warehouse an older version made lacks the columns declared since (the cost columns): the
     refresh recomputes changed interceptions from the columns the warehouse has."""

@@ -48,6 +48,10 @@ STORED_VERDICTS = "verification/stored"
 STATE_KEY = "facts.state"
 #: Past this share of changed interceptions a full build is cheaper than recomputing them.
 REBUILD_SHARE = 0.25
+#: A full build of more interceptions than this is made in chunks of whole days of about this many
+#: (`_build`), so that what one step holds in DuckDB's temporary tables, and spills to disk, stays
+#: that of ten million interceptions however large the warehouse.
+BUILD_CHUNK = 10_000_000
 
 #: A connection of any kind (a warehouse, or a lake on DuckDB or Spark).
 C = TypeVar("C", bound=Connection)
@@ -106,12 +110,10 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False) -> str:
             if changed <= REBUILD_SHARE * max(total, 1):
                 _recompute(wh, probe)
                 return f"facts of {changed:,} changed interception(s) recomputed"
-        _store(wh, probe, {}, whole=True)
-        if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
-            wh.run("warehouse/facts/clear_changed")
+        chunks = _build(wh, probe)
         wh.run("warehouse/meta/set", {"key": STATE_KEY, "value": current})
         rows = int(wh.built_value("count the facts", statements.count(TABLE)) or 0)
-        return f"facts of {rows:,} interception(s) built"
+        return f"facts of {rows:,} interception(s) built" + (f" in {chunks} chunks of whole days" if chunks > 1 else "")
 
 
 def inspect(path: Path | str) -> Status:
@@ -136,8 +138,40 @@ def refresh_open(con: duckdb.DuckDBPyConnection) -> str:
     return refresh(Warehouse(con), DuckDBConnection(con).probe)
 
 
-def _recompute(wh: Warehouse, probe: Probe) -> None:
-    """Replace the stored facts of the changed interceptions (inside the caller's transaction).
+def _build(wh: Warehouse, probe: Probe) -> int:
+    """Build every fact anew (inside the caller's transaction) and forget the changed interceptions;
+    returns in how many chunks.
+
+    Up to `BUILD_CHUNK` interceptions in one step. Past it, in chunks of whole days (UTC) of about
+    that many, in start order: an empty facts table first, then each chunk's interceptions recorded
+    as changed and recomputed as a refresh recomputes them (`_recompute`). A refresh gives the facts a
+    build would (the tests hold it to that), and one step's temporary tables stay bounded.
+    """
+    total = int(wh.built_value("count the interceptions", statements.count("aibridge_interceptions")) or 0)
+    if total <= BUILD_CHUNK:
+        _store(wh, probe, {}, whole=True)
+        if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
+            wh.run("warehouse/facts/clear_changed")
+        return 1
+    wh.run("warehouse/facts/create_changed")
+    wh.run("warehouse/facts/clear_changed")
+    starts: list[Any] = []
+    size = 0
+    for day, interceptions in wh.run("warehouse/facts/days", probe=probe).fetchall():
+        if size and size + interceptions > BUILD_CHUNK:
+            starts.append(day)
+            size = 0
+        size += interceptions
+    _recompute(wh, probe, whole=True)  # nothing recorded as changed yet: no facts, no keys
+    for since, until in zip([None, *starts], [*starts, None], strict=True):
+        wh.run("warehouse/facts/mark_started", {"since": since, "until": until}, probe=probe)
+        _recompute(wh, probe)
+    return len(starts) + 1
+
+
+def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
+    """Replace the stored facts of the changed interceptions (inside the caller's transaction);
+    ``whole``: replace every stored fact by theirs.
 
     The facts relation reads copies of just the changed interceptions and their child rows: a
     row's attribution depends on the providers and on the row alone, so the subset gives the
@@ -149,7 +183,7 @@ def _recompute(wh: Warehouse, probe: Probe) -> None:
             name, create = statements.changed_subset(table, probe)
             wh.execute_built(f"changed rows of {table}", create)
             tables[relation] = name
-    _store(wh, probe, tables, whole=False)
+    _store(wh, probe, tables, whole=whole)
     wh.run("warehouse/facts/clear_changed")
     for name in tables.values():
         wh.execute_built("drop the changed rows", statements.drop(name))

@@ -2,3 +2,5 @@ INSERT INTO main.aibridge_facts
 SELECT
   k.*
 FROM stored_facts_keyed AS k
+ORDER BY
+  k.started_at
