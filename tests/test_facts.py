@@ -468,6 +468,37 @@ def test_a_build_in_chunks_of_whole_days_makes_the_facts_a_build_at_once_makes(d
             assert summaries.summary(con, by=by, now=newest).equals(frame), by
 
 
+def test_a_build_in_chunks_stopped_half_way_is_never_read_and_is_built_again(demo_db, tmp_path, monkeypatch):
+    """Each chunk is committed (DuckDB frees a step's temporary tables only then); the facts of a
+    build killed after two chunks are marked unfinished, never fresh, and built again on next use."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    with connect(db) as con:
+        before = summaries.summary(con, by="provider,day")
+    monkeypatch.setattr(facts, "BUILD_CHUNK", 700)
+    recompute = facts._recompute
+    calls = []
+
+    def dying(*args, **kwargs):
+        calls.append(kwargs)
+        if len(calls) == 4:  # the empty table, two chunks, then killed in the third
+            raise KeyboardInterrupt
+        return recompute(*args, **kwargs)
+
+    monkeypatch.setattr(facts, "_recompute", dying)
+    with pytest.raises(KeyboardInterrupt):
+        facts.build(db, rebuild=True)
+    found = facts.inspect(db)
+    assert not found.fresh and "unfinished" in found.reason
+    with duckdb.connect(str(db), read_only=True) as raw:  # two chunks committed, the third rolled back
+        assert 0 < raw.execute("SELECT COUNT(*) FROM aibridge_facts").fetchall()[0][0] < 3_000
+    monkeypatch.setattr(facts, "_recompute", recompute)
+    with connect(db) as con:  # writable: built again first
+        assert con.facts == "stored"
+        assert summaries.summary(con, by="provider,day").equals(before)
+    assert_same_rows(*stored_and_inline(db))
+
+
 def test_a_warehouse_made_before_newer_columns_refreshes_its_facts(tmp_path, monkeypatch):
     """A warehouse an older version made lacks the columns declared since (the cost columns): the
     refresh recomputes changed interceptions from the columns the warehouse has."""

@@ -78,7 +78,10 @@ def status(con: Connection) -> Status:
     if not _has(con, TABLE):
         return Status(False, "the warehouse has no stored facts yet")
     current = state(con.probe, _value(con, "warehouse/facts/providers_digest"))
-    if con.meta().get(STATE_KEY) != current:
+    made = con.meta().get(STATE_KEY)
+    if made is None:
+        return Status(False, "the stored facts are unfinished (a build in chunks stopped half-way)")
+    if made != current:
         return Status(False, "the stored facts were made by another definition or with other providers")
     changed = int(_value(con, "warehouse/facts/changed")) if _has(con, statements.FACTS_CHANGED) else 0
     if changed:
@@ -96,7 +99,8 @@ def _value(con: Connection, name: str, params: Mapping[str, Any] | None = None) 
 
 
 def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False) -> str:
-    """Bring the stored facts up to date, in one transaction (the caller holds none); returns what
+    """Bring the stored facts up to date, in one transaction (a build in chunks: one per chunk,
+    see `_build`; the caller holds none); returns what
     was done, for logs. ``rebuild`` builds them whole even when they are fresh. DuckDB's memory is
     held to `store.memory_limit`, as on every connection of this package."""
     with wh.transaction():
@@ -125,10 +129,14 @@ def inspect(path: Path | str) -> Status:
 def build(path: Path | str, *, rebuild: bool = False) -> str:
     """Bring the stored facts of the warehouse file ``path`` up to date (``rebuild``: whole);
     returns what was done. The file must be writable and not open in another process. A failure
-    (a full disk) is one WarehouseError line and leaves the warehouse as it was."""
+    (a full disk) is one WarehouseError line; the facts a build in chunks leaves are never read
+    as fresh (see `_build`)."""
     con = store.open_warehouse(path, read_only=False)
     wh = Warehouse(con)
-    failure = f"building the facts of {str(path)!r} failed (rolled back: the warehouse is as it was)"
+    failure = (
+        f"building the facts of {str(path)!r} failed (rolled back; a build in chunks leaves the "
+        "chunks it finished marked unfinished, never read, and builds them again next time)"
+    )
     with store.writes(wh, failure):
         return refresh(wh, DuckDBConnection(con, label=str(path)).probe, rebuild=rebuild)
 
@@ -145,7 +153,10 @@ def _build(wh: Warehouse, probe: Probe) -> int:
     Up to `BUILD_CHUNK` interceptions in one step. Past it, in chunks of whole days (UTC) of about
     that many, in start order: an empty facts table first, then each chunk's interceptions recorded
     as changed and recomputed as a refresh recomputes them (`_recompute`). A refresh gives the facts a
-    build would (the tests hold it to that), and one step's temporary tables stay bounded.
+    build would (the tests hold it to that). Each chunk is committed, as DuckDB frees a dropped
+    temporary table only when its transaction ends, so the temporary files stay those of one chunk;
+    the facts' state is forgotten first and recorded by the caller after the last chunk, so
+    that facts a failure leaves half-built are never read as fresh.
     """
     total = int(wh.built_value("count the interceptions", statements.count("aibridge_interceptions")) or 0)
     if total <= BUILD_CHUNK:
@@ -153,6 +164,7 @@ def _build(wh: Warehouse, probe: Probe) -> int:
         if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
             wh.run("warehouse/facts/clear_changed")
         return 1
+    wh.run("warehouse/meta/forget", {"pattern": STATE_KEY})
     wh.run("warehouse/facts/create_changed")
     wh.run("warehouse/facts/clear_changed")
     starts: list[Any] = []
@@ -164,6 +176,7 @@ def _build(wh: Warehouse, probe: Probe) -> int:
         size += interceptions
     _recompute(wh, probe, whole=True)  # nothing recorded as changed yet: no facts, no keys
     for since, until in zip([None, *starts], [*starts, None], strict=True):
+        wh.commit_and_begin()
         wh.run("warehouse/facts/mark_started", {"since": since, "until": until}, probe=probe)
         _recompute(wh, probe)
     return len(starts) + 1

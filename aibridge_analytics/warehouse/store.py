@@ -136,6 +136,12 @@ class Warehouse:
             raise
         self.con.commit()
 
+    def commit_and_begin(self) -> None:
+        """Inside `transaction`: commit what is done so far and go on in a new transaction. What a
+        long step drops (its temporary tables) is freed only when its transaction ends."""
+        self.con.commit()
+        self.con.begin()
+
     @contextmanager
     def registered(self, name: str, table: pa.Table) -> Iterator[None]:
         """``table`` readable as the view ``temp.main.<name>`` for the length of the block."""
