@@ -894,7 +894,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_facts_status)
     p = facts.add_parser("build", help="bring the stored facts up to date now (sync and reads do it when needed)")
     p.add_argument("--db", required=True, help="the warehouse file (.duckdb), writable and not open elsewhere")
-    p.add_argument("--rebuild", action="store_true", help="build them whole even when fresh")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build them whole even when fresh (past ten million interceptions in chunks of whole days, "
+        "each committed: until the last one the facts read as unfinished, never as fresh)",
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_facts_build)
 
