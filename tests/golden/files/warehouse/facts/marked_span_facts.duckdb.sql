@@ -9,7 +9,7 @@ WHERE
     WHERE
       s.key_of = 'session'
   )
-UNION
+UNION ALL
 SELECT
   f.*
 FROM main.aibridge_facts AS f
