@@ -154,6 +154,30 @@ def test_the_oldest_schema_reads_missing_columns_as_their_defaults():
     assert " ".join(render_relation("providers", "duckdb", SCHEMAS["oldest"]).split()).endswith("WHERE 1 = 0")
 
 
+def test_base_columns_are_the_columns_behind_those_the_statement_names():
+    # A refresh copies only these of the changed rows: a column missed here would read as NULL.
+    with_prompts = "WITH user_prompts AS NOT MATERIALIZED (" + render_relation("user_prompts", "duckdb") + ") "
+    counted = catalogue.base_columns(
+        with_prompts + "SELECT p.interception_id, COUNT(*) FROM user_prompts AS p GROUP BY 1"
+    )
+    assert counted == {"user_prompts": {"interception_id"}}
+    starred = catalogue.base_columns(with_prompts + "SELECT p.* FROM user_prompts AS p")
+    assert starred == {"user_prompts": None}
+    # A relation's column computed from several of its table's (the session id) keeps all of them.
+    interceptions = "WITH interceptions AS NOT MATERIALIZED (" + render_relation("interceptions", "duckdb") + ") "
+    sessions = catalogue.base_columns(interceptions + "SELECT i.session_id FROM interceptions AS i")["interceptions"]
+    assert sessions is not None and {"client_session_id"} <= sessions and "model" not in sessions
+    # On an older schema, a relation's column read from another column keeps that one.
+    oldest = (
+        "WITH interceptions AS NOT MATERIALIZED ("
+        + render_relation("interceptions", "duckdb", SCHEMAS["oldest"])
+        + ") "
+    )
+    assert catalogue.base_columns(oldest + "SELECT i.provider_name FROM interceptions AS i") == {
+        "interceptions": {"provider"}
+    }
+
+
 @pytest.mark.parametrize(
     ("sql", "construct"),
     [

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     )
     from aibridge_analytics.catalogue.rendering import (
         Rendered,
+        base_columns,
         render,
         render_relation,
         render_statement,
@@ -64,7 +65,9 @@ _HOMES = {
         ("DIALECTS", "Header", "Param", "Query", "catalogue", "fingerprint", "get", "headers", "sql_dir"), "loader"
     ),
     **dict.fromkeys(("BASE_RELATIONS", "CONSTANT_RELATIONS", "SOURCE_DIALECT", "Probe", "missing_value"), "relations"),
-    **dict.fromkeys(("Rendered", "render", "render_relation", "render_statement", "render_unexpanded"), "rendering"),
+    **dict.fromkeys(
+        ("Rendered", "base_columns", "render", "render_relation", "render_statement", "render_unexpanded"), "rendering"
+    ),
 }
 
 
@@ -87,6 +90,7 @@ __all__ = [
     "Probe",
     "Query",
     "Rendered",
+    "base_columns",
     "catalogue",
     "fingerprint",
     "get",

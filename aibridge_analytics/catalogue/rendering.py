@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
 
 from aibridge_analytics.catalogue import values
@@ -315,3 +316,39 @@ def _finish(name: str, doc: str, tree: exp.Expr, dialect: str, bound: Mapping[st
         raise SqlError(f"{name}: no value for :{', :'.join(missing)}")
     sql = _sql(tree, dialect, f"{name}: {doc}")
     return Rendered(name, dialect, sql, {k: v for k, v in bound.items() if k in used})
+
+
+def base_columns(sql: str, dialect: str = "duckdb") -> dict[str, set[str] | None]:
+    """For each base relation a rendered statement reads (as the CTEs `render` gives it), the
+    columns of its table the statement can use: those behind the relation's columns that the rest
+    of the statement names (by name alone, so a column of the same name elsewhere keeps it: more
+    than needed, never less), or None for all of them, where a ``*`` selects from the relation.
+    A warehouse's refresh copies just these of the changed rows (`warehouse.facts`)."""
+    tree = sqlglot.parse_one(sql, read=dialect)
+    bases = {cte.alias: cte.pop() for cte in list(tree.find_all(exp.CTE)) if cte.alias in BASE_RELATIONS}
+    named = {column.name for column in tree.find_all(exp.Column)}
+    starred = {
+        table.name
+        for star in tree.find_all(exp.Star)
+        if isinstance(star.parent, exp.Select) or isinstance(star.parent, exp.Column)
+        for select in [star.find_ancestor(exp.Select)]
+        if select is not None
+        for source in [select.args.get("from_"), *select.args.get("joins", [])]
+        if source is not None
+        for table in [source.this]
+        if isinstance(table, exp.Table)
+    }
+    found: dict[str, set[str] | None] = {}
+    for name, cte in bases.items():
+        if name in starred:
+            found[name] = None
+            continue
+        select = cte.this
+        assert isinstance(select, exp.Select)  # a base relation is one projection of its table
+        found[name] = {
+            column.name
+            for projection in select.expressions
+            if projection.alias_or_name in named
+            for column in projection.find_all(exp.Column)
+        }
+    return found

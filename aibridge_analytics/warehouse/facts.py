@@ -40,11 +40,15 @@ from aibridge_analytics.warehouse.store import Warehouse
 
 TABLE = "aibridge_facts"
 STORED = "facts/stored"
-#: While the facts are staged, the attribution they and the verdicts read, computed once.
-STAGED_ATTRIBUTION = {"attribution": "warehouse/facts/staged_attribution"}
 """The catalogue query the ``facts`` relation is bound to on a warehouse whose facts are fresh."""
 STORED_VERDICTS = "verification/stored"
 """The one the ``backfill_verdicts`` relation is bound to there (stored beside the facts)."""
+#: What computes the facts to store, in order, with the relations each binds: the facts and the
+#: verdicts both read the attribution, resolved once into a temporary table first.
+STAGES: tuple[tuple[str, Mapping[str, str]], ...] = (
+    ("warehouse/facts/stage_attribution", {}),
+    ("warehouse/facts/stage", {"attribution": "warehouse/facts/staged_attribution"}),
+)
 STATE_KEY = "facts.state"
 #: Past this share of changed interceptions a full build is cheaper than recomputing them.
 REBUILD_SHARE = 0.25
@@ -190,10 +194,11 @@ def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
     row's attribution depends on the providers and on the row alone, so the subset gives the
     facts the whole would, at the cost of the rows that changed.
     """
+    read = _columns_read(probe)
     tables: dict[str, str] = {}
     for relation, table in catalogue.BASE_RELATIONS.items():
         if table in statements.FACT_INPUTS:
-            name, create = statements.changed_subset(table, probe)
+            name, create = statements.changed_subset(table, probe, read.get(relation, set()))
             wh.execute_built(f"changed rows of {table}", create)
             tables[relation] = name
     _store(wh, probe, tables, whole=whole)
@@ -202,14 +207,24 @@ def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
         wh.execute_built("drop the changed rows", statements.drop(name))
 
 
+def _columns_read(probe: Probe) -> dict[str, set[str] | None]:
+    """The columns of each base relation's table that computing the facts (`STAGES`) reads."""
+    read: dict[str, set[str] | None] = {}
+    for name, relations in STAGES:
+        sql = catalogue.render(name, "duckdb", None, probe, relations, bind=False).sql
+        for relation, columns in catalogue.base_columns(sql).items():
+            before = read.get(relation, set())
+            read[relation] = None if columns is None or before is None else before | columns
+    return read
+
+
 def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: bool) -> None:
     """Compute the facts (from ``tables`` in place of the base relations they name), number their
     session and thread keys, and store them: all of them (``whole``), or in place of the changed
     interceptions' (inside the caller's transaction). Then mark where each session and thread
     lies (``sql/warehouse/facts/spans.sql``): all of them, or those the changed rows left or joined."""
-    # The facts and the verdicts both read the attribution: resolve it once.
-    wh.run("warehouse/facts/stage_attribution", probe=probe, tables=tables)
-    wh.run("warehouse/facts/stage", probe=probe, tables=tables, relations=STAGED_ATTRIBUTION)
+    for name, relations in STAGES:
+        wh.run(name, probe=probe, tables=tables, relations=relations)
     wh.run("warehouse/facts/drop_attribution")
     wh.run("warehouse/facts/create_keys")
     if whole:

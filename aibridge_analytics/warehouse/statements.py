@@ -8,6 +8,8 @@ Statements that do not depend on the table are catalogue files under ``sql/wareh
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import sqlglot
 from sqlglot import exp
 
@@ -198,14 +200,19 @@ def mark_differing(table: str) -> exp.Insert:
     return exp.insert(rows, exp.to_table(FACTS_CHANGED), columns=["interception_id"])
 
 
-def changed_subset(table: str, probe: Probe) -> tuple[str, exp.Create]:
+def changed_subset(table: str, probe: Probe, read: Collection[str] | None = None) -> tuple[str, exp.Create]:
     """The temporary table of ``table``'s rows whose interception's facts have changed, and the
     statement creating it: what a refresh recomputes the facts from. It has the columns the
     warehouse has (``probe``: one made by an older version may lack newer ones), which the facts
-    relation reads as it reads the table itself."""
+    relation reads as it reads the table itself; those not in ``read`` (None: all) are NULL, as
+    the facts never use them, and copying prompt and tool input texts is most of the cost."""
     column = FACT_INPUTS[table]
     changed = exp.select("interception_id").from_(FACTS_CHANGED)
-    present = [name for name in _names(table) if probe.has(table, name)]
+    present = [
+        exp.column(c.name) if read is None or c.name in read else exp.alias_(exp.cast(exp.null(), _type(c)), c.name)
+        for c in TABLES[table]
+        if probe.has(table, c.name)
+    ]
     rows = exp.select(*present).from_(table).where(exp.column(column).isin(query=changed))
     name = f"_changed_{table}"
     return name, create_batch(rows, name)
