@@ -897,8 +897,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--rebuild",
         action="store_true",
-        help="build them whole even when fresh (past ten million interceptions in chunks of whole days, "
-        "each committed: until the last one the facts read as unfinished, never as fresh)",
+        help="build them whole even when fresh, from the start (past ten million interceptions in chunks "
+        "of whole days, each committed: until the last one the facts read as unfinished, never as fresh; "
+        "without --rebuild a build stopped half-way goes on from its last chunk)",
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_facts_build)

@@ -468,14 +468,11 @@ def test_a_build_in_chunks_of_whole_days_makes_the_facts_a_build_at_once_makes(d
             assert summaries.summary(con, by=by, now=newest).equals(frame), by
 
 
-def test_a_build_in_chunks_stopped_half_way_is_never_read_and_is_built_again(demo_db, tmp_path, monkeypatch):
-    """Each chunk is committed (DuckDB frees a step's temporary tables only then); the facts of a
-    build killed after two chunks are marked unfinished, never fresh, and built again on next use."""
-    db = tmp_path / "w.duckdb"
-    db.write_bytes(demo_db.read_bytes())
-    with connect(db) as con:
-        before = summaries.summary(con, by="provider,day")
+def _killed_in_third_chunk(db: Path, monkeypatch) -> int:
+    """Build the facts of ``db`` in chunks of about 700 interceptions and kill the build in its
+    third chunk, after two were committed; returns how many chunks a whole build makes."""
     monkeypatch.setattr(facts, "BUILD_CHUNK", 700)
+    whole = facts.build(db, rebuild=True)
     recompute = facts._recompute
     calls = []
 
@@ -488,14 +485,50 @@ def test_a_build_in_chunks_stopped_half_way_is_never_read_and_is_built_again(dem
     monkeypatch.setattr(facts, "_recompute", dying)
     with pytest.raises(KeyboardInterrupt):
         facts.build(db, rebuild=True)
+    monkeypatch.setattr(facts, "_recompute", recompute)
+    return int(whole.split(" in ")[1].split()[0])
+
+
+def test_a_build_in_chunks_stopped_half_way_is_never_read_and_the_next_build_goes_on_from_it(
+    demo_db, tmp_path, monkeypatch
+):
+    """Each chunk is committed (DuckDB frees a step's temporary tables only then); the facts of a
+    build killed after two chunks are marked unfinished, never fresh, and the next build goes on
+    with the third chunk, recomputing first what a sync changed in the meantime."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    chunks = _killed_in_third_chunk(db, monkeypatch)
     found = facts.inspect(db)
     assert not found.fresh and "unfinished" in found.reason
-    with duckdb.connect(str(db), read_only=True) as raw:  # two chunks committed, the third rolled back
+    with duckdb.connect(str(db)) as raw:  # two chunks committed, the third rolled back
         assert 0 < raw.execute("SELECT COUNT(*) FROM aibridge_facts").fetchall()[0][0] < 3_000
-    monkeypatch.setattr(facts, "_recompute", recompute)
-    with connect(db) as con:  # writable: built again first
+        # A sync in the meantime changes interceptions of the first chunk, already built.
+        first = "SELECT id FROM aibridge_interceptions ORDER BY started_at NULLS FIRST LIMIT 5"
+        raw.execute(f"UPDATE aibridge_interceptions SET model = 'changed-since' WHERE id IN ({first})")
+        raw.execute(f"INSERT INTO aibridge_facts_changed {first}")
+    with connect(db) as con:  # writable: the build goes on first
         assert con.facts == "stored"
-        assert summaries.summary(con, by="provider,day").equals(before)
+    assert_same_rows(*stored_and_inline(db))
+    with duckdb.connect(str(db), read_only=True) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM aibridge_facts WHERE model = 'changed-since'").fetchall() == [(5,)]
+    # Going on took the chunks left, not all of them again.
+    db2 = tmp_path / "w2.duckdb"
+    db2.write_bytes(demo_db.read_bytes())
+    _killed_in_third_chunk(db2, monkeypatch)
+    done = facts.build(db2)
+    assert "a stopped build went on from" in done and done.endswith(f"in {chunks - 2} chunk(s) of whole days")
+    assert_same_rows(*stored_and_inline(db2))
+
+
+def test_a_stopped_build_starts_again_when_the_providers_changed(demo_db, tmp_path, monkeypatch):
+    """Chunks built with other providers (or another definition) are not gone on from: the
+    attribution of every row may differ, so the build starts again."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    chunks = _killed_in_third_chunk(db, monkeypatch)
+    with duckdb.connect(str(db)) as raw:
+        raw.execute("UPDATE ai_providers SET name = name || '-renamed' WHERE id = (SELECT MIN(id) FROM ai_providers)")
+    assert facts.build(db) == f"facts of 3,000 interception(s) built in {chunks} chunks of whole days"
     assert_same_rows(*stored_and_inline(db))
 
 

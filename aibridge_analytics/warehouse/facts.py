@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +51,9 @@ STAGES: tuple[tuple[str, Mapping[str, str]], ...] = (
     ("warehouse/facts/stage", {"attribution": "warehouse/facts/staged_attribution"}),
 )
 STATE_KEY = "facts.state"
+#: While a build in chunks is under way: the state it builds for and where its next chunk starts,
+#: written with each chunk, so that a build stopped half-way goes on from there (`_build`).
+BUILDING_KEY = "facts.building"
 #: Past this share of changed interceptions a full build is cheaper than recomputing them.
 REBUILD_SHARE = 0.25
 #: A full build of more interceptions than this is made in chunks of whole days of about this many
@@ -84,7 +88,10 @@ def status(con: Connection) -> Status:
     current = state(con.probe, _value(con, "warehouse/facts/providers_digest"))
     made = con.meta().get(STATE_KEY)
     if made is None:
-        return Status(False, "the stored facts are unfinished (a build in chunks stopped half-way)")
+        return Status(
+            False,
+            "the stored facts are unfinished (a build in chunks stopped half-way; the next build goes on from there)",
+        )
     if made != current:
         return Status(False, "the stored facts were made by another definition or with other providers")
     changed = int(_value(con, "warehouse/facts/changed")) if _has(con, statements.FACTS_CHANGED) else 0
@@ -118,10 +125,15 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False) -> str:
             if changed <= REBUILD_SHARE * max(total, 1):
                 _recompute(wh, probe)
                 return f"facts of {changed:,} changed interception(s) recomputed"
-        chunks = _build(wh, probe)
+        after = _stopped_at(wh, current) if stored else None
+        chunks = _build(wh, probe, current, after)
+        wh.run("warehouse/meta/forget", {"pattern": BUILDING_KEY})
         wh.run("warehouse/meta/set", {"key": STATE_KEY, "value": current})
         rows = int(wh.built_value("count the facts", statements.count(TABLE)) or 0)
-        return f"facts of {rows:,} interception(s) built" + (f" in {chunks} chunks of whole days" if chunks > 1 else "")
+        done = f"facts of {rows:,} interception(s) built"
+        if after is not None:
+            return f"{done}: a stopped build went on from {after:%Y-%m-%d} in {chunks} chunk(s) of whole days"
+        return done + (f" in {chunks} chunks of whole days" if chunks > 1 else "")
 
 
 def inspect(path: Path | str) -> Status:
@@ -138,8 +150,8 @@ def build(path: Path | str, *, rebuild: bool = False) -> str:
     con = store.open_warehouse(path, read_only=False)
     wh = Warehouse(con)
     failure = (
-        f"building the facts of {str(path)!r} failed (rolled back; a build in chunks leaves the "
-        "chunks it finished marked unfinished, never read, and builds them again next time)"
+        f"building the facts of {str(path)!r} failed (rolled back; a build in chunks keeps the "
+        "chunks it finished, never read until it is done, and the next build goes on from them)"
     )
     with store.writes(wh, failure):
         return refresh(wh, DuckDBConnection(con, label=str(path)).probe, rebuild=rebuild)
@@ -150,9 +162,10 @@ def refresh_open(con: duckdb.DuckDBPyConnection) -> str:
     return refresh(Warehouse(con), DuckDBConnection(con).probe)
 
 
-def _build(wh: Warehouse, probe: Probe) -> int:
+def _build(wh: Warehouse, probe: Probe, current: str, after: datetime | None = None) -> int:
     """Build every fact anew (inside the caller's transaction) and forget the changed interceptions;
-    returns in how many chunks.
+    returns in how many chunks. ``current`` is the state the facts are built for (`state`);
+    ``after``: go on with a build in chunks that stopped there (`_stopped_at`).
 
     Up to `BUILD_CHUNK` interceptions in one step. Past it, in chunks of whole days (UTC) of about
     that many, in start order: an empty facts table first, then each chunk's interceptions recorded
@@ -160,30 +173,50 @@ def _build(wh: Warehouse, probe: Probe) -> int:
     build would (the tests hold it to that). Each chunk is committed, as DuckDB frees a dropped
     temporary table only when its transaction ends, so the temporary files stay those of one chunk;
     the facts' state is forgotten first and recorded by the caller after the last chunk, so
-    that facts a failure leaves half-built are never read as fresh.
+    that facts a failure leaves half-built are never read as fresh. Each chunk records where the
+    next one starts (`BUILDING_KEY`): a build stopped half-way goes on from there, its first chunk
+    also recomputing what a sync changed in the meantime.
     """
-    total = int(wh.built_value("count the interceptions", statements.count("aibridge_interceptions")) or 0)
-    if total <= BUILD_CHUNK:
-        _store(wh, probe, {}, whole=True)
-        if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
-            wh.run("warehouse/facts/clear_changed")
-        return 1
-    wh.run("warehouse/meta/forget", {"pattern": STATE_KEY})
-    wh.run("warehouse/facts/create_changed")
-    wh.run("warehouse/facts/clear_changed")
-    starts: list[Any] = []
+    if after is None:
+        total = int(wh.built_value("count the interceptions", statements.count("aibridge_interceptions")) or 0)
+        if total <= BUILD_CHUNK:
+            _store(wh, probe, {}, whole=True)
+            if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
+                wh.run("warehouse/facts/clear_changed")
+            return 1
+        for key in (STATE_KEY, BUILDING_KEY):
+            wh.run("warehouse/meta/forget", {"pattern": key})
+        wh.run("warehouse/facts/create_changed")
+        wh.run("warehouse/facts/clear_changed")
+    bounds: list[datetime | None] = [after]
     size = 0
     for day, interceptions in wh.run("warehouse/facts/days", probe=probe).fetchall():
+        if after is not None and (day is None or day < after):
+            continue
         if size and size + interceptions > BUILD_CHUNK:
-            starts.append(day)
+            bounds.append(day)
             size = 0
         size += interceptions
-    _recompute(wh, probe, whole=True)  # nothing recorded as changed yet: no facts, no keys
-    for since, until in zip([None, *starts], [*starts, None], strict=True):
+    if after is None:
+        _recompute(wh, probe, whole=True)  # nothing recorded as changed yet: no facts, no keys
+    for since, until in zip(bounds, [*bounds[1:], None], strict=True):
         wh.commit_and_begin()
         wh.run("warehouse/facts/mark_started", {"since": since, "until": until}, probe=probe)
         _recompute(wh, probe)
-    return len(starts) + 1
+        if until is not None:
+            wh.run("warehouse/meta/set", {"key": BUILDING_KEY, "value": f"{current} {until.isoformat()}"})
+    return len(bounds)
+
+
+def _stopped_at(wh: Warehouse, current: str) -> datetime | None:
+    """Where the next chunk of a build stopped half-way starts, if it was building for ``current``
+    (the same definition, schema and providers: otherwise it starts again)."""
+    building = wh.value("warehouse/meta/get", {"key": BUILDING_KEY})
+    made = wh.value("warehouse/meta/get", {"key": STATE_KEY})
+    if made is not None or not building:
+        return None
+    state_of, _, until = str(building).partition(" ")
+    return datetime.fromisoformat(until) if state_of == current and until else None
 
 
 def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
