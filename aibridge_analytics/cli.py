@@ -637,9 +637,12 @@ def cmd_facts_status(args: argparse.Namespace) -> int:
 
 
 def cmd_facts_build(args: argparse.Namespace) -> int:
+    from aibridge_analytics.outputs.progress import steps
     from aibridge_analytics.warehouse.facts import build
 
-    print(build(args.db, rebuild=args.rebuild))
+    with steps("building the facts") as progress:
+        done = build(args.db, rebuild=args.rebuild, progress=progress)
+    print(done)
     return EXIT_OK
 
 

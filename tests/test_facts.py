@@ -452,10 +452,16 @@ def test_a_build_in_chunks_of_whole_days_makes_the_facts_a_build_at_once_makes(d
             by: summaries.summary(con, by=by, now=newest) for by in ("provider", "provider,initiator,day", "model,week")
         }
     monkeypatch.setattr(facts, "BUILD_CHUNK", chunk)
-    said = facts.build(db, rebuild=True)
+    heard: list[tuple[int, int, str]] = []
+    said = facts.build(db, rebuild=True, progress=lambda done, total, step: heard.append((done, total, step)))
     chunks = int(said.split(" in ")[1].split()[0])
     assert said.startswith("facts of 3,000 interception(s) built in ") and said.endswith("chunks of whole days")
     assert chunks == days if chunk == 1 else 1 < chunks < days
+    # Each chunk is announced before it is built (facts build shows them on a terminal).
+    assert [(done, total) for done, total, _ in heard] == [(i, chunks) for i in range(chunks)]
+    assert heard[0][2] == f"chunk 1 of {chunks} (the first days)" and heard[1][2].startswith(
+        f"chunk 2 of {chunks} (from "
+    )
     assert facts.inspect(db).fresh
     assert_same_rows(*stored_and_inline(db))
     with duckdb.connect(str(db), read_only=True) as raw:  # stored in start order, as a build at once

@@ -35,6 +35,7 @@ import duckdb
 from aibridge_analytics import catalogue
 from aibridge_analytics.catalogue import Probe
 from aibridge_analytics.errors import SourceError, first_line
+from aibridge_analytics.outputs.progress import StepFn
 from aibridge_analytics.sources.connection import Connection, DuckDBConnection
 from aibridge_analytics.warehouse import statements, store
 from aibridge_analytics.warehouse.store import Warehouse
@@ -109,11 +110,12 @@ def _value(con: Connection, name: str, params: Mapping[str, Any] | None = None) 
     return frame.item(0, 0) if frame.height else None
 
 
-def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False) -> str:
+def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False, progress: StepFn | None = None) -> str:
     """Bring the stored facts up to date, in one transaction (a build in chunks: one per chunk,
     see `_build`; the caller holds none); returns what
     was done, for logs. ``rebuild`` builds them whole even when they are fresh. DuckDB's memory is
-    held to `store.memory_limit`, as on every connection of this package."""
+    held to `store.memory_limit`, as on every connection of this package. ``progress`` hears of each
+    chunk of a build in chunks (`outputs.progress.steps`)."""
     with wh.transaction():
         current = state(probe, wh.value("warehouse/facts/providers_digest", probe=probe))
         stored = not rebuild and wh.value("schema/has_table", {"table": TABLE})
@@ -126,7 +128,7 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False) -> str:
                 _recompute(wh, probe)
                 return f"facts of {changed:,} changed interception(s) recomputed"
         after = _stopped_at(wh, current) if stored else None
-        chunks = _build(wh, probe, current, after)
+        chunks = _build(wh, probe, current, after, progress)
         wh.run("warehouse/meta/forget", {"pattern": BUILDING_KEY})
         wh.run("warehouse/meta/set", {"key": STATE_KEY, "value": current})
         rows = int(wh.built_value("count the facts", statements.count(TABLE)) or 0)
@@ -142,7 +144,7 @@ def inspect(path: Path | str) -> Status:
         return status(con)
 
 
-def build(path: Path | str, *, rebuild: bool = False) -> str:
+def build(path: Path | str, *, rebuild: bool = False, progress: StepFn | None = None) -> str:
     """Bring the stored facts of the warehouse file ``path`` up to date (``rebuild``: whole);
     returns what was done. The file must be writable and not open in another process. A failure
     (a full disk) is one WarehouseError line; the facts a build in chunks leaves are never read
@@ -154,7 +156,7 @@ def build(path: Path | str, *, rebuild: bool = False) -> str:
         "chunks it finished, never read until it is done, and the next build goes on from them)"
     )
     with store.writes(wh, failure):
-        return refresh(wh, DuckDBConnection(con, label=str(path)).probe, rebuild=rebuild)
+        return refresh(wh, DuckDBConnection(con, label=str(path)).probe, rebuild=rebuild, progress=progress)
 
 
 def refresh_open(con: duckdb.DuckDBPyConnection) -> str:
@@ -162,7 +164,9 @@ def refresh_open(con: duckdb.DuckDBPyConnection) -> str:
     return refresh(Warehouse(con), DuckDBConnection(con).probe)
 
 
-def _build(wh: Warehouse, probe: Probe, current: str, after: datetime | None = None) -> int:
+def _build(
+    wh: Warehouse, probe: Probe, current: str, after: datetime | None = None, progress: StepFn | None = None
+) -> int:
     """Build every fact anew (inside the caller's transaction) and forget the changed interceptions;
     returns in how many chunks. ``current`` is the state the facts are built for (`state`);
     ``after``: go on with a build in chunks that stopped there (`_stopped_at`).
@@ -199,7 +203,10 @@ def _build(wh: Warehouse, probe: Probe, current: str, after: datetime | None = N
         size += interceptions
     if after is None:
         _recompute(wh, probe, whole=True)  # nothing recorded as changed yet: no facts, no keys
-    for since, until in zip(bounds, [*bounds[1:], None], strict=True):
+    for done, (since, until) in enumerate(zip(bounds, [*bounds[1:], None], strict=True)):
+        if progress is not None:
+            days = f"from {since:%Y-%m-%d}" if since is not None else "the first days"
+            progress(done, len(bounds), f"chunk {done + 1} of {len(bounds)} ({days})")
         wh.commit_and_begin()
         wh.run("warehouse/facts/mark_started", {"since": since, "until": until}, probe=probe)
         _recompute(wh, probe)
