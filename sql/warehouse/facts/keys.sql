@@ -14,5 +14,9 @@ FROM (
   WHERE NOT s.thread_key IS NULL
 ) AS n
 CROSS JOIN (SELECT COALESCE(MAX(k.key), 0) AS top FROM main.aibridge_fact_keys AS k) AS b
+-- Those without a number, by a join that hashes the staged values and streams the numbered ones
+-- past them: a NOT EXISTS was decorrelated into a join about 15% slower.
+LEFT JOIN main.aibridge_fact_keys AS k
+  ON k.key_of = n.key_of AND k.value = n.value
 WHERE
-  NOT EXISTS (SELECT 1 FROM main.aibridge_fact_keys AS k WHERE k.key_of = n.key_of AND k.value = n.value)
+  k.key IS NULL

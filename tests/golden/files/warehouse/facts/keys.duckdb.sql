@@ -23,11 +23,7 @@ CROSS JOIN (
     COALESCE(MAX(k.key), 0) AS top
   FROM main.aibridge_fact_keys AS k
 ) AS b
+LEFT JOIN main.aibridge_fact_keys AS k
+  ON k.key_of = n.key_of AND k.value = n.value
 WHERE
-  NOT EXISTS(
-    SELECT
-      1
-    FROM main.aibridge_fact_keys AS k
-    WHERE
-      k.key_of = n.key_of AND k.value = n.value
-  )
+  k.key IS NULL
