@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -536,6 +537,33 @@ def test_a_stopped_build_starts_again_when_the_providers_changed(demo_db, tmp_pa
         raw.execute("UPDATE ai_providers SET name = name || '-renamed' WHERE id = (SELECT MIN(id) FROM ai_providers)")
     assert facts.build(db) == f"facts of 3,000 interception(s) built in {chunks} chunks of whole days"
     assert_same_rows(*stored_and_inline(db))
+
+
+def test_a_command_that_refreshes_the_facts_first_shows_why_and_what_is_under_way(demo_db, tmp_path, monkeypatch):
+    """On a terminal a command that finds the facts stale says what it is doing while it refreshes
+    them (after an upgrade a large warehouse takes hours); off a terminal the steps are silent."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    with duckdb.connect(str(db)) as raw:  # as a sync records the interceptions it wrote
+        raw.execute("CREATE TABLE IF NOT EXISTS aibridge_facts_changed (interception_id UUID NOT NULL)")
+        raw.execute("INSERT INTO aibridge_facts_changed SELECT id FROM aibridge_interceptions LIMIT 20")
+    shown: list[str] = []
+
+    @contextmanager
+    def steps(description, enabled=None):
+        shown.append(description)
+        yield lambda done, total, step: shown.append(f"{done}/{total} {step}")
+
+    monkeypatch.setattr(facts, "steps", steps)
+    with connect(db) as con:
+        assert con.facts == "stored"
+    assert shown == [
+        "refreshing the stored facts first",
+        "0/1 recomputing 20 changed interception(s)",
+    ]
+    with connect(db) as con:  # fresh now: nothing to show
+        assert con.facts == "stored"
+    assert len(shown) == 2
 
 
 def test_a_warehouse_made_before_newer_columns_refreshes_its_facts(tmp_path, monkeypatch):

@@ -35,7 +35,7 @@ import duckdb
 from aibridge_analytics import catalogue
 from aibridge_analytics.catalogue import Probe
 from aibridge_analytics.errors import SourceError, first_line
-from aibridge_analytics.outputs.progress import StepFn
+from aibridge_analytics.outputs.progress import StepFn, steps
 from aibridge_analytics.sources.connection import Connection, DuckDBConnection
 from aibridge_analytics.warehouse import statements, store
 from aibridge_analytics.warehouse.store import Warehouse
@@ -114,8 +114,8 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False, progress: Ste
     """Bring the stored facts up to date, in one transaction (a build in chunks: one per chunk,
     see `_build`; the caller holds none); returns what
     was done, for logs. ``rebuild`` builds them whole even when they are fresh. DuckDB's memory is
-    held to `store.memory_limit`, as on every connection of this package. ``progress`` hears of each
-    chunk of a build in chunks (`outputs.progress.steps`)."""
+    held to `store.memory_limit`, as on every connection of this package. ``progress`` hears of what
+    is under way: a recomputation, a build, or each chunk of a build in chunks (`outputs.progress.steps`)."""
     with wh.transaction():
         current = state(probe, wh.value("warehouse/facts/providers_digest", probe=probe))
         stored = not rebuild and wh.value("schema/has_table", {"table": TABLE})
@@ -125,6 +125,8 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False, progress: Ste
                 return "facts up to date"
             total = int(wh.built_value("count the facts", statements.count(TABLE)) or 0)
             if changed <= REBUILD_SHARE * max(total, 1):
+                if progress is not None:
+                    progress(0, 1, f"recomputing {changed:,} changed interception(s)")
                 _recompute(wh, probe)
                 return f"facts of {changed:,} changed interception(s) recomputed"
         after = _stopped_at(wh, current) if stored else None
@@ -184,6 +186,8 @@ def _build(
     if after is None:
         total = int(wh.built_value("count the interceptions", statements.count("aibridge_interceptions")) or 0)
         if total <= BUILD_CHUNK:
+            if progress is not None:
+                progress(0, 1, f"building the facts of {total:,} interception(s)")
             _store(wh, probe, {}, whole=True)
             if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
                 wh.run("warehouse/facts/clear_changed")
@@ -303,8 +307,9 @@ def open_warehouse_source(path: Path, label: str) -> DuckDBConnection:
     when they are fresh.
 
     Stale or missing facts are refreshed first when the file can be written (another process
-    holding it, or a read-only file, cannot); otherwise the figures read the facts inline and the
-    connection's ``facts`` says why, for the completeness line.
+    holding it, or a read-only file, cannot), the step under way shown on a terminal; otherwise
+    the figures read the facts inline and the connection's ``facts`` says why, for the
+    completeness line.
     """
     con = _warehouse(path, label)
     found = status(con)
@@ -316,7 +321,9 @@ def open_warehouse_source(path: Path, label: str) -> DuckDBConnection:
     except SourceError as exc:
         return _inline(path, label, f"{found.reason}; the warehouse cannot be written to refresh them ({exc})")
     try:
-        refresh(Warehouse(raw), DuckDBConnection(raw, label=label).probe)
+        # A terminal sees why the command waits (a large warehouse after an upgrade: hours).
+        with steps("refreshing the stored facts first") as progress:
+            refresh(Warehouse(raw), DuckDBConnection(raw, label=label).probe, progress=progress)
     except duckdb.Error as exc:
         return _inline(path, label, f"{found.reason}; refreshing them failed: {first_line(exc)}")
     finally:
