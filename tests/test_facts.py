@@ -506,7 +506,7 @@ def test_a_build_in_chunks_stopped_half_way_is_never_read_and_the_next_build_goe
     db.write_bytes(demo_db.read_bytes())
     chunks = _killed_in_third_chunk(db, monkeypatch)
     found = facts.inspect(db)
-    assert not found.fresh and "unfinished" in found.reason
+    assert not found.fresh and "unfinished" in found.reason and "the next build goes on from 20" in found.reason
     with duckdb.connect(str(db)) as raw:  # two chunks committed, the third rolled back
         assert 0 < raw.execute("SELECT COUNT(*) FROM aibridge_facts").fetchall()[0][0] < 3_000
         # A sync in the meantime changes interceptions of the first chunk, already built.
@@ -535,6 +535,7 @@ def test_a_stopped_build_starts_again_when_the_providers_changed(demo_db, tmp_pa
     chunks = _killed_in_third_chunk(db, monkeypatch)
     with duckdb.connect(str(db)) as raw:
         raw.execute("UPDATE ai_providers SET name = name || '-renamed' WHERE id = (SELECT MIN(id) FROM ai_providers)")
+    assert facts.inspect(db).reason.endswith("the next build starts again)")
     assert facts.build(db) == f"facts of 3,000 interception(s) built in {chunks} chunks of whole days"
     assert_same_rows(*stored_and_inline(db))
 

@@ -89,9 +89,10 @@ def status(con: Connection) -> Status:
     current = state(con.probe, _value(con, "warehouse/facts/providers_digest"))
     made = con.meta().get(STATE_KEY)
     if made is None:
+        after = _resume_point(con.meta().get(BUILDING_KEY), current)
+        goes_on = f"goes on from {after:%Y-%m-%d}" if after is not None else "starts again"
         return Status(
-            False,
-            "the stored facts are unfinished (a build in chunks stopped half-way; the next build goes on from there)",
+            False, f"the stored facts are unfinished (a build in chunks stopped half-way; the next build {goes_on})"
         )
     if made != current:
         return Status(False, "the stored facts were made by another definition or with other providers")
@@ -222,11 +223,15 @@ def _build(
 def _stopped_at(wh: Warehouse, current: str) -> datetime | None:
     """Where the next chunk of a build stopped half-way starts, if it was building for ``current``
     (the same definition, schema and providers: otherwise it starts again)."""
-    building = wh.value("warehouse/meta/get", {"key": BUILDING_KEY})
-    made = wh.value("warehouse/meta/get", {"key": STATE_KEY})
-    if made is not None or not building:
+    if wh.value("warehouse/meta/get", {"key": STATE_KEY}) is not None:
         return None
-    state_of, _, until = str(building).partition(" ")
+    return _resume_point(wh.value("warehouse/meta/get", {"key": BUILDING_KEY}), current)
+
+
+def _resume_point(building: str | None, current: str) -> datetime | None:
+    """The start of the next chunk that the recorded ``building`` value names, if it was recorded
+    by a build for the state ``current``."""
+    state_of, _, until = str(building or "").partition(" ")
     return datetime.fromisoformat(until) if state_of == current and until else None
 
 
