@@ -527,6 +527,23 @@ def test_a_build_in_chunks_stopped_half_way_is_never_read_and_the_next_build_goe
     assert_same_rows(*stored_and_inline(db2))
 
 
+@pytest.mark.parametrize("damage", ["not a date", "2026-13-45", "2026-09-10", ""])
+def test_a_damaged_record_of_a_stopped_build_starts_it_again(demo_db, tmp_path, monkeypatch, damage):
+    """Where a stopped build goes on from is data in the warehouse: a value no build wrote (a naive
+    or impossible date, text) is no reason for every command to fail; the build starts again."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    chunks = _killed_in_third_chunk(db, monkeypatch)
+    with duckdb.connect(str(db)) as raw:
+        raw.execute(
+            "UPDATE warehouse_meta SET value = split_part(value, ' ', 1) || ' ' || ? WHERE key = ?",
+            [damage, facts.BUILDING_KEY],
+        )
+    assert facts.inspect(db).reason.endswith("the next build starts again)")
+    assert facts.build(db) == f"facts of 3,000 interception(s) built in {chunks} chunks of whole days"
+    assert_same_rows(*stored_and_inline(db))
+
+
 def test_a_stopped_build_starts_again_when_the_providers_changed(demo_db, tmp_path, monkeypatch):
     """Chunks built with other providers (or another definition) are not gone on from: the
     attribution of every row may differ, so the build starts again."""

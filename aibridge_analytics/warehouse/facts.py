@@ -230,9 +230,16 @@ def _stopped_at(wh: Warehouse, current: str) -> datetime | None:
 
 def _resume_point(building: str | None, current: str) -> datetime | None:
     """The start of the next chunk that the recorded ``building`` value names, if it was recorded
-    by a build for the state ``current``."""
+    by a build for the state ``current``. A value that is not one (edited by hand, damaged)
+    names none: the build starts again, rather than every open of the warehouse failing."""
     state_of, _, until = str(building or "").partition(" ")
-    return datetime.fromisoformat(until) if state_of == current and until else None
+    if state_of != current or not until:
+        return None
+    try:
+        after = datetime.fromisoformat(until)
+    except ValueError:
+        return None
+    return after if after.tzinfo is not None else None
 
 
 def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
