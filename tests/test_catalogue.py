@@ -24,11 +24,14 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import duckdb
 import pytest
 import sqlglot
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aibridge_analytics import catalogue
-from aibridge_analytics.catalogue import Probe, lint, loader, render, render_relation, render_unexpanded
+from aibridge_analytics.catalogue import Probe, lint, loader, render, render_relation, render_unexpanded, rendering
 from aibridge_analytics.coder import TABLES
 from aibridge_analytics.errors import SqlError, UsageError
 from aibridge_analytics.pipelines.summaries import KEYS
@@ -176,6 +179,33 @@ def test_base_columns_are_the_columns_behind_those_the_statement_names():
     assert catalogue.base_columns(oldest + "SELECT i.provider_name FROM interceptions AS i") == {
         "interceptions": {"provider"}
     }
+
+
+def test_a_distinct_count_of_a_grouped_key_renders_as_one_per_group():
+    by_initiator = render("summaries/figures", "duckdb", keys=[*KEYS["provider"], *KEYS["initiator"]], bind=False).sql
+    assert "COUNT(DISTINCT k.initiator_id)" not in by_initiator
+    assert "CASE WHEN k.initiator_id IS NULL THEN 0 ELSE 1 END" in by_initiator
+    by_provider = render("summaries/figures", "duckdb", keys=KEYS["provider"], bind=False).sql
+    assert "COUNT(DISTINCT k.initiator_id)" in by_provider
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from([1, 2, None])), max_size=12))
+def test_one_per_group_gives_the_rows_of_the_distinct_counts_it_replaces(rows):
+    # NULL groups count 0, a FILTER is left alone, a subquery's own grouping is its own.
+    sql = (
+        "SELECT t.g, COUNT(DISTINCT t.g) AS a, COUNT(DISTINCT t.v) AS b,"
+        " COUNT(DISTINCT t.g) FILTER (WHERE t.v > 1) AS c,"
+        " (SELECT COUNT(DISTINCT u.g) FROM t AS u WHERE u.v = 2) AS d"
+        " FROM t GROUP BY t.g ORDER BY t.g NULLS LAST"
+    )
+    rewritten = rendering._one_per_group(sqlglot.parse_one(sql, read="duckdb")).sql("duckdb")
+    assert rewritten.count("COUNT(DISTINCT t.g)") == 1  # the FILTER's
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (g TEXT, v INTEGER)")
+    if rows:
+        con.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
 
 
 @pytest.mark.parametrize(

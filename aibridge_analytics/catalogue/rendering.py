@@ -149,6 +149,33 @@ def _keep_keys(tree: exp.Expr, query: Query, keys: Sequence[str]) -> exp.Expr:
     return tree
 
 
+def _one_per_group(tree: exp.Expr) -> exp.Expr:
+    """``tree`` with each distinct count of a column its SELECT groups by written as 1 (0 where
+    the group's value is NULL): what it is, without the hash table of every row that an engine
+    otherwise builds for it (a third of ``--by provider,initiator,day``)."""
+    for select in list(tree.find_all(exp.Select)):
+        group = select.args.get("group")
+        grouped = {e.sql() for e in group.expressions if isinstance(e, exp.Column)} if group else set()
+        for count in list(select.find_all(exp.Count)):
+            distinct = count.this
+            if (
+                count.parent_select is select
+                # A FILTER counts only some rows: a group may have the value and still count 0.
+                and not isinstance(count.parent, exp.Filter)
+                and isinstance(distinct, exp.Distinct)
+                and len(distinct.expressions) == 1
+                and distinct.expressions[0].sql() in grouped
+            ):
+                column = distinct.expressions[0].copy()
+                one = (
+                    exp.case()
+                    .when(exp.Is(this=column, expression=exp.Null()), exp.Literal.number(0))
+                    .else_(exp.Literal.number(1))
+                )
+                count.replace(exp.cast(one, "BIGINT"))
+    return tree
+
+
 def _uncommented(tree: exp.Expr) -> exp.Expr:
     """A copy of ``tree`` without comments (the header is data for the catalogue, not for engines)."""
     tree = tree.copy()
@@ -192,6 +219,7 @@ def render(
     tree = _uncommented(query.tree)
     if keys is not None:
         tree = _keep_keys(tree, query, keys)
+    tree = _one_per_group(tree)
     ctes = [
         # A base relation is only a projection: never worth materialising 10 million rows for.
         exp.CTE(

@@ -61,7 +61,7 @@ FROM (
     k.method,
     k.effective_group_id,
     COUNT(*) AS interceptions,
-    COUNT(DISTINCT k.initiator_key) AS initiators,
+    COUNT(DISTINCT k.initiator_id) AS initiators,
     -- A session lying whole in the group counts by its marked row, any other by its key
     -- (summaries/keyed.sql); a source without marks counts every one by its key.
     COUNT(DISTINCT k.session_key) FILTER (WHERE k.session_split)

@@ -20,7 +20,6 @@ SELECT
   CAST(DATE_TRUNC('week', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,
   f.method,
   f.effective_group_id,
-  f.initiator_id AS initiator_key,
   f.session_key,
   -- Whether this session is counted by its key (a distinct count) rather than by its marked row
   -- (session_rep): unless its ended rows all lie in the range and agree in every key grouped by

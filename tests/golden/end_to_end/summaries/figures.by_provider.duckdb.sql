@@ -677,7 +677,6 @@ WITH providers AS NOT MATERIALIZED (
     CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,
     f.method,
     f.effective_group_id,
-    f.initiator_id AS initiator_key,
     f.session_key,
     CASE
       WHEN f.session_varies IS NULL OR (
@@ -778,7 +777,7 @@ FROM (
     MAX(k.provider_name) AS provider_name,
     k.provider_type,
     COUNT(*) AS interceptions,
-    COUNT(DISTINCT k.initiator_key) AS initiators,
+    COUNT(DISTINCT k.initiator_id) AS initiators,
     COUNT(DISTINCT k.session_key) FILTER(WHERE
       k.session_split) + COUNT(*) FILTER(WHERE
       k.session_rep AND NOT k.session_split) AS sessions,

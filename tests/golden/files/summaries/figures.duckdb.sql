@@ -54,7 +54,7 @@ FROM (
     k.method,
     k.effective_group_id,
     COUNT(*) AS interceptions,
-    COUNT(DISTINCT k.initiator_key) AS initiators,
+    COUNT(DISTINCT k.initiator_id) AS initiators,
     COUNT(DISTINCT k.session_key) FILTER(WHERE
       k.session_split) + COUNT(*) FILTER(WHERE
       k.session_rep AND NOT k.session_split) AS sessions,

@@ -10,7 +10,6 @@ SELECT
   CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,
   f.method,
   f.effective_group_id,
-  f.initiator_id AS initiator_key,
   f.session_key,
   CASE
     WHEN f.session_varies IS NULL
