@@ -607,6 +607,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             overlap=overlap,
             keep_latest=args.keep_latest,
             progress=progress,
+            # The refresh of the facts at the end can be the longer part (a first sync builds them).
+            facts_progress=lambda done, total, step: progress(done, total, f"refreshing the facts: {step}"),
             log=log,
             **_timeouts(args),
         )

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import math
 import os
-import pty
 import re
-import select
 import signal
-import struct
 import subprocess
 import sys
-import termios
 import time
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -33,6 +28,7 @@ from datasets import (
 )
 from oracle import completeness, group, load_rows, sessions
 from polars.testing import assert_frame_equal
+from terminal import on_a_terminal
 
 from aibridge_analytics.outputs.report import build_report
 from aibridge_analytics.outputs.report.data import GROUPINGS
@@ -511,41 +507,8 @@ def test_postgresql_and_duckdb_reports_agree(tables, pg_schema, tmp_path):
     assert {q["dialect"] for q in manifests[1]["queries"]} == {"postgres"}
 
 
-def _on_a_terminal(*args: str, columns: int = 80) -> tuple[int, str, str]:
-    """Run the CLI with stderr on a pseudo-terminal ``columns`` wide (as `make report` in a shell):
-    its exit code, its stdout, and the text the terminal received with control sequences removed."""
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    with subprocess.Popen(
-        [sys.executable, "-m", "aibridge_analytics", *args],
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns)},
-    ) as proc:
-        os.close(follower)
-        received = b""
-        while True:
-            ready, _, _ = select.select([leader], [], [], 300)
-            assert ready, "no output from the CLI for five minutes"
-            try:
-                chunk = os.read(leader, 1 << 16)
-            except OSError:  # EIO: the last writer closed the terminal
-                break
-            if not chunk:
-                break
-            received += chunk
-        os.close(leader)
-        assert proc.stdout is not None
-        stdout = proc.stdout.read().decode()
-        code = proc.wait(timeout=60)
-    # Colours go; cursor moves (a redraw of the line) become line ends, as on paper.
-    text = re.sub(r"\x1b\[[0-9;]*m", "", received.decode())
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "\n", text).replace("\r", "\n")
-    return code, stdout, text
-
-
 def test_cli_report_progress_names_each_step_on_an_80_column_terminal(warehouse, tmp_path):
-    code, stdout, text = _on_a_terminal("report", "--source", str(warehouse), "--out", str(tmp_path / "r"))
+    code, stdout, text = on_a_terminal("report", "--source", str(warehouse), "--out", str(tmp_path / "r"))
     assert code == 0, text
     assert stdout == ""  # the progress is drawn on stderr, the terminal; stdout stays free for pipes
     lines = [line.strip() for line in text.splitlines() if line.strip()]

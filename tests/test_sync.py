@@ -22,6 +22,7 @@ from aibridge_analytics.demo.generator import demo_tables
 from aibridge_analytics.demo.pgload import load_postgres
 from aibridge_analytics.warehouse.sync import HISTORY_TABLE, STREAMS, sync
 from tests.datasets import T0, frames, interception, provider, uid
+from tests.terminal import on_a_terminal
 
 pytestmark = pytest.mark.postgres
 
@@ -149,6 +150,20 @@ def test_sync_copies_every_table_and_a_second_run_adds_nothing(pg_schema, tmp_pa
     assert dump(db) == before
     assert meta(db)["sync.watermark.aibridge_interceptions"] == watermark
     assert "password" not in json.dumps(meta(db))
+
+
+def test_sync_on_a_terminal_names_the_refresh_of_the_facts_after_the_rows(pg_schema, tmp_path):
+    # A first sync builds the facts, which on a long history takes longer than the rows: the bar
+    # says so instead of standing full.
+    load_postgres(pg_schema.conn, frames(small_dataset()))
+    code, stdout, text = on_a_terminal("sync", "--source", url(pg_schema), "--db", str(tmp_path / "w.duckdb"))
+    assert code == 0, text
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    rows = [i for i, line in enumerate(lines) if line.startswith("syncing rows ")]
+    refresh = [i for i, line in enumerate(lines) if line.startswith("refreshing the facts: building the facts of ")]
+    assert rows and refresh and max(rows) < min(refresh), lines
+    assert all(len(line) <= 80 for line in lines)
+    assert stdout.rstrip().endswith("facts of 6 interception(s) built")
 
 
 def test_a_warehouse_an_older_version_synced_gains_the_columns_declared_since(pg_schema, tmp_path):

@@ -10,12 +10,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn, TaskID
 
 ProgressFn = Callable[[int, int], None]
+
+
+class BarFn(Protocol):
+    """``update(done, total)``, or with ``step``: the bar names that step instead (a command whose
+    last part is steps, as a sync's refresh of the facts)."""
+
+    def __call__(self, done: int, total: int, step: str | None = None) -> None: ...
+
+
 #: ``update(done, total, step)``: ``done`` of ``total`` steps are finished and ``step`` is under way.
 StepFn = Callable[[int, int, str], None]
 
@@ -35,18 +44,20 @@ def _enabled(enabled: bool | None) -> bool:
 
 
 @contextmanager
-def bar(description: str, enabled: bool | None = None) -> Iterator[ProgressFn]:
-    """Yield ``update(done, total)``; draws a bar on stderr only when it is a terminal."""
+def bar(description: str, enabled: bool | None = None) -> Iterator[BarFn]:
+    """Yield ``update(done, total, step=None)`` (:class:`BarFn`); draws a bar on stderr only when it
+    is a terminal."""
     if not _enabled(enabled):
-        yield lambda done, total: None
+        yield lambda done, total, step=None: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
     with _drawn(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as drawn:
         task = drawn.add_task(description, total=None)
 
-        def update(done: int, total: int) -> None:
-            drawn.update(task, completed=done, total=total)
+        def update(done: int, total: int, step: str | None = None) -> None:
+            # A step is drawn at once, as in `steps`: it can end before the next automatic refresh.
+            drawn.update(task, completed=done, total=total, description=step or description, refresh=step is not None)
 
         yield update
 

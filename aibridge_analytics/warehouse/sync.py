@@ -73,7 +73,7 @@ from aibridge_analytics.errors import (
     WarehouseError,
     first_line,
 )
-from aibridge_analytics.outputs.progress import ProgressFn
+from aibridge_analytics.outputs.progress import ProgressFn, StepFn
 from aibridge_analytics.sources.connection import (
     ENUM_LABELS_META,
     MISSING_COLUMNS_META,
@@ -154,6 +154,7 @@ def sync(
     keep_latest: bool = False,
     statement_timeout_ms: int = 3_600_000,
     progress: ProgressFn | None = None,
+    facts_progress: StepFn | None = None,
     log: Callable[[str], None] | None = None,
 ) -> SyncSummary:
     """Copy new and changed rows of ``source`` into the warehouse file ``db`` (created if missing).
@@ -163,7 +164,8 @@ def sync(
     :func:`.exports.connect_export`) or another warehouse. Idempotent: a second run with nothing
     new in the source writes nothing new. ``batch_rows`` is the size of a file source's committed
     batches (a live database commits table by table). ``statement_timeout_ms`` bounds each server statement,
-    the streaming reads included, hence the generous default.
+    the streaming reads included, hence the generous default. ``progress`` hears of the rows
+    copied; ``facts_progress`` of the refresh of the facts at the end (`facts.refresh`).
     """
     if batch_rows < 1:
         raise UsageError(f"batch_rows must be positive, got {batch_rows}")
@@ -189,7 +191,7 @@ def sync(
             "progress was rolled back; the next sync copies the rest)"
         )
         with store.writes(warehouse, failure):
-            summary = _Run(warehouse, src, batch_rows, overlap, progress, log).run()
+            summary = _Run(warehouse, src, batch_rows, overlap, progress, log, facts_progress).run()
             warehouse.con.checkpoint()
     summary.db = str(path)
     summary.seconds = time.perf_counter() - began
@@ -264,9 +266,11 @@ class _Run:
         overlap: timedelta,
         progress: ProgressFn | None,
         log: Callable[[str], None] | None,
+        facts_progress: StepFn | None = None,
     ) -> None:
         self.wh, self.src, self.batch_rows, self.overlap = warehouse, src, batch_rows, overlap
         self.progress = progress or (lambda done, total: None)
+        self.facts_progress = facts_progress
         self.log = log or (lambda line: None)
         self.now = datetime.now(UTC)
         self.probe: Probe = src.probe
@@ -302,7 +306,7 @@ class _Run:
             # The facts of every interception this run wrote, recomputed in one transaction; a run
             # killed before leaves them marked changed, so no figure reads them stale.
             self.log("facts: refreshing")
-            self.summary.facts = facts.refresh(self.wh, self.probe_of_warehouse())
+            self.summary.facts = facts.refresh(self.wh, self.probe_of_warehouse(), progress=self.facts_progress)
             self.log(self.summary.facts)
             with self.wh.transaction():
                 self._set_meta({"last_completed_at": self.now.isoformat()})
