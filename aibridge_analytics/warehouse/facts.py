@@ -285,6 +285,7 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
     wh.run("warehouse/facts/create_keys")
     if whole:
         wh.run("warehouse/facts/clear_keys")
+    wh.run("warehouse/facts/stage_keys")
     wh.run("warehouse/facts/keys")
     wh.run("warehouse/facts/create_span_keys")
     if whole:
@@ -296,6 +297,7 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
         wh.run("warehouse/facts/insert_changed")
         wh.run("warehouse/facts/mark_spans")
     wh.run("warehouse/facts/drop_stage")
+    wh.run("warehouse/facts/drop_stage_keys")
     marked = (
         {}
         if whole

@@ -2,7 +2,7 @@ SELECT
   f.*
   REPLACE (s.key AS session_key, t.key AS thread_key)
 FROM temp.main._facts AS f
-LEFT JOIN main.aibridge_fact_keys AS s
+LEFT JOIN temp.main._keys AS s
   ON s.key_of = 'session' AND s.value = f.session_key
-LEFT JOIN main.aibridge_fact_keys AS t
+LEFT JOIN temp.main._keys AS t
   ON t.key_of = 'thread' AND t.value = CAST(f.thread_key AS TEXT)
