@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -162,6 +163,10 @@ def test_sync_on_a_terminal_names_the_refresh_of_the_facts_after_the_rows(pg_sch
     rows = [i for i, line in enumerate(lines) if line.startswith("syncing rows ")]
     refresh = [i for i, line in enumerate(lines) if line.startswith("refreshing the facts: building the facts of ")]
     assert rows and refresh and max(rows) < min(refresh), lines
+    # The line appears with its first figures (never "0/?"); a step shows the time elapsed, as a
+    # few unequal steps give no useful time remaining ("-:--:--").
+    assert not any("/?" in line for line in lines), lines
+    assert all(re.search(r" \d+/\d+ \d+:\d\d:\d\d$", lines[i]) for i in refresh), lines
     assert all(len(line) <= 80 for line in lines)
     assert stdout.rstrip().endswith("facts of 6 interception(s) built")
 
