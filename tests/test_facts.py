@@ -438,6 +438,48 @@ def test_facts_status_and_build_commands(demo_db, tmp_path, capsys):
     assert "openai-renamed" in set(stored["provider_name"].drop_nulls())
 
 
+@pytest.fixture
+def catalogue_copy(tmp_path, monkeypatch):
+    """A copy of the SQL catalogue that the package reads instead of its own, to edit."""
+    import shutil
+
+    from aibridge_analytics.catalogue import loader
+
+    copy = tmp_path / "sql"
+    shutil.copytree(loader.sql_dir(), copy)
+    cached = (loader._files, loader.headers, loader.relations, loader.fingerprint, loader._parsed)
+    for function in cached:
+        function.cache_clear()
+    monkeypatch.setattr(loader, "sql_dir", lambda: copy)
+    yield copy
+    monkeypatch.undo()
+    for function in cached:
+        function.cache_clear()
+
+
+def test_only_a_change_of_the_sql_the_facts_are_made_of_makes_them_stale(demo_db, tmp_path, catalogue_copy):
+    # An upgrade that changes a report's query keeps a large warehouse's facts, which take hours
+    # to rebuild at a hundred million interceptions; one that changes what a fact reads does not.
+    from aibridge_analytics.catalogue import loader
+
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+
+    def edited(name: str) -> str:
+        with (catalogue_copy / f"{name}.sql").open("a", encoding="utf-8") as sql:
+            sql.write("\n-- edited\n")
+        loader._files.cache_clear()
+        loader.fingerprint.cache_clear()
+        return facts.inspect(db).reason
+
+    assert facts.inspect(db).fresh
+    assert edited("report/tools") == "" and edited("summaries/figures") == ""
+    before = facts.definition()
+    # Not under warehouse/facts/: the facts read it through the relations facts -> summary_child_rows.
+    assert "another definition" in edited("summaries/child_rows")
+    assert facts.definition() != before
+
+
 @pytest.mark.parametrize("chunk", [1, 700])
 def test_a_build_in_chunks_of_whole_days_makes_the_facts_a_build_at_once_makes(demo_db, tmp_path, monkeypatch, chunk):
     """Past `facts.BUILD_CHUNK` interceptions a full build goes a chunk of whole days at a time (one

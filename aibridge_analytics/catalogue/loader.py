@@ -139,20 +139,37 @@ def _files() -> dict[str, Path]:
     return {path.relative_to(root).with_suffix("").as_posix(): path for path in sorted(root.rglob("*.sql"))}
 
 
-@lru_cache(maxsize=1)
-def fingerprint() -> str:
-    """A digest of the whole catalogue: every file's name and text, and the code that renders them.
+@cache
+def fingerprint(under: str) -> str:
+    """A digest of what the catalogue files under ``under`` (a prefix of their names, such as
+    ``warehouse/facts/``) are made of: their name and text, those of every file defining a
+    relation they name, and of theirs in turn, and the code that renders them.
 
-    What was made by the catalogue's SQL (a warehouse's stored facts) records it, so that an
-    upgrade that changes any of it is noticed without rendering anything.
+    What was made by that SQL (a warehouse's stored facts) records it, so that an upgrade that
+    changes any of it is noticed without parsing anything, while the rest of the catalogue (a
+    report's query, say) can change without making it stale. A relation counts as named wherever
+    its name stands as a word, a comment included: that errs toward rebuilding, never toward
+    reading something stale.
     """
     from aibridge_analytics import coder
-    from aibridge_analytics.catalogue import relations, rendering
+    from aibridge_analytics.catalogue import relations as base
+    from aibridge_analytics.catalogue import rendering
 
+    files, defined = _files(), relations()
+    named = re.compile(r"\b(" + "|".join(map(re.escape, sorted(defined, key=len, reverse=True))) + r")\b")
+    todo = [name for name in files if name.startswith(under)]
+    if not todo:
+        raise SqlError(f"no catalogue file is named {under}...")
+    made_of: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in made_of:
+            made_of.add(name)
+            todo.extend(defined[r] for r in set(named.findall(files[name].read_text(encoding="utf-8"))))
     digest = hashlib.sha256()
-    for name, path in _files().items():
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for module in (coder, relations, rendering):
+    for name in sorted(made_of):
+        digest.update(name.encode() + b"\0" + files[name].read_bytes() + b"\0")
+    for module in (coder, base, rendering):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()
 

@@ -74,11 +74,19 @@ class Status:
     reason: str = ""
 
 
+def definition() -> str:
+    """A digest of what makes the stored facts: the catalogue's ``warehouse/facts/`` statements and
+    every relation they read (`catalogue.fingerprint`), and the statements built around them
+    (`statements`). An upgrade that changes other SQL leaves the facts fresh."""
+    code = Path(str(statements.__file__)).read_bytes()
+    return hashlib.sha256(catalogue.fingerprint("warehouse/facts/").encode() + code).hexdigest()
+
+
 def state(probe: Probe, providers_digest: str) -> str:
-    """What the facts depend on besides their rows, as one digest: the catalogue that defines them
-    (`catalogue.fingerprint`), the warehouse's schema as its queries see it, and the providers."""
+    """What the facts depend on besides their rows, as one digest: their `definition`, the
+    warehouse's schema as its queries see it, and the providers."""
     schema = sorted((table, sorted(columns.items())) for table, columns in probe.columns.items())
-    text = f"{catalogue.fingerprint()}\n{schema!r}\n{providers_digest}"
+    text = f"{definition()}\n{schema!r}\n{providers_digest}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from aibridge_analytics import __version__, catalogue
+from aibridge_analytics import __version__
 from aibridge_analytics.coder import TABLES
 from aibridge_analytics.errors import OutputError, SourceError, first_line
 from aibridge_analytics.outputs.formats import atomic_write
@@ -129,7 +129,7 @@ def read(root: Path) -> Lake:
     if missing:
         raise SourceError(f"lake {root} is incomplete: {missing[0]} is missing")
     recorded = manifest.get("facts") or {}
-    stored = facts.TABLE in tables and recorded.get("definition") == catalogue.fingerprint()
+    stored = facts.TABLE in tables and recorded.get("definition") == facts.definition()
     if not stored:
         tables.pop(facts.TABLE, None)
     return Lake(root, tables, stored, dict(manifest.get("meta") or {}))
@@ -188,7 +188,7 @@ def write(
             "written_at": _now(),
             "warehouse": str(db.resolve()),
             "watermarks": {k.removeprefix(_WATERMARK): v for k, v in sorted(meta.items()) if k.startswith(_WATERMARK)},
-            "facts": {"definition": catalogue.fingerprint(), "state": meta.get(facts.STATE_KEY)} if stored else None,
+            "facts": {"definition": facts.definition(), "state": meta.get(facts.STATE_KEY)} if stored else None,
             "meta": {k: meta[k] for k in (ENUM_LABELS_META,) if k in meta},
             "tables": tables,
         }
