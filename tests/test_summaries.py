@@ -4,6 +4,7 @@ raw totals, the SQL summary against the Polars oracle, DuckDB against PostgreSQL
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -523,3 +524,36 @@ def test_cli_validation_failure_exits_1_unless_lax(tmp_path, capsys):
     assert main(["summary", "--source", str(path), "--lax", "--format", "csv"]) == 0
     out, err = capsys.readouterr()
     assert "warning: source rows of the summary" in err and out.startswith("resolved_provider_id,")
+
+
+_KEY_VALUES = {
+    "text": st.one_of(st.none(), st.sampled_from(["", "a", "B", "b", "é", "a\x00", "zz", uid("x"), uid("y")])),
+    "day": st.one_of(st.none(), st.dates(min_value=datetime(2025, 1, 1).date(), max_value=datetime(2025, 1, 9).date())),
+    "number": st.one_of(st.none(), st.integers(-3, 3)),
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(st.fixed_dictionaries({name: values for name, values in _KEY_VALUES.items()}), max_size=40),
+    columns=st.permutations(list(_KEY_VALUES)).flatmap(lambda names: st.sampled_from([names[:k] for k in (1, 2, 3)])),
+)
+def test_property_ordered_is_polars_sort_order(rows, columns):
+    frame = pl.DataFrame(rows, schema={"text": pl.String, "day": pl.Date, "number": pl.Int64}).with_row_index("row")
+    got = summaries.ordered(frame, columns)
+    want = frame.sort(columns, nulls_last=True)
+    # Rows equal in every key may come in either order; everything else is Polars' order.
+    assert_frame_equal(got.select(columns), want.select(columns))
+    assert sorted(got["row"]) == list(range(frame.height))
+
+
+def test_ordered_keys_too_many_for_one_integer_still_sort():
+    """Eight keys of 400 distinct values each do not fit one 63-bit number: the ranks sort as columns."""
+    import random
+
+    pick = random.Random(5)
+    frame = pl.DataFrame({f"k{i}": [pick.randrange(400) for _ in range(400)] for i in range(8)})
+    frame = frame.with_columns(pl.col("k0").cast(pl.String).str.zfill(3))
+    columns = list(frame.columns)
+    assert math.prod(n + 1 for n in frame.select(pl.all().n_unique()).row(0)) >= 2**63
+    assert_frame_equal(summaries.ordered(frame, columns), frame.sort(columns, nulls_last=True))

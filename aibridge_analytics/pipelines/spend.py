@@ -86,8 +86,8 @@ def what_if(
     found = con.query("spend/repriced", {"since": start, "until": end, "tz": tz, **prices.params()}, keys=columns)
     frame = (
         found.with_columns(pl.col(c).cast(pl.Int64) for c in WHAT_IF)
-        .sort(columns, nulls_last=True)
         .select(*columns, *WHAT_IF)
+        .pipe(summaries.ordered, columns)
         .pipe(lambda grouped: users.named(con, grouped, user_names))
     )
     return schemas.validate(frame, schemas.WhatIf, "what-if")
