@@ -39,6 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import duckdb
 import psycopg
@@ -189,29 +190,35 @@ _PG_TYPES = {
 
 
 def facts_to_postgres(path: Path, dsn: str) -> float:
-    """The warehouse's stored facts copied into ``main.aibridge_facts`` of the PostgreSQL server
-    (where the catalogue's stored-facts relation reads them), replacing an earlier copy; seconds."""
+    """The warehouse's stored facts, and the providers whose names the figures look up, copied into
+    ``main.aibridge_facts`` and ``main.ai_providers`` of the PostgreSQL server (where the catalogue's
+    stored-facts relation reads them), replacing an earlier copy; seconds."""
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="facts-", dir=DATA) as tmp:
-        csv = Path(tmp) / "facts.csv"
-        with duckdb.connect(str(path), read_only=True) as duck:
-            facts = duck.table("aibridge_facts")
-            columns = list(zip(facts.columns, (str(t) for t in facts.types), strict=True))
-            facts.write_csv(str(csv), header=False)
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("DROP SCHEMA IF EXISTS main CASCADE")
-            conn.execute("CREATE SCHEMA main")
-            ddl = pgsql.SQL("CREATE TABLE main.aibridge_facts ({})").format(
+    with (
+        tempfile.TemporaryDirectory(prefix="facts-", dir=DATA) as tmp,
+        duckdb.connect(str(path), read_only=True) as duck,
+        psycopg.connect(dsn, autocommit=True) as conn,
+    ):
+        conn.execute("DROP SCHEMA IF EXISTS main CASCADE")
+        conn.execute("CREATE SCHEMA main")
+        for table in ("aibridge_facts", "ai_providers"):
+            csv = Path(tmp) / f"{table}.csv"
+            rows = duck.table(table)
+            columns = list(zip(rows.columns, (str(t) for t in rows.types), strict=True))
+            rows.write_csv(str(csv), header=False)
+            ddl = pgsql.SQL("CREATE TABLE main.{} ({})").format(
+                pgsql.Identifier(table),
                 pgsql.SQL(", ").join(
                     pgsql.SQL("{} {}").format(pgsql.Identifier(name), pgsql.SQL(_PG_TYPES[kind]))
                     for name, kind in columns
-                )
+                ),
             )
             conn.execute(ddl)
-            with conn.cursor().copy("COPY main.aibridge_facts FROM STDIN (FORMAT csv)") as copy, csv.open("rb") as f:
+            copy_sql = pgsql.SQL("COPY main.{} FROM STDIN (FORMAT csv)").format(pgsql.Identifier(table))
+            with conn.cursor().copy(copy_sql) as copy, csv.open("rb") as f:
                 while chunk := f.read(1 << 20):
                     copy.write(chunk)
-            conn.execute("VACUUM ANALYZE main.aibridge_facts")
+            conn.execute(pgsql.SQL("VACUUM ANALYZE main.{}").format(pgsql.Identifier(table)))
     return time.perf_counter() - started
 
 
@@ -242,7 +249,9 @@ def facts_baseline(path: Path, dsn: str, repeat: int) -> tuple[float, float, flo
     with connect(path) as duck:
         t_duck = figures_seconds(duck, repeat)
     t_load = facts_to_postgres(path, dsn)
-    with PostgresConnection(dsn, statement_timeout_ms=0) as pg:
+    # The figures look up provider names in ai_providers: the copy in main.
+    sep = "&" if "?" in dsn else "?"
+    with PostgresConnection(f"{dsn}{sep}options={quote('-c search_path=main')}", statement_timeout_ms=0) as pg:
         t_pg = figures_seconds(pg, repeat)
     return t_duck, t_pg, t_load
 

@@ -4,14 +4,15 @@
 -- interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in
 -- micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the
 -- source records no spend). Written grouped by every key;
--- rendering keeps the keys asked for (`summary --by`). provider_name follows from
--- resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys.
+-- rendering keeps the keys asked for (`summary --by`). provider_name is the resolved provider's
+-- name (sql/attribution/resolve.sql): looked up per group, after grouping, rather than carried
+-- through it, so that the hash tables hold narrow keys and no text is compared per row.
 -- provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers
 -- per wire format (method wire_type) and follows from the id elsewhere.
 -- keys: resolved_provider_id, provider_name, provider_type, model, client, initiator_id, day, week, method, effective_group_id
 SELECT
   f.resolved_provider_id,
-  f.provider_name,
+  (SELECT MAX(p.name) FROM providers AS p WHERE p.id = f.resolved_provider_id) AS provider_name,
   f.provider_type,
   f.model,
   f.client,
@@ -51,7 +52,6 @@ SELECT
 FROM (
   SELECT
     k.resolved_provider_id,
-    MAX(k.provider_name) AS provider_name,
     k.provider_type,
     k.model,
     k.client,
@@ -63,11 +63,18 @@ FROM (
     COUNT(*) AS interceptions,
     COUNT(DISTINCT k.initiator_id) AS initiators,
     -- A session lying whole in the group counts by its marked row, any other by its key
-    -- (summaries/keyed.sql); a source without marks counts every one by its key.
-    COUNT(DISTINCT k.session_key) FILTER (WHERE k.session_split)
-      + COUNT(*) FILTER (WHERE k.session_rep AND NOT k.session_split) AS sessions,
-    COUNT(DISTINCT k.thread_key) FILTER (WHERE k.thread_split)
-      + COUNT(*) FILTER (WHERE k.thread_rep AND NOT k.thread_split) AS threads,
+    -- (summaries/keyed.sql); a source without marks counts every one by its key. The marked rows
+    -- are summed as 0 or 1: DuckDB updates a FILTERed count in a pass of its own.
+    CAST(
+      COUNT(DISTINCT k.session_key) FILTER (WHERE k.session_split)
+        + SUM(CAST(k.session_rep AND NOT k.session_split AS INTEGER))
+      AS BIGINT
+    ) AS sessions,
+    CAST(
+      COUNT(DISTINCT k.thread_key) FILTER (WHERE k.thread_split)
+        + SUM(CAST(k.thread_rep AND NOT k.thread_split AS INTEGER))
+      AS BIGINT
+    ) AS threads,
     CAST(SUM(k.user_prompts) AS BIGINT) AS user_prompts,
     CAST(SUM(k.token_usages) AS BIGINT) AS token_usages,
     CAST(SUM(k.input_tokens) AS BIGINT) AS input_tokens,

@@ -1,4 +1,4 @@
--- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the source records no spend). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name follows from resolved_provider_id: carried (MAX), not grouped by, so that the hash tables hold narrow keys. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
+-- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the source records no spend). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name is the resolved provider's name (sql/attribution/resolve.sql): looked up per group, after grouping, rather than carried through it, so that the hash tables hold narrow keys and no text is compared per row. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
 WITH providers AS (
   SELECT
     CAST(id AS STRING) AS id,
@@ -744,7 +744,13 @@ WITH providers AS (
 )
 SELECT
   f.resolved_provider_id,
-  f.provider_name,
+  (
+    SELECT
+      MAX(p.name)
+    FROM providers AS p
+    WHERE
+      p.id = f.resolved_provider_id
+  ) AS provider_name,
   f.provider_type,
   f.interceptions,
   f.initiators,
@@ -781,16 +787,13 @@ SELECT
 FROM (
   SELECT
     k.resolved_provider_id,
-    MAX(k.provider_name) AS provider_name,
     k.provider_type,
     COUNT(*) AS interceptions,
     COUNT(DISTINCT k.initiator_id) AS initiators,
-    COUNT(DISTINCT k.session_key) FILTER(WHERE
-      k.session_split) + COUNT(*) FILTER(WHERE
-      k.session_rep AND NOT k.session_split) AS sessions,
-    COUNT(DISTINCT k.thread_key) FILTER(WHERE
-      k.thread_split) + COUNT(*) FILTER(WHERE
-      k.thread_rep AND NOT k.thread_split) AS threads,
+    CAST(COUNT(DISTINCT k.session_key) FILTER(WHERE
+      k.session_split) + SUM(CAST(k.session_rep AND NOT k.session_split AS INT)) AS BIGINT) AS sessions,
+    CAST(COUNT(DISTINCT k.thread_key) FILTER(WHERE
+      k.thread_split) + SUM(CAST(k.thread_rep AND NOT k.thread_split AS INT)) AS BIGINT) AS threads,
     CAST(SUM(k.user_prompts) AS BIGINT) AS user_prompts,
     CAST(SUM(k.token_usages) AS BIGINT) AS token_usages,
     CAST(SUM(k.input_tokens) AS BIGINT) AS input_tokens,

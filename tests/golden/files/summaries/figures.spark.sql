@@ -1,6 +1,12 @@
 SELECT
   f.resolved_provider_id,
-  f.provider_name,
+  (
+    SELECT
+      MAX(p.name)
+    FROM providers AS p
+    WHERE
+      p.id = f.resolved_provider_id
+  ) AS provider_name,
   f.provider_type,
   f.model,
   f.client,
@@ -44,7 +50,6 @@ SELECT
 FROM (
   SELECT
     k.resolved_provider_id,
-    MAX(k.provider_name) AS provider_name,
     k.provider_type,
     k.model,
     k.client,
@@ -55,12 +60,10 @@ FROM (
     k.effective_group_id,
     COUNT(*) AS interceptions,
     COUNT(DISTINCT k.initiator_id) AS initiators,
-    COUNT(DISTINCT k.session_key) FILTER(WHERE
-      k.session_split) + COUNT(*) FILTER(WHERE
-      k.session_rep AND NOT k.session_split) AS sessions,
-    COUNT(DISTINCT k.thread_key) FILTER(WHERE
-      k.thread_split) + COUNT(*) FILTER(WHERE
-      k.thread_rep AND NOT k.thread_split) AS threads,
+    CAST(COUNT(DISTINCT k.session_key) FILTER(WHERE
+      k.session_split) + SUM(CAST(k.session_rep AND NOT k.session_split AS INT)) AS BIGINT) AS sessions,
+    CAST(COUNT(DISTINCT k.thread_key) FILTER(WHERE
+      k.thread_split) + SUM(CAST(k.thread_rep AND NOT k.thread_split AS INT)) AS BIGINT) AS threads,
     CAST(SUM(k.user_prompts) AS BIGINT) AS user_prompts,
     CAST(SUM(k.token_usages) AS BIGINT) AS token_usages,
     CAST(SUM(k.input_tokens) AS BIGINT) AS input_tokens,
