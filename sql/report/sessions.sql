@@ -8,25 +8,12 @@ SELECT
   PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY s.interceptions) AS interceptions_per_session_median,
   PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY s.interceptions) AS interceptions_per_session_p90,
   PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY CAST(s.span_seconds AS DOUBLE) / 60) AS span_minutes_median,
-  CAST(COALESCE(SUM(CASE WHEN s.multi_provider THEN 1 ELSE 0 END), 0) AS BIGINT) AS multi_provider_sessions,
-  CAST(COALESCE(SUM(CASE WHEN s.multi_model THEN 1 ELSE 0 END), 0) AS BIGINT) AS multi_model_sessions,
+  CAST(COALESCE(MAX(v.multi_provider_sessions), 0) AS BIGINT) AS multi_provider_sessions,
+  CAST(COALESCE(MAX(v.multi_model_sessions), 0) AS BIGINT) AS multi_model_sessions,
   CAST(COALESCE(SUM(CASE WHEN s.interceptions = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS single_interception_sessions
 FROM (
   SELECT
     COUNT(*) AS interceptions,
-    -- Whether two rows differ in provider or model: read from the rows only for the sessions their
-    -- marks cannot tell (split for :span_mask, the bits of the provider and the model: see
-    -- summaries/keyed.sql); by MIN and MAX, as distinct counts cost several times more. The
-    -- unattributed rows (a null provider) count as one provider more.
-    COALESCE(
-      -- As text: PostgreSQL has no MIN of a uuid.
-      MIN(CASE WHEN k.session_split THEN CAST(k.resolved_provider_id AS TEXT) END)
-        <> MAX(CASE WHEN k.session_split THEN CAST(k.resolved_provider_id AS TEXT) END)
-      OR COUNT(CASE WHEN k.session_split THEN k.resolved_provider_id END) NOT IN (0, COUNT(*)),
-      FALSE
-    ) AS multi_provider,
-    COALESCE(MIN(CASE WHEN k.session_split THEN k.model END) <> MAX(CASE WHEN k.session_split THEN k.model END), FALSE)
-      AS multi_model,
     -- Whole seconds, truncated: the epochs are exact to the microsecond once rounded (as duration_us).
     CAST(FLOOR(
       ROUND((EXTRACT(EPOCH FROM MAX(k.started_at)) - EXTRACT(EPOCH FROM MIN(k.started_at))) * 1000000) / 1000000
@@ -34,3 +21,26 @@ FROM (
   FROM summary_keyed AS k
   GROUP BY k.session_key
 ) AS s
+CROSS JOIN (
+  -- Whether a session's rows differ in provider or model, counted in one row. Only the sessions
+  -- their marks cannot tell are read row by row (split for :span_mask, the bits of the provider
+  -- and the model: see summaries/keyed.sql; a session is split or not as a whole): the others lie
+  -- whole in the range with one provider and one model. By MIN and MAX, as distinct counts cost
+  -- several times more. The unattributed rows (a null provider) count as one provider more.
+  SELECT
+    SUM(CASE WHEN p.multi_provider THEN 1 ELSE 0 END) AS multi_provider_sessions,
+    SUM(CASE WHEN p.multi_model THEN 1 ELSE 0 END) AS multi_model_sessions
+  FROM (
+    SELECT
+      COALESCE(
+        -- As text: PostgreSQL has no MIN of a uuid.
+        MIN(CAST(k.resolved_provider_id AS TEXT)) <> MAX(CAST(k.resolved_provider_id AS TEXT))
+        OR COUNT(k.resolved_provider_id) NOT IN (0, COUNT(*)),
+        FALSE
+      ) AS multi_provider,
+      COALESCE(MIN(k.model) <> MAX(k.model), FALSE) AS multi_model
+    FROM summary_keyed AS k
+    WHERE k.session_split
+    GROUP BY k.session_key
+  ) AS p
+) AS v

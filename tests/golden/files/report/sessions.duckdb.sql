@@ -9,21 +9,12 @@ SELECT
   QUANTILE_CONT(CAST(s.span_seconds AS DOUBLE) / 60, 0.5
   ORDER BY
     CAST(s.span_seconds AS DOUBLE) / 60) AS span_minutes_median,
-  CAST(COALESCE(SUM(CASE WHEN s.multi_provider THEN 1 ELSE 0 END), 0) AS BIGINT) AS multi_provider_sessions,
-  CAST(COALESCE(SUM(CASE WHEN s.multi_model THEN 1 ELSE 0 END), 0) AS BIGINT) AS multi_model_sessions,
+  CAST(COALESCE(MAX(v.multi_provider_sessions), 0) AS BIGINT) AS multi_provider_sessions,
+  CAST(COALESCE(MAX(v.multi_model_sessions), 0) AS BIGINT) AS multi_model_sessions,
   CAST(COALESCE(SUM(CASE WHEN s.interceptions = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS single_interception_sessions
 FROM (
   SELECT
     COUNT(*) AS interceptions,
-    COALESCE(
-      MIN(CASE WHEN k.session_split THEN CAST(k.resolved_provider_id AS TEXT) END) <> MAX(CASE WHEN k.session_split THEN CAST(k.resolved_provider_id AS TEXT) END)
-      OR NOT COUNT(CASE WHEN k.session_split THEN k.resolved_provider_id END) IN (0, COUNT(*)),
-      FALSE
-    ) AS multi_provider,
-    COALESCE(
-      MIN(CASE WHEN k.session_split THEN k.model END) <> MAX(CASE WHEN k.session_split THEN k.model END),
-      FALSE
-    ) AS multi_model,
     CAST(FLOOR(
       ROUND(
         (
@@ -35,3 +26,22 @@ FROM (
   GROUP BY
     k.session_key
 ) AS s
+CROSS JOIN (
+  SELECT
+    SUM(CASE WHEN p.multi_provider THEN 1 ELSE 0 END) AS multi_provider_sessions,
+    SUM(CASE WHEN p.multi_model THEN 1 ELSE 0 END) AS multi_model_sessions
+  FROM (
+    SELECT
+      COALESCE(
+        MIN(CAST(k.resolved_provider_id AS TEXT)) <> MAX(CAST(k.resolved_provider_id AS TEXT))
+        OR NOT COUNT(k.resolved_provider_id) IN (0, COUNT(*)),
+        FALSE
+      ) AS multi_provider,
+      COALESCE(MIN(k.model) <> MAX(k.model), FALSE) AS multi_model
+    FROM summary_keyed AS k
+    WHERE
+      k.session_split
+    GROUP BY
+      k.session_key
+  ) AS p
+) AS v
