@@ -65,6 +65,11 @@ def postgres_copy(warehouse: Path, dsn: str, interceptions: int, seed: int, sche
             copy_warehouse_to_postgres(duck, conn, schema=schema)
             duck.close()
             print(f"loaded {warehouse.name} into PostgreSQL schema {schema} in {time.perf_counter() - started:.1f} s")
+    return reading_schema(dsn, schema)
+
+
+def reading_schema(dsn: str, schema: str) -> str:
+    """``dsn`` with ``schema`` first on the search path, so that unqualified names read its tables."""
     sep = "&" if "?" in dsn else "?"
     return f"{dsn}{sep}options={quote(f'-c search_path={schema}')}"
 

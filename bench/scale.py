@@ -39,11 +39,10 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import duckdb
 import psycopg
-from common import DATA, postgres_copy, timed
+from common import DATA, postgres_copy, reading_schema, timed
 from psycopg import sql as pgsql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -250,8 +249,7 @@ def facts_baseline(path: Path, dsn: str, repeat: int) -> tuple[float, float, flo
         t_duck = figures_seconds(duck, repeat)
     t_load = facts_to_postgres(path, dsn)
     # The figures look up provider names in ai_providers: the copy in main.
-    sep = "&" if "?" in dsn else "?"
-    with PostgresConnection(f"{dsn}{sep}options={quote('-c search_path=main')}", statement_timeout_ms=0) as pg:
+    with PostgresConnection(reading_schema(dsn, "main"), statement_timeout_ms=0) as pg:
         t_pg = figures_seconds(pg, repeat)
     return t_duck, t_pg, t_load
 
