@@ -223,10 +223,10 @@ def ordered(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
         combined = ranks[0]
         for rank, size in zip(ranks[1:], sizes[1:], strict=True):
             combined = combined * size + rank
-        order = combined.arg_sort()
-    else:
-        order = pl.DataFrame(ranks).select(pl.arg_sort_by(list(columns))).to_series()
-    return frame[order]
+        ranks = [combined]
+    # DataFrame.sort gathers the rows in parallel, per column; indexing the frame with an
+    # arg_sort gathers from its Arrow chunks one row at a time (12 s for 4M rows in 46 chunks).
+    return frame.sort(ranks)
 
 
 # --- the pipeline --------------------------------------------------------------------------------
