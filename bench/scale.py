@@ -226,14 +226,14 @@ def figures_seconds(con: Any, repeat: int) -> float:
     engine (after one warm-up): the same catalogue query, engine against engine."""
     from aibridge_analytics import catalogue
     from aibridge_analytics.pipelines.summaries import KEYS
-    from aibridge_analytics.warehouse.facts import STORED
+    from aibridge_analytics.warehouse.facts import STORED_RELATIONS
 
     rendered = catalogue.render(
         "summaries/figures",
         con.dialect,
         {"since": None, "until": None, "tz": "UTC"},
         keys=KEYS["provider"],
-        relations={"facts": STORED},
+        relations={"facts": STORED_RELATIONS["facts"]},
     )
     seconds, _ = timed(lambda: con.run(rendered), repeat)
     return seconds

@@ -33,15 +33,19 @@ from tests.test_sync import _children, url
 def stored_and_inline(db: Path):
     """The warehouse's stored facts and the facts computed from its tables now, from scratch, each
     with the backfill verdicts stored beside them; the stored session and thread numbers read back
-    as the text keys they stand for."""
+    as the text keys they stand for. The tool facts stored beside them must equal theirs computed
+    from scratch too (a row per interception and tool)."""
     con = DuckDBConnection(duckdb.connect(str(db), read_only=True))
     try:
         inline = con.query("facts/rows")
         stored = con.query("facts/stored").select(inline.columns)
         verdicts = {kind: con.query(f"verification/{kind}") for kind in ("stored", "verdicts")}
         keys = con.query("warehouse/facts/key_values")
+        tools = {kind: con.query(f"facts/{kind}") for kind in ("tool_stored", "tool_rows")}
     finally:
         con.close()
+    assert tools["tool_rows"].select("interception_id", "tool", "injected").is_unique().all()
+    assert_same_rows(tools["tool_stored"], tools["tool_rows"])
     assert verdicts["stored"].columns == verdicts["verdicts"].columns
     stored = stored.join(verdicts["stored"], on="interception_id", how="full", suffix="_verdict")
     inline = inline.join(verdicts["verdicts"], on="interception_id", how="full", suffix="_verdict")
@@ -320,6 +324,12 @@ def test_summaries_from_stored_facts_equal_the_inline_path_on_both_engines(demo_
             window = Window(since or first, until or last + timedelta(seconds=1), tz, "test")
             found = [report_data.sessions(c, window) for c in (stored, raw, pg)]
             assert found[0]["sessions"] > 0 and found[0] == found[1] == found[2], found
+            # Its tools, which add up the tool facts (stored, or computed from the tool calls).
+            assert "aibridge_tool_facts" in stored.render("report/tools", window.params()).sql
+            tools = [c.query("report/tools", {**window.params(), "limit": 100}) for c in (stored, raw, pg)]
+            assert tools[0].height > 0 and tools[0]["errors"].sum() > 0
+            assert_same_rows(tools[0], tools[1])
+            assert_same_rows(tools[0], tools[2])
 
 
 def _history_span(db: Path):

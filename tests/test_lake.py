@@ -30,9 +30,10 @@ from aibridge_analytics.coder import TABLES
 from aibridge_analytics.demo.generator import build_demo
 from aibridge_analytics.errors import OutputError
 from aibridge_analytics.sources.kinds import connect
-from aibridge_analytics.warehouse import lake, store
+from aibridge_analytics.warehouse import facts, lake, store
 from aibridge_analytics.warehouse.store import Warehouse
 from aibridge_analytics.warehouse.sync import sync
+from tests.datasets import assert_same_rows
 
 CHILDREN = ("aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages", "aibridge_model_thoughts")
 
@@ -130,7 +131,7 @@ def test_the_lake_holds_the_warehouse_partitioned_by_day_with_uuids_as_text(demo
     found = manifest(demo_lake)
     assert found["format"] == lake.FORMAT and found["facts"] is not None
     with duckdb.connect(str(demo), read_only=True) as con:
-        counts = {t: con.table(t).count("*").fetchone()[0] for t in [*TABLES, "aibridge_facts"]}
+        counts = {t: con.table(t).count("*").fetchone()[0] for t in [*TABLES, *facts.TABLES]}
     for table, entry in found["tables"].items():
         assert sum(p["rows"] for p in entry["partitions"].values()) == counts[table], table
         for key, part in entry["partitions"].items():
@@ -147,7 +148,7 @@ def test_the_lake_holds_the_warehouse_partitioned_by_day_with_uuids_as_text(demo
                 assert set(column.dt.date().cast(pl.String)) == {day}
             elif not entry["partitioned_by"]:
                 assert key == "" and name == lake.FILE
-    assert set(found["tables"]) == {*TABLES, "aibridge_facts"}
+    assert set(found["tables"]) == {*TABLES, "aibridge_facts", "aibridge_tool_facts"}
 
 
 def test_a_run_with_nothing_new_rewrites_nothing(demo, demo_lake):
@@ -234,8 +235,13 @@ def answer(capsys: pytest.CaptureFixture[str], command: tuple[str, ...], source:
 def test_the_lake_reads_its_stored_facts(demo_lake):
     with connect(str(demo_lake)) as con:
         assert con.facts == "stored" and con.relations["facts"] == "facts/stored"
-        stored = manifest(demo_lake)["tables"]["aibridge_facts"]["partitions"].values()
-        assert con.query("facts/stored").height == sum(p["rows"] for p in stored) > 0
+        for table, query in (("aibridge_facts", "facts/stored"), ("aibridge_tool_facts", "facts/tool_stored")):
+            stored = manifest(demo_lake)["tables"][table]["partitions"].values()
+            assert con.query(query).height == sum(p["rows"] for p in stored) > 0
+        # The report's tools add up the lake's tool facts, as the same figure computed from its tool calls.
+        assert "aibridge_tool_facts" in con.render("report/tools").sql
+        inline = con.query("report/tools", relations={"tool_facts": "facts/tool_rows"})
+        assert_same_rows(con.query("report/tools"), inline)
 
 
 # --- incremental --------------------------------------------------------------------------------

@@ -41,16 +41,27 @@ from aibridge_analytics.warehouse import statements, store
 from aibridge_analytics.warehouse.store import Warehouse
 
 TABLE = "aibridge_facts"
-STORED = "facts/stored"
-"""The catalogue query the ``facts`` relation is bound to on a warehouse whose facts are fresh."""
-STORED_VERDICTS = "verification/stored"
-"""The one the ``backfill_verdicts`` relation is bound to there (stored beside the facts)."""
+TOOL_TABLE = "aibridge_tool_facts"
+#: The tables of stored facts, made and refreshed together: the facts, and per interception and
+#: tool its calls (``sql/facts/tool_rows.sql``), which the report's tools add up.
+TABLES = (TABLE, TOOL_TABLE)
+#: The relations bound to what a warehouse stores when its facts are fresh, and the catalogue
+#: query each is bound to: the facts, the tool facts and the backfill verdicts stored beside them.
+STORED_RELATIONS = {
+    "facts": "facts/stored",
+    "tool_facts": "facts/tool_stored",
+    "backfill_verdicts": "verification/stored",
+}
 #: What computes the facts to store, in order, with the relations each binds: the facts and the
 #: verdicts both read the attribution, resolved once into a temporary table first.
 STAGES: tuple[tuple[str, Mapping[str, str]], ...] = (
     ("warehouse/facts/stage_attribution", {}),
     ("warehouse/facts/stage", {"attribution": "warehouse/facts/staged_attribution"}),
 )
+#: What stores the tool facts: all of them (a full build), and those of the changed interceptions
+#: (a refresh); like `STAGES`, they read the changed rows in place of the base tables.
+TOOL_BUILD = "warehouse/facts/build_tools"
+TOOL_INSERT = "warehouse/facts/insert_changed_tools"
 STATE_KEY = "facts.state"
 #: While a build in chunks is under way: the state it builds for and where its next chunk starts,
 #: written with each chunk, so that a build stopped half-way goes on from there (`_build`).
@@ -92,7 +103,7 @@ def state(probe: Probe, providers_digest: str) -> str:
 
 def status(con: Connection) -> Status:
     """Whether the stored facts of the warehouse ``con`` reads are fresh (see the module's docstring)."""
-    if not _has(con, TABLE):
+    if not all(_has(con, table) for table in TABLES):
         return Status(False, "the warehouse has no stored facts yet")
     current = state(con.probe, _value(con, "warehouse/facts/providers_digest"))
     made = con.meta().get(STATE_KEY)
@@ -274,7 +285,7 @@ def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
 def _columns_read(probe: Probe) -> dict[str, set[str] | None]:
     """The columns of each base relation's table that computing the facts (`STAGES`) reads."""
     read: dict[str, set[str] | None] = {}
-    for name, relations in STAGES:
+    for name, relations in [*STAGES, (TOOL_INSERT, {})]:
         sql = catalogue.render(name, "duckdb", None, probe, relations, bind=False).sql
         for relation, columns in catalogue.base_columns(sql).items():
             before = read.get(relation, set())
@@ -298,12 +309,15 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
     wh.run("warehouse/facts/create_span_keys")
     if whole:
         wh.run("warehouse/facts/build")
+        wh.run(TOOL_BUILD, probe=probe, tables=tables)
     else:
         # A changed row may leave one session or thread and join another: both spans change.
         wh.run("warehouse/facts/mark_spans")
         wh.run("warehouse/facts/forget_changed")
         wh.run("warehouse/facts/insert_changed")
         wh.run("warehouse/facts/mark_spans")
+        wh.run("warehouse/facts/forget_changed_tools")
+        wh.run(TOOL_INSERT, probe=probe, tables=tables)
     wh.run("warehouse/facts/drop_stage")
     wh.run("warehouse/facts/drop_stage_keys")
     marked = (
@@ -361,10 +375,9 @@ def _warehouse(path: Path, label: str) -> DuckDBConnection:
 
 
 def read_stored(con: C) -> C:
-    """``con`` with the facts relation (and the verdicts stored beside them) bound to the stored
-    facts, which the caller has found fresh: a warehouse's, or a lake's copy of them."""
-    con.relations["facts"] = STORED
-    con.relations["backfill_verdicts"] = STORED_VERDICTS
+    """``con`` with the facts relation (and the tool facts and verdicts stored beside them) bound to
+    the stored facts, which the caller has found fresh: a warehouse's, or a lake's copy of them."""
+    con.relations.update(STORED_RELATIONS)
     con.facts = "stored"
     return con
 

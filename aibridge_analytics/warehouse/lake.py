@@ -2,9 +2,10 @@
 
 The lake is a directory with one subdirectory per table: Coder's tables as the warehouse holds
 them (one current row per id; the columns its queries see, so a column the synced source lacked
-is left out, as the warehouse hides it) and the stored facts (``aibridge_facts``), refreshed first
-when stale. The big tables are Hive-partitioned by UTC day, one Parquet file per partition
-(``aibridge_interceptions/day=2026-01-31/part-0.parquet``): interceptions and facts by
+is left out, as the warehouse hides it) and the stored facts (``aibridge_facts`` and
+``aibridge_tool_facts``), refreshed first when stale. The big tables are Hive-partitioned by UTC
+day, one Parquet file per partition (``aibridge_interceptions/day=2026-01-31/part-0.parquet``):
+interceptions and both facts by
 ``started_at``, the child tables by their own ``created_at`` (a row's day never moves, and the
 rows a sync adds land in the newest days); the small tables are one file (``ai_providers/part-0.parquet``).
 A table without rows keeps its columns in an empty file under Hive's NULL partition
@@ -65,7 +66,7 @@ PARTITIONED_BY = {
     "aibridge_user_prompts": "created_at",
     "aibridge_tool_usages": "created_at",
     "aibridge_model_thoughts": "created_at",
-    facts.TABLE: "started_at",
+    **{table: "started_at" for table in facts.TABLES},
 }
 #: The temporary view of one warehouse table that ``sql/lake/*.sql`` read.
 VIEW = "lake_rows"
@@ -124,14 +125,15 @@ def read(root: Path) -> Lake:
     manifest = _manifest(root)
     if manifest is None:
         raise SourceError(f"{root} is not a lake: it has no {MANIFEST}")
-    tables = {t: root / t for t in manifest["tables"] if t in TABLES or t == facts.TABLE}
+    tables = {t: root / t for t in manifest["tables"] if t in TABLES or t in facts.TABLES}
     missing = [str(p) for p in tables.values() if not p.is_dir()]
     if missing:
         raise SourceError(f"lake {root} is incomplete: {missing[0]} is missing")
     recorded = manifest.get("facts") or {}
-    stored = facts.TABLE in tables and recorded.get("definition") == facts.definition()
+    stored = all(t in tables for t in facts.TABLES) and recorded.get("definition") == facts.definition()
     if not stored:
-        tables.pop(facts.TABLE, None)
+        for table in facts.TABLES:
+            tables.pop(table, None)
     return Lake(root, tables, stored, dict(manifest.get("meta") or {}))
 
 
@@ -176,7 +178,7 @@ def write(
         previous = (old or {}).get("tables", {}) if (old or {}).get("format") == FORMAT else {}
         types = _types(wh)
         tables: dict[str, Any] = {}
-        for table in [*(t for t in TABLES if t in con.probe.columns), *([facts.TABLE] if stored else [])]:
+        for table in [*(t for t in TABLES if t in con.probe.columns), *(facts.TABLES if stored else ())]:
             columns = _columns(con, table, types[table])
             tables[table] = _table(con, wh, root, table, columns, previous.get(table), summary, log)
         for table in set(previous) - set(tables):

@@ -289,7 +289,7 @@ class _Run:
     def run(self) -> SyncSummary:
         _prepare_warehouse(self.wh)
         # Without stored facts the refresh at the end builds them whole: nothing to mark.
-        self.facts_stored = bool(self.wh.value("schema/has_table", {"table": facts.TABLE}))
+        self.facts_stored = all(self.wh.value("schema/has_table", {"table": t}) for t in facts.TABLES)
         reader = self.src.copy_reader(self.wh.con)
         if reader.standby:
             self.log("the source is a standby (in recovery): each table is read over one connection")

@@ -1,28 +1,25 @@
 SELECT
-  u.tool,
-  u.injected,
-  CAST(COUNT(*) AS BIGINT) AS calls,
-  CAST(COUNT(*) FILTER(WHERE
-    NOT u.invocation_error IS NULL) AS BIGINT) AS errors,
-  CAST(COUNT(DISTINCT u.interception_id) AS BIGINT) AS interceptions
-FROM tool_usages AS u
-JOIN interceptions AS i
-  ON i.id = u.interception_id
+  t.tool,
+  t.injected,
+  CAST(SUM(t.calls) AS BIGINT) AS calls,
+  CAST(SUM(t.errors) AS BIGINT) AS errors,
+  CAST(COUNT(*) AS BIGINT) AS interceptions
+FROM tool_facts AS t
 WHERE
-  NOT i.ended_at IS NULL
+  NOT t.ended_at IS NULL
   AND (
     CAST(%(since)s AS TIMESTAMPTZ) IS NULL
-    OR i.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
+    OR t.started_at >= CAST(%(since)s AS TIMESTAMPTZ)
   )
   AND (
     CAST(%(until)s AS TIMESTAMPTZ) IS NULL
-    OR i.started_at < CAST(%(until)s AS TIMESTAMPTZ)
+    OR t.started_at < CAST(%(until)s AS TIMESTAMPTZ)
   )
 GROUP BY
-  u.tool,
-  u.injected
+  t.tool,
+  t.injected
 ORDER BY
-  COUNT(*) DESC NULLS LAST,
-  u.tool,
-  u.injected
+  SUM(t.calls) DESC NULLS LAST,
+  t.tool,
+  t.injected
 LIMIT CAST(%(limit)s AS INT)

@@ -1,0 +1,3 @@
+SELECT
+  t.*
+FROM main.aibridge_tool_facts AS t

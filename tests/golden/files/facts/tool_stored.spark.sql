@@ -1,0 +1,3 @@
+SELECT
+  t.*
+FROM aibridge_tool_facts AS t
