@@ -488,6 +488,10 @@ def test_only_a_change_of_the_sql_the_facts_are_made_of_makes_them_stale(demo_db
     # Not under warehouse/facts/: the facts read it through the relations facts -> summary_child_rows.
     assert "another definition" in edited("summaries/child_rows")
     assert facts.definition() != before
+    before = facts.definition()
+    # The tool facts are made with them: their SQL is part of the definition too.
+    edited("facts/tool_rows")
+    assert facts.definition() != before
 
 
 @pytest.mark.parametrize("chunk", [1, 700])
@@ -525,6 +529,43 @@ def test_a_build_in_chunks_of_whole_days_makes_the_facts_a_build_at_once_makes(d
         assert con.facts == "stored"
         for by, frame in before.items():
             assert summaries.summary(con, by=by, now=newest).equals(frame), by
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_a_refresh_stopped_after_storing_the_tool_facts_leaves_the_facts_stale_until_the_next(
+    demo_db, tmp_path, monkeypatch, rebuild
+):
+    """The tool facts are committed before the facts (`facts._store_tools`): a refresh stopped in
+    between, recomputing changed interceptions or building whole, leaves facts no reader takes as
+    fresh, and the next refresh makes both exact."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    with duckdb.connect(str(db)) as raw:  # as a sync records the interceptions whose rows it wrote
+        raw.execute("CREATE TABLE IF NOT EXISTS aibridge_facts_changed (interception_id UUID NOT NULL)")
+        raw.execute(
+            "INSERT INTO aibridge_facts_changed SELECT DISTINCT interception_id FROM aibridge_tool_usages LIMIT 20"
+        )
+        raw.execute(
+            "UPDATE aibridge_tool_usages SET tool = 'renamed' "
+            "WHERE interception_id IN (SELECT interception_id FROM aibridge_facts_changed)"
+        )
+
+    def stopped(*args, **kwargs):
+        raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(facts, "_store", stopped)
+        with pytest.raises(_Killed):
+            facts.build(db, rebuild=rebuild)
+    with duckdb.connect(str(db), read_only=True) as raw:  # the tool facts were stored
+        assert raw.execute("SELECT COUNT(*) FROM aibridge_tool_facts WHERE tool = 'renamed'").fetchall()[0][0] > 0
+    found = facts.inspect(db)
+    assert not found.fresh
+    assert ("unfinished" if rebuild else "20 interception(s) changed") in found.reason
+    with connect(db) as con:  # a reader refreshes them first
+        assert con.facts == "stored"
+    assert facts.inspect(db).fresh
+    assert_same_rows(*stored_and_inline(db))
 
 
 def _killed_in_third_chunk(db: Path, monkeypatch) -> int:

@@ -211,6 +211,29 @@ def _assert_report_matches_the_oracle(con, tables: dict[str, pl.DataFrame], out:
     assert result.summary["sessions"] == sessions(rows)
     expected = completeness(rows, tables, window["tz"], since, until, now=now)
     assert_frame_equal(pl.read_parquet(out / "parquet" / "completeness.parquet"), expected)
+    assert_frame_equal(pl.read_parquet(out / "parquet" / "tools.parquet"), _tools(tables, since, until))
+
+
+def _tools(tables: dict[str, pl.DataFrame], since: datetime, until: datetime, limit: int = 15) -> pl.DataFrame:
+    """The report's most used tools, from the tool calls of the ended interceptions started in the
+    range: the most calls first, then by name and kind."""
+    started = pl.col("started_at")
+    ended = tables["aibridge_interceptions"].filter(
+        pl.col("ended_at").is_not_null() & (started >= since) & (started < until)
+    )
+    calls = tables["aibridge_tool_usages"].join(
+        ended.select("id"), left_on="interception_id", right_on="id", how="semi"
+    )
+    return (
+        calls.group_by("tool", "injected")
+        .agg(
+            pl.len().cast(pl.Int64).alias("calls"),
+            pl.col("invocation_error").is_not_null().sum().cast(pl.Int64).alias("errors"),
+            pl.col("interception_id").n_unique().cast(pl.Int64).alias("interceptions"),
+        )
+        .sort(["calls", "tool", "injected"], descending=[True, False, False], nulls_last=True)
+        .head(limit)
+    )
 
 
 def test_report_figures_match_the_oracle(tables, tmp_path):
