@@ -305,7 +305,9 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
     wh.run("warehouse/facts/create_keys")
     if whole:
         wh.run("warehouse/facts/clear_keys")
+    wh.run("warehouse/facts/stage_key_values")
     wh.run("warehouse/facts/stage_keys")
+    wh.run("warehouse/facts/drop_key_values")
     wh.run("warehouse/facts/keys")
     wh.run("warehouse/facts/create_span_keys")
     if whole:

@@ -2,23 +2,9 @@ CREATE OR REPLACE TEMPORARY TABLE temp.main._keys AS
 SELECT
   n.key_of,
   n.value,
-  COALESCE(k.key, b.top + ROW_NUMBER() OVER (PARTITION BY k.key IS NULL)) AS key,
+  COALESCE(k.key, b.top + n.rowid + 1) AS key,
   k.key IS NULL AS new
-FROM (
-  SELECT DISTINCT
-    'session' AS key_of,
-    s.session_key AS value
-  FROM temp.main._facts AS s
-  WHERE
-    NOT s.session_key IS NULL
-  UNION
-  SELECT DISTINCT
-    'thread',
-    CAST(s.thread_key AS TEXT)
-  FROM temp.main._facts AS s
-  WHERE
-    NOT s.thread_key IS NULL
-) AS n
+FROM temp.main._key_values AS n
 CROSS JOIN (
   SELECT
     COALESCE(MAX(k.key), 0) AS top

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS temp.main._key_values
