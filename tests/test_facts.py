@@ -23,7 +23,7 @@ from aibridge_analytics.outputs.report.window import Window
 from aibridge_analytics.pipelines import summaries
 from aibridge_analytics.sources.connection import DuckDBConnection
 from aibridge_analytics.sources.kinds import connect
-from aibridge_analytics.warehouse import facts
+from aibridge_analytics.warehouse import facts, store
 from aibridge_analytics.warehouse import sync as sync_module
 from aibridge_analytics.warehouse.sync import sync
 from tests.datasets import T0, assert_same_rows, frames, interception, provider, uid
@@ -532,12 +532,12 @@ def test_a_build_in_chunks_of_whole_days_makes_the_facts_a_build_at_once_makes(d
 
 
 @pytest.mark.parametrize("rebuild", [False, True])
-def test_a_refresh_stopped_after_storing_the_tool_facts_leaves_the_facts_stale_until_the_next(
+def test_a_refresh_stopped_after_storing_the_tool_facts_leaves_both_as_they_were(
     demo_db, tmp_path, monkeypatch, rebuild
 ):
-    """The tool facts are committed before the facts (`facts._store_tools`): a refresh stopped in
-    between, recomputing changed interceptions or building whole, leaves facts no reader takes as
-    fresh, and the next refresh makes both exact."""
+    """The tool facts are stored in the transaction of the facts: a refresh stopped between the
+    two, recomputing changed interceptions or building whole, leaves both as they were, and the
+    next refresh makes both exact."""
     db = tmp_path / "w.duckdb"
     db.write_bytes(demo_db.read_bytes())
     with duckdb.connect(str(db)) as raw:  # as a sync records the interceptions whose rows it wrote
@@ -549,23 +549,28 @@ def test_a_refresh_stopped_after_storing_the_tool_facts_leaves_the_facts_stale_u
             "UPDATE aibridge_tool_usages SET tool = 'renamed' "
             "WHERE interception_id IN (SELECT interception_id FROM aibridge_facts_changed)"
         )
+    original = store.Warehouse.run
 
-    def stopped(*args, **kwargs):
-        raise _Killed
+    def stopping(self, name, *args, **kwargs):
+        if name == facts.STAGES[0][0]:  # the tool facts are stored by now
+            assert self.value("schema/has_table", {"table": facts.TOOL_TABLE})
+            raise _Killed
+        return original(self, name, *args, **kwargs)
 
     with monkeypatch.context() as patched:
-        patched.setattr(facts, "_store", stopped)
+        patched.setattr(store.Warehouse, "run", stopping)
         with pytest.raises(_Killed):
             facts.build(db, rebuild=rebuild)
-    with duckdb.connect(str(db), read_only=True) as raw:  # the tool facts were stored
-        assert raw.execute("SELECT COUNT(*) FROM aibridge_tool_facts WHERE tool = 'renamed'").fetchall()[0][0] > 0
+    with duckdb.connect(str(db), read_only=True) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM aibridge_tool_facts WHERE tool = 'renamed'").fetchall() == [(0,)]
     found = facts.inspect(db)
-    assert not found.fresh
-    assert ("unfinished" if rebuild else "20 interception(s) changed") in found.reason
+    assert not found.fresh and "20 interception(s) changed" in found.reason
     with connect(db) as con:  # a reader refreshes them first
         assert con.facts == "stored"
     assert facts.inspect(db).fresh
     assert_same_rows(*stored_and_inline(db))
+    with duckdb.connect(str(db), read_only=True) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM aibridge_tool_facts WHERE tool = 'renamed'").fetchall()[0][0] > 0
 
 
 def _killed_in_third_chunk(db: Path, monkeypatch) -> int:

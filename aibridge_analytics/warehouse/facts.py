@@ -110,7 +110,9 @@ def status(con: Connection) -> Status:
     if made is None:
         after = _resume_point(con.meta().get(BUILDING_KEY), current)
         goes_on = f"goes on from {after:%Y-%m-%d}" if after is not None else "starts again"
-        return Status(False, f"the stored facts are unfinished (a build stopped half-way; the next build {goes_on})")
+        return Status(
+            False, f"the stored facts are unfinished (a build in chunks stopped half-way; the next build {goes_on})"
+        )
     if made != current:
         return Status(False, "the stored facts were made by another definition or with other providers")
     changed = int(_value(con, "warehouse/facts/changed")) if _has(con, statements.FACTS_CHANGED) else 0
@@ -206,8 +208,6 @@ def _build(
         if total <= BUILD_CHUNK:
             if progress is not None:
                 progress(0, 1, f"building the facts of {total:,} interception(s)")
-            wh.run("warehouse/meta/forget", {"pattern": STATE_KEY})
-            _store_tools(wh, probe, {}, whole=True)
             _store(wh, probe, {}, whole=True)
             if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
                 wh.run("warehouse/facts/clear_changed")
@@ -276,7 +276,6 @@ def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
             name, create = statements.changed_subset(table, probe, read.get(relation, set()))
             wh.execute_built(f"changed rows of {table}", create)
             tables[relation] = name
-    _store_tools(wh, probe, tables, whole=whole)
     _store(wh, probe, tables, whole=whole)
     wh.run("warehouse/facts/clear_changed")
     for name in tables.values():
@@ -298,7 +297,13 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
     """Compute the facts (from ``tables`` in place of the base relations they name), number their
     session and thread keys, and store them: all of them (``whole``), or in place of the changed
     interceptions' (inside the caller's transaction). Then mark where each session and thread
-    lies (``sql/warehouse/facts/spans.sql``): all of them, or those the changed rows left or joined."""
+    lies (``sql/warehouse/facts/spans.sql``): all of them, or those the changed rows left or joined.
+    The tool facts are stored first, the same way, before the staged facts fill DuckDB's memory."""
+    if whole:
+        wh.run(TOOL_BUILD, probe=probe, tables=tables)
+    else:
+        wh.run("warehouse/facts/forget_changed_tools")
+        wh.run(TOOL_INSERT, probe=probe, tables=tables)
     for name, relations in STAGES:
         wh.run(name, probe=probe, tables=tables, relations=relations)
     wh.run("warehouse/facts/drop_attribution")
@@ -330,21 +335,6 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
         wh.execute_built(f"store the {kind} spans", statements.store_spans(TABLE, kind), {"kind": kind})
     wh.run("warehouse/facts/drop_spans")
     wh.run("warehouse/facts/drop_span_keys")
-
-
-def _store_tools(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: bool) -> None:
-    """Store the tool facts (from ``tables`` in place of the base relations they name): all of them
-    (``whole``), or in place of the changed interceptions'. Then commit, so that the facts
-    after them start from memory of their own: in one transaction with them, a full build of ten
-    million interceptions ran out of DuckDB's 2 GB. The changed interceptions stay recorded until
-    the facts' transaction commits, and a full build has forgotten the facts' state first, so
-    that a run stopped in between leaves stale facts, which no reader takes as fresh."""
-    if whole:
-        wh.run(TOOL_BUILD, probe=probe, tables=tables)
-    else:
-        wh.run("warehouse/facts/forget_changed_tools")
-        wh.run(TOOL_INSERT, probe=probe, tables=tables)
-    wh.commit_and_begin()
 
 
 def _changed(wh: Warehouse) -> int:
