@@ -50,6 +50,30 @@ def private_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ["AIBRIDGE_DEMO_DB"] = old
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_render_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The render cache of this test session: a directory of its own, shared by its workers and
+    the subprocesses they start (never the user's ``~/.cache``), so that the suite renders
+    through the cache as a user's commands do. A test that swaps a catalogue query in memory
+    turns it off (``no_render_cache``): the swap changes no file the cache keys on."""
+    old = os.environ.get("AIBRIDGE_CACHE_DIR")
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's base is a directory of the session's.
+    session = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    os.environ["AIBRIDGE_CACHE_DIR"] = str(session / "render-cache")
+    yield
+    if old is None:
+        os.environ.pop("AIBRIDGE_CACHE_DIR", None)
+    else:
+        os.environ["AIBRIDGE_CACHE_DIR"] = old
+
+
+@pytest.fixture
+def no_render_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renders of this test go through the renderer itself, not the render cache."""
+    monkeypatch.setenv("AIBRIDGE_CACHE_DIR", "")
+
+
 @pytest.fixture(autouse=True)
 def no_terminal_size_from_the_runner(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tables are drawn as for a pipe (200 columns) unless a test sets ``COLUMNS`` itself: the

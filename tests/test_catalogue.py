@@ -127,7 +127,9 @@ def test_unexpanded_render_reads_relations_by_name_with_driver_placeholders():
 
 
 def _replace_query(monkeypatch, query) -> None:
-    """``query`` in place of the catalogue's file of its name, for this test."""
+    """``query`` in place of the catalogue's file of its name, for this test (no render cache:
+    the files it keys on are unchanged)."""
+    monkeypatch.setenv("AIBRIDGE_CACHE_DIR", "")
     parsed = loader._parsed
     monkeypatch.setattr(loader, "_parsed", lambda name: query if name == query.name else parsed(name))
 

@@ -457,7 +457,7 @@ def catalogue_copy(tmp_path, monkeypatch):
 
     copy = tmp_path / "sql"
     shutil.copytree(loader.sql_dir(), copy)
-    cached = (loader._files, loader.headers, loader.relations, loader.fingerprint, loader._parsed)
+    cached = (loader._files, loader.headers, loader.relations, loader.fingerprint, loader.digest, loader._parsed)
     for function in cached:
         function.cache_clear()
     monkeypatch.setattr(loader, "sql_dir", lambda: copy)
@@ -478,8 +478,8 @@ def test_only_a_change_of_the_sql_the_facts_are_made_of_makes_them_stale(demo_db
     def edited(name: str) -> str:
         with (catalogue_copy / f"{name}.sql").open("a", encoding="utf-8") as sql:
             sql.write("\n-- edited\n")
-        loader._files.cache_clear()
-        loader.fingerprint.cache_clear()
+        for function in (loader._files, loader.fingerprint, loader.digest):
+            function.cache_clear()
         return facts.inspect(db).reason
 
     assert facts.inspect(db).fresh

@@ -19,8 +19,9 @@ by all of them; rendering with a subset removes the others from every SELECT lis
 (the grouping macro behind ``summary --by``).
 
 Modules: `loader` (files -> `Query`), `portability` (the lint), `relations` (the base relations
-and the schema probe), `rendering` (CTE injection, grouping keys, binding; each file and relation apart
-for the golden files), `values` (typed values).
+and the schema probe), `rendering` (CTE injection, grouping keys; each file and relation apart
+for the golden files), `rendered` (a rendered statement and the binding of its values), `cache`
+(rendered statements kept between runs: `render`), `values` (typed values).
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from aibridge_analytics.catalogue.cache import render
     from aibridge_analytics.catalogue.loader import (
         DIALECTS,
         Header,
         Param,
         Query,
         catalogue,
+        digest,
         fingerprint,
         get,
         headers,
@@ -48,10 +51,9 @@ if TYPE_CHECKING:
         Probe,
         missing_value,
     )
+    from aibridge_analytics.catalogue.rendered import Rendered, Statement
     from aibridge_analytics.catalogue.rendering import (
-        Rendered,
         base_columns,
-        render,
         render_relation,
         render_statement,
         render_unexpanded,
@@ -62,12 +64,13 @@ if TYPE_CHECKING:
 _HOMES = {
     "lint": "portability",
     **dict.fromkeys(
-        ("DIALECTS", "Header", "Param", "Query", "catalogue", "fingerprint", "get", "headers", "sql_dir"), "loader"
+        ("DIALECTS", "Header", "Param", "Query", "catalogue", "digest", "fingerprint", "get", "headers", "sql_dir"),
+        "loader",
     ),
     **dict.fromkeys(("BASE_RELATIONS", "CONSTANT_RELATIONS", "SOURCE_DIALECT", "Probe", "missing_value"), "relations"),
-    **dict.fromkeys(
-        ("Rendered", "base_columns", "render", "render_relation", "render_statement", "render_unexpanded"), "rendering"
-    ),
+    **dict.fromkeys(("Rendered", "Statement"), "rendered"),
+    "render": "cache",
+    **dict.fromkeys(("base_columns", "render_relation", "render_statement", "render_unexpanded"), "rendering"),
 }
 
 
@@ -90,8 +93,10 @@ __all__ = [
     "Probe",
     "Query",
     "Rendered",
+    "Statement",
     "base_columns",
     "catalogue",
+    "digest",
     "fingerprint",
     "get",
     "headers",

@@ -139,6 +139,15 @@ def _files() -> dict[str, Path]:
     return {path.relative_to(root).with_suffix("").as_posix(): path for path in sorted(root.rglob("*.sql"))}
 
 
+@lru_cache(maxsize=1)
+def digest() -> str:
+    """A digest of every catalogue file's name and text (what the render cache keys on)."""
+    found = hashlib.sha256()
+    for name, path in _files().items():
+        found.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return found.hexdigest()
+
+
 @cache
 def fingerprint(under: str) -> str:
     """A digest of what the catalogue files under ``under`` (a prefix of their names, such as

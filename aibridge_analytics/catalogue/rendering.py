@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
-from aibridge_analytics.catalogue import values
 from aibridge_analytics.catalogue.loader import DIALECTS, Param, Query, get, relations
 from aibridge_analytics.catalogue.relations import (
     BASE_RELATIONS,
@@ -22,27 +20,8 @@ from aibridge_analytics.catalogue.relations import (
     Probe,
     relation_tree,
 )
+from aibridge_analytics.catalogue.rendered import Rendered, Statement
 from aibridge_analytics.errors import SqlError
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A query rendered for one engine, with the values the driver binds."""
-
-    name: str
-    dialect: str
-    sql: str
-    params: Mapping[str, Any]
-
-    def display(self) -> str:
-        """The SQL followed by its bound parameters, as ``sql render`` prints them."""
-        lines = [self.sql.rstrip() + ";", "", "-- bound parameters:"]
-        if not self.params:
-            lines.append("--   (none)")
-        for key, value in self.params.items():
-            shown = value.isoformat() if hasattr(value, "isoformat") else value
-            lines.append(f"--   {key} = {shown!r}")
-        return "\n".join(lines)
 
 
 def _check_dialect(dialect: str) -> None:
@@ -106,27 +85,6 @@ def resolve_relations(tree: exp.Expr, overrides: Mapping[str, str]) -> tuple[lis
 
     visit(tree)
     return bases, models
-
-
-def _bind(params_spec: Mapping[str, Param], given: Mapping[str, Any], name: str) -> dict[str, Any]:
-    unknown = sorted(set(given) - set(params_spec))
-    if unknown:
-        takes = ", ".join(sorted(params_spec)) or "none"
-        raise SqlError(f"{name}: unknown parameter(s) {', '.join(unknown)}; it takes {takes}")
-    bound = {}
-    for pname, spec in params_spec.items():
-        if pname in given:
-            raw = given[pname]
-        elif spec.default is not None:
-            raw = spec.default
-        elif spec.optional:
-            raw = None
-        else:
-            raise SqlError(f"{name}: missing parameter :{pname} ({spec.kind})")
-        if raw is None and not spec.optional:
-            raise SqlError(f"{name}: parameter :{pname} may not be null")
-        bound[pname] = values.coerce(spec.kind, raw, pname)
-    return bound
 
 
 def _keep_keys(tree: exp.Expr, query: Query, keys: Sequence[str]) -> exp.Expr:
@@ -203,6 +161,19 @@ def render(
     groups by (default: all of them). ``tables`` reads a base relation from another table of the
     same columns than Coder's (base relation -> table; a warehouse's subset of changed rows).
     """
+    return statement(name, dialect, probe, relations, keys, tables).bind(params, bind=bind)
+
+
+def statement(
+    name: str,
+    dialect: str,
+    probe: Probe | None = None,
+    relations: Mapping[str, str] | None = None,
+    keys: Sequence[str] | None = None,
+    tables: Mapping[str, str] | None = None,
+) -> Statement:
+    """Catalogue query ``name`` rendered for ``dialect`` (see `render`), its values not yet bound:
+    everything of it that does not depend on them, which is what the render cache keeps."""
     query = _query_for(name, dialect)
     probe = probe or Probe.full()
     relations = dict(relations or {})
@@ -214,7 +185,6 @@ def render(
             if pname in spec and spec[pname].kind != p.kind:
                 raise SqlError(f"{name}: parameter :{pname} is {spec[pname].kind} here and {p.kind} in {model.name}")
             spec.setdefault(pname, p)
-    bound = _bind(spec, params or {}, name) if bind else {k: None for k in spec}
 
     tree = _uncommented(query.tree)
     if keys is not None:
@@ -243,7 +213,8 @@ def render(
             existing.set("expressions", ctes + list(existing.expressions))
         else:
             target.set("with_", exp.With(expressions=ctes))
-    return _finish(name, query.doc, tree, dialect, bound)
+    sql, used = _finish(name, query.doc, tree, dialect, spec)
+    return Statement(name, dialect, sql, spec, used)
 
 
 def _reading(tree: exp.Expr, table: str | None) -> exp.Expr:
@@ -285,7 +256,9 @@ def render_statement(name: str, tree: exp.Expr, dialect: str, params: Mapping[st
     by the driver, as in a catalogue file. ``name`` labels errors and logs.
     """
     _check_dialect(dialect)
-    return _finish(name, "built statement", tree.copy(), dialect, dict(params or {}))
+    given = dict(params or {})
+    sql, used = _finish(name, "built statement", tree.copy(), dialect, given)
+    return Rendered(name, dialect, sql, {k: given[k] for k in used})
 
 
 def _sql(tree: exp.Expr, dialect: str, comment: str | None = None) -> str:
@@ -337,13 +310,14 @@ def _for_spark(tree: exp.Expr) -> None:
             call.set("this", "SPLIT")
 
 
-def _finish(name: str, doc: str, tree: exp.Expr, dialect: str, bound: Mapping[str, Any]) -> Rendered:
+def _finish(name: str, doc: str, tree: exp.Expr, dialect: str, names: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """The text of ``tree`` for ``dialect``, headed by ``name: doc``, and the parameters of
+    ``names`` it uses, in their order; a placeholder outside ``names`` is an error."""
     used = {p.name for p in tree.find_all(exp.Placeholder)}
-    missing = sorted(used - set(bound))
+    missing = sorted(used - set(names))
     if missing:
         raise SqlError(f"{name}: no value for :{', :'.join(missing)}")
-    sql = _sql(tree, dialect, f"{name}: {doc}")
-    return Rendered(name, dialect, sql, {k: v for k, v in bound.items() if k in used})
+    return _sql(tree, dialect, f"{name}: {doc}"), tuple(k for k in names if k in used)
 
 
 def base_columns(sql: str, dialect: str = "duckdb") -> dict[str, set[str] | None]:
