@@ -160,10 +160,6 @@ def fingerprint(under: str) -> str:
     its name stands as a word, a comment included: that errs toward rebuilding, never toward
     reading something stale.
     """
-    from aibridge_analytics import coder
-    from aibridge_analytics.catalogue import relations as base
-    from aibridge_analytics.catalogue import rendering
-
     files, defined = _files(), relations()
     named = re.compile(r"\b(" + "|".join(map(re.escape, sorted(defined, key=len, reverse=True))) + r")\b")
     todo = [name for name in files if name.startswith(under)]
@@ -178,8 +174,11 @@ def fingerprint(under: str) -> str:
     digest = hashlib.sha256()
     for name in sorted(made_of):
         digest.update(name.encode() + b"\0" + files[name].read_bytes() + b"\0")
-    for module in (coder, base, rendering):
-        digest.update(Path(str(module.__file__)).read_bytes())
+    # The code, read as files: importing the renderer would import sqlglot, which a command that
+    # finds its statements in the render cache never needs.
+    package = Path(__file__).resolve().parent
+    for code in (package.parent / "coder.py", package / "relations.py", package / "rendering.py"):
+        digest.update(code.read_bytes())
     return digest.hexdigest()
 
 

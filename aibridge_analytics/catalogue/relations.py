@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from aibridge_analytics.coder import COST_COLUMN, LOOKUP_TABLES, SESSION_KEYS, TABLES, WIRE_FORMAT, SameAs
 from aibridge_analytics.coder import column as declared_column
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 #: The dialect the catalogue's SQL is written in.
 SOURCE_DIALECT = "duckdb"
@@ -86,6 +87,8 @@ def missing_value(table: str, column: str) -> str:
     missing = declared_column(table, column).missing
     if isinstance(missing, SameAs):
         return missing.column
+    from sqlglot import exp
+
     return exp.convert(missing).sql(dialect=SOURCE_DIALECT)
 
 
@@ -115,6 +118,8 @@ ProbeKey = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 
 @lru_cache(maxsize=64)
 def _base_tree(table: str, probe_key: ProbeKey) -> exp.Expr:
+    import sqlglot
+
     probe = Probe({t: dict(cols) for t, cols in probe_key})
     return sqlglot.parse_one(_base_relation_sql(table, probe), read=SOURCE_DIALECT)
 
@@ -146,6 +151,10 @@ def relation_tree(name: str, probe: Probe) -> exp.Expr:
 
     Shared and cached: copy it before changing it.
     """
+    # Imported here: the schema probe (`Probe`) is needed where nothing is parsed (a command whose
+    # statements come from the render cache).
+    import sqlglot
+
     if name == "wire_formats":
         return sqlglot.parse_one(_wire_formats_sql(), read=SOURCE_DIALECT)
     if name == "source_facts":

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, cast
 import duckdb
 import polars as pl
 from polars.datatypes import DataTypeClass
-from sqlglot import exp
 
 from aibridge_analytics import catalogue
 from aibridge_analytics.catalogue import Probe, Rendered
@@ -39,6 +38,7 @@ from aibridge_analytics.warehouse import store
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from sqlglot import exp
 
     from aibridge_analytics.sources.live import LiveReader
 
@@ -223,6 +223,8 @@ class Connection:
 
     def row_estimates(self, tables: Sequence[str]) -> dict[str, int]:
         """Rows each of ``tables`` holds, for progress (here counted; a live database estimates)."""
+        from sqlglot import exp
+
         counts = {}
         for table in tables:
             tree = exp.select(exp.func("count", exp.Star()).as_("rows")).from_(exp.to_table(table))
@@ -262,6 +264,8 @@ class CopyReader:
 
     def table(self, name: str) -> exp.Table:
         """``name`` as the reads of this source name it."""
+        from sqlglot import exp
+
         return exp.to_table(name)
 
     def batches(

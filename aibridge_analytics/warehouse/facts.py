@@ -37,8 +37,11 @@ from aibridge_analytics.catalogue import Probe
 from aibridge_analytics.errors import SourceError, first_line
 from aibridge_analytics.outputs.progress import StepFn, steps
 from aibridge_analytics.sources.connection import Connection, DuckDBConnection
-from aibridge_analytics.warehouse import statements, store
+from aibridge_analytics.warehouse import store
 from aibridge_analytics.warehouse.store import Warehouse
+
+# The statements built with sqlglot (`statements`) are imported where facts are made: a command
+# that finds them fresh, its queries in the render cache, imports no parser.
 
 TABLE = "aibridge_facts"
 TOOL_TABLE = "aibridge_tool_facts"
@@ -89,7 +92,7 @@ def definition() -> str:
     """A digest of what makes the stored facts: the catalogue's ``warehouse/facts/`` statements and
     every relation they read (`catalogue.fingerprint`), and the statements built around them
     (`statements`). An upgrade that changes other SQL leaves the facts fresh."""
-    code = Path(str(statements.__file__)).read_bytes()
+    code = Path(__file__).with_name("statements.py").read_bytes()
     return hashlib.sha256(catalogue.fingerprint("warehouse/facts/").encode() + code).hexdigest()
 
 
@@ -115,7 +118,7 @@ def status(con: Connection) -> Status:
         )
     if made != current:
         return Status(False, "the stored facts were made by another definition or with other providers")
-    changed = int(_value(con, "warehouse/facts/changed")) if _has(con, statements.FACTS_CHANGED) else 0
+    changed = int(_value(con, "warehouse/facts/changed")) if _has(con, store.FACTS_CHANGED) else 0
     if changed:
         return Status(False, f"{changed:,} interception(s) changed since the facts were stored")
     return Status(True)
@@ -136,6 +139,8 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False, progress: Ste
     was done, for logs. ``rebuild`` builds them whole even when they are fresh. DuckDB's memory is
     held to `store.memory_limit`, as on every connection of this package. ``progress`` hears of what
     is under way: a recomputation, a build, or each chunk of a build in chunks (`outputs.progress.steps`)."""
+    from aibridge_analytics.warehouse import statements
+
     with wh.transaction():
         current = state(probe, wh.value("warehouse/facts/providers_digest", probe=probe))
         stored = not rebuild and wh.value("schema/has_table", {"table": TABLE})
@@ -203,13 +208,15 @@ def _build(
     next one starts (`BUILDING_KEY`): a build stopped half-way goes on from there, its first chunk
     also recomputing what a sync changed in the meantime.
     """
+    from aibridge_analytics.warehouse import statements
+
     if after is None:
         total = int(wh.built_value("count the interceptions", statements.count("aibridge_interceptions")) or 0)
         if total <= BUILD_CHUNK:
             if progress is not None:
                 progress(0, 1, f"building the facts of {total:,} interception(s)")
             _store(wh, probe, {}, whole=True)
-            if wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
+            if wh.value("schema/has_table", {"table": store.FACTS_CHANGED}):
                 wh.run("warehouse/facts/clear_changed")
             return 1
         for key in (STATE_KEY, BUILDING_KEY):
@@ -269,6 +276,8 @@ def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
     row's attribution depends on the providers and on the row alone, so the subset gives the
     facts the whole would, at the cost of the rows that changed.
     """
+    from aibridge_analytics.warehouse import statements
+
     read = _columns_read(probe)
     tables: dict[str, str] = {}
     for relation, table in catalogue.BASE_RELATIONS.items():
@@ -283,7 +292,8 @@ def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
 
 
 def _columns_read(probe: Probe) -> dict[str, set[str] | None]:
-    """The columns of each base relation's table that computing the facts (`STAGES`) reads."""
+    """The columns of each base relation's table that computing the facts (`STAGES`) and the tool
+    facts (`TOOL_INSERT`) reads."""
     read: dict[str, set[str] | None] = {}
     for name, relations in [*STAGES, (TOOL_INSERT, {})]:
         sql = catalogue.render(name, "duckdb", None, probe, relations, bind=False).sql
@@ -299,6 +309,8 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
     interceptions' (inside the caller's transaction). Then mark where each session and thread
     lies (``sql/warehouse/facts/spans.sql``): all of them, or those the changed rows left or joined.
     The tool facts are stored first, the same way, before the staged facts fill DuckDB's memory."""
+    from aibridge_analytics.warehouse import statements
+
     if whole:
         wh.run(TOOL_BUILD, probe=probe, tables=tables)
     else:
@@ -338,7 +350,7 @@ def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: boo
 
 
 def _changed(wh: Warehouse) -> int:
-    if not wh.value("schema/has_table", {"table": statements.FACTS_CHANGED}):
+    if not wh.value("schema/has_table", {"table": store.FACTS_CHANGED}):
         return 0
     return int(wh.value("warehouse/facts/changed") or 0)
 

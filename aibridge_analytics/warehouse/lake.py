@@ -38,8 +38,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlglot import exp
-
 from aibridge_analytics import __version__
 from aibridge_analytics.coder import TABLES
 from aibridge_analytics.errors import OutputError, SourceError, first_line
@@ -50,6 +48,7 @@ from aibridge_analytics.warehouse.store import Warehouse
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from sqlglot import exp
 
 MANIFEST = "_manifest.json"
 #: The layout's version: a lake written in another layout is rewritten whole.
@@ -258,6 +257,8 @@ def _columns(con: DuckDBConnection, table: str, types: Mapping[str, str]) -> dic
 def _view(table: str, columns: Mapping[str, str]) -> exp.Create:
     """The temporary view `VIEW` of ``table`` that the lake's SQL reads: the written columns (UUIDs
     and JSON as text), the row's UTC day (NULL for an unpartitioned table) and its time (``at``)."""
+    from sqlglot import exp
+
     projection: list[exp.Expr] = []
     for name, dtype in columns.items():
         value: exp.Expr = exp.column(name, table="t")

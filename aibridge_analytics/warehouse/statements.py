@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from aibridge_analytics.catalogue import Probe, missing_value
 from aibridge_analytics.coder import TABLES, Column
+from aibridge_analytics.warehouse.store import FACTS_CHANGED
 
 #: The temporary table (or registered view) holding the rows a write takes from.
 BATCH = "_batch"
@@ -158,8 +159,6 @@ def merge_by_content(table: str, identity: tuple[str, ...]) -> list[tuple[str, e
     return [(f"remove merged {table}", remove), (f"insert merged {table}", insert_from(table))]
 
 
-#: The warehouse's list of interceptions whose stored facts a sync has made stale (warehouse/facts).
-FACTS_CHANGED = "aibridge_facts_changed"
 #: The tables the facts are made of, and the column naming each row's interception.
 FACT_INPUTS = {
     "aibridge_interceptions": "id",

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import sqlglot
-from sqlglot import exp
 
 from aibridge_analytics import catalogue
 from aibridge_analytics.catalogue import Rendered
@@ -28,7 +26,10 @@ from aibridge_analytics.errors import SourceError, UsageError, WarehouseError, f
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from sqlglot import exp
 
+#: The warehouse's list of interceptions whose stored facts a sync has made stale (warehouse/facts).
+FACTS_CHANGED = "aibridge_facts_changed"
 #: Environment variable naming the demo warehouse's file (overrides the data directory).
 DEMO_DB_ENV = "AIBRIDGE_DEMO_DB"
 #: DuckDB's buffer pool on every connection of this package, where DuckDB's own default is 80% of
@@ -118,6 +119,9 @@ class Warehouse:
     def create(self, ddl: str) -> None:
         """Run a CREATE TABLE made from the declarations in `aibridge_analytics.coder` (`duckdb_ddl`),
         parsed and rendered by sqlglot like every other statement."""
+        import sqlglot
+        from sqlglot import exp
+
         tree = sqlglot.parse_one(ddl, read="duckdb")
         table = tree.find(exp.Table)
         self.execute_built(f"create {table.name if table else 'table'}", tree)
@@ -241,6 +245,8 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Add to Coder's tables in the warehouse the columns declared since it was made (a warehouse an
     older version of this package synced lacks them): NULL for the rows already there, as for a
     source that lacks them. Returns ``table.column`` for each column added."""
+    from sqlglot import exp
+
     warehouse = Warehouse(con)
     present: dict[str, set[str]] = {}
     for table, column, _ in warehouse.run("schema/columns").fetchall():
@@ -268,6 +274,8 @@ def create_history(con: duckdb.DuckDBPyConnection) -> None:
 
 def add_primary_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Add Coder's primary keys to tables created with ``keys=False``; duplicates fail here."""
+    from sqlglot import exp
+
     warehouse = Warehouse(con)
     for table, key in PRIMARY_KEYS.items():
         if key:
