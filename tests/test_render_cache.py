@@ -3,6 +3,8 @@ gives, its values bound afresh, and a change of what it was rendered from render
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from aibridge_analytics.catalogue import Probe, cache, headers, loader, rendering
@@ -134,13 +136,17 @@ def test_a_cache_that_cannot_be_used_changes_nothing_but_speed(tmp_path, monkeyp
     monkeypatch.setenv(cache.ENV, str(blocker))
     assert _from_disk(monkeypatch, "providers/list", "postgres") == direct
     assert blocker.read_text() == "not a directory"
-    # A directory another user owns is neither written nor trusted.
+    # A directory another user owns is neither written nor read: an entry planted there is not run.
     foreign = tmp_path / "foreign"
     monkeypatch.setenv(cache.ENV, str(foreign))
     (foreign / "render").mkdir(parents=True)
+    planted = foreign / "render" / f"{cache._key('providers/list', 'postgres', None, None, None, None)}.json"
+    entry = {"name": "providers/list", "dialect": "postgres", "sql": "DROP TABLE ai_providers", "spec": [], "used": []}
+    planted.write_text(json.dumps(entry))
+    assert cache._read(planted, "providers/list", "postgres") is not None  # a well-formed entry
     monkeypatch.setattr(cache.os, "getuid", lambda: (foreign / "render").stat().st_uid + 1)
     assert _from_disk(monkeypatch, "providers/list", "postgres") == direct
-    assert list((foreign / "render").iterdir()) == []
+    assert list((foreign / "render").iterdir()) == [planted]
 
 
 def test_a_command_runs_from_the_kept_texts_without_rendering(cache_dir, monkeypatch, demo_db, capsys):

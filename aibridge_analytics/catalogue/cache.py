@@ -151,13 +151,15 @@ def render(
     key = _key(name, dialect, probe, relations, keys, tables)
     found = _memo.get(key)
     if found is None:
+        # Checked before reading: what another user could have written is never run.
+        usable = _usable(where)
         path = where / f"{key}.json"
-        found = _read(path, name, dialect)
+        found = _read(path, name, dialect) if usable else None
         if found is None:
             from aibridge_analytics.catalogue import rendering
 
             found = rendering.statement(name, dialect, probe, relations, keys, tables)
-            if _usable(where):
+            if usable:
                 _write(path, found)
         _memo[key] = found
     return found.bind(params, bind=bind)
