@@ -30,6 +30,11 @@ def cache_dir(tmp_path, monkeypatch):
     return where / "render"
 
 
+def _rendered(name, dialect, params=None, *, probe=None, keys=None, bind=True):
+    """What the renderer itself gives, without the cache."""
+    return rendering.statement(name, dialect, probe, keys=keys).bind(params, bind=bind)
+
+
 def _from_disk(monkeypatch, *args, **kwargs):
     """A render through the cache with nothing held in memory: what a new process reads."""
     monkeypatch.setattr(cache, "_memo", {})
@@ -51,7 +56,7 @@ def test_every_query_read_back_from_the_cache_is_the_render_itself(cache_dir, mo
             # Every engine with the newest schema; DuckDB (a warehouse of any age) with an older one.
             for probe in (None, _older_probe()) if dialect == "duckdb" else (None,):
                 try:
-                    direct = rendering.render(name, dialect, probe=probe, bind=False)
+                    direct = _rendered(name, dialect, probe=probe, bind=False)
                 except SqlError:
                     # What the renderer refuses the cache refuses too, and keeps nothing of.
                     with pytest.raises(SqlError):
@@ -70,7 +75,7 @@ def test_values_are_bound_afresh_to_a_kept_text(cache_dir, monkeypatch, dialect)
     first = cache.render("summaries/figures", dialect, {"since": "2026-01-01T00:00:00Z", "tz": "UTC"}, keys=keys)
     params = {"since": "2026-02-01T00:00:00Z", "until": "2026-03-01T00:00:00Z", "tz": "Europe/Berlin"}
     again = _from_disk(monkeypatch, "summaries/figures", dialect, params, keys=keys)
-    assert again == rendering.render("summaries/figures", dialect, params, keys=keys)
+    assert again == _rendered("summaries/figures", dialect, params, keys=keys)
     assert again.sql == first.sql and again.params != first.params
     assert again.params["tz"] == "Europe/Berlin" and first.params["until"] is None
     # Other keys are another text.
@@ -114,7 +119,7 @@ def test_a_changed_catalogue_file_is_rendered_again(cache_dir, monkeypatch, tmp_
 
 
 def test_an_unreadable_entry_is_rendered_again_and_replaced(cache_dir, monkeypatch):
-    direct = rendering.render("providers/list", "duckdb")
+    direct = _rendered("providers/list", "duckdb")
     cache.render("providers/list", "duckdb")
     (entry,) = cache_dir.glob("*.json")
     for garbage in ("", "{", '{"sql": 1}', "[]", entry.read_text().replace('"providers/list"', '"users/list"')):
@@ -124,7 +129,7 @@ def test_an_unreadable_entry_is_rendered_again_and_replaced(cache_dir, monkeypat
 
 
 def test_a_cache_that_cannot_be_used_changes_nothing_but_speed(tmp_path, monkeypatch):
-    direct = rendering.render("providers/list", "postgres")
+    direct = _rendered("providers/list", "postgres")
     monkeypatch.setattr(cache, "_memo", {})
     # Off: nothing is written anywhere.
     monkeypatch.setenv(cache.ENV, "")

@@ -141,25 +141,31 @@ def render(
     keys: Sequence[str] | None = None,
     tables: Mapping[str, str] | None = None,
 ) -> Rendered:
-    """`rendering.render`, its text taken from the cache where the same inputs were rendered
-    before (see the module's docstring); the values are bound afresh every time."""
-    where = directory()
-    if where is None:
-        from aibridge_analytics.catalogue import rendering
+    """Render catalogue query ``name`` for ``dialect`` with its relations and bound parameters.
 
-        return rendering.render(name, dialect, params, probe, relations, bind, keys, tables)
-    key = _key(name, dialect, probe, relations, keys, tables)
-    found = _memo.get(key)
+    ``probe`` describes the source's schema (default: the newest); ``relations`` binds a relation
+    name to a catalogue query, for queries that read a relation chosen by the caller (such as the
+    provider-filter mode). ``bind=False`` renders the text alone (for golden files), leaving
+    required parameters unbound. ``keys`` selects which of the query's declared group keys it
+    groups by (default: all of them). ``tables`` reads a base relation from another table of the
+    same columns than Coder's (base relation -> table; a warehouse's subset of changed rows).
+
+    The text comes from the render cache where the same inputs were rendered before (see the
+    module's docstring); the values are bound afresh every time.
+    """
+    where = directory()
+    key = None if where is None else _key(name, dialect, probe, relations, keys, tables)
+    found = None if key is None else _memo.get(key)
     if found is None:
         # Checked before reading: what another user could have written is never run.
-        usable = _usable(where)
-        path = where / f"{key}.json"
-        found = _read(path, name, dialect) if usable else None
+        path = where / f"{key}.json" if where is not None and _usable(where) else None
+        found = None if path is None else _read(path, name, dialect)
         if found is None:
             from aibridge_analytics.catalogue import rendering
 
             found = rendering.statement(name, dialect, probe, relations, keys, tables)
-            if usable:
+            if path is not None:
                 _write(path, found)
-        _memo[key] = found
+        if key is not None:
+            _memo[key] = found
     return found.bind(params, bind=bind)

@@ -1,6 +1,7 @@
-"""Rendering: a catalogue query with the relations it reads as CTEs, for one engine, values bound.
+"""Rendering: a catalogue query with the relations it reads as CTEs, for one engine.
 
-`render` gives what runs; `render_unexpanded` and `render_relation` give its parts apart (a file's
+`statement` gives what runs, its values left to bind (`catalogue.render` binds them, the text
+kept by the render cache); `render_unexpanded` and `render_relation` give its parts apart (a file's
 own statement, and the SELECT each relation it reads stands for), which is what golden files hold.
 """
 
@@ -142,28 +143,6 @@ def _uncommented(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
-def render(
-    name: str,
-    dialect: str,
-    params: Mapping[str, Any] | None = None,
-    probe: Probe | None = None,
-    relations: Mapping[str, str] | None = None,
-    bind: bool = True,
-    keys: Sequence[str] | None = None,
-    tables: Mapping[str, str] | None = None,
-) -> Rendered:
-    """Render catalogue query ``name`` for ``dialect`` with its relations and bound parameters.
-
-    ``probe`` describes the source's schema (default: the newest); ``relations`` binds a relation
-    name to a catalogue query, for queries that read a relation chosen by the caller (such as the
-    provider-filter mode). ``bind=False`` renders the text alone (for golden files), leaving
-    required parameters unbound. ``keys`` selects which of the query's declared group keys it
-    groups by (default: all of them). ``tables`` reads a base relation from another table of the
-    same columns than Coder's (base relation -> table; a warehouse's subset of changed rows).
-    """
-    return statement(name, dialect, probe, relations, keys, tables).bind(params, bind=bind)
-
-
 def statement(
     name: str,
     dialect: str,
@@ -172,8 +151,9 @@ def statement(
     keys: Sequence[str] | None = None,
     tables: Mapping[str, str] | None = None,
 ) -> Statement:
-    """Catalogue query ``name`` rendered for ``dialect`` (see `render`), its values not yet bound:
-    everything of it that does not depend on them, which is what the render cache keeps."""
+    """Catalogue query ``name`` rendered for ``dialect`` with its relations, its values not yet
+    bound (`Statement.bind` binds them): everything of it that does not depend on them, which is
+    what the render cache keeps (`cache.render`, where the arguments are described)."""
     query = _query_for(name, dialect)
     probe = probe or Probe.full()
     relations = dict(relations or {})
@@ -238,7 +218,7 @@ def render_unexpanded(name: str, dialect: str) -> str:
 
 def render_relation(name: str, dialect: str, probe: Probe | None = None) -> str:
     """The SELECT that base or constant relation ``name`` stands for when the source's schema is
-    ``probe`` (default: the newest), for ``dialect``: the body of the CTE `render` injects."""
+    ``probe`` (default: the newest), for ``dialect``: the body of the CTE `statement` injects."""
     _check_dialect(dialect)
     if name not in BASE_RELATIONS and name not in CONSTANT_RELATIONS:
         raise SqlError(
@@ -321,7 +301,7 @@ def _finish(name: str, doc: str, tree: exp.Expr, dialect: str, names: Mapping[st
 
 
 def base_columns(sql: str, dialect: str = "duckdb") -> dict[str, set[str] | None]:
-    """For each base relation a rendered statement reads (as the CTEs `render` gives it), the
+    """For each base relation a rendered statement reads (as the CTEs `statement` gives it), the
     columns of its table the statement can use: those behind the relation's columns that the rest
     of the statement names (by name alone, so a column of the same name elsewhere keeps it: more
     than needed, never less), or None for all of them, where a ``*`` selects from the relation.
