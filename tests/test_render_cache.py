@@ -122,7 +122,15 @@ def test_an_unreadable_entry_is_rendered_again_and_replaced(cache_dir, monkeypat
     direct = _rendered("providers/list", "duckdb")
     cache.render("providers/list", "duckdb")
     (entry,) = cache_dir.glob("*.json")
-    for garbage in ("", "{", '{"sql": 1}', "[]", entry.read_text().replace('"providers/list"', '"users/list"')):
+    kept = json.loads(entry.read_text())
+    for garbage in (
+        "",
+        "{",
+        '{"sql": 1}',
+        "[]",
+        json.dumps({**kept, "name": "users/list"}),
+        json.dumps({**kept, "used": [*kept["used"], "undeclared"]}),
+    ):
         entry.write_text(garbage)
         assert _from_disk(monkeypatch, "providers/list", "duckdb") == direct
         assert cache._read(entry, "providers/list", "duckdb") is not None  # written anew

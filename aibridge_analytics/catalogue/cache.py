@@ -109,7 +109,8 @@ def _read(path: Path, name: str, dialect: str) -> Statement | None:
         found = Statement(entry["name"], entry["dialect"], entry["sql"], spec, tuple(entry["used"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return found if (found.name, found.dialect) == (name, dialect) and isinstance(found.sql, str) else None
+    ours = (found.name, found.dialect) == (name, dialect) and isinstance(found.sql, str)
+    return found if ours and set(found.used) <= set(spec) else None
 
 
 def _write(path: Path, found: Statement) -> None:
