@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import os
+import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -189,6 +190,18 @@ def test_a_distinct_count_of_a_grouped_key_renders_as_one_per_group():
     assert "CASE WHEN k.initiator_id IS NULL THEN 0 ELSE 1 END" in by_initiator
     by_provider = render("summaries/figures", "duckdb", keys=KEYS["provider"], bind=False).sql
     assert "COUNT(DISTINCT k.initiator_id)" in by_provider
+
+
+def test_a_key_grouped_by_a_stand_in_leaves_the_grouping_with_it():
+    # The provider is grouped by its number, aliased as the key: dropping the key drops the number.
+    def grouping(keys: tuple[str, ...]) -> list[str]:
+        sql = render("summaries/figures", "duckdb", keys=keys, bind=False).sql
+        found = re.search(r"FROM summary_keyed AS k\s+GROUP BY(.*?)\) AS f", sql, re.S)
+        assert found, sql
+        return found.group(1).replace(",", " ").split()
+
+    assert grouping(KEYS["model"]) == ["k.model"]
+    assert grouping(KEYS["provider"]) == ["k.provider_key", "k.provider_type"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -50,6 +50,10 @@ def stored_and_inline(db: Path):
     stored = stored.join(verdicts["stored"], on="interception_id", how="full", suffix="_verdict")
     inline = inline.join(verdicts["verdicts"], on="interception_id", how="full", suffix="_verdict")
     assert stored["session_key"].dtype == pl.Int64 and stored["thread_key"].dtype == pl.Int64
+    # A provider's number stands for its id alone, and is NULL exactly where no provider is resolved.
+    pairs = stored.select("provider_key", "resolved_provider_id").unique()
+    assert pairs["provider_key"].is_unique().all() and pairs["resolved_provider_id"].is_unique().all()
+    assert (pairs["provider_key"].is_null() == pairs["resolved_provider_id"].is_null()).all()
     numbers = {
         kind: dict(keys.filter(pl.col("key_of") == kind).select("key", "value").iter_rows())
         for kind in ("session", "thread")

@@ -92,7 +92,9 @@ def _keep_keys(tree: exp.Expr, query: Query, keys: Sequence[str]) -> exp.Expr:
     """``tree`` grouped by ``keys`` only: the other declared keys leave every SELECT and GROUP BY.
 
     A key is a column of that name (or an expression aliased so) in a projection or a grouping;
-    only names from the query's ``keys:`` header are ever removed.
+    a grouping by the expression a removed key is aliased from goes too (a key grouped by a
+    narrower stand-in, such as the provider's number). Only names from the query's ``keys:``
+    header are ever removed.
     """
     unknown = [k for k in keys if k not in query.keys]
     if unknown:
@@ -100,10 +102,15 @@ def _keep_keys(tree: exp.Expr, query: Query, keys: Sequence[str]) -> exp.Expr:
         raise SqlError(f"{query.name}: cannot group by {', '.join(unknown)}; its keys are {known}")
     drop = set(query.keys) - set(keys)
     for select in tree.find_all(exp.Select):
+        stand_ins = {e.this for e in select.expressions if isinstance(e, exp.Alias) and e.alias in drop}
         select.set("expressions", [e for e in select.expressions if e.alias_or_name not in drop])
         group = select.args.get("group")
         if group is not None:
-            kept = [e for e in group.expressions if not (isinstance(e, exp.Column) and e.name in drop)]
+            kept = [
+                e
+                for e in group.expressions
+                if not (isinstance(e, exp.Column) and e.name in drop) and e not in stand_ins
+            ]
             select.set("group", exp.Group(expressions=kept) if kept else None)
     return tree
 

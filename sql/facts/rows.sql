@@ -12,6 +12,8 @@
 SELECT
   a.interception_id,
   a.resolved_provider_id,
+  -- The provider's number (facts/provider_keys.sql), which summaries group by.
+  pk.provider_key,
   a.resolved_provider_name AS provider_name,
   a.resolved_provider_type AS provider_type,
   a.method,
@@ -67,6 +69,8 @@ SELECT
     WHEN src.has_cost THEN CAST(COALESCE(s.unpriced_cache_write_input_tokens, 0) AS BIGINT)
   END AS unpriced_cache_write_input_tokens
 FROM attribution AS a
+LEFT JOIN provider_keys AS pk
+  ON pk.provider_id = a.resolved_provider_id
 LEFT JOIN (
   SELECT
     r.interception_id,

@@ -14,7 +14,7 @@ SELECT
   CAST(COUNT(a.present) AS BIGINT) AS rows_total,
   CAST(COUNT(*) FILTER (WHERE a.present AND a.ended_at IS NULL) AS BIGINT) AS in_flight,
   CAST(COUNT(a.ended_at) AS BIGINT) AS summarised,
-  CAST(COUNT(*) FILTER (WHERE NOT a.ended_at IS NULL AND a.resolved_provider_id IS NULL) AS BIGINT) AS unattributed,
+  CAST(COUNT(*) FILTER (WHERE NOT a.ended_at IS NULL AND a.provider_key IS NULL) AS BIGINT) AS unattributed,
   CAST(COUNT(*) FILTER (WHERE NOT a.ended_at IS NULL AND a.method IN ('ambiguous_type', 'ambiguous_name')) AS BIGINT) AS ambiguous,
   CAST(COUNT(*) FILTER (WHERE NOT a.ended_at IS NULL AND POSITION('decided_by_current_providers' IN a.warnings) > 0) AS BIGINT) AS decided_later,
   CAST(COUNT(*) FILTER (WHERE a.started_at < nw.started_at - CAST(:retention_days AS INT) * INTERVAL '1 day') AS BIGINT) AS outside_retention,
@@ -22,7 +22,8 @@ SELECT
 FROM newest_start AS nw
 LEFT JOIN (
   -- present: TRUE on every fact, NULL on the row the join adds when the range holds none.
-  SELECT TRUE AS present, r.started_at, r.ended_at, r.resolved_provider_id, r.method, r.warnings
+  -- provider_key: NULL exactly where no provider is resolved, and narrower to read than the id.
+  SELECT TRUE AS present, r.started_at, r.ended_at, r.provider_key, r.method, r.warnings
   FROM facts AS r
   WHERE
     (CAST(:since AS TIMESTAMPTZ) IS NULL OR r.started_at >= CAST(:since AS TIMESTAMPTZ))

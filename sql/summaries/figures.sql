@@ -4,15 +4,22 @@
 -- interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in
 -- micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the
 -- source records no spend). Written grouped by every key;
--- rendering keeps the keys asked for (`summary --by`). provider_name is the resolved provider's
--- name (sql/attribution/resolve.sql): looked up per group, after grouping, rather than carried
--- through it, so that the hash tables hold narrow keys and no text is compared per row.
+-- rendering keeps the keys asked for (`summary --by`). The provider is grouped by its number
+-- (facts/provider_keys.sql), its id and name looked up per group after grouping rather than
+-- carried through it, so that the hash tables hold narrow keys and no UUID or text is read or
+-- compared per row.
 -- provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers
 -- per wire format (method wire_type) and follows from the id elsewhere.
 -- keys: resolved_provider_id, provider_name, provider_type, model, client, initiator_id, day, week, method, effective_group_id
 SELECT
-  f.resolved_provider_id,
-  (SELECT MAX(p.name) FROM providers AS p WHERE p.id = f.resolved_provider_id) AS provider_name,
+  -- f.resolved_provider_id is the provider's number here (below), one row of provider_keys. The
+  -- lookups aggregate (Spark requires it) over text (PostgreSQL has no MAX of a UUID).
+  (
+    SELECT CAST(MAX(CAST(p.provider_id AS TEXT)) AS UUID)
+    FROM provider_keys AS p
+    WHERE p.provider_key = f.resolved_provider_id
+  ) AS resolved_provider_id,
+  (SELECT MAX(p.provider_name) FROM provider_keys AS p WHERE p.provider_key = f.resolved_provider_id) AS provider_name,
   f.provider_type,
   f.model,
   f.client,
@@ -51,7 +58,8 @@ SELECT
   f.unpriced_cache_write_input_tokens
 FROM (
   SELECT
-    k.resolved_provider_id,
+    -- The number, under the name of the key it stands for, which rendering keeps or drops.
+    k.provider_key AS resolved_provider_id,
     k.provider_type,
     k.model,
     k.client,
@@ -95,5 +103,5 @@ FROM (
     CAST(SUM(k.unpriced_cache_read_input_tokens) AS BIGINT) AS unpriced_cache_read_input_tokens,
     CAST(SUM(k.unpriced_cache_write_input_tokens) AS BIGINT) AS unpriced_cache_write_input_tokens
   FROM summary_keyed AS k
-  GROUP BY k.resolved_provider_id, k.provider_type, k.model, k.client, k.initiator_id, k.day, k.week, k.method, k.effective_group_id
+  GROUP BY k.provider_key, k.provider_type, k.model, k.client, k.initiator_id, k.day, k.week, k.method, k.effective_group_id
 ) AS f

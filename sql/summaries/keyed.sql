@@ -10,6 +10,7 @@
 SELECT
   f.interception_id AS interception_key,
   f.resolved_provider_id,
+  f.provider_key,
   f.provider_name,
   f.provider_type,
   f.model,

@@ -1,4 +1,4 @@
--- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the source records no spend). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name is the resolved provider's name (sql/attribution/resolve.sql): looked up per group, after grouping, rather than carried through it, so that the hash tables hold narrow keys and no text is compared per row. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
+-- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the source records no spend). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). The provider is grouped by its number (facts/provider_keys.sql), its id and name looked up per group after grouping rather than carried through it, so that the hash tables hold narrow keys and no UUID or text is read or compared per row. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
 WITH providers AS NOT MATERIALIZED (
   SELECT
     CAST(id AS UUID) AS id,
@@ -129,6 +129,12 @@ WITH providers AS NOT MATERIALIZED (
     CAST(metadata AS TEXT) AS metadata,
     CAST(created_at AS TIMESTAMPTZ) AS created_at
   FROM aibridge_user_prompts
+), provider_keys AS NOT MATERIALIZED (
+  SELECT
+    p.id AS provider_id,
+    p.name AS provider_name,
+    CAST(ROW_NUMBER() OVER (ORDER BY p.id) AS INT) AS provider_key
+  FROM providers AS p
 ), provider_timeline AS NOT MATERIALIZED (
   WITH members AS NOT MATERIALIZED (
     SELECT
@@ -565,6 +571,7 @@ WITH providers AS NOT MATERIALIZED (
   SELECT
     a.interception_id,
     a.resolved_provider_id,
+    pk.provider_key,
     a.resolved_provider_name AS provider_name,
     a.resolved_provider_type AS provider_type,
     a.method,
@@ -626,6 +633,8 @@ WITH providers AS NOT MATERIALIZED (
       THEN CAST(COALESCE(s.unpriced_cache_write_input_tokens, 0) AS BIGINT)
     END AS unpriced_cache_write_input_tokens
   FROM attribution AS a
+  LEFT JOIN provider_keys AS pk
+    ON pk.provider_id = a.resolved_provider_id
   LEFT JOIN (
     SELECT
       r.interception_id,
@@ -668,6 +677,7 @@ WITH providers AS NOT MATERIALIZED (
   SELECT
     f.interception_id AS interception_key,
     f.resolved_provider_id,
+    f.provider_key,
     f.provider_name,
     f.provider_type,
     f.model,
@@ -736,13 +746,19 @@ WITH providers AS NOT MATERIALIZED (
   ) AS f
 )
 SELECT
-  f.resolved_provider_id,
   (
     SELECT
-      MAX(p.name)
-    FROM providers AS p
+      CAST(MAX(CAST(p.provider_id AS TEXT)) AS UUID)
+    FROM provider_keys AS p
     WHERE
-      p.id = f.resolved_provider_id
+      p.provider_key = f.resolved_provider_id
+  ) AS resolved_provider_id,
+  (
+    SELECT
+      MAX(p.provider_name)
+    FROM provider_keys AS p
+    WHERE
+      p.provider_key = f.resolved_provider_id
   ) AS provider_name,
   f.provider_type,
   f.interceptions,
@@ -779,7 +795,7 @@ SELECT
   f.unpriced_cache_write_input_tokens
 FROM (
   SELECT
-    k.resolved_provider_id,
+    k.provider_key AS resolved_provider_id,
     k.provider_type,
     COUNT(*) AS interceptions,
     COUNT(DISTINCT k.initiator_id) AS initiators,
@@ -808,6 +824,6 @@ FROM (
     CAST(SUM(k.unpriced_cache_write_input_tokens) AS BIGINT) AS unpriced_cache_write_input_tokens
   FROM summary_keyed AS k
   GROUP BY
-    k.resolved_provider_id,
+    k.provider_key,
     k.provider_type
 ) AS f

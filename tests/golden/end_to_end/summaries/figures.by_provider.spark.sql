@@ -1,4 +1,4 @@
--- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the source records no spend). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). provider_name is the resolved provider's name (sql/attribution/resolve.sql): looked up per group, after grouping, rather than carried through it, so that the hash tables hold narrow keys and no text is compared per row. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
+-- summaries/figures: A summary's figures per group (summary_keyed): the count, distinct initiators, sessions and threads, the child-table sums of the facts (user prompts, token usage rows and their tokens, injected and client tool calls, injected tool errors), and duration percentiles in ms (linear interpolation, one aggregate for all four, one rounding rule), then the recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced tokens per kind; NULL where the source records no spend). Written grouped by every key; rendering keeps the keys asked for (`summary --by`). The provider is grouped by its number (facts/provider_keys.sql), its id and name looked up per group after grouping rather than carried through it, so that the hash tables hold narrow keys and no UUID or text is read or compared per row. provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers per wire format (method wire_type) and follows from the id elsewhere.
 WITH providers AS (
   SELECT
     CAST(id AS STRING) AS id,
@@ -133,6 +133,12 @@ WITH providers AS (
     CAST(metadata AS STRING) AS metadata,
     CAST(created_at AS TIMESTAMP) AS created_at
   FROM aibridge_user_prompts
+), provider_keys AS (
+  SELECT
+    p.id AS provider_id,
+    p.name AS provider_name,
+    CAST(ROW_NUMBER() OVER (ORDER BY p.id NULLS LAST) AS INT) AS provider_key
+  FROM providers AS p
 ), members AS (
   SELECT
     TRUE AS named,
@@ -567,6 +573,7 @@ WITH providers AS (
   SELECT
     a.interception_id,
     a.resolved_provider_id,
+    pk.provider_key,
     a.resolved_provider_name AS provider_name,
     a.resolved_provider_type AS provider_type,
     a.method,
@@ -632,6 +639,8 @@ WITH providers AS (
       THEN CAST(COALESCE(s.unpriced_cache_write_input_tokens, 0) AS BIGINT)
     END AS unpriced_cache_write_input_tokens
   FROM attribution AS a
+  LEFT JOIN provider_keys AS pk
+    ON pk.provider_id = a.resolved_provider_id
   LEFT JOIN (
     SELECT
       r.interception_id,
@@ -674,6 +683,7 @@ WITH providers AS (
   SELECT
     f.interception_id AS interception_key,
     f.resolved_provider_id,
+    f.provider_key,
     f.provider_name,
     f.provider_type,
     f.model,
@@ -743,13 +753,19 @@ WITH providers AS (
   ) AS f
 )
 SELECT
-  f.resolved_provider_id,
   (
     SELECT
-      MAX(p.name)
-    FROM providers AS p
+      CAST(MAX(CAST(p.provider_id AS STRING)) AS STRING)
+    FROM provider_keys AS p
     WHERE
-      p.id = f.resolved_provider_id
+      p.provider_key = f.resolved_provider_id
+  ) AS resolved_provider_id,
+  (
+    SELECT
+      MAX(p.provider_name)
+    FROM provider_keys AS p
+    WHERE
+      p.provider_key = f.resolved_provider_id
   ) AS provider_name,
   f.provider_type,
   f.interceptions,
@@ -786,7 +802,7 @@ SELECT
   f.unpriced_cache_write_input_tokens
 FROM (
   SELECT
-    k.resolved_provider_id,
+    k.provider_key AS resolved_provider_id,
     k.provider_type,
     COUNT(*) AS interceptions,
     COUNT(DISTINCT k.initiator_id) AS initiators,
@@ -813,6 +829,6 @@ FROM (
     CAST(SUM(k.unpriced_cache_write_input_tokens) AS BIGINT) AS unpriced_cache_write_input_tokens
   FROM summary_keyed AS k
   GROUP BY
-    k.resolved_provider_id,
+    k.provider_key,
     k.provider_type
 ) AS f

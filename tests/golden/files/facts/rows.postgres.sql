@@ -1,6 +1,7 @@
 SELECT
   a.interception_id,
   a.resolved_provider_id,
+  pk.provider_key,
   a.resolved_provider_name AS provider_name,
   a.resolved_provider_type AS provider_type,
   a.method,
@@ -62,6 +63,8 @@ SELECT
     THEN CAST(COALESCE(s.unpriced_cache_write_input_tokens, 0) AS BIGINT)
   END AS unpriced_cache_write_input_tokens
 FROM attribution AS a
+LEFT JOIN provider_keys AS pk
+  ON pk.provider_id = a.resolved_provider_id
 LEFT JOIN (
   SELECT
     r.interception_id,

@@ -4,7 +4,7 @@ SELECT
     a.present AND a.ended_at IS NULL) AS BIGINT) AS in_flight,
   CAST(COUNT(a.ended_at) AS BIGINT) AS summarised,
   CAST(COUNT(*) FILTER(WHERE
-    NOT a.ended_at IS NULL AND a.resolved_provider_id IS NULL) AS BIGINT) AS unattributed,
+    NOT a.ended_at IS NULL AND a.provider_key IS NULL) AS BIGINT) AS unattributed,
   CAST(COUNT(*) FILTER(WHERE
     NOT a.ended_at IS NULL AND a.method IN ('ambiguous_type', 'ambiguous_name')) AS BIGINT) AS ambiguous,
   CAST(COUNT(*) FILTER(WHERE
@@ -18,7 +18,7 @@ LEFT JOIN (
     TRUE AS present,
     r.started_at,
     r.ended_at,
-    r.resolved_provider_id,
+    r.provider_key,
     r.method,
     r.warnings
   FROM facts AS r

@@ -1,11 +1,17 @@
 SELECT
-  f.resolved_provider_id,
   (
     SELECT
-      MAX(p.name)
-    FROM providers AS p
+      CAST(MAX(CAST(p.provider_id AS TEXT)) AS UUID)
+    FROM provider_keys AS p
     WHERE
-      p.id = f.resolved_provider_id
+      p.provider_key = f.resolved_provider_id
+  ) AS resolved_provider_id,
+  (
+    SELECT
+      MAX(p.provider_name)
+    FROM provider_keys AS p
+    WHERE
+      p.provider_key = f.resolved_provider_id
   ) AS provider_name,
   f.provider_type,
   f.model,
@@ -49,7 +55,7 @@ SELECT
   f.unpriced_cache_write_input_tokens
 FROM (
   SELECT
-    k.resolved_provider_id,
+    k.provider_key AS resolved_provider_id,
     k.provider_type,
     k.model,
     k.client,
@@ -84,7 +90,7 @@ FROM (
     CAST(SUM(k.unpriced_cache_write_input_tokens) AS BIGINT) AS unpriced_cache_write_input_tokens
   FROM summary_keyed AS k
   GROUP BY
-    k.resolved_provider_id,
+    k.provider_key,
     k.provider_type,
     k.model,
     k.client,
