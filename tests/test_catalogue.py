@@ -185,11 +185,12 @@ def test_base_columns_are_the_columns_behind_those_the_statement_names():
 
 
 def test_a_distinct_count_of_a_grouped_key_renders_as_one_per_group():
+    # The initiators are counted by their number (initiator_key), which numbers initiator_id.
     by_initiator = render("summaries/figures", "duckdb", keys=[*KEYS["provider"], *KEYS["initiator"]], bind=False).sql
-    assert "COUNT(DISTINCT k.initiator_id)" not in by_initiator
+    assert "COUNT(DISTINCT k.initiator_key)" not in by_initiator
     assert "CASE WHEN k.initiator_id IS NULL THEN 0 ELSE 1 END" in by_initiator
     by_provider = render("summaries/figures", "duckdb", keys=KEYS["provider"], bind=False).sql
-    assert "COUNT(DISTINCT k.initiator_id)" in by_provider
+    assert "COUNT(DISTINCT k.initiator_key)" in by_provider
 
 
 def test_a_key_grouped_by_a_stand_in_leaves_the_grouping_with_it():
@@ -204,6 +205,20 @@ def test_a_key_grouped_by_a_stand_in_leaves_the_grouping_with_it():
     assert grouping(KEYS["provider"]) == ["k.provider_key", "k.provider_type"]
 
 
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("-- numbers: initiator_key", "write each as 'number_column = key_column'"),
+        ("-- numbers: initiator_key = nobody", "numbers: nobody is not one of its keys"),
+    ],
+)
+def test_a_numbers_header_names_a_number_and_one_of_the_keys(tmp_path, line, error):
+    path = tmp_path / "q.sql"
+    path.write_text(f"-- keys: initiator_id\n{line}\nSELECT t.initiator_id FROM t GROUP BY t.initiator_id\n")
+    with pytest.raises(SqlError, match=error):
+        loader._parse_file("q", path)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from([1, 2, None])), max_size=12))
 def test_one_per_group_gives_the_rows_of_the_distinct_counts_it_replaces(rows):
@@ -214,7 +229,7 @@ def test_one_per_group_gives_the_rows_of_the_distinct_counts_it_replaces(rows):
         " (SELECT COUNT(DISTINCT u.g) FROM t AS u WHERE u.v = 2) AS d"
         " FROM t GROUP BY t.g ORDER BY t.g NULLS LAST"
     )
-    rewritten = rendering._one_per_group(sqlglot.parse_one(sql, read="duckdb")).sql("duckdb")
+    rewritten = rendering._one_per_group(sqlglot.parse_one(sql, read="duckdb"), {}).sql("duckdb")
     assert rewritten.count("COUNT(DISTINCT t.g)") == 1  # the FILTER's
     con = duckdb.connect()
     con.execute("CREATE TABLE t (g TEXT, v INTEGER)")

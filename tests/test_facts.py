@@ -29,12 +29,15 @@ from aibridge_analytics.warehouse.sync import sync
 from tests.datasets import T0, assert_same_rows, frames, interception, provider, uid
 from tests.test_sync import _children, url
 
+#: The keys a warehouse stores as numbers (sql/warehouse/facts/keys.sql).
+KEY_KINDS = ("session", "thread", "initiator")
+
 
 def stored_and_inline(db: Path):
     """The warehouse's stored facts and the facts computed from its tables now, from scratch, each
-    with the backfill verdicts stored beside them; the stored session and thread numbers read back
-    as the text keys they stand for. The tool facts stored beside them must equal theirs computed
-    from scratch too (a row per interception and tool)."""
+    with the backfill verdicts stored beside them; the stored session, thread and initiator numbers
+    read back as the text keys they stand for. The tool facts stored beside them must equal theirs
+    computed from scratch too (a row per interception and tool)."""
     con = DuckDBConnection(duckdb.connect(str(db), read_only=True))
     try:
         inline = con.query("facts/rows")
@@ -49,22 +52,20 @@ def stored_and_inline(db: Path):
     assert verdicts["stored"].columns == verdicts["verdicts"].columns
     stored = stored.join(verdicts["stored"], on="interception_id", how="full", suffix="_verdict")
     inline = inline.join(verdicts["verdicts"], on="interception_id", how="full", suffix="_verdict")
-    assert stored["session_key"].dtype == pl.Int64 and stored["thread_key"].dtype == pl.Int64
+    assert all(stored[f"{kind}_key"].dtype == pl.Int64 for kind in KEY_KINDS)
     # A provider's number stands for its id alone, and is NULL exactly where no provider is resolved.
     pairs = stored.select("provider_key", "resolved_provider_id").unique()
     assert pairs["provider_key"].is_unique().all() and pairs["resolved_provider_id"].is_unique().all()
     assert (pairs["provider_key"].is_null() == pairs["resolved_provider_id"].is_null()).all()
     numbers = {
-        kind: dict(keys.filter(pl.col("key_of") == kind).select("key", "value").iter_rows())
-        for kind in ("session", "thread")
+        kind: dict(keys.filter(pl.col("key_of") == kind).select("key", "value").iter_rows()) for kind in KEY_KINDS
     }
     # A number stands for one key of one kind.
     assert keys.select("key_of", "key").is_unique().all() and keys.select("key_of", "value").is_unique().all()
     stored = stored.with_columns(
-        pl.col("session_key").replace_strict(numbers["session"], return_dtype=pl.String, default=None),
-        pl.col("thread_key").replace_strict(numbers["thread"], return_dtype=pl.String, default=None),
+        pl.col(f"{kind}_key").replace_strict(numbers[kind], return_dtype=pl.String, default=None) for kind in KEY_KINDS
     )
-    inline = inline.with_columns(pl.col("thread_key").cast(pl.String))
+    inline = inline.with_columns(pl.col("thread_key", "initiator_key").cast(pl.String))
     return stored, with_spans(inline).select(stored.columns)
 
 

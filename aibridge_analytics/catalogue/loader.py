@@ -55,6 +55,10 @@ class Header:
     params: Mapping[str, Param]
     relation: str | None
     keys: tuple[str, ...] = ()
+    #: Columns that number a key (``-- numbers: initiator_key = initiator_id``): one number per
+    #: value of the key and back (NULL where it is NULL), so a distinct count of the number is one
+    #: per group of the key.
+    numbers: Mapping[str, str] = field(default_factory=dict)
     #: The engines it runs on: every dialect, unless the header says ``-- engine: duckdb`` (the
     #: warehouse's own statements, which only the local DuckDB file ever runs).
     dialects: tuple[str, ...] = DIALECTS
@@ -72,6 +76,7 @@ def _read_header(name: str, path: Path, text: str) -> Header:
     params: dict[str, Param] = {}
     relation = None
     keys: tuple[str, ...] = ()
+    numbers: dict[str, str] = {}
     dialects: tuple[str, ...] = DIALECTS
     for line in text.splitlines():
         stripped = line.strip()
@@ -93,6 +98,13 @@ def _read_header(name: str, path: Path, text: str) -> Header:
         if body.startswith("keys:"):
             keys = tuple(k.strip() for k in body.split(":", 1)[1].split(",") if k.strip())
             continue
+        if body.startswith("numbers:"):
+            for pair in body.split(":", 1)[1].split(","):
+                number, equals, key = (part.strip() for part in pair.partition("="))
+                if not (number and equals and key):
+                    raise SqlError(f"{path.name}: numbers: write each as 'number_column = key_column', not {pair!r}")
+                numbers[number] = key
+            continue
         match = _PARAM_LINE.match(body)
         if match:
             pname, kind, opt, default, pdoc = match.groups()
@@ -101,7 +113,7 @@ def _read_header(name: str, path: Path, text: str) -> Header:
             params[pname] = Param(pname, kind, bool(opt), default, pdoc.strip())
         else:
             doc.append(body)
-    return Header(name, path, " ".join(doc), params, relation, keys, dialects)
+    return Header(name, path, " ".join(doc), params, relation, keys, numbers, dialects)
 
 
 def _parse_file(name: str, path: Path) -> Query:
@@ -127,6 +139,7 @@ def _parse_file(name: str, path: Path) -> Query:
     used = {p.name for p in tree.find_all(exp.Placeholder)}
     problems += [f"placeholder :{p} is not declared in the header" for p in sorted(used - set(header.params))]
     problems += [f"declared parameter :{p} is never used" for p in sorted(set(header.params) - used)]
+    problems += [f"numbers: {key} is not one of its keys" for key in header.numbers.values() if key not in header.keys]
     if problems:
         raise SqlError(f"{path}: " + "; ".join(problems))
     return Query(**vars(header), tree=tree)

@@ -305,7 +305,7 @@ def _columns_read(probe: Probe) -> dict[str, set[str] | None]:
 
 def _store(wh: Warehouse, probe: Probe, tables: Mapping[str, str], *, whole: bool) -> None:
     """Compute the facts (from ``tables`` in place of the base relations they name), number their
-    session and thread keys, and store them: all of them (``whole``), or in place of the changed
+    session, thread and initiator keys, and store them: all of them (``whole``), or in place of the changed
     interceptions' (inside the caller's transaction). Then mark where each session and thread
     lies (``sql/warehouse/facts/spans.sql``): all of them, or those the changed rows left or joined.
     The tool facts are stored first, the same way, before the staged facts fill DuckDB's memory."""

@@ -1,7 +1,7 @@
 -- The facts: one row per interception with everything a summary, the report or a notebook
 -- aggregates, so that no figure reads Coder's tables twice. The attribution (provider, method,
--- warnings), the grouping keys, the keys of distinct counts (a session is a session id and its
--- initiator; a thread its root, else the interception itself), the duration of an ended row in
+-- warnings), the grouping keys, the keys of distinct counts (an initiator; a session is a session
+-- id and its initiator; a thread its root, else the interception itself), the duration of an ended row in
 -- whole microseconds, and its child rows' totals as summary_child_rows defines them (zero without
 -- child rows), among them its token usage rows with a negative count of each kind (an anomaly),
 -- its recorded spend (cost in micro-units, priced and unpriced token usage rows, unpriced tokens
@@ -21,6 +21,9 @@ SELECT
   a.model,
   COALESCE(a.client, 'Unknown') AS client,
   a.initiator_id,
+  -- The initiator as distinct counts read it: a warehouse stores a number in its place
+  -- (sql/warehouse/facts/keyed.sql), as for sessions and threads.
+  a.initiator_id AS initiator_key,
   s.effective_group_id,
   CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
   COALESCE(a.thread_root_id, a.interception_id) AS thread_key,

@@ -11,6 +11,7 @@
 -- provider_type is grouped by: it splits the unattributed group of a Coder without ai_providers
 -- per wire format (method wire_type) and follows from the id elsewhere.
 -- keys: resolved_provider_id, provider_name, provider_type, model, client, initiator_id, day, week, method, effective_group_id
+-- numbers: initiator_key = initiator_id
 SELECT
   -- f.resolved_provider_id is the provider's number here (below), one row of provider_keys. The
   -- lookups aggregate (Spark requires it) over text (PostgreSQL has no MAX of a UUID).
@@ -69,7 +70,8 @@ FROM (
     k.method,
     k.effective_group_id,
     COUNT(*) AS interceptions,
-    COUNT(DISTINCT k.initiator_id) AS initiators,
+    -- By the initiator's number (summaries/keyed.sql): one per group grouped by the initiator.
+    COUNT(DISTINCT k.initiator_key) AS initiators,
     -- A session lying whole in the group counts by its marked row, any other by its key
     -- (summaries/keyed.sql); a source without marks counts every one by its key. The marked rows
     -- are summed as 0 or 1: DuckDB updates a FILTERed count in a pass of its own.

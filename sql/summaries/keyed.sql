@@ -16,6 +16,7 @@ SELECT
   f.model,
   f.client,
   f.initiator_id,
+  f.initiator_key,
   f.day,
   -- The Monday of the day's week, from the date alone (no zone arithmetic per row).
   CAST(DATE_TRUNC('week', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,

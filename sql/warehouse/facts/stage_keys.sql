@@ -1,4 +1,4 @@
--- The numbers of the staged facts' session and thread keys (stage_key_values.sql; a build or a
+-- The numbers of the staged facts' session, thread and initiator keys (stage_key_values.sql; a build or a
 -- refresh, step 2): the number a key has already, or a new one after the largest assigned
 -- (`new`): the largest plus the key's row in stage_key_values.sql, unique, if not dense.
 -- Storing the facts joins these, the keys of the facts being stored, rather than every key the

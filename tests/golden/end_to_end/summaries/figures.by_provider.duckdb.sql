@@ -579,6 +579,7 @@ WITH providers AS NOT MATERIALIZED (
     a.model,
     COALESCE(a.client, 'Unknown') AS client,
     a.initiator_id,
+    a.initiator_id AS initiator_key,
     s.effective_group_id,
     CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
     COALESCE(a.thread_root_id, a.interception_id) AS thread_key,
@@ -683,6 +684,7 @@ WITH providers AS NOT MATERIALIZED (
     f.model,
     f.client,
     f.initiator_id,
+    f.initiator_key,
     f.day,
     CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,
     f.method,
@@ -798,7 +800,7 @@ FROM (
     k.provider_key AS resolved_provider_id,
     k.provider_type,
     COUNT(*) AS interceptions,
-    COUNT(DISTINCT k.initiator_id) AS initiators,
+    COUNT(DISTINCT k.initiator_key) AS initiators,
     CAST(COUNT(DISTINCT k.session_key) FILTER(WHERE
       k.session_split) + SUM(CAST(k.session_rep AND NOT k.session_split AS INT)) AS BIGINT) AS sessions,
     CAST(COUNT(DISTINCT k.thread_key) FILTER(WHERE

@@ -9,6 +9,7 @@ SELECT
   a.model,
   COALESCE(a.client, 'Unknown') AS client,
   a.initiator_id,
+  a.initiator_id AS initiator_key,
   s.effective_group_id,
   CONCAT(a.session_id, ' ', CAST(a.initiator_id AS TEXT)) AS session_key,
   COALESCE(a.thread_root_id, a.interception_id) AS thread_key,

@@ -9,6 +9,7 @@ SELECT
   a.model,
   COALESCE(a.client, 'Unknown') AS client,
   a.initiator_id,
+  a.initiator_id AS initiator_key,
   s.effective_group_id,
   CONCAT(COALESCE(a.session_id, ''), ' ', COALESCE(CAST(a.initiator_id AS STRING), '')) AS session_key,
   COALESCE(a.thread_root_id, a.interception_id) AS thread_key,

@@ -65,7 +65,7 @@ FROM (
     k.method,
     k.effective_group_id,
     COUNT(*) AS interceptions,
-    COUNT(DISTINCT k.initiator_id) AS initiators,
+    COUNT(DISTINCT k.initiator_key) AS initiators,
     CAST(COUNT(DISTINCT k.session_key) FILTER(WHERE
       k.session_split) + SUM(CAST(k.session_rep AND NOT k.session_split AS INT)) AS BIGINT) AS sessions,
     CAST(COUNT(DISTINCT k.thread_key) FILTER(WHERE

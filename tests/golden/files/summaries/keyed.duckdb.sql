@@ -7,6 +7,7 @@ SELECT
   f.model,
   f.client,
   f.initiator_id,
+  f.initiator_key,
   f.day,
   CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,
   f.method,

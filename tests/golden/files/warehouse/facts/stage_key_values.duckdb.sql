@@ -12,3 +12,10 @@ SELECT DISTINCT
 FROM temp.main._facts AS s
 WHERE
   NOT s.thread_key IS NULL
+UNION ALL
+SELECT DISTINCT
+  'initiator',
+  CAST(s.initiator_key AS TEXT)
+FROM temp.main._facts AS s
+WHERE
+  NOT s.initiator_key IS NULL
