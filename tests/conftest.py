@@ -136,10 +136,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test` runs two workers), every Spark test goes to one worker, so
     that the run starts one JVM for the local session and one Connect server, not one per worker.
     They are collected first, so that their worker starts on them (the longest share of the run)
-    while the other takes every other test."""
+    while the other takes every other test.
+
+    The tests that edit the server's pg_hba.conf (fixture ``password_role``) go to one worker too:
+    two of them reading and rewriting it at once left it empty, and the server then refused
+    every connection of the run."""
     for item in items:
         if item.get_closest_marker("spark") is not None:
             item.add_marker(pytest.mark.xdist_group("spark"))
+        elif "password_role" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("pg_hba"))
     items.sort(key=lambda item: item.get_closest_marker("spark") is None)
 
 

@@ -419,11 +419,11 @@ class DuckDBConnection(Connection):
 
     def _execute(self, rendered: Rendered) -> pl.DataFrame:
         with self._failing(rendered):
-            # A relation hands Polars its rows through Arrow's C stream interface: unlike
-            # `.pl()`, which goes through a pyarrow table, it needs no pyarrow (a quarter of a
-            # second of every command's start). A statement that returns no rows gives no relation.
-            relation = self._con.sql(rendered.sql, params=dict(rendered.params))
-            return pl.DataFrame() if relation is None else pl.DataFrame(relation)
+            # Not a relation (`con.sql(..., params=...)`) handed to Polars through Arrow's C
+            # stream, which would spare pyarrow's import (0.1 s): DuckDB materialises a relation
+            # with parameters as values one by one, and a result of 362,735 rows
+            # (`--by provider,initiator,day` at 10M) took 13-14 s that way against 3.7 s here.
+            return self._con.execute(rendered.sql, dict(rendered.params)).pl()
 
     def _batches(self, rendered: Rendered, rows: int) -> Iterator[pl.DataFrame]:
         with self._failing(rendered):
