@@ -182,10 +182,13 @@ def test_sql_render_binds_what_the_command_binds(capsys, demo):
     assert counted is not None and counted[0] == expected[0]["interceptions"]
 
 
-def test_version_and_every_option_has_help(capsys):
+def test_version_and_every_option_has_help(capsys, monkeypatch):
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("aibridge-analytics ")
+    # Looked up only when asked: every other command is spared importlib.metadata's search.
+    monkeypatch.setattr(cli, "_version", lambda: pytest.fail("the version was looked up"))
+    assert cli.build_parser().parse_args(["providers"]).command == "providers"
 
     def parsers(parser):
         yield parser

@@ -7,6 +7,9 @@
 -- counted once per interception id even when that id is held by several rows. Duplicate ids are
 -- looked for only where ids are not unique by construction (:unique_ids: Coder's primary key, a
 -- warehouse's merge by id). No row at all: nothing found.
+-- An end before the start is found as a negative duration (the same rows: NULL where either end
+-- is): a stored column's statistics then let DuckDB skip the scan when no row has one, where
+-- comparing two columns read both, and the ids beside them, for every row (0.15 s of a command).
 -- :since       timestamptz?  first started_at included (NULL: no lower bound)
 -- :until       timestamptz?  first started_at excluded (NULL: no upper bound)
 -- :unique_ids  bool = false  the source's interception ids are unique by construction
@@ -16,7 +19,7 @@ WITH in_range AS (
     f.initiator_id,
     f.model,
     f.started_at,
-    f.ended_at,
+    f.duration_us,
     f.negative_input_tokens,
     f.negative_output_tokens,
     f.negative_cache_read_input_tokens,
@@ -42,7 +45,7 @@ WITH in_range AS (
 ), found AS (
   SELECT 'ended_before_start' AS anomaly, 1 AS row_count, r.interception_id AS id
   FROM in_range AS r
-  WHERE r.ended_at < r.started_at
+  WHERE r.duration_us < 0
   UNION ALL
   SELECT 'missing_value', 1, r.interception_id FROM in_range AS r
   WHERE r.interception_id IS NULL OR r.initiator_id IS NULL OR r.model IS NULL OR r.started_at IS NULL

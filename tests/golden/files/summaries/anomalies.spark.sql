@@ -4,7 +4,7 @@ WITH in_range AS (
     f.initiator_id,
     f.model,
     f.started_at,
-    f.ended_at,
+    f.duration_us,
     f.negative_input_tokens,
     f.negative_output_tokens,
     f.negative_cache_read_input_tokens,
@@ -37,7 +37,7 @@ WITH in_range AS (
     r.interception_id AS id
   FROM in_range AS r
   WHERE
-    r.ended_at < r.started_at
+    r.duration_us < 0
   UNION ALL
   SELECT
     'missing_value',
