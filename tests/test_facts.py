@@ -3,6 +3,7 @@ read stale (issue #15: a fact layer that sync maintains)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -312,10 +313,16 @@ def test_summaries_from_stored_facts_equal_the_inline_path_on_both_engines(demo_
     raw = DuckDBConnection(duckdb.connect(str(demo_db), read_only=True))  # no stored facts bound: inline
     first, last = _history_span(demo_db)
     # A range whose ends cut through sessions and threads (they count by key there), and none.
-    ranges = [(None, None), (first + (last - first) / 3 + timedelta(hours=13), first + (last - first) * 2 / 3)]
+    # And ends around the whole history, where the stored facts' spans are not compared with them.
+    ranges = [
+        (None, None),
+        (first + (last - first) / 3 + timedelta(hours=13), first + (last - first) * 2 / 3),
+        (first, last + timedelta(microseconds=1)),
+    ]
     with connect(demo_db) as stored, connect(url(pg_schema)) as pg, raw:
         assert stored.facts == "stored" and pg.facts == "inline" and raw.facts == "inline"
-        for tz, (since, until) in [("Europe/Berlin", ranges[0]), ("UTC", ranges[0]), ("UTC", ranges[1])]:
+        cases = [("Europe/Berlin", ranges[0]), ("UTC", ranges[0]), ("UTC", ranges[1]), ("Europe/Berlin", ranges[2])]
+        for tz, (since, until) in cases:
             for key in summaries.KEYS:
                 by = ["provider", key] if key != "provider" else ["provider"]
                 figures = [summaries.summarise(c, by, tz=tz, since=since, until=until) for c in (stored, raw, pg)]
@@ -335,6 +342,42 @@ def test_summaries_from_stored_facts_equal_the_inline_path_on_both_engines(demo_
             assert tools[0].height > 0 and tools[0]["errors"].sum() > 0
             assert_same_rows(tools[0], tools[1])
             assert_same_rows(tools[0], tools[2])
+
+
+def test_spans_are_inside_a_range_only_where_every_stored_fact_started_in_it(demo_db):
+    first, last = _history_span(demo_db)
+    tick = timedelta(microseconds=1)
+    raw = DuckDBConnection(duckdb.connect(str(demo_db), read_only=True))
+    with connect(demo_db) as stored, raw:
+        assert summaries.spans_inside(stored, first, last + tick)
+        assert summaries.spans_inside(stored, first - timedelta(days=400), last + timedelta(days=1))
+        # A fact before the start or at the end (excluded), an open end, inline facts: compared.
+        assert not summaries.spans_inside(stored, first + tick, last + tick)
+        assert not summaries.spans_inside(stored, first, last)
+        assert not summaries.spans_inside(stored, None, last + tick)
+        assert not summaries.spans_inside(raw, first, last + tick)
+    # Flagged, DuckDB reads neither span column: it binds the values before planning.
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        for inside in (False, True):
+            params = {"since": first, "until": last + tick, "tz": "UTC", "span_mask": 3, "spans_inside": inside}
+            with connect(demo_db) as stored:
+                rendered = stored.render("summaries/figures", params)
+            plan = con.execute("EXPLAIN (FORMAT JSON) " + rendered.sql, dict(rendered.params)).fetchall()[0][1]
+            read = set(_scanned(json.loads(plan), "aibridge_facts"))
+            spans = {"session_from", "session_to", "thread_from", "thread_to"}
+            assert "duration_us" in read and (read & spans == (set() if inside else spans)), read
+
+
+def _scanned(plan: list[dict], table: str) -> list[str]:
+    """The columns an EXPLAIN (FORMAT JSON) plan's scans of ``table`` read."""
+    found = []
+    for node in plan:
+        info = node.get("extra_info", {})
+        if table in str(info.get("Table", "")):
+            found += info.get("Projections", [])
+        found += _scanned(node.get("children", []), table)
+    return found
 
 
 def _history_span(db: Path):

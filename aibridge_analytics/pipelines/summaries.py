@@ -86,6 +86,17 @@ def span_mask(keys: Sequence[str], tz: str) -> int:
     return mask
 
 
+def spans_inside(con: Connection, since: datetime | None, until: datetime | None) -> bool:
+    """Whether every stored fact of ``con`` started in [``since``, ``until``), both ends given:
+    no session or thread can then cross an end, and the figures need not compare each row's span
+    with them (``spans_inside`` of sql/summaries/keyed.sql; 0.2-0.3 s of each query over ten
+    million facts). Inline facts carry no spans (each is counted by its key): always False."""
+    if con.facts != "stored" or since is None or until is None:
+        return False
+    first, last = con.query("summaries/facts_span").row(0)
+    return first is None or (since <= first and last < until)
+
+
 TOKENS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens")
 SUMS = ("user_prompts", "token_usages", *TOKENS, "tool_calls_injected", "tool_calls_client", "injected_tool_errors")
 PERCENTILES = (50, 90, 95, 99)
@@ -307,13 +318,14 @@ def _grouped(
     until: datetime | None,
     user_names: bool = True,
     prices: PriceBook | None = None,
+    inside: bool = False,
 ) -> pl.DataFrame:
     """The summary frame for ``keys`` (see :data:`KEYS`) computed by the source's engine in one query
     over the facts (``sql/summaries/figures.sql``). With a ``day`` or ``week`` key, ``partial``
-    marks the rows whose bucket the range covers in part.
+    marks the rows whose bucket the range covers in part. ``inside``: :func:`spans_inside`.
     """
     columns = [c for k in keys for c in KEYS[k]]
-    params = {"since": since, "until": until, "tz": tz, "span_mask": span_mask(keys, tz)}
+    params = {"since": since, "until": until, "tz": tz, "span_mask": span_mask(keys, tz), "spans_inside": inside}
     frame = con.query("summaries/figures", params, keys=columns)
     # The finest calendar key decides: a (day, week) row stands for its day.
     unit = next((k for k in periods.BUCKETS if k in keys), None)
@@ -402,7 +414,8 @@ def summarise_each(
     if retention_days < 0:
         raise UsageError(f"retention_days must be >= 0, got {retention_days}")
     problems = anomalies(con, start, end, lax)
-    frames = {name: _grouped(con, by, tz, start, end, user_names, prices) for name, by in keys.items()}
+    inside = spans_inside(con, start, end)
+    frames = {name: _grouped(con, by, tz, start, end, user_names, prices, inside) for name, by in keys.items()}
     complete = _completeness(con, tz, start, end, retention_days, now)
     checks = [
         *((frame, schemas.Summary, name) for name, frame in frames.items()),

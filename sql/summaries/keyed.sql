@@ -7,6 +7,7 @@
 -- :until  timestamptz?  first started_at excluded (NULL: no upper bound)
 -- :tz     text = UTC    the IANA zone of the day and week keys
 -- :span_mask  int = 1023  the keys grouped by, as bits (summaries.span_mask; the default: all)
+-- :spans_inside  bool = false  every fact started in [:since, :until) (summaries.spans_inside)
 SELECT
   f.interception_id AS interception_key,
   f.resolved_provider_id,
@@ -29,6 +30,9 @@ SELECT
   CASE
     WHEN f.session_varies IS NULL OR (f.session_varies & CAST(:span_mask AS INTEGER)) <> 0
     THEN TRUE
+    -- No session crosses an end of a range that every fact lies in: the ends are then not
+    -- compared row by row, and an engine that binds the values first reads neither column.
+    WHEN CAST(:spans_inside AS BOOLEAN) THEN FALSE
     ELSE COALESCE(f.session_from < CAST(:since AS TIMESTAMPTZ), FALSE)
       OR COALESCE(f.session_to >= CAST(:until AS TIMESTAMPTZ), FALSE)
   END AS session_split,
@@ -37,6 +41,7 @@ SELECT
   CASE
     WHEN f.thread_varies IS NULL OR (f.thread_varies & CAST(:span_mask AS INTEGER)) <> 0
     THEN TRUE
+    WHEN CAST(:spans_inside AS BOOLEAN) THEN FALSE
     ELSE COALESCE(f.thread_from < CAST(:since AS TIMESTAMPTZ), FALSE)
       OR COALESCE(f.thread_to >= CAST(:until AS TIMESTAMPTZ), FALSE)
   END AS thread_split,

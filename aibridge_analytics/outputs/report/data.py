@@ -127,7 +127,9 @@ def sessions(con: Connection, window: Window) -> dict[str, Any]:
     there is none). Only the sessions that vary in provider or model, or that the window cuts,
     are read row by row; the others by their marks (``summaries.span_mask``)."""
     mask = summaries.span_mask(("provider", "model"), window.tz)
-    row = con.query("report/sessions", {**window.params(), "span_mask": mask}).row(0, named=True)
+    inside = summaries.spans_inside(con, window.since, window.until)
+    params = {**window.params(), "span_mask": mask, "spans_inside": inside}
+    row = con.query("report/sessions", params).row(0, named=True)
     return {"sessions": 0} if row["sessions"] == 0 else row
 
 

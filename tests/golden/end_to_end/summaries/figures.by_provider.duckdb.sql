@@ -695,6 +695,8 @@ WITH providers AS NOT MATERIALIZED (
         f.session_varies & CAST($span_mask AS INT)
       ) <> 0
       THEN TRUE
+      WHEN CAST($spans_inside AS BOOLEAN)
+      THEN FALSE
       ELSE COALESCE(f.session_from < CAST($since AS TIMESTAMPTZ), FALSE)
       OR COALESCE(f.session_to >= CAST($until AS TIMESTAMPTZ), FALSE)
     END AS session_split,
@@ -705,6 +707,8 @@ WITH providers AS NOT MATERIALIZED (
         f.thread_varies & CAST($span_mask AS INT)
       ) <> 0
       THEN TRUE
+      WHEN CAST($spans_inside AS BOOLEAN)
+      THEN FALSE
       ELSE COALESCE(f.thread_from < CAST($since AS TIMESTAMPTZ), FALSE)
       OR COALESCE(f.thread_to >= CAST($until AS TIMESTAMPTZ), FALSE)
     END AS thread_split,

@@ -696,6 +696,8 @@ WITH providers AS NOT MATERIALIZED (
         f.session_varies & CAST(%(span_mask)s AS INT)
       ) <> 0
       THEN TRUE
+      WHEN CAST(%(spans_inside)s AS BOOLEAN)
+      THEN FALSE
       ELSE COALESCE(f.session_from < CAST(%(since)s AS TIMESTAMPTZ), FALSE)
       OR COALESCE(f.session_to >= CAST(%(until)s AS TIMESTAMPTZ), FALSE)
     END AS session_split,
@@ -707,6 +709,8 @@ WITH providers AS NOT MATERIALIZED (
         f.thread_varies & CAST(%(span_mask)s AS INT)
       ) <> 0
       THEN TRUE
+      WHEN CAST(%(spans_inside)s AS BOOLEAN)
+      THEN FALSE
       ELSE COALESCE(f.thread_from < CAST(%(since)s AS TIMESTAMPTZ), FALSE)
       OR COALESCE(f.thread_to >= CAST(%(until)s AS TIMESTAMPTZ), FALSE)
     END AS thread_split,

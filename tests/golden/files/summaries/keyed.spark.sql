@@ -18,6 +18,8 @@ SELECT
       f.session_varies & CAST(:span_mask AS INT)
     ) <> 0
     THEN TRUE
+    WHEN CAST(:spans_inside AS BOOLEAN)
+    THEN FALSE
     ELSE COALESCE(f.session_from < CAST(:since AS TIMESTAMP), FALSE)
     OR COALESCE(f.session_to >= CAST(:until AS TIMESTAMP), FALSE)
   END AS session_split,
@@ -28,6 +30,8 @@ SELECT
       f.thread_varies & CAST(:span_mask AS INT)
     ) <> 0
     THEN TRUE
+    WHEN CAST(:spans_inside AS BOOLEAN)
+    THEN FALSE
     ELSE COALESCE(f.thread_from < CAST(:since AS TIMESTAMP), FALSE)
     OR COALESCE(f.thread_to >= CAST(:until AS TIMESTAMP), FALSE)
   END AS thread_split,
