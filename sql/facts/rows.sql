@@ -41,6 +41,16 @@ SELECT
   CAST(NULL AS TIMESTAMPTZ) AS thread_to,
   a.started_at,
   a.ended_at,
+  -- The start's day and week (from Monday) in UTC, as summaries group by them in UTC
+  -- (summaries/keyed.sql): stored, they spare every query that arithmetic on each row (0.2 s at
+  -- ten million). The day number since the epoch, as sql/warehouse/facts/spans.sql counts days.
+  DATE '1970-01-01' + CAST(FLOOR(EXTRACT(EPOCH FROM a.started_at) / 86400) AS INTEGER) AS utc_day,
+  CAST(
+    DATE_TRUNC(
+      'week',
+      CAST(DATE '1970-01-01' + CAST(FLOOR(EXTRACT(EPOCH FROM a.started_at) / 86400) AS INTEGER) AS TIMESTAMP)
+    ) AS DATE
+  ) AS utc_week,
   -- Two epochs rather than the epoch of an interval (several times faster in DuckDB); rounded
   -- to the whole microseconds the timestamps hold, so both engines see the same exact durations
   -- (DuckDB's double epochs err by well under half a microsecond; PostgreSQL's are exact).

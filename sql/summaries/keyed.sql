@@ -19,8 +19,12 @@ SELECT
   f.initiator_id,
   f.initiator_key,
   f.day,
-  -- The Monday of the day's week, from the date alone (no zone arithmetic per row).
-  CAST(DATE_TRUNC('week', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,
+  -- The Monday of the day's week: the facts' own in UTC, elsewhere from the date alone (no zone
+  -- arithmetic per row).
+  CASE
+    WHEN CAST(:tz AS TEXT) = 'UTC' THEN f.utc_week
+    ELSE CAST(DATE_TRUNC('week', CAST(f.day AS TIMESTAMP)) AS DATE)
+  END AS week,
   f.method,
   f.effective_group_id,
   f.session_key,
@@ -67,11 +71,10 @@ SELECT
 FROM (
   SELECT
     r.*,
-    -- The local day. In UTC, the day number since the epoch: converting ten million start times
-    -- to a zone one by one costs DuckDB several CPU seconds, the arithmetic a fraction of one.
+    -- The local day. In UTC, the facts' own (the day number since the epoch): converting ten
+    -- million start times to a zone one by one costs DuckDB several CPU seconds.
     CASE
-      WHEN CAST(:tz AS TEXT) = 'UTC'
-      THEN DATE '1970-01-01' + CAST(FLOOR(EXTRACT(EPOCH FROM r.started_at) / 86400) AS INTEGER)
+      WHEN CAST(:tz AS TEXT) = 'UTC' THEN r.utc_day
       ELSE CAST(r.started_at AT TIME ZONE CAST(:tz AS TEXT) AS DATE)
     END AS day
   FROM facts AS r

@@ -593,6 +593,11 @@ WITH providers AS NOT MATERIALIZED (
     CAST(NULL AS TIMESTAMPTZ) AS thread_to,
     a.started_at,
     a.ended_at,
+    CAST('1970-01-01' AS DATE) + CAST(FLOOR(CAST(EXTRACT(EPOCH FROM a.started_at) AS DOUBLE PRECISION) / 86400) AS INT) AS utc_day,
+    CAST(DATE_TRUNC(
+      'WEEK',
+      CAST(CAST('1970-01-01' AS DATE) + CAST(FLOOR(CAST(EXTRACT(EPOCH FROM a.started_at) AS DOUBLE PRECISION) / 86400) AS INT) AS TIMESTAMP)
+    ) AS DATE) AS utc_week,
     CAST(ROUND(
       (
         EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)
@@ -686,7 +691,11 @@ WITH providers AS NOT MATERIALIZED (
     f.initiator_id,
     f.initiator_key,
     f.day,
-    CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,
+    CASE
+      WHEN CAST(%(tz)s AS TEXT) = 'UTC'
+      THEN f.utc_week
+      ELSE CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP)) AS DATE)
+    END AS week,
     f.method,
     f.effective_group_id,
     f.session_key,
@@ -738,7 +747,7 @@ WITH providers AS NOT MATERIALIZED (
       r.*,
       CASE
         WHEN CAST(%(tz)s AS TEXT) = 'UTC'
-        THEN CAST('1970-01-01' AS DATE) + CAST(FLOOR(CAST(EXTRACT(EPOCH FROM r.started_at) AS DOUBLE PRECISION) / 86400) AS INT)
+        THEN r.utc_day
         ELSE CAST(r.started_at AT TIME ZONE CAST(%(tz)s AS TEXT) AS DATE)
       END AS day
     FROM facts AS r

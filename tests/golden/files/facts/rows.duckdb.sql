@@ -23,6 +23,11 @@ SELECT
   CAST(NULL AS TIMESTAMPTZ) AS thread_to,
   a.started_at,
   a.ended_at,
+  CAST('1970-01-01' AS DATE) + CAST(FLOOR(EXTRACT(EPOCH FROM a.started_at) / 86400) AS INT) AS utc_day,
+  CAST(DATE_TRUNC(
+    'WEEK',
+    CAST(CAST('1970-01-01' AS DATE) + CAST(FLOOR(EXTRACT(EPOCH FROM a.started_at) / 86400) AS INT) AS TIMESTAMP)
+  ) AS DATE) AS utc_week,
   CAST(ROUND(
     (
       EXTRACT(EPOCH FROM a.ended_at) - EXTRACT(EPOCH FROM a.started_at)

@@ -23,6 +23,15 @@ SELECT
   CAST(NULL AS TIMESTAMP) AS thread_to,
   a.started_at,
   a.ended_at,
+  CAST('1970-01-01' AS DATE) + CAST(FLOOR((
+    CAST(UNIX_MICROS(a.started_at) AS DOUBLE) / 1000000
+  ) / 86400) AS INT) AS utc_day,
+  CAST(DATE_TRUNC(
+    'WEEK',
+    CAST(CAST('1970-01-01' AS DATE) + CAST(FLOOR((
+      CAST(UNIX_MICROS(a.started_at) AS DOUBLE) / 1000000
+    ) / 86400) AS INT) AS TIMESTAMP_NTZ)
+  ) AS DATE) AS utc_week,
   CAST(ROUND(
     (
       (

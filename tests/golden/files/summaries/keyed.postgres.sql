@@ -9,7 +9,11 @@ SELECT
   f.initiator_id,
   f.initiator_key,
   f.day,
-  CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP)) AS DATE) AS week,
+  CASE
+    WHEN CAST(%(tz)s AS TEXT) = 'UTC'
+    THEN f.utc_week
+    ELSE CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP)) AS DATE)
+  END AS week,
   f.method,
   f.effective_group_id,
   f.session_key,
@@ -61,7 +65,7 @@ FROM (
     r.*,
     CASE
       WHEN CAST(%(tz)s AS TEXT) = 'UTC'
-      THEN CAST('1970-01-01' AS DATE) + CAST(FLOOR(CAST(EXTRACT(EPOCH FROM r.started_at) AS DOUBLE PRECISION) / 86400) AS INT)
+      THEN r.utc_day
       ELSE CAST(r.started_at AT TIME ZONE CAST(%(tz)s AS TEXT) AS DATE)
     END AS day
   FROM facts AS r

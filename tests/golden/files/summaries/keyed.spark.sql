@@ -9,7 +9,11 @@ SELECT
   f.initiator_id,
   f.initiator_key,
   f.day,
-  CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP_NTZ)) AS DATE) AS week,
+  CASE
+    WHEN CAST(:tz AS STRING) = 'UTC'
+    THEN f.utc_week
+    ELSE CAST(DATE_TRUNC('WEEK', CAST(f.day AS TIMESTAMP_NTZ)) AS DATE)
+  END AS week,
   f.method,
   f.effective_group_id,
   f.session_key,
@@ -59,9 +63,7 @@ FROM (
     r.*,
     CASE
       WHEN CAST(:tz AS STRING) = 'UTC'
-      THEN CAST('1970-01-01' AS DATE) + CAST(FLOOR((
-        CAST(UNIX_MICROS(r.started_at) AS DOUBLE) / 1000000
-      ) / 86400) AS INT)
+      THEN r.utc_day
       ELSE CAST(FROM_UTC_TIMESTAMP(r.started_at, CAST(:tz AS STRING)) AS DATE)
     END AS day
   FROM facts AS r
