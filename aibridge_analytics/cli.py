@@ -651,8 +651,10 @@ def cmd_facts_build(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from aibridge_analytics.outputs.progress import steps
     from aibridge_analytics.outputs.report import build_report
+    from aibridge_analytics.warehouse.store import REPORT_MEMORY_LIMIT, memory_limit
 
     with _connect(args) as con, steps("report") as progress:
+        con.hold_memory(memory_limit(REPORT_MEMORY_LIMIT))
         result = build_report(
             con,
             args.out,

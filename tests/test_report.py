@@ -14,6 +14,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from datasets import (
@@ -341,6 +342,36 @@ def warehouse(tables, tmp_path) -> Path:
     path = tmp_path / "w.duckdb"
     write_warehouse(path, tables)
     return path
+
+
+@pytest.mark.parametrize("given", [None, "300MB"])
+def test_the_report_holds_duckdb_to_its_own_limit_unless_one_is_given(warehouse, tmp_path, monkeypatch, given):
+    from aibridge_analytics import cli
+    from aibridge_analytics.outputs import report
+    from aibridge_analytics.warehouse import store
+
+    def limit(con: duckdb.DuckDBPyConnection) -> str:
+        return con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    if given is None:
+        monkeypatch.delenv(store.MEMORY_LIMIT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(store.MEMORY_LIMIT_ENV, given)
+    with duckdb.connect() as con:
+        everywhere = limit(store.configure(con))
+        con.execute("SET memory_limit = ?", [given or store.REPORT_MEMORY_LIMIT])
+        expected = limit(con)
+    seen = []
+    build = report.build_report
+
+    def watched(con, *args, **kwargs):
+        seen.append(limit(con._con))
+        return build(con, *args, **kwargs)
+
+    monkeypatch.setattr(report, "build_report", watched)
+    assert cli.main(["report", "--source", str(warehouse), "--out", str(tmp_path / "r")]) == 0
+    # Its own (1GB) where the other commands get 2GB; the one given to every command otherwise.
+    assert seen == [expected] and (expected != everywhere) == (given is None), (seen, everywhere)
 
 
 def test_cli_report_replaces_the_previous_report_in_one_step(warehouse, tmp_path):

@@ -237,6 +237,10 @@ class Connection:
         found = {row[0]: row for row in self.query("schema/duplicate_ids").iter_rows()}
         return [found[table] for table in TABLES if table in found]
 
+    def hold_memory(self, limit: str) -> None:
+        """Hold this source's engine to ``limit`` (a size such as ``1GB``) from now on, where this
+        package sets it (DuckDB); a server bounds its own."""
+
     def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> CopyReader:  # pragma: no cover - abstract
         """How a sync into ``warehouse`` reads this source's tables."""
         raise NotImplementedError
@@ -442,6 +446,10 @@ class DuckDBConnection(Connection):
             yield
         except duckdb.Error as exc:
             raise SqlError(f"{rendered.name} failed on DuckDB ({self.label}): {first_line(exc)}") from exc
+
+    def hold_memory(self, limit: str) -> None:
+        """Hold DuckDB's buffer pool to ``limit`` on this connection's database from now on."""
+        store.Warehouse(self._con).run("warehouse/settings/memory_limit", {"limit": limit})
 
     def copy_reader(self, warehouse: duckdb.DuckDBPyConnection) -> CopyReader:
         """Reads of this DuckDB source on its own connection (``warehouse`` only receives the rows)."""
