@@ -654,7 +654,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from aibridge_analytics.warehouse.store import REPORT_MEMORY_LIMIT, memory_limit
 
     with _connect(args) as con, steps("report") as progress:
-        con.hold_memory(memory_limit(REPORT_MEMORY_LIMIT))
+        # Stored facts leave it small aggregations; inline facts join the child tables, which keep
+        # every command's limit.
+        if con.facts == "stored":
+            con.hold_memory(memory_limit(REPORT_MEMORY_LIMIT))
         result = build_report(
             con,
             args.out,

@@ -344,8 +344,11 @@ def warehouse(tables, tmp_path) -> Path:
     return path
 
 
+@pytest.mark.parametrize("source", ["warehouse", "parquet"])
 @pytest.mark.parametrize("given", [None, "300MB"])
-def test_the_report_holds_duckdb_to_its_own_limit_unless_one_is_given(warehouse, tmp_path, monkeypatch, given):
+def test_the_report_holds_duckdb_to_its_own_limit_unless_one_is_given(
+    warehouse, tables, tmp_path, monkeypatch, given, source
+):
     from aibridge_analytics import cli
     from aibridge_analytics.outputs import report
     from aibridge_analytics.warehouse import store
@@ -369,9 +372,16 @@ def test_the_report_holds_duckdb_to_its_own_limit_unless_one_is_given(warehouse,
         return build(con, *args, **kwargs)
 
     monkeypatch.setattr(report, "build_report", watched)
-    assert cli.main(["report", "--source", str(warehouse), "--out", str(tmp_path / "r")]) == 0
-    # Its own (1GB) where the other commands get 2GB; the one given to every command otherwise.
-    assert seen == [expected] and (expected != everywhere) == (given is None), (seen, everywhere)
+    path = warehouse
+    if source == "parquet":  # facts computed inline, joining the child tables: every command's limit
+        path = tmp_path / "parquet"
+        path.mkdir()
+        for name, frame in frames(tables).items():
+            frame.write_parquet(path / f"{name}.parquet")
+        expected = everywhere
+    assert cli.main(["report", "--source", str(path), "--out", str(tmp_path / "r")]) == 0
+    # Its own (1GB) over stored facts, where the other commands get 2GB; a limit given wins.
+    assert seen == [expected] and (expected != everywhere) == (given is None and source == "warehouse"), seen
 
 
 def test_cli_report_replaces_the_previous_report_in_one_step(warehouse, tmp_path):

@@ -36,7 +36,7 @@ DEMO_DB_ENV = "AIBRIDGE_DEMO_DB"
 #: the machine's memory: what does not fit spills to disk. ``AIBRIDGE_MEMORY_LIMIT`` overrides it.
 MEMORY_LIMIT = "2GB"
 MEMORY_LIMIT_ENV = "AIBRIDGE_MEMORY_LIMIT"
-#: The report's (once its facts are fresh): its queries aggregate into small groups and spill what
+#: The report's over stored facts (once fresh): its queries aggregate into small groups and spill what
 #: does not fit, so that with its chart renderer and frames the process stays within 2 GB (at ten
 #: million interceptions it ran as fast as at 2GB, at a peak RSS of 1.6-1.9 GiB instead of 1.9-2.6).
 REPORT_MEMORY_LIMIT = "1GB"
