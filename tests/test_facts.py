@@ -85,7 +85,7 @@ SPAN_KEYS = (
 def with_spans(inline: pl.DataFrame) -> pl.DataFrame:
     """``inline`` (whose spans are unknown) with the spans a warehouse stores, computed here apart
     from the SQL: per session and thread, over its ended rows, the smallest interception id marked,
-    the first and last start, and a bit per group key in which two of them differ (NULL a value
+    the first and last start, how many there are, and a bit per group key in which two of them differ (NULL a value
     of its own). A row without a key has no span; a key without an ended row marks none."""
     for kind in ("session", "thread"):
         key = f"{kind}_key"
@@ -105,9 +105,10 @@ def with_spans(inline: pl.DataFrame) -> pl.DataFrame:
             varies.cast(pl.Int64).alias(f"{kind}_varies"),
             pl.col("started_at").min().alias(f"{kind}_from"),
             pl.col("started_at").max().alias(f"{kind}_to"),
+            pl.len().cast(pl.Int64).alias(f"{kind}_size"),
         )
         inline = (
-            inline.drop(f"{kind}_rep", f"{kind}_varies", f"{kind}_from", f"{kind}_to")
+            inline.drop(f"{kind}_rep", f"{kind}_varies", f"{kind}_from", f"{kind}_to", f"{kind}_size")
             .join(spans, on=key, how="left")
             .with_columns(
                 pl.when(pl.col(key).is_not_null())

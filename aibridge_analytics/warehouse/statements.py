@@ -224,10 +224,10 @@ SPAN_KINDS = ("session", "thread")
 
 def store_spans(facts: str, kind: str) -> exp.Update:
     """Store the staged spans of ``kind`` (session or thread) on the rows of table ``facts`` whose
-    key they were computed for: first and last start, the keys that vary, and whether the row is
-    the marked one (only that row counts a session lying whole in a group). One statement per kind,
-    as each writes its own columns (``<kind>_rep``, ``_varies``, ``_from``, ``_to``); the kind's
-    name is bound as ``:kind``."""
+    key they were computed for: first and last start, how many ended rows, the keys that vary, and
+    whether the row is the marked one (only that row counts a session lying whole in a group). One
+    statement per kind, as each writes its own columns (``<kind>_rep``, ``_varies``, ``_from``,
+    ``_to``, ``_size``); the kind's name is bound as ``:kind``."""
     spans = exp.to_table(f"temp.main.{SPANS}", alias="s")
     marked = exp.Coalesce(
         this=exp.EQ(this=exp.column("interception_id", "u"), expression=exp.column("rep", "s")),
@@ -238,6 +238,7 @@ def store_spans(facts: str, kind: str) -> exp.Update:
         f"{kind}_varies": exp.column("varies", "s"),
         f"{kind}_from": exp.column("first_started", "s"),
         f"{kind}_to": exp.column("last_started", "s"),
+        f"{kind}_size": exp.column("size", "s"),
     }
     match = exp.and_(
         exp.EQ(this=exp.column("key_of", "s"), expression=exp.cast(exp.Placeholder(this="kind"), "TEXT")),

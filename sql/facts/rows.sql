@@ -35,10 +35,12 @@ SELECT
   CAST(NULL AS INTEGER) AS session_varies,
   CAST(NULL AS TIMESTAMPTZ) AS session_from,
   CAST(NULL AS TIMESTAMPTZ) AS session_to,
+  CAST(NULL AS BIGINT) AS session_size,
   CAST(NULL AS BOOLEAN) AS thread_rep,
   CAST(NULL AS INTEGER) AS thread_varies,
   CAST(NULL AS TIMESTAMPTZ) AS thread_from,
   CAST(NULL AS TIMESTAMPTZ) AS thread_to,
+  CAST(NULL AS BIGINT) AS thread_size,
   a.started_at,
   a.ended_at,
   -- The start's day and week (from Monday) in UTC, as summaries group by them in UTC

@@ -3,6 +3,10 @@
 -- their interceptions (linear interpolation), the median minutes between a session's first and
 -- last start (counted in whole seconds), and how many sessions reach several providers (the
 -- unattributed rows counting as one), several models, or hold a single interception.
+-- A session split for :span_mask (summaries/keyed.sql; 0: one the range cuts, or one without
+-- stored spans) is read row by row; any other by its marked row, which holds its size and its
+-- first and last start (sql/warehouse/facts/spans.sql).
+-- :multi_mask  int = 7  the bits of the provider and the model (summaries.span_mask)
 SELECT
   CAST(COUNT(*) AS BIGINT) AS sessions,
   PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY s.interceptions) AS interceptions_per_session_median,
@@ -13,20 +17,34 @@ SELECT
   CAST(COALESCE(SUM(CASE WHEN s.interceptions = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS single_interception_sessions
 FROM (
   SELECT
-    COUNT(*) AS interceptions,
+    w.interceptions,
     -- Whole seconds, truncated: the epochs are exact to the microsecond once rounded (as duration_us).
     CAST(FLOOR(
-      ROUND((EXTRACT(EPOCH FROM MAX(k.started_at)) - EXTRACT(EPOCH FROM MIN(k.started_at))) * 1000000) / 1000000
+      ROUND((EXTRACT(EPOCH FROM w.last_started) - EXTRACT(EPOCH FROM w.first_started)) * 1000000) / 1000000
     ) AS BIGINT) AS span_seconds
-  FROM summary_keyed AS k
-  GROUP BY k.session_key
+  FROM (
+    SELECT
+      k.session_size AS interceptions,
+      k.session_from AS first_started,
+      k.session_to AS last_started
+    FROM summary_keyed AS k
+    WHERE k.session_rep AND NOT k.session_split
+    UNION ALL
+    SELECT
+      COUNT(*) AS interceptions,
+      MIN(k.started_at) AS first_started,
+      MAX(k.started_at) AS last_started
+    FROM summary_keyed AS k
+    WHERE k.session_split
+    GROUP BY k.session_key
+  ) AS w
 ) AS s
 CROSS JOIN (
   -- Whether a session's rows differ in provider or model, counted in one row. Only the sessions
-  -- their marks cannot tell are read row by row (split for :span_mask, the bits of the provider
-  -- and the model: see summaries/keyed.sql; a session is split or not as a whole): the others lie
-  -- whole in the range with one provider and one model. By MIN and MAX, as distinct counts cost
-  -- several times more. The unattributed rows (a null provider) count as one provider more.
+  -- their marks cannot tell are read row by row (split, or varying in a bit of :multi_mask; a
+  -- session is split or not as a whole): the others lie whole in the range with one provider and
+  -- one model. By MIN and MAX, as distinct counts cost several times more. The unattributed rows
+  -- (a null provider) count as one provider more.
   SELECT
     SUM(CASE WHEN p.multi_provider THEN 1 ELSE 0 END) AS multi_provider_sessions,
     SUM(CASE WHEN p.multi_model THEN 1 ELSE 0 END) AS multi_model_sessions
@@ -40,7 +58,8 @@ CROSS JOIN (
       ) AS multi_provider,
       COALESCE(MIN(k.model) <> MAX(k.model), FALSE) AS multi_model
     FROM summary_keyed AS k
-    WHERE k.session_split
+    -- A split session's varies may be NULL: the split decides.
+    WHERE k.session_split OR (k.session_varies & CAST(:multi_mask AS INTEGER)) <> 0
     GROUP BY k.session_key
   ) AS p
 ) AS v

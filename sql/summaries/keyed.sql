@@ -41,6 +41,12 @@ SELECT
       OR COALESCE(f.session_to >= CAST(:until AS TIMESTAMPTZ), FALSE)
   END AS session_split,
   COALESCE(f.session_rep, FALSE) AS session_rep,
+  -- What the marked row stores of its session (its ended rows: how many, the first and last start),
+  -- and every row (the keys it varies in).
+  f.session_size,
+  f.session_varies,
+  f.session_from,
+  f.session_to,
   f.thread_key,
   CASE
     WHEN f.thread_varies IS NULL OR (f.thread_varies & CAST(:span_mask AS INTEGER)) <> 0

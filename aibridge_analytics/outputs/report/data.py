@@ -124,11 +124,12 @@ def _provider_rows(
 
 def sessions(con: Connection, window: Window) -> dict[str, Any]:
     """The session figures of ``sql/report/sessions.sql`` for ``window`` (just the count when
-    there is none). Only the sessions that vary in provider or model, or that the window cuts,
-    are read row by row; the others by their marks (``summaries.span_mask``)."""
-    mask = summaries.span_mask(("provider", "model"), window.tz)
+    there is none). A session lying whole in the window is read by its marked row, which stores its
+    size and first and last start; only the others are grouped row by row, and only the sessions
+    varying in provider or model (``summaries.span_mask``) are compared row by row."""
     inside = summaries.spans_inside(con, window.since, window.until)
-    params = {**window.params(), "span_mask": mask, "spans_inside": inside}
+    multi = summaries.span_mask(("provider", "model"), window.tz)
+    params = {**window.params(), "span_mask": 0, "multi_mask": multi, "spans_inside": inside}
     row = con.query("report/sessions", params).row(0, named=True)
     return {"sessions": 0} if row["sessions"] == 0 else row
 

@@ -1,6 +1,6 @@
 -- Where each session and each thread of the stored facts lies, over its ended interceptions (the
 -- only ones a figure counts): the row that stands for it (the smallest interception id), the
--- first and last start, and which group keys vary across it, as bits (1 provider id, 2 provider
+-- first and last start, how many there are, and which group keys vary across it, as bits (1 provider id, 2 provider
 -- type, 4 model, 8 client, 16 initiator, 32 method, 64 group, 128 its UTC day, 256 its UTC week
 -- (from Monday), 512 its start: in another zone a day or week may vary wherever the start does;
 -- summaries.span_mask gives the bits of a summary's keys).
@@ -15,6 +15,7 @@ SELECT
   s.rep,
   s.first_started,
   s.last_started,
+  s.size,
   s.varies
 FROM (
   SELECT DISTINCT
@@ -30,6 +31,7 @@ LEFT JOIN (
     MIN(e.interception_id) AS rep,
     MIN(e.started_at) AS first_started,
     MAX(e.started_at) AS last_started,
+    CAST(COUNT(*) AS BIGINT) AS size,
     -- A key varies when two ended rows differ in it, NULL being a value of its own.
     CASE WHEN MIN(e.resolved_provider_id) <> MAX(e.resolved_provider_id) OR COUNT(e.resolved_provider_id) NOT IN (0, COUNT(*)) THEN 1 ELSE 0 END
     + CASE WHEN MIN(e.provider_type) <> MAX(e.provider_type) OR COUNT(e.provider_type) NOT IN (0, COUNT(*)) THEN 2 ELSE 0 END

@@ -587,10 +587,12 @@ WITH providers AS NOT MATERIALIZED (
     CAST(NULL AS INT) AS session_varies,
     CAST(NULL AS TIMESTAMPTZ) AS session_from,
     CAST(NULL AS TIMESTAMPTZ) AS session_to,
+    CAST(NULL AS BIGINT) AS session_size,
     CAST(NULL AS BOOLEAN) AS thread_rep,
     CAST(NULL AS INT) AS thread_varies,
     CAST(NULL AS TIMESTAMPTZ) AS thread_from,
     CAST(NULL AS TIMESTAMPTZ) AS thread_to,
+    CAST(NULL AS BIGINT) AS thread_size,
     a.started_at,
     a.ended_at,
     CAST('1970-01-01' AS DATE) + CAST(FLOOR(CAST(EXTRACT(EPOCH FROM a.started_at) AS DOUBLE PRECISION) / 86400) AS INT) AS utc_day,
@@ -711,6 +713,10 @@ WITH providers AS NOT MATERIALIZED (
       OR COALESCE(f.session_to >= CAST(%(until)s AS TIMESTAMPTZ), FALSE)
     END AS session_split,
     COALESCE(f.session_rep, FALSE) AS session_rep,
+    f.session_size,
+    f.session_varies,
+    f.session_from,
+    f.session_to,
     f.thread_key,
     CASE
       WHEN f.thread_varies IS NULL

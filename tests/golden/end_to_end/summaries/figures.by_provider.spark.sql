@@ -589,10 +589,12 @@ WITH providers AS (
     CAST(NULL AS INT) AS session_varies,
     CAST(NULL AS TIMESTAMP) AS session_from,
     CAST(NULL AS TIMESTAMP) AS session_to,
+    CAST(NULL AS BIGINT) AS session_size,
     CAST(NULL AS BOOLEAN) AS thread_rep,
     CAST(NULL AS INT) AS thread_varies,
     CAST(NULL AS TIMESTAMP) AS thread_from,
     CAST(NULL AS TIMESTAMP) AS thread_to,
+    CAST(NULL AS BIGINT) AS thread_size,
     a.started_at,
     a.ended_at,
     CAST('1970-01-01' AS DATE) + CAST(FLOOR((
@@ -720,6 +722,10 @@ WITH providers AS (
       OR COALESCE(f.session_to >= CAST(:until AS TIMESTAMP), FALSE)
     END AS session_split,
     COALESCE(f.session_rep, FALSE) AS session_rep,
+    f.session_size,
+    f.session_varies,
+    f.session_from,
+    f.session_to,
     f.thread_key,
     CASE
       WHEN f.thread_varies IS NULL OR (

@@ -17,10 +17,12 @@ SELECT
   CAST(NULL AS INT) AS session_varies,
   CAST(NULL AS TIMESTAMP) AS session_from,
   CAST(NULL AS TIMESTAMP) AS session_to,
+  CAST(NULL AS BIGINT) AS session_size,
   CAST(NULL AS BOOLEAN) AS thread_rep,
   CAST(NULL AS INT) AS thread_varies,
   CAST(NULL AS TIMESTAMP) AS thread_from,
   CAST(NULL AS TIMESTAMP) AS thread_to,
+  CAST(NULL AS BIGINT) AS thread_size,
   a.started_at,
   a.ended_at,
   CAST('1970-01-01' AS DATE) + CAST(FLOOR((

@@ -11,17 +11,33 @@ SELECT
   CAST(COALESCE(SUM(CASE WHEN s.interceptions = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS single_interception_sessions
 FROM (
   SELECT
-    COUNT(*) AS interceptions,
+    w.interceptions,
     CAST(FLOOR(
       CAST(ROUND(
         (
-          EXTRACT(EPOCH FROM MAX(k.started_at)) - EXTRACT(EPOCH FROM MIN(k.started_at))
+          EXTRACT(EPOCH FROM w.last_started) - EXTRACT(EPOCH FROM w.first_started)
         ) * 1000000
       ) AS DOUBLE PRECISION) / 1000000
     ) AS BIGINT) AS span_seconds
-  FROM summary_keyed AS k
-  GROUP BY
-    k.session_key
+  FROM (
+    SELECT
+      k.session_size AS interceptions,
+      k.session_from AS first_started,
+      k.session_to AS last_started
+    FROM summary_keyed AS k
+    WHERE
+      k.session_rep AND NOT k.session_split
+    UNION ALL
+    SELECT
+      COUNT(*) AS interceptions,
+      MIN(k.started_at) AS first_started,
+      MAX(k.started_at) AS last_started
+    FROM summary_keyed AS k
+    WHERE
+      k.session_split
+    GROUP BY
+      k.session_key
+  ) AS w
 ) AS s
 CROSS JOIN (
   SELECT
@@ -37,7 +53,9 @@ CROSS JOIN (
       COALESCE(MIN(k.model) <> MAX(k.model), FALSE) AS multi_model
     FROM summary_keyed AS k
     WHERE
-      k.session_split
+      k.session_split OR (
+        k.session_varies & CAST(%(multi_mask)s AS INT)
+      ) <> 0
     GROUP BY
       k.session_key
   ) AS p

@@ -29,6 +29,10 @@ SELECT
     OR COALESCE(f.session_to >= CAST(%(until)s AS TIMESTAMPTZ), FALSE)
   END AS session_split,
   COALESCE(f.session_rep, FALSE) AS session_rep,
+  f.session_size,
+  f.session_varies,
+  f.session_from,
+  f.session_to,
   f.thread_key,
   CASE
     WHEN f.thread_varies IS NULL

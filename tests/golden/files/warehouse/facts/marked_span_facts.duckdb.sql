@@ -21,3 +21,13 @@ WHERE
     WHERE
       s.key_of = 'thread'
   )
+  AND NOT COALESCE(
+    f.session_key IN (
+      SELECT
+        s.key
+      FROM temp.main._span_keys AS s
+      WHERE
+        s.key_of = 'session'
+    ),
+    FALSE
+  )

@@ -4,6 +4,7 @@ SELECT
   s.rep,
   s.first_started,
   s.last_started,
+  s.size,
   s.varies
 FROM (
   SELECT DISTINCT
@@ -18,6 +19,7 @@ LEFT JOIN (
     MIN(e.interception_id) AS rep,
     MIN(e.started_at) AS first_started,
     MAX(e.started_at) AS last_started,
+    CAST(COUNT(*) AS BIGINT) AS size,
     CASE
       WHEN MIN(e.resolved_provider_id) <> MAX(e.resolved_provider_id)
       OR NOT COUNT(e.resolved_provider_id) IN (0, COUNT(*))
