@@ -128,6 +128,21 @@ def test_coder_filter_against_ground_truth(warehouse):
     assert {"precision_coder_api", "recall_coder_sql", "recall_strict", "true_rows"} <= set(frame.columns)
 
 
+def test_a_verification_without_coder_filter_gives_the_same_verdict_and_skips_its_query(warehouse):
+    """The scheduled report shows the verdict, never the comparison with Coder's filter: asked not
+    to, the verification runs no coder_filter query and every other part is the same."""
+    with aa.connect(warehouse) as con:
+        full = verify_backfill(con, samples=0)
+        with con.recording() as queries:
+            lean = verify_backfill(con, samples=0, coder_filter=False)
+    assert full.coder_filter.height > 0 and lean.coder_filter.is_empty()
+    ran = {q.name for q in queries}
+    assert "verification/classes" in ran and not any(name.startswith("verification/coder_filter") for name in ran)
+    for field in ("classes", "by_provider", "strict", "findings", "invariants"):
+        assert_same_rows(getattr(full, field), getattr(lean, field), sort=False)
+    assert (lean.clean, lean.verdict()) == (full.clean, full.verdict())
+
+
 def test_the_report_does_not_read_the_ground_truth(warehouse, tmp_path):
     """A demo warehouse verifies exactly as a copy of it without the ground-truth table."""
     import shutil

@@ -291,14 +291,17 @@ def _invariants(figures: dict[str, int], class_total: int) -> pl.DataFrame:
     return pl.DataFrame(checks, schema={"check": pl.String, "ok": pl.Boolean, "detail": pl.String}, orient="row")
 
 
-def verify_backfill(con: Connection, *, samples: int = 3, truth: pl.DataFrame | None = None) -> VerificationReport:
+def verify_backfill(
+    con: Connection, *, samples: int = 3, truth: pl.DataFrame | None = None, coder_filter: bool = True
+) -> VerificationReport:
     """Verify the provider_id backfill on ``con`` (README: verify-backfill).
 
     Every interception is put in exactly one of :data:`CLASSES`; counts come per class, per
     provider and per strict method, with ``samples`` interception ids per class, the migration's
     and the snapshot's faults as findings, the invariants checked, and Coder's provider filter
     compared with strict attribution (and scored against ``truth``, when given: see
-    :func:`coder_filter_report`).
+    :func:`coder_filter_report`). ``coder_filter=False`` skips that comparison (a whole pass over
+    the interceptions; ``report.coder_filter`` is then an empty frame): the verdict never reads it.
     ``report.clean`` is False (exit code 3 on the command line) when discrepancy classes hold
     rows, an error finding affects anything, or an invariant fails.
     """
@@ -357,7 +360,7 @@ def verify_backfill(con: Connection, *, samples: int = 3, truth: pl.DataFrame | 
         samples=sample_ids,
         findings=con.query("verification/findings", {**params, "enum_copilot": _enum_copilot(con)}),
         invariants=_invariants(figures, int(classes["interceptions"].sum())),
-        coder_filter=coder_filter_report(con, truth=truth),
+        coder_filter=coder_filter_report(con, truth=truth) if coder_filter else pl.DataFrame(),
     )
 
 

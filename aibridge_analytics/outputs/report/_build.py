@@ -121,7 +121,8 @@ def verification_summary(con: Connection) -> dict[str, Any]:
     """
     from aibridge_analytics.pipelines.verification import verify_backfill
 
-    found = verify_backfill(con, samples=0).to_dict()
+    # Coder's filter compared per provider is not shown: not computed either.
+    found = verify_backfill(con, samples=0, coder_filter=False).to_dict()
     keep = ("has_provider_id", "clean", "verdict", "discrepancy_classes", "classes", "findings", "invariants")
     return {k: found[k] for k in keep}
 
