@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -27,6 +27,8 @@ from datasets import (
     uid,
     write_warehouse,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oracle import completeness, group, load_rows, sessions
 from polars.testing import assert_frame_equal
 from terminal import on_a_terminal
@@ -682,6 +684,47 @@ def test_the_other_providers_bucket_never_holds_one(demo_figures, providers):
     else:
         assert len(named) == charts.DAILY_PROVIDERS and providers - len(named) >= 2
     assert _closest(spec["encoding"]["color"]["scale"]["range"]) >= DISTINCT
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=1000))
+def test_a_day_axis_labels_both_ends_and_never_crowds_them(days):
+    from aibridge_analytics.outputs.report import charts
+
+    order = [f"day {i}" for i in range(days)]
+    at = [order.index(label) for label in charts.shown_days(order)]
+    assert at == sorted(set(at)) and at[0] == 0 and at[-1] == days - 1
+    if days <= charts.MAX_DAY_LABELS:
+        assert len(at) == days
+    else:
+        # Enough labels to read a date off, each with room for its "Mon 16 Nov" (about 60 px).
+        assert charts.MAX_DAY_LABELS // 2 <= len(at) <= charts.MAX_DAY_LABELS
+        assert min(b - a for a, b in zip(at, at[1:], strict=False)) * charts.WIDTH / days >= 60
+
+
+def test_a_long_range_draws_every_day_and_labels_some(demo_figures):
+    """A year of days: every day keeps its bar and its point, the axes label a few of them."""
+    import dataclasses
+
+    from aibridge_analytics.outputs.report import charts
+
+    first = date(2026, 1, 1)
+    spread = {
+        name: pl.concat(
+            [
+                demo_figures.frames[name].head(1).with_columns(pl.lit(first + timedelta(days=i)).alias("day"))
+                for i in range(365)
+            ]
+        )
+        for name in ("by_day", "by_day_provider")
+    }
+    figures = dataclasses.replace(demo_figures, frames={**demo_figures.frames, **spread})
+    specs = {key: charts.configured(chart) for key, _, _, chart in charts.specs(figures)}
+    for key in ("daily", "tokens"):
+        for panel in specs[key].get("vconcat", [specs[key]]):
+            x = panel["encoding"]["x"]
+            assert len(x["sort"]) == 365 and x["axis"]["values"] == charts.shown_days(x["sort"]), key
+            assert x["sort"][0] in x["axis"]["values"] and x["sort"][-1] in x["axis"]["values"]
 
 
 def test_axis_titles_name_the_unit_of_their_values(demo_figures):

@@ -12,6 +12,7 @@ report's zone: a temporal axis would be re-interpreted in the renderer's own zon
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ from aibridge_analytics.outputs.report._altair import alt
 from aibridge_analytics.outputs.report.data import UNATTRIBUTED, ReportData
 
 WIDTH = 640
+#: Day labels a chart's axis shows at most: each ("Mon 16 Nov") needs about 60 px of WIDTH.
+MAX_DAY_LABELS = 10
 #: Providers drawn by name in the daily chart; the rest are summed as "other providers" (when
 #: they are two or more: a bucket of one is drawn by its name).
 DAILY_PROVIDERS = 8
@@ -165,13 +168,31 @@ def _day_labels(frame: pl.DataFrame, partial: set[Any]) -> tuple[pl.DataFrame, l
     return frame, order
 
 
+def shown_days(order: list[str]) -> list[str]:
+    """The day labels an axis of ``order`` (every day, in order) shows: all of them up to
+    :data:`MAX_DAY_LABELS`; beyond, every k-th day counted back from the last (the newest) and the
+    first day in place of the one nearest it, so that neither end's (partial) mark is lost and no
+    two labels overlap. Every day keeps its bar or point; only its label is left out."""
+    if len(order) <= MAX_DAY_LABELS:
+        return order
+    step = math.ceil(len(order) / (MAX_DAY_LABELS - 1))
+    picked = list(range(len(order) - 1, -1, -step))[::-1]
+    if picked[0] < step:
+        picked[0] = 0
+    else:
+        picked.insert(0, 0)
+    return [order[i] for i in picked]
+
+
 def _days_axis(data: ReportData, order: list[str]) -> alt.X:
-    """The x axis of a chart per local day, in ``order``, partial days marked on a second line."""
+    """The x axis of a chart per local day, in ``order``, partial days marked on a second line; a
+    long range labels some of its days (:func:`shown_days`): a year's 365 labels overlapped into
+    a smear, and drawing them took vl-convert most of a second per chart."""
     return alt.X(
         "day_label:O",
         sort=order,
         title=f"Day ({data.window.tz})",
-        axis=alt.Axis(labelAngle=0, labelExpr=f"split(datum.label, '{_LINES}')"),
+        axis=alt.Axis(labelAngle=0, values=shown_days(order), labelExpr=f"split(datum.label, '{_LINES}')"),
     )
 
 
