@@ -1,65 +1,72 @@
 SELECT
-  CAST(COUNT(*) AS BIGINT) AS sessions,
-  QUANTILE_CONT(s.interceptions, 0.5
-  ORDER BY
-    s.interceptions) AS interceptions_per_session_median,
-  QUANTILE_CONT(s.interceptions, 0.9
-  ORDER BY
-    s.interceptions) AS interceptions_per_session_p90,
-  QUANTILE_CONT(CAST(s.span_seconds AS DOUBLE) / 60, 0.5
-  ORDER BY
-    CAST(s.span_seconds AS DOUBLE) / 60) AS span_minutes_median,
-  CAST(COALESCE(MAX(v.multi_provider_sessions), 0) AS BIGINT) AS multi_provider_sessions,
-  CAST(COALESCE(MAX(v.multi_model_sessions), 0) AS BIGINT) AS multi_model_sessions,
-  CAST(COALESCE(SUM(CASE WHEN s.interceptions = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS single_interception_sessions
+  a.sessions,
+  a.interceptions_per_session[1] AS interceptions_per_session_median,
+  a.interceptions_per_session[2] AS interceptions_per_session_p90,
+  a.span_minutes_median,
+  a.multi_provider_sessions,
+  a.multi_model_sessions,
+  a.single_interception_sessions
 FROM (
   SELECT
-    w.interceptions,
-    CAST(FLOOR(
-      ROUND(
-        (
-          EXTRACT(EPOCH FROM w.last_started) - EXTRACT(EPOCH FROM w.first_started)
-        ) * 1000000
-      ) / 1000000
-    ) AS BIGINT) AS span_seconds
+    CAST(COUNT(*) AS BIGINT) AS sessions,
+    QUANTILE_CONT(s.interceptions, [0.5, 0.9]
+    ORDER BY
+      s.interceptions) AS interceptions_per_session,
+    QUANTILE_CONT(CAST(s.span_seconds AS DOUBLE) / 60, 0.5
+    ORDER BY
+      CAST(s.span_seconds AS DOUBLE) / 60) AS span_minutes_median,
+    CAST(COALESCE(MAX(v.multi_provider_sessions), 0) AS BIGINT) AS multi_provider_sessions,
+    CAST(COALESCE(MAX(v.multi_model_sessions), 0) AS BIGINT) AS multi_model_sessions,
+    CAST(COALESCE(SUM(CASE WHEN s.interceptions = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS single_interception_sessions
   FROM (
     SELECT
-      k.session_size AS interceptions,
-      k.session_from AS first_started,
-      k.session_to AS last_started
-    FROM summary_keyed AS k
-    WHERE
-      k.session_rep AND NOT k.session_split
-    UNION ALL
+      w.interceptions,
+      CAST(FLOOR(
+        ROUND(
+          (
+            EXTRACT(EPOCH FROM w.last_started) - EXTRACT(EPOCH FROM w.first_started)
+          ) * 1000000
+        ) / 1000000
+      ) AS BIGINT) AS span_seconds
+    FROM (
+      SELECT
+        k.session_size AS interceptions,
+        k.session_from AS first_started,
+        k.session_to AS last_started
+      FROM summary_keyed AS k
+      WHERE
+        k.session_rep AND NOT k.session_split
+      UNION ALL
+      SELECT
+        COUNT(*) AS interceptions,
+        MIN(k.started_at) AS first_started,
+        MAX(k.started_at) AS last_started
+      FROM summary_keyed AS k
+      WHERE
+        k.session_split
+      GROUP BY
+        k.session_key
+    ) AS w
+  ) AS s
+  CROSS JOIN (
     SELECT
-      COUNT(*) AS interceptions,
-      MIN(k.started_at) AS first_started,
-      MAX(k.started_at) AS last_started
-    FROM summary_keyed AS k
-    WHERE
-      k.session_split
-    GROUP BY
-      k.session_key
-  ) AS w
-) AS s
-CROSS JOIN (
-  SELECT
-    SUM(CASE WHEN p.multi_provider THEN 1 ELSE 0 END) AS multi_provider_sessions,
-    SUM(CASE WHEN p.multi_model THEN 1 ELSE 0 END) AS multi_model_sessions
-  FROM (
-    SELECT
-      COALESCE(
-        MIN(CAST(k.resolved_provider_id AS TEXT)) <> MAX(CAST(k.resolved_provider_id AS TEXT))
-        OR NOT COUNT(k.resolved_provider_id) IN (0, COUNT(*)),
-        FALSE
-      ) AS multi_provider,
-      COALESCE(MIN(k.model) <> MAX(k.model), FALSE) AS multi_model
-    FROM summary_keyed AS k
-    WHERE
-      k.session_split OR (
-        k.session_varies & CAST($multi_mask AS INT)
-      ) <> 0
-    GROUP BY
-      k.session_key
-  ) AS p
-) AS v
+      SUM(CASE WHEN p.multi_provider THEN 1 ELSE 0 END) AS multi_provider_sessions,
+      SUM(CASE WHEN p.multi_model THEN 1 ELSE 0 END) AS multi_model_sessions
+    FROM (
+      SELECT
+        COALESCE(
+          MIN(CAST(k.resolved_provider_id AS TEXT)) <> MAX(CAST(k.resolved_provider_id AS TEXT))
+          OR NOT COUNT(k.resolved_provider_id) IN (0, COUNT(*)),
+          FALSE
+        ) AS multi_provider,
+        COALESCE(MIN(k.model) <> MAX(k.model), FALSE) AS multi_model
+      FROM summary_keyed AS k
+      WHERE
+        k.session_split OR (
+          k.session_varies & CAST($multi_mask AS INT)
+        ) <> 0
+      GROUP BY
+        k.session_key
+    ) AS p
+  ) AS v
+) AS a
