@@ -27,7 +27,7 @@ from datasets import (
     uid,
     write_warehouse,
 )
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import completeness, group, load_rows, sessions
 from polars.testing import assert_frame_equal
@@ -254,6 +254,48 @@ def test_demo_report_figures_match_the_oracle(tmp_path):
     _assert_report_matches_the_oracle(
         con, demo, tmp_path / "autumn", since="2026-09-01", until="2026-11-01", tz="Asia/Tokyo"
     )
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    sessions=st.lists(
+        st.lists(st.integers(min_value=0, max_value=90_000), min_size=1, max_size=6), min_size=1, max_size=25
+    )
+)
+def test_session_percentiles_are_percentile_cont_on_both_engines(new_pg_schema, sessions):
+    """The report reads its session percentiles off how many sessions have each size and span; they
+    must be PostgreSQL's PERCENTILE_CONT over the sessions themselves (linear interpolation, the
+    fractions of a 90th percentile included), and the same on DuckDB."""
+    from aibridge_analytics.outputs.report import data
+
+    rows = [
+        interception(f"s{i}/{j}", "openai", day=offset / 86_400, session=f"s{i}")
+        for i, offsets in enumerate(sessions)
+        for j, offset in enumerate(sorted(set(offsets)))
+    ]
+    tables = frames({"ai_providers": [], "aibridge_interceptions": rows})
+    window = resolve(T0.isoformat(), (T0 + timedelta(days=3)).isoformat(), "UTC", None, T0 + timedelta(days=4))
+    schema = new_pg_schema()
+    with postgres_connection(schema, tables) as pg, duckdb_connection(tables) as duck:
+        found = [data.sessions(duck, window), data.sessions(pg, window)]
+    sizes = [len(set(offsets)) for offsets in sessions]
+    spans = [(max(offsets) - min(offsets)) / 60 for offsets in sessions]
+    median, p90 = schema.conn.execute(
+        "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY v), PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY v) "
+        "FROM UNNEST(%s::bigint[]) AS v",
+        [sizes],
+    ).fetchone()
+    (span,) = schema.conn.execute(
+        "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY v) FROM UNNEST(%s::double precision[]) AS v", [spans]
+    ).fetchone()
+    for got in found:
+        assert got["sessions"] == len(sessions)
+        assert got["single_interception_sessions"] == sizes.count(1)
+        assert (got["interceptions_per_session_median"], got["interceptions_per_session_p90"]) == (median, p90)
+        assert got["span_minutes_median"] == span
 
 
 def test_default_range_is_the_last_seven_whole_days_of_data(tables, tmp_path):

@@ -1,72 +1,162 @@
-SELECT
-  a.sessions,
-  a.interceptions_per_session[0] AS interceptions_per_session_median,
-  a.interceptions_per_session[1] AS interceptions_per_session_p90,
-  a.span_minutes_median,
-  a.multi_provider_sessions,
-  a.multi_model_sessions,
-  a.single_interception_sessions
-FROM (
+WITH per_session AS (
   SELECT
-    CAST(COUNT(*) AS BIGINT) AS sessions,
-    PERCENTILE(s.interceptions, ARRAY(0.5, 0.9)) AS interceptions_per_session,
-    PERCENTILE(CAST(s.span_seconds AS DOUBLE) / 60, 0.5) AS span_minutes_median,
-    CAST(COALESCE(MAX(v.multi_provider_sessions), 0) AS BIGINT) AS multi_provider_sessions,
-    CAST(COALESCE(MAX(v.multi_model_sessions), 0) AS BIGINT) AS multi_model_sessions,
-    CAST(COALESCE(SUM(CASE WHEN s.interceptions = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS single_interception_sessions
+    w.interceptions,
+    CAST(FLOOR(
+      ROUND(
+        (
+          (
+            CAST(UNIX_MICROS(w.last_started) AS DOUBLE) / 1000000
+          ) - (
+            CAST(UNIX_MICROS(w.first_started) AS DOUBLE) / 1000000
+          )
+        ) * 1000000
+      ) / 1000000
+    ) AS BIGINT) AS span_seconds
   FROM (
     SELECT
-      w.interceptions,
-      CAST(FLOOR(
-        ROUND(
-          (
-            (
-              CAST(UNIX_MICROS(w.last_started) AS DOUBLE) / 1000000
-            ) - (
-              CAST(UNIX_MICROS(w.first_started) AS DOUBLE) / 1000000
-            )
-          ) * 1000000
-        ) / 1000000
-      ) AS BIGINT) AS span_seconds
-    FROM (
-      SELECT
-        k.session_size AS interceptions,
-        k.session_from AS first_started,
-        k.session_to AS last_started
-      FROM summary_keyed AS k
-      WHERE
-        k.session_rep AND NOT k.session_split
-      UNION ALL
-      SELECT
-        COUNT(*) AS interceptions,
-        MIN(k.started_at) AS first_started,
-        MAX(k.started_at) AS last_started
-      FROM summary_keyed AS k
-      WHERE
-        k.session_split
-      GROUP BY
-        k.session_key
-    ) AS w
-  ) AS s
-  CROSS JOIN (
+      k.session_size AS interceptions,
+      k.session_from AS first_started,
+      k.session_to AS last_started
+    FROM summary_keyed AS k
+    WHERE
+      k.session_rep AND NOT k.session_split
+    UNION ALL
     SELECT
-      SUM(CASE WHEN p.multi_provider THEN 1 ELSE 0 END) AS multi_provider_sessions,
-      SUM(CASE WHEN p.multi_model THEN 1 ELSE 0 END) AS multi_model_sessions
-    FROM (
-      SELECT
-        COALESCE(
-          MIN(CAST(k.resolved_provider_id AS STRING)) <> MAX(CAST(k.resolved_provider_id AS STRING))
-          OR NOT COUNT(k.resolved_provider_id) IN (0, COUNT(*)),
-          FALSE
-        ) AS multi_provider,
-        COALESCE(MIN(k.model) <> MAX(k.model), FALSE) AS multi_model
-      FROM summary_keyed AS k
-      WHERE
-        k.session_split OR (
-          k.session_varies & CAST(:multi_mask AS INT)
-        ) <> 0
-      GROUP BY
-        k.session_key
-    ) AS p
-  ) AS v
-) AS a
+      COUNT(*) AS interceptions,
+      MIN(k.started_at) AS first_started,
+      MAX(k.started_at) AS last_started
+    FROM summary_keyed AS k
+    WHERE
+      k.session_split
+    GROUP BY
+      k.session_key
+  ) AS w
+), histogram AS (
+  SELECT
+    h.what,
+    h.v,
+    h.n,
+    SUM(h.n) OVER (PARTITION BY h.what ORDER BY h.v NULLS LAST) AS upto,
+    SUM(h.n) OVER (PARTITION BY h.what) AS total
+  FROM (
+    SELECT
+      CASE WHEN p.span_seconds IS NULL THEN 'size' ELSE 'span' END AS what,
+      COALESCE(p.interceptions, p.span_seconds) AS v,
+      COUNT(*) AS n
+    FROM per_session AS p
+    GROUP BY
+      GROUPING SETS (
+        (
+          p.interceptions
+        ),
+        (
+          p.span_seconds
+        )
+      )
+  ) AS h
+), picked AS (
+  SELECT
+    q.what,
+    q.at,
+    MAX(x.total) AS total,
+    SUM(CASE WHEN x.v = 1 THEN x.n ELSE 0 END) AS ones,
+    MIN(
+      CASE
+        WHEN CAST(x.upto AS DOUBLE) > FLOOR(q.at * (
+          CAST(x.total AS DOUBLE) - 1
+        ))
+        THEN x.v
+      END
+    ) AS lo,
+    MIN(
+      CASE
+        WHEN CAST(x.upto AS DOUBLE) > CEIL(q.at * (
+          CAST(x.total AS DOUBLE) - 1
+        ))
+        THEN x.v
+      END
+    ) AS hi,
+    MAX(
+      q.at * (
+        CAST(x.total AS DOUBLE) - 1
+      ) - FLOOR(q.at * (
+        CAST(x.total AS DOUBLE) - 1
+      ))
+    ) AS fraction
+  FROM histogram AS x
+  JOIN (
+    SELECT
+      'size' AS what,
+      CAST(0.5 AS DOUBLE) AS at
+    UNION ALL
+    SELECT
+      'size' AS what,
+      CAST(0.9 AS DOUBLE) AS at
+    UNION ALL
+    SELECT
+      'span' AS what,
+      CAST(0.5 AS DOUBLE) AS at
+  ) AS q
+    ON q.what = x.what
+  GROUP BY
+    q.what,
+    q.at
+), lerped AS (
+  SELECT
+    c.what,
+    c.at,
+    c.total,
+    c.ones,
+    c.lo + (
+      c.hi - c.lo
+    ) * c.fraction AS value
+  FROM (
+    SELECT
+      k.what,
+      k.at,
+      k.total,
+      k.ones,
+      CASE
+        WHEN k.what = 'span'
+        THEN CAST(k.lo AS DOUBLE) / 60
+        ELSE CAST(k.lo AS DOUBLE)
+      END AS lo,
+      CASE
+        WHEN k.what = 'span'
+        THEN CAST(k.hi AS DOUBLE) / 60
+        ELSE CAST(k.hi AS DOUBLE)
+      END AS hi,
+      k.fraction
+    FROM picked AS k
+  ) AS c
+)
+SELECT
+  CAST(COALESCE(MAX(CASE WHEN l.what = 'size' THEN l.total END), 0) AS BIGINT) AS sessions,
+  MAX(CASE WHEN l.what = 'size' AND l.at = 0.5 THEN l.value END) AS interceptions_per_session_median,
+  MAX(CASE WHEN l.what = 'size' AND l.at = 0.9 THEN l.value END) AS interceptions_per_session_p90,
+  MAX(CASE WHEN l.what = 'span' THEN l.value END) AS span_minutes_median,
+  CAST(COALESCE(MAX(v.multi_provider_sessions), 0) AS BIGINT) AS multi_provider_sessions,
+  CAST(COALESCE(MAX(v.multi_model_sessions), 0) AS BIGINT) AS multi_model_sessions,
+  CAST(COALESCE(MAX(CASE WHEN l.what = 'size' THEN l.ones END), 0) AS BIGINT) AS single_interception_sessions
+FROM lerped AS l
+CROSS JOIN (
+  SELECT
+    SUM(CASE WHEN p.multi_provider THEN 1 ELSE 0 END) AS multi_provider_sessions,
+    SUM(CASE WHEN p.multi_model THEN 1 ELSE 0 END) AS multi_model_sessions
+  FROM (
+    SELECT
+      COALESCE(
+        MIN(CAST(k.resolved_provider_id AS STRING)) <> MAX(CAST(k.resolved_provider_id AS STRING))
+        OR NOT COUNT(k.resolved_provider_id) IN (0, COUNT(*)),
+        FALSE
+      ) AS multi_provider,
+      COALESCE(MIN(k.model) <> MAX(k.model), FALSE) AS multi_model
+    FROM summary_keyed AS k
+    WHERE
+      k.session_split OR (
+        k.session_varies & CAST(:multi_mask AS INT)
+      ) <> 0
+    GROUP BY
+      k.session_key
+  ) AS p
+) AS v
