@@ -56,51 +56,43 @@ WITH per_session AS (
   ) AS h
 ), picked AS (
   SELECT
-    q.what,
-    q.at,
+    x.what,
+    x.at,
     MAX(x.total) AS total,
     SUM(CASE WHEN x.v = 1 THEN x.n ELSE 0 END) AS ones,
-    MIN(
-      CASE
-        WHEN CAST(x.upto AS DOUBLE) > FLOOR(q.at * (
-          CAST(x.total AS DOUBLE) - 1
-        ))
-        THEN x.v
-      END
-    ) AS lo,
-    MIN(
-      CASE
-        WHEN CAST(x.upto AS DOUBLE) > CEIL(q.at * (
-          CAST(x.total AS DOUBLE) - 1
-        ))
-        THEN x.v
-      END
-    ) AS hi,
-    MAX(
+    MIN(CASE WHEN CAST(x.upto AS DOUBLE) > FLOOR(x.position) THEN x.v END) AS lo,
+    MIN(CASE WHEN CAST(x.upto AS DOUBLE) > CEIL(x.position) THEN x.v END) AS hi,
+    MAX(x.position - FLOOR(x.position)) AS fraction
+  FROM (
+    SELECT
+      h.what,
+      h.v,
+      h.n,
+      h.upto,
+      h.total,
+      q.at,
       q.at * (
-        CAST(x.total AS DOUBLE) - 1
-      ) - FLOOR(q.at * (
-        CAST(x.total AS DOUBLE) - 1
-      ))
-    ) AS fraction
-  FROM histogram AS x
-  JOIN (
-    SELECT
-      'size' AS what,
-      CAST(0.5 AS DOUBLE) AS at
-    UNION ALL
-    SELECT
-      'size' AS what,
-      CAST(0.9 AS DOUBLE) AS at
-    UNION ALL
-    SELECT
-      'span' AS what,
-      CAST(0.5 AS DOUBLE) AS at
-  ) AS q
-    ON q.what = x.what
+        CAST(h.total AS DOUBLE) - 1
+      ) AS position
+    FROM histogram AS h
+    JOIN (
+      SELECT
+        'size' AS what,
+        CAST(0.5 AS DOUBLE) AS at
+      UNION ALL
+      SELECT
+        'size' AS what,
+        CAST(0.9 AS DOUBLE) AS at
+      UNION ALL
+      SELECT
+        'span' AS what,
+        CAST(0.5 AS DOUBLE) AS at
+    ) AS q
+      ON q.what = h.what
+  ) AS x
   GROUP BY
-    q.what,
-    q.at
+    x.what,
+    x.at
 ), lerped AS (
   SELECT
     c.what,
