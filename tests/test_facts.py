@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from aibridge_analytics.demo.generator import build_demo
 from aibridge_analytics.demo.pgload import load_postgres
+from aibridge_analytics.demo.scale import build_scale
 from aibridge_analytics.outputs.report import data as report_data
 from aibridge_analytics.outputs.report.window import Window
 from aibridge_analytics.pipelines import summaries
@@ -578,6 +579,111 @@ def test_a_build_in_chunks_of_whole_days_makes_the_facts_a_build_at_once_makes(d
         assert con.facts == "stored"
         for by, frame in before.items():
             assert summaries.summary(con, by=by, now=newest).equals(frame), by
+
+
+@pytest.fixture(scope="module")
+def large_db(tmp_path_factory) -> Path:
+    """200,000 interceptions of the benchmark's demo shape: held to 192 MB, far more than DuckDB
+    can build the facts of in one step (that took 320-400 MB), while chunks of a quarter or an
+    eighth of them fit (at 160 MB chunks of an eighth did)."""
+    path = tmp_path_factory.mktemp("memory") / "large.duckdb"
+    build_scale(path, "demo", 200_000)
+    return path
+
+
+def test_a_build_that_runs_out_of_memory_goes_on_in_halves(large_db, tmp_path, monkeypatch):
+    """A step that runs out of DuckDB's memory (a real limit, not a simulated failure) is rolled
+    back and built again in halves, the chunks after it cut to that size: the facts are those a
+    build at once makes, and the message says what happened."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(large_db.read_bytes())
+    monkeypatch.setenv(store.MEMORY_LIMIT_ENV, "192MB")
+    heard: list[tuple[int, int, str]] = []
+    said = facts.build(db, rebuild=True, progress=lambda done, total, step: heard.append((done, total, step)))
+    monkeypatch.delenv(store.MEMORY_LIMIT_ENV)
+    assert said.startswith("facts of 200,000 interception(s) built in ")
+    assert "time(s) a chunk ran out of memory and was built again in halves)" in said
+    # The one step failed first; then each chunk was announced, the count growing as chunks were halved.
+    assert heard[0] == (0, 1, "building the facts of 200,000 interception(s)")
+    assert heard[1][2] == f"chunk 1 of {heard[1][1]} (the first days)" and heard[1][1] >= 2
+    assert [total for _, total, _ in heard[1:]] == sorted(total for _, total, _ in heard[1:])
+    assert facts.inspect(db).fresh
+    assert_same_rows(*stored_and_inline(db))
+
+
+def test_a_build_that_runs_out_of_memory_in_its_smallest_chunks_stops_in_one_line(
+    large_db, tmp_path, monkeypatch, capsys
+):
+    """Past `facts.HALVINGS` halvings the build stops: one line naming the limit and how to give
+    DuckDB more, the rows untouched and the facts read as unfinished, never as fresh."""
+    from aibridge_analytics.cli import main
+
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(large_db.read_bytes())
+    monkeypatch.setenv(store.MEMORY_LIMIT_ENV, "64MB")
+    assert main(["facts", "build", "--db", str(db), "--rebuild"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "Out of Memory" in err and "memory is held to 64MB; AIBRIDGE_MEMORY_LIMIT=8GB" in err
+    monkeypatch.delenv(store.MEMORY_LIMIT_ENV)
+    with duckdb.connect(str(db), read_only=True) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM aibridge_interceptions").fetchall() == [(200_000,)]
+    assert not facts.inspect(db).fresh
+
+
+def _midnight(day: int) -> datetime:
+    return datetime(2026, 9, 1, tzinfo=UTC) + timedelta(days=day)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 500), min_size=1, max_size=20),
+    unstarted=st.integers(0, 5),
+    limit=st.integers(1, 3_000),
+    resume=st.none() | st.tuples(st.integers(0, 19), st.integers(1, 86_399)),
+    steps=st.lists(st.booleans(), max_size=30),
+)
+def test_chunks_cover_the_history_in_order_however_they_are_halved(counts, unstarted, limit, resume, steps):
+    """The chunks of a build in chunks, halved or built in any order of events, are ranges of
+    start times that follow one another from where the build starts to the end, each holding
+    interceptions; a chunk of several days is whole days, of at most the limit in force when it
+    was cut; halving makes the chunk under way smaller."""
+    days: list[tuple[datetime | None, int]] = [(None, unstarted)] if unstarted else []
+    days += [(_midnight(day), count) for day, count in enumerate(counts) if count]
+    if len(days) == bool(unstarted):
+        return  # no interception started: no chunks to cut
+    after = None if resume is None else _midnight(resume[0]) + timedelta(seconds=resume[1])
+    chunks = facts._Chunks(days, after, limit)
+    ranges: list[tuple[datetime | None, datetime | None]] = []
+    for halve in steps:
+        if not chunks.left:
+            break
+        if halve and chunks.can_halve():
+            since, until = chunks.left[0]
+            before = (until or _midnight(40)) - (since or _midnight(-1))
+            chunks.halve()
+            first = chunks.left[0]
+            assert first[0] == since and (first[1] or _midnight(40)) - (first[0] or _midnight(-1)) < before
+        else:
+            ranges.append(chunks.left[0])
+            chunks.finished()
+    ranges += chunks.left
+    assert ranges[0][0] == after and ranges[-1][1] is None
+    assert all(one[1] == two[0] for one, two in zip(ranges, ranges[1:], strict=False))
+    assert all(since is None or until is None or since < until for since, until in ranges)
+    for since, until in ranges[:-1]:  # each chunk holds a day with interceptions, or a part of one
+        assert any(
+            day is not None and (since is None or day + facts.DAY > since) and (until is None or day < until)
+            for day, _ in days
+        )
+    if not chunks.halved:  # several whole days hold at most the limit
+        for since, until in ranges:
+            within = [
+                (day, count)
+                for day, count in days
+                if day is not None and (since is None or day >= since) and (until is None or day < until)
+            ]
+            assert len(within) <= 1 or sum(count for _, count in within) <= limit
 
 
 @pytest.mark.parametrize("rebuild", [False, True])

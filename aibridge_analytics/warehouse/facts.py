@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -75,6 +75,11 @@ REBUILD_SHARE = 0.25
 #: (`_build`), so that what one step holds in DuckDB's temporary tables, and spills to disk, stays
 #: that of ten million interceptions however large the warehouse.
 BUILD_CHUNK = 10_000_000
+#: How many times one build halves a chunk that ran out of DuckDB's memory before it stops with
+#: the error (`_build`): chunks of a sixteenth of `BUILD_CHUNK` failed by then, and past it the
+#: chunks' fixed costs would make the build take many times as long; more memory is the answer.
+HALVINGS = 4
+DAY = timedelta(days=1)
 
 #: A connection of any kind (a warehouse, or a lake on DuckDB or Spark).
 C = TypeVar("C", bound=Connection)
@@ -155,14 +160,16 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False, progress: Ste
                 _recompute(wh, probe)
                 return f"facts of {changed:,} changed interception(s) recomputed"
         after = _stopped_at(wh, current) if stored else None
-        chunks = _build(wh, probe, current, after, progress)
+        built = _build(wh, probe, current, after, progress)
         wh.run("warehouse/meta/forget", {"pattern": BUILDING_KEY})
         wh.run("warehouse/meta/set", {"key": STATE_KEY, "value": current})
         rows = int(wh.built_value("count the facts", statements.count(TABLE)) or 0)
         done = f"facts of {rows:,} interception(s) built"
+        if built is None:
+            return done
         if after is not None:
-            return f"{done}: a stopped build went on from {after:%Y-%m-%d} in {chunks} chunk(s) of whole days"
-        return done + (f" in {chunks} chunks of whole days" if chunks > 1 else "")
+            return f"{done}: a stopped build went on from {after:%Y-%m-%d} in {built.done} chunk(s) {built.how()}"
+        return f"{done} in {built.done} chunk{'s' if built.done != 1 else ''} {built.how()}"
 
 
 def inspect(path: Path | str) -> Status:
@@ -193,10 +200,11 @@ def refresh_open(con: duckdb.DuckDBPyConnection) -> str:
 
 def _build(
     wh: Warehouse, probe: Probe, current: str, after: datetime | None = None, progress: StepFn | None = None
-) -> int:
+) -> _Chunks | None:
     """Build every fact anew (inside the caller's transaction) and forget the changed interceptions;
-    returns in how many chunks. ``current`` is the state the facts are built for (`state`);
-    ``after``: go on with a build in chunks that stopped there (`_stopped_at`).
+    returns the chunks it was built in (``None``: in one step). ``current``
+    is the state the facts are built for (`state`); ``after``: go on with a build in chunks that
+    stopped there (`_stopped_at`).
 
     Up to `BUILD_CHUNK` interceptions in one step. Past it, in chunks of whole days (UTC) of about
     that many, in start order: an empty facts table first, then each chunk's interceptions recorded
@@ -207,43 +215,160 @@ def _build(
     that facts a failure leaves half-built are never read as fresh. Each chunk records where the
     next one starts (`BUILDING_KEY`): a build stopped half-way goes on from there, its first chunk
     also recomputing what a sync changed in the meantime.
+
+    What a chunk needs in memory grows with the warehouse as well as with the chunk (a hundred
+    million interceptions ran out at 2 GB in chunks that thirty million built in), so a chunk (or
+    the one step) that runs out of DuckDB's memory is rolled back and built again in halves, the
+    chunks after it cut to that size too (`_Chunks`), up to `HALVINGS` times in one build.
     """
     from aibridge_analytics.warehouse import statements
 
+    limit, halved = BUILD_CHUNK, 0
     if after is None:
         total = int(wh.built_value("count the interceptions", statements.count("aibridge_interceptions")) or 0)
         if total <= BUILD_CHUNK:
             if progress is not None:
                 progress(0, 1, f"building the facts of {total:,} interception(s)")
-            _store(wh, probe, {}, whole=True)
-            if wh.value("schema/has_table", {"table": store.FACTS_CHANGED}):
-                wh.run("warehouse/facts/clear_changed")
-            return 1
+            try:
+                _store(wh, probe, {}, whole=True)
+            except duckdb.OutOfMemoryException:
+                if total < 2:
+                    raise
+                wh.rollback_and_begin()
+                limit, halved = total // 2, 1
+            else:
+                if wh.value("schema/has_table", {"table": store.FACTS_CHANGED}):
+                    wh.run("warehouse/facts/clear_changed")
+                return None
         for key in (STATE_KEY, BUILDING_KEY):
             wh.run("warehouse/meta/forget", {"pattern": key})
         wh.run("warehouse/facts/create_changed")
         wh.run("warehouse/facts/clear_changed")
-    bounds: list[datetime | None] = [after]
-    size = 0
-    for day, interceptions in wh.run("warehouse/facts/days", probe=probe).fetchall():
-        if after is not None and (day is None or day < after):
-            continue
-        if size and size + interceptions > BUILD_CHUNK:
-            bounds.append(day)
-            size = 0
-        size += interceptions
+    chunks = _Chunks(wh.run("warehouse/facts/days", probe=probe).fetchall(), after, limit, halved)
     if after is None:
         _recompute(wh, probe, whole=True)  # nothing recorded as changed yet: no facts, no keys
-    for done, (since, until) in enumerate(zip(bounds, [*bounds[1:], None], strict=True)):
+    while chunks.left:
+        since, until = chunks.left[0]
         if progress is not None:
-            days = f"from {since:%Y-%m-%d}" if since is not None else "the first days"
-            progress(done, len(bounds), f"chunk {done + 1} of {len(bounds)} ({days})")
+            where = "the first days" if since is None else f"from {since:%Y-%m-%d}"
+            if since is not None and since.time() != time(0):
+                where += f" {since:%H:%M:%S}"
+            progress(
+                chunks.done,
+                chunks.done + len(chunks.left),
+                f"chunk {chunks.done + 1} of {chunks.done + len(chunks.left)} ({where})",
+            )
         wh.commit_and_begin()
-        wh.run("warehouse/facts/mark_started", {"since": since, "until": until}, probe=probe)
-        _recompute(wh, probe)
+        try:
+            wh.run("warehouse/facts/mark_started", {"since": since, "until": until}, probe=probe)
+            _recompute(wh, probe)
+        except duckdb.OutOfMemoryException:
+            if chunks.halved == HALVINGS or not chunks.can_halve():
+                raise
+            wh.rollback_and_begin()
+            chunks.halve()
+            continue
+        chunks.finished()
         if until is not None:
             wh.run("warehouse/meta/set", {"key": BUILDING_KEY, "value": f"{current} {until.isoformat()}"})
-    return len(bounds)
+    return chunks
+
+
+def _day_end(start: datetime) -> datetime:
+    """The end of the day (UTC) that ``start`` is in: where a day's entry in `_Chunks` ends, which
+    starts at midnight, or at the point a stopped build went on from."""
+    return datetime.combine(start.date(), time(0), start.tzinfo) + DAY
+
+
+class _Chunks:
+    """The chunks of a build in chunks (`_build`), as ``[since, until)`` ranges of start times in
+    order: those left, the first of them under way, and how many are done.
+
+    ``days`` are the interceptions per day (UTC; ``None``: without a start, built with the first
+    chunk), ``after`` where the build starts (``None``: the beginning), ``limit`` the interceptions
+    a chunk may hold. Chunks are whole days of up to ``limit`` interceptions (a day with more is a
+    chunk of its own); `halve` cuts the chunk under way in two (a single day or less: by time) and
+    the chunks after it to the new, halved size.
+    """
+
+    def __init__(
+        self, days: list[tuple[datetime | None, int]], after: datetime | None, limit: int, halved: int = 0
+    ) -> None:
+        self.days = [(day, count) for day, count in days if after is None or (day is not None and day >= after)]
+        if after is not None:  # the rest of a day that a stopped build cut in two, if it did
+            self.days[:0] = [
+                (after, count * (_day_end(after) - after) // DAY)
+                for day, count in days
+                if day is not None and day < after < day + DAY
+            ]
+        self.limit = limit
+        self.left = self._cut(after, None)
+        self.done = 0
+        self.halved = halved
+        self.split_days = False
+
+    def _cut(self, since: datetime | None, until: datetime | None) -> list[tuple[datetime | None, datetime | None]]:
+        """``[since, until)`` as chunks of whole days of up to `limit` interceptions."""
+        bounds: list[datetime | None] = [since]
+        size = 0
+        for day, count in self.days:
+            if day is None or (since is not None and day < since) or (until is not None and day >= until):
+                continue
+            if size and size + count > self.limit:
+                bounds.append(day)
+                size = 0
+            size += count
+        return list(zip(bounds, [*bounds[1:], until], strict=True))
+
+    def _size(self, since: datetime | None, until: datetime | None) -> int:
+        """About how many interceptions ``[since, until)`` holds: a part of a day its share of it."""
+        size = 0
+        for day, count in self.days:
+            if day is None:
+                size += count if since is None else 0
+                continue
+            start = day if since is None else max(day, since)
+            end = _day_end(day) if until is None else min(_day_end(day), until)
+            size += count * max(end - start, timedelta(0)) // (_day_end(day) - day)
+        return size
+
+    def can_halve(self) -> bool:
+        """Whether the chunk under way can be cut in two: it holds a day (interceptions without
+        a start are never cut from the first chunk)."""
+        since, until = self.left[0]
+        return any(day is not None and self._overlaps(day, since, until) for day, _ in self.days)
+
+    @staticmethod
+    def _overlaps(day: datetime, since: datetime | None, until: datetime | None) -> bool:
+        return (since is None or _day_end(day) > since) and (until is None or day < until)
+
+    def halve(self) -> None:
+        """The chunk under way ran out of memory: cut it, and those after it, to half its size."""
+        since, until = self.left[0]
+        self.halved += 1
+        self.limit = max(1, min(self.limit, self._size(since, until)) // 2)
+        pieces = self._cut(since, until)
+        if len(pieces) == 1:  # one day, or part of one: its halves by time
+            day = next(day for day, _ in self.days if day is not None and self._overlaps(day, since, until))
+            start = day if since is None else max(day, since)
+            end = _day_end(day)
+            middle = start + ((end if until is None else min(end, until)) - start) / 2
+            pieces = [(since, middle), (middle, until)]
+            self.split_days = True
+        rest = [piece for since, until in self.left[1:] for piece in self._cut(since, until)]
+        self.left = pieces + rest
+
+    def finished(self) -> None:
+        """The chunk under way is built and committed."""
+        self.left.pop(0)
+        self.done += 1
+
+    def how(self) -> str:
+        """What the chunks were, for `refresh`'s message."""
+        said = "of whole days" if not self.split_days else "of whole days and parts of days"
+        if self.halved:
+            said += f" ({self.halved} time(s) a chunk ran out of memory and was built again in halves)"
+        return said
 
 
 def _stopped_at(wh: Warehouse, current: str) -> datetime | None:

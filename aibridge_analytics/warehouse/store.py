@@ -150,6 +150,12 @@ class Warehouse:
         self.con.commit()
         self.con.begin()
 
+    def rollback_and_begin(self) -> None:
+        """Inside `transaction`: undo what was done since the last commit (a step that failed and is
+        tried again another way) and go on in a new transaction."""
+        self.con.rollback()
+        self.con.begin()
+
     @contextmanager
     def registered(self, name: str, table: pa.Table) -> Iterator[None]:
         """``table`` readable as the view ``temp.main.<name>`` for the length of the block."""
@@ -188,7 +194,10 @@ def writes(warehouse: Warehouse, failure: str) -> Iterator[None]:
             yield
         failed = False
     except duckdb.Error as exc:
-        raise WarehouseError(f"{failure}: {first_line(exc)}") from None
+        more = ""
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            more = f" (DuckDB's memory is held to {memory_limit()}; {MEMORY_LIMIT_ENV}=8GB, for one, gives it more)"
+        raise WarehouseError(f"{failure}: {first_line(exc)}{more}") from None
     finally:
         try:
             if failed:
