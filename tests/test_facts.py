@@ -583,11 +583,12 @@ def test_a_build_in_chunks_of_whole_days_makes_the_facts_a_build_at_once_makes(d
 
 @pytest.fixture(scope="module")
 def large_db(tmp_path_factory) -> Path:
-    """200,000 interceptions of the benchmark's demo shape: held to 192 MB, far more than DuckDB
+    """200,000 interceptions of the benchmark's demo shape, with their facts: held to 192 MB, far more than DuckDB
     can build the facts of in one step (that took 320-400 MB), while chunks of a quarter or an
     eighth of them fit (at 160 MB chunks of an eighth did)."""
     path = tmp_path_factory.mktemp("memory") / "large.duckdb"
     build_scale(path, "demo", 200_000)
+    facts.build(path)
     return path
 
 
@@ -609,6 +610,34 @@ def test_a_build_that_runs_out_of_memory_goes_on_in_halves(large_db, tmp_path, m
     assert [total for _, total, _ in heard[1:]] == sorted(total for _, total, _ in heard[1:])
     assert facts.inspect(db).fresh
     assert_same_rows(*stored_and_inline(db))
+
+
+def test_a_refresh_of_more_changed_rows_than_fit_at_once_builds_the_facts_in_halves(large_db, tmp_path, monkeypatch):
+    """Recomputing the changed interceptions in one step that runs out of memory (a quarter of
+    the rows, held to 128 MB: they took 176-192 MB) is rolled back, and the facts built as a full
+    build goes, in chunks halved as they need."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(large_db.read_bytes())
+    with duckdb.connect(str(db)) as raw:  # as a sync leaves a quarter of the rows changed
+        newest = "SELECT id FROM aibridge_interceptions ORDER BY started_at DESC LIMIT 50000"
+        raw.execute(f"UPDATE aibridge_interceptions SET model = 'changed-since' WHERE id IN ({newest})")
+        raw.execute("CREATE TABLE IF NOT EXISTS aibridge_facts_changed (interception_id UUID NOT NULL)")
+        raw.execute(f"INSERT INTO aibridge_facts_changed {newest}")
+    # Down to chunks of 6,250: this limit needs chunks of 12,500, four halvings after the whole step.
+    monkeypatch.setattr(facts, "HALVINGS", 6)
+    monkeypatch.setenv(store.MEMORY_LIMIT_ENV, "128MB")
+    said = facts.build(db)
+    monkeypatch.delenv(store.MEMORY_LIMIT_ENV)
+    assert said.startswith(
+        "recomputing the facts of 50,000 changed interception(s) ran out of memory; "
+        "facts of 200,000 interception(s) built in "
+    )
+    assert facts.inspect(db).fresh
+    assert_same_rows(*stored_and_inline(db))
+    with duckdb.connect(str(db), read_only=True) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM aibridge_facts WHERE model = 'changed-since'").fetchall() == [
+            (50_000,)
+        ]
 
 
 def test_a_build_that_runs_out_of_memory_in_its_smallest_chunks_stops_in_one_line(

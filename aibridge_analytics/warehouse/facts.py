@@ -146,6 +146,7 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False, progress: Ste
     is under way: a recomputation, a build, or each chunk of a build in chunks (`outputs.progress.steps`)."""
     from aibridge_analytics.warehouse import statements
 
+    ran_out = ""
     with wh.transaction():
         current = state(probe, wh.value("warehouse/facts/providers_digest", probe=probe))
         stored = not rebuild and wh.value("schema/has_table", {"table": TABLE})
@@ -157,14 +158,20 @@ def refresh(wh: Warehouse, probe: Probe, *, rebuild: bool = False, progress: Ste
             if changed <= REBUILD_SHARE * max(total, 1):
                 if progress is not None:
                     progress(0, 1, f"recomputing {changed:,} changed interception(s)")
-                _recompute(wh, probe)
-                return f"facts of {changed:,} changed interception(s) recomputed"
+                try:
+                    _recompute(wh, probe)
+                except duckdb.OutOfMemoryException:
+                    # More changed rows than fit at once: a build, which goes in halves as needed.
+                    wh.rollback_and_begin()
+                    ran_out = f"recomputing the facts of {changed:,} changed interception(s) ran out of memory; "
+                else:
+                    return f"facts of {changed:,} changed interception(s) recomputed"
         after = _stopped_at(wh, current) if stored else None
         built = _build(wh, probe, current, after, progress)
         wh.run("warehouse/meta/forget", {"pattern": BUILDING_KEY})
         wh.run("warehouse/meta/set", {"key": STATE_KEY, "value": current})
         rows = int(wh.built_value("count the facts", statements.count(TABLE)) or 0)
-        done = f"facts of {rows:,} interception(s) built"
+        done = f"{ran_out}facts of {rows:,} interception(s) built"
         if built is None:
             return done
         if after is not None:
