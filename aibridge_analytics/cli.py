@@ -923,6 +923,11 @@ def build_parser() -> argparse.ArgumentParser:
         "of whole days, each committed: until the last one the facts read as unfinished, never as fresh; "
         "without --rebuild a build stopped half-way goes on from its last chunk)",
     )
+    p.epilog = (
+        "DuckDB's memory is held to 2 GB (AIBRIDGE_MEMORY_LIMIT sets another limit, e.g. 8GB). A chunk that "
+        "runs out of it is rolled back and built again in halves, up to four times; more memory builds a large "
+        "warehouse in fewer, larger chunks, which is faster."
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(func=cmd_facts_build)
 

@@ -658,6 +658,12 @@ def test_a_build_that_runs_out_of_memory_in_its_smallest_chunks_stops_in_one_lin
     with duckdb.connect(str(db), read_only=True) as raw:
         assert raw.execute("SELECT COUNT(*) FROM aibridge_interceptions").fetchall() == [(200_000,)]
     assert not facts.inspect(db).fresh
+    # What the build does when memory runs short is in its help, with the limit and the halvings.
+    with pytest.raises(SystemExit):
+        main(["facts", "build", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert f"held to {store.MEMORY_LIMIT[:-2]} GB (AIBRIDGE_MEMORY_LIMIT sets another limit" in shown
+    assert "built again in halves, up to four times" in shown and facts.HALVINGS == 4
 
 
 def _midnight(day: int) -> datetime:
