@@ -260,10 +260,11 @@ def _build(
             where = "the first days" if since is None else f"from {since:%Y-%m-%d}"
             if since is not None and since.time() != time(0):
                 where += f" {since:%H:%M:%S}"
+            again = "; the step before it ran out of memory: built in halves" if chunks.retrying else ""
             progress(
                 chunks.done,
                 chunks.done + len(chunks.left),
-                f"chunk {chunks.done + 1} of {chunks.done + len(chunks.left)} ({where})",
+                f"chunk {chunks.done + 1} of {chunks.done + len(chunks.left)} ({where}{again})",
             )
         wh.commit_and_begin()
         try:
@@ -312,6 +313,8 @@ class _Chunks:
         self.left = self._cut(after, None)
         self.done = 0
         self.halved = halved
+        #: Whether the chunk under way is one half of a step that ran out of memory.
+        self.retrying = bool(halved)
         self.split_days = False
 
     def _cut(self, since: datetime | None, until: datetime | None) -> list[tuple[datetime | None, datetime | None]]:
@@ -353,6 +356,7 @@ class _Chunks:
         """The chunk under way ran out of memory: cut it, and those after it, to half its size."""
         since, until = self.left[0]
         self.halved += 1
+        self.retrying = True
         self.limit = max(1, min(self.limit, self._size(since, until)) // 2)
         pieces = self._cut(since, until)
         if len(pieces) == 1:  # one day, or part of one: its halves by time
@@ -369,6 +373,7 @@ class _Chunks:
         """The chunk under way is built and committed."""
         self.left.pop(0)
         self.done += 1
+        self.retrying = False
 
     def how(self) -> str:
         """What the chunks were, for `refresh`'s message."""
