@@ -66,7 +66,8 @@ STAGES: tuple[tuple[str, Mapping[str, str]], ...] = (
 TOOL_BUILD = "warehouse/facts/build_tools"
 TOOL_INSERT = "warehouse/facts/insert_changed_tools"
 STATE_KEY = "facts.state"
-#: While a build in chunks is under way: the state it builds for and where its next chunk starts,
+#: While a build in chunks is under way: the state it builds for, where its next chunk starts and
+#: the interceptions a chunk may hold (less than `BUILD_CHUNK` after a chunk ran out of memory),
 #: written with each chunk, so that a build stopped half-way goes on from there (`_build`).
 BUILDING_KEY = "facts.building"
 #: Past this share of changed interceptions a full build is cheaper than recomputing them.
@@ -251,6 +252,8 @@ def _build(
             wh.run("warehouse/meta/forget", {"pattern": key})
         wh.run("warehouse/facts/create_changed")
         wh.run("warehouse/facts/clear_changed")
+    else:  # chunks of the size the stopped build had come to: those that ran out would again
+        limit = _resume_limit(wh.value("warehouse/meta/get", {"key": BUILDING_KEY})) or limit
     chunks = _Chunks(wh.run("warehouse/facts/days", probe=probe).fetchall(), after, limit, halved)
     if after is None:
         _recompute(wh, probe, whole=True)  # nothing recorded as changed yet: no facts, no keys
@@ -278,7 +281,8 @@ def _build(
             continue
         chunks.finished()
         if until is not None:
-            wh.run("warehouse/meta/set", {"key": BUILDING_KEY, "value": f"{current} {until.isoformat()}"})
+            building = f"{current} {until.isoformat()} {chunks.limit}"
+            wh.run("warehouse/meta/set", {"key": BUILDING_KEY, "value": building})
     return chunks
 
 
@@ -395,7 +399,8 @@ def _resume_point(building: str | None, current: str) -> datetime | None:
     """The start of the next chunk that the recorded ``building`` value names, if it was recorded
     by a build for the state ``current``. A value that is not one (edited by hand, damaged)
     names none: the build starts again, rather than every open of the warehouse failing."""
-    state_of, _, until = str(building or "").partition(" ")
+    state_of, _, rest = str(building or "").partition(" ")
+    until = rest.partition(" ")[0]
     if state_of != current or not until:
         return None
     try:
@@ -403,6 +408,13 @@ def _resume_point(building: str | None, current: str) -> datetime | None:
     except ValueError:
         return None
     return after if after.tzinfo is not None else None
+
+
+def _resume_limit(building: str | None) -> int | None:
+    """The interceptions a chunk may hold that the recorded ``building`` value names, if it names
+    a positive number (a record written before it was kept names none)."""
+    parts = str(building or "").split(" ")
+    return int(parts[2]) if len(parts) == 3 and parts[2].isdigit() and int(parts[2]) > 0 else None
 
 
 def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
