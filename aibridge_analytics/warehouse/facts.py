@@ -399,8 +399,7 @@ def _resume_point(building: str | None, current: str) -> datetime | None:
     """The start of the next chunk that the recorded ``building`` value names, if it was recorded
     by a build for the state ``current``. A value that is not one (edited by hand, damaged)
     names none: the build starts again, rather than every open of the warehouse failing."""
-    state_of, _, rest = str(building or "").partition(" ")
-    until = rest.partition(" ")[0]
+    state_of, until, _ = _building_record(building)
     if state_of != current or not until:
         return None
     try:
@@ -413,8 +412,16 @@ def _resume_point(building: str | None, current: str) -> datetime | None:
 def _resume_limit(building: str | None) -> int | None:
     """The interceptions a chunk may hold that the recorded ``building`` value names, if it names
     a positive number (a record written before it was kept names none)."""
-    parts = str(building or "").split(" ")
-    return int(parts[2]) if len(parts) == 3 and parts[2].isdigit() and int(parts[2]) > 0 else None
+    limit = _building_record(building)[2]
+    return int(limit) if limit.isdigit() and int(limit) > 0 else None
+
+
+def _building_record(building: str | None) -> tuple[str, str, str]:
+    """The recorded ``building`` value's three fields (state, next chunk's start, chunk size) as
+    text, ``""`` for those it lacks."""
+    state_of, _, rest = str(building or "").partition(" ")
+    until, _, limit = rest.partition(" ")
+    return state_of, until, limit
 
 
 def _recompute(wh: Warehouse, probe: Probe, *, whole: bool = False) -> None:
