@@ -238,6 +238,33 @@ def test_one_per_group_gives_the_rows_of_the_distinct_counts_it_replaces(rows):
     assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from([1, 2, 63, 64, None])), max_size=12))
+def test_bits_give_the_rows_of_the_distinct_counts_they_replace(rows):
+    # Values numbered from 1 up to the width; NULLs and empty groups count 0; a FILTER is left alone.
+    sql = (
+        "SELECT t.g, COUNT(DISTINCT t.v) AS a, COUNT(DISTINCT t.v) FILTER (WHERE t.v > 1) AS b,"
+        " COUNT(DISTINCT t.w) AS c FROM t GROUP BY t.g ORDER BY t.g NULLS LAST"
+    )
+    rewritten = rendering._counted_in_bits(sqlglot.parse_one(sql, read="duckdb"), {"v": 64}).sql("duckdb")
+    assert rewritten.count("BITSTRING_AGG") == 1 and rewritten.count("COUNT(DISTINCT") == 2
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (g TEXT, v BIGINT, w BIGINT)")
+    if rows:
+        con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(g, v, v) for g, v in rows])
+    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
+
+
+def test_bits_are_rendered_for_duckdb_only():
+    keys = KEYS["provider"]
+    bits = {"initiator_key": 64}
+    on_duckdb = render("summaries/figures", "duckdb", keys=keys, bind=False, bits=bits).sql
+    assert "BITSTRING_AGG(k.initiator_key, 1, 64)" in on_duckdb and "COUNT(DISTINCT k.initiator_key)" not in on_duckdb
+    for dialect in ("postgres", "spark"):
+        elsewhere = render("summaries/figures", dialect, keys=keys, bind=False, bits=bits).sql
+        assert "COUNT(DISTINCT k.initiator_key)" in elsewhere
+
+
 @pytest.mark.parametrize(
     ("sql", "construct"),
     [

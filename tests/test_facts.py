@@ -64,6 +64,9 @@ def stored_and_inline(db: Path):
     }
     # A number stands for one key of one kind.
     assert keys.select("key_of", "key").is_unique().all() and keys.select("key_of", "value").is_unique().all()
+    # Initiators are numbered densely from 1, however many syncs brought them: the figures count
+    # them as bits of a bitstring that wide (summaries.initiator_bits).
+    assert sorted(numbers["initiator"]) == list(range(1, len(numbers["initiator"]) + 1))
     stored = stored.with_columns(
         pl.col(f"{kind}_key").replace_strict(numbers[kind], return_dtype=pl.String, default=None) for kind in KEY_KINDS
     )
@@ -147,7 +150,8 @@ class _History:
                 day=self.day,
                 minutes=None if in_flight and i == 1 else 3.0,
                 session=f"s{self.count % 3}",
-                initiator=f"u{self.count % 2}",
+                # Some syncs bring initiators the warehouse has not numbered yet.
+                initiator=f"u{self.count % 5}",
             )
             _insert(self.conn, "aibridge_interceptions", row)
             for table, rows in _children(row["id"], label, self.day).items():
@@ -323,6 +327,10 @@ def test_summaries_from_stored_facts_equal_the_inline_path_on_both_engines(demo_
     ]
     with connect(demo_db) as stored, connect(url(pg_schema)) as pg, raw:
         assert stored.facts == "stored" and pg.facts == "inline" and raw.facts == "inline"
+        # The stored facts count initiators as bits (their numbers are dense), the others by a distinct count.
+        bits = summaries.initiator_bits(stored)
+        assert "BITSTRING_AGG" in stored.render("summaries/figures", keys=["model"], bits=bits).sql
+        assert summaries.initiator_bits(raw) == summaries.initiator_bits(pg) == {}
         cases = [("Europe/Berlin", ranges[0]), ("UTC", ranges[0]), ("UTC", ranges[1]), ("Europe/Berlin", ranges[2])]
         for tz, (since, until) in cases:
             for key in summaries.KEYS:
@@ -344,6 +352,22 @@ def test_summaries_from_stored_facts_equal_the_inline_path_on_both_engines(demo_
             assert tools[0].height > 0 and tools[0]["errors"].sum() > 0
             assert_same_rows(tools[0], tools[1])
             assert_same_rows(tools[0], tools[2])
+
+
+def test_initiators_are_counted_in_bits_only_where_their_numbers_fit(demo_db, monkeypatch):
+    with connect(demo_db) as con:
+        largest = con.query("summaries/initiator_numbers").item()
+        initiators = con.query("facts/stored")["initiator_id"].n_unique()
+        assert largest == initiators  # numbered densely from 1
+        (width,) = summaries.initiator_bits(con).values()
+        assert width >= largest and width & (width - 1) == 0 and width < max(2 * largest, 128)
+        monkeypatch.setattr(summaries, "MAX_INITIATOR_BITS", width // 2)
+        assert summaries.initiator_bits(con) == {}
+        # Too many to count in bits: the figures are the same, by a distinct count.
+        frame = summaries.summary(con, ["day"])
+    monkeypatch.undo()
+    with connect(demo_db) as con:
+        assert_same_rows(frame, summaries.summary(con, ["day"]))
 
 
 def test_spans_are_inside_a_range_only_where_every_stored_fact_started_in_it(demo_db):

@@ -76,6 +76,7 @@ def _key(
     relations: Mapping[str, str] | None,
     keys: Sequence[str] | None,
     tables: Mapping[str, str] | None,
+    bits: Mapping[str, int] | None = None,
 ) -> str:
     columns = None if probe is None else sorted((t, sorted(c.items())) for t, c in probe.columns.items())
     inputs = [
@@ -88,6 +89,7 @@ def _key(
         sorted((relations or {}).items()),
         None if keys is None else list(keys),
         sorted((tables or {}).items()),
+        sorted((bits or {}).items()),
     ]
     return hashlib.sha256(json.dumps(inputs, default=str).encode()).hexdigest()
 
@@ -141,6 +143,7 @@ def render(
     bind: bool = True,
     keys: Sequence[str] | None = None,
     tables: Mapping[str, str] | None = None,
+    bits: Mapping[str, int] | None = None,
 ) -> Rendered:
     """Render catalogue query ``name`` for ``dialect`` with its relations and bound parameters.
 
@@ -150,12 +153,14 @@ def render(
     required parameters unbound. ``keys`` selects which of the query's declared group keys it
     groups by (default: all of them). ``tables`` reads a base relation from another table of the
     same columns than Coder's (base relation -> table; a warehouse's subset of changed rows).
+    ``bits`` (column -> width; DuckDB only) counts the distinct values of a column numbered
+    densely from 1 as bits set in a bitstring of that width (`rendering._counted_in_bits`).
 
     The text comes from the render cache where the same inputs were rendered before (see the
     module's docstring); the values are bound afresh every time.
     """
     where = directory()
-    key = None if where is None else _key(name, dialect, probe, relations, keys, tables)
+    key = None if where is None else _key(name, dialect, probe, relations, keys, tables, bits)
     found = None if key is None else _memo.get(key)
     if found is None:
         # Checked before reading: what another user could have written is never run.
@@ -164,7 +169,7 @@ def render(
         if found is None:
             from aibridge_analytics.catalogue import rendering
 
-            found = rendering.statement(name, dialect, probe, relations, keys, tables)
+            found = rendering.statement(name, dialect, probe, relations, keys, tables, bits)
             if path is not None:
                 _write(path, found)
         if key is not None:

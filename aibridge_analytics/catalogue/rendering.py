@@ -148,6 +148,32 @@ def _one_per_group(tree: exp.Expr, numbers: Mapping[str, str]) -> exp.Expr:
     return tree
 
 
+def _counted_in_bits(tree: exp.Expr, bits: Mapping[str, int]) -> exp.Expr:
+    """``tree`` (DuckDB) with each distinct count of a column of ``bits`` (name -> a width) written
+    as the number of bits set in a bitstring of that width, one bit per value: for columns whose
+    values are numbered densely from 1 up to the width (a warehouse's initiators). The same count,
+    without the hash table of every row and group that DuckDB builds for a distinct count (0.6 s
+    of 1.2 s grouped by day and provider over ten million facts). A FILTERed count stays a count."""
+    for count in list(tree.find_all(exp.Count)):
+        distinct = count.this
+        if (
+            isinstance(distinct, exp.Distinct)
+            and not isinstance(count.parent, exp.Filter)
+            and len(distinct.expressions) == 1
+            and isinstance(distinct.expressions[0], exp.Column)
+            and distinct.expressions[0].name in bits
+        ):
+            column = distinct.expressions[0].copy()
+            width = exp.Literal.number(bits[column.name])
+            agg = exp.Anonymous(this="BITSTRING_AGG", expressions=[column, exp.Literal.number(1), width])
+            # No value in the group: no bitstring (NULL), where a count gives 0.
+            set_bits = exp.Coalesce(
+                this=exp.Anonymous(this="BIT_COUNT", expressions=[agg]), expressions=[exp.Literal.number(0)]
+            )
+            count.replace(exp.cast(set_bits, "BIGINT"))
+    return tree
+
+
 def _uncommented(tree: exp.Expr) -> exp.Expr:
     """A copy of ``tree`` without comments (the header is data for the catalogue, not for engines)."""
     tree = tree.copy()
@@ -163,6 +189,7 @@ def statement(
     relations: Mapping[str, str] | None = None,
     keys: Sequence[str] | None = None,
     tables: Mapping[str, str] | None = None,
+    bits: Mapping[str, int] | None = None,
 ) -> Statement:
     """Catalogue query ``name`` rendered for ``dialect`` with its relations, its values not yet
     bound (`Statement.bind` binds them): everything of it that does not depend on them, which is
@@ -183,6 +210,8 @@ def statement(
     if keys is not None:
         tree = _keep_keys(tree, query, keys)
     tree = _one_per_group(tree, query.numbers)
+    if bits and dialect == "duckdb":
+        tree = _counted_in_bits(tree, bits)
     ctes = [
         # A base relation is only a projection: never worth materialising 10 million rows for.
         exp.CTE(

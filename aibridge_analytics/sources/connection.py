@@ -146,10 +146,12 @@ class Connection:
         params: Mapping[str, Any] | None = None,
         relations: Mapping[str, str] | None = None,
         keys: Sequence[str] | None = None,
+        bits: Mapping[str, int] | None = None,
     ) -> Rendered:
-        """Render catalogue query ``name`` for this engine and this source's schema."""
+        """Render catalogue query ``name`` for this engine and this source's schema (``bits``: see
+        `catalogue.render`)."""
         bound = {**self.relations, **(relations or {})}
-        rendered = catalogue.render(name, self.dialect, params, self.probe, bound, keys=keys)
+        rendered = catalogue.render(name, self.dialect, params, self.probe, bound, keys=keys, bits=bits)
         for recorder in self._recorders:
             recorder.append(rendered)
         return rendered
@@ -171,9 +173,10 @@ class Connection:
         params: Mapping[str, Any] | None = None,
         relations: Mapping[str, str] | None = None,
         keys: Sequence[str] | None = None,
+        bits: Mapping[str, int] | None = None,
     ) -> pl.DataFrame:
         """Run catalogue query ``name`` (grouped by ``keys`` if it declares keys) as a canonical Polars frame."""
-        return self.run(self.render(name, params, relations, keys))
+        return self.run(self.render(name, params, relations, keys, bits))
 
     def built(self, name: str, tree: exp.Expr, params: Mapping[str, Any] | None = None) -> Rendered:
         """A statement built with sqlglot's builders, rendered for this engine (see
