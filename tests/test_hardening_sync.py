@@ -120,6 +120,7 @@ def test_a_fact_build_on_a_full_disk_fails_in_one_line_and_leaves_the_facts_as_t
     filler = _fill(small_disk, 64 * 1024)
     err = _one_line_error(_cli("facts", "build", "--db", str(db), "--rebuild"))
     assert "building the facts" in err and "No space left on device" in err, err
+    assert f"spills what does not fit in its 2GB of memory to {db}.tmp" in err, err  # where the space went
     assert facts.inspect(db).fresh  # the facts built before stay, whole and readable
     with connect(db) as con:
         assert con.facts == "stored" and summary(con, by="provider,day").equals(before)

@@ -189,6 +189,8 @@ def writes(warehouse: Warehouse, failure: str) -> Iterator[None]:
     one; the next open replays the write-ahead log, which holds exactly the committed transactions.
     """
     failed = True
+    # Read before: a failed write can leave the connection refusing every query.
+    _, spill = warehouse.run("warehouse/settings/spill").fetchall()[0]
     try:
         with interrupts():
             yield
@@ -197,6 +199,13 @@ def writes(warehouse: Warehouse, failure: str) -> Iterator[None]:
         more = ""
         if isinstance(exc, duckdb.OutOfMemoryException):
             more = f" (DuckDB's memory is held to {memory_limit()}; {MEMORY_LIMIT_ENV}=8GB, for one, gives it more)"
+        elif NO_SPACE in str(exc):
+            # The warehouse and what DuckDB spills share a disk by default; a large build spills
+            # several times the warehouse's size, so a user needs to know where it went.
+            more = (
+                f" (DuckDB spills what does not fit in its {memory_limit()} of memory to {spill}: free space"
+                f" there, or give it more memory with {MEMORY_LIMIT_ENV}=8GB, for one, so that less spills)"
+            )
         raise WarehouseError(f"{failure}: {first_line(exc)}{more}") from None
     finally:
         try:
@@ -205,6 +214,10 @@ def writes(warehouse: Warehouse, failure: str) -> Iterator[None]:
             warehouse.con.close()
         except duckdb.Error:
             pass  # an invalidated database (a failed checkpoint) refuses even this; its log is intact
+
+
+#: How the operating system's "disk full" (ENOSPC) reads in DuckDB's errors.
+NO_SPACE = "No space left on device"
 
 
 def memory_limit(default: str = MEMORY_LIMIT) -> str:
