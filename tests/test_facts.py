@@ -623,6 +623,8 @@ def test_a_build_that_runs_out_of_memory_goes_on_in_halves(large_db, tmp_path, m
     db = tmp_path / "w.duckdb"
     db.write_bytes(large_db.read_bytes())
     monkeypatch.setenv(store.MEMORY_LIMIT_ENV, "192MB")
+    # Chunks sized as if each GB held far more than it does: the step at once is tried, and runs out.
+    monkeypatch.setattr(facts, "CHUNK_PER_GB", 10 * facts.BUILD_CHUNK)
     heard: list[tuple[int, int, str]] = []
     said = facts.build(db, rebuild=True, progress=lambda done, total, step: heard.append((done, total, step)))
     monkeypatch.delenv(store.MEMORY_LIMIT_ENV)
@@ -690,6 +692,8 @@ def test_a_build_that_runs_out_of_memory_in_its_smallest_chunks_stops_in_one_lin
     shown = " ".join(capsys.readouterr().out.split())
     assert f"held to {store.MEMORY_LIMIT[:-2]} GB (AIBRIDGE_MEMORY_LIMIT sets another limit" in shown
     assert "built again in halves, up to four times" in shown and facts.HALVINGS == 4
+    assert f"about {facts.CHUNK_PER_GB / 1e6:g} million interceptions per GB of it" in shown
+    assert f"at most {facts.BUILD_CHUNK // 10**6} million" in shown
 
 
 def _midnight(day: int) -> datetime:
@@ -842,6 +846,44 @@ def test_a_build_in_chunks_stopped_half_way_is_never_read_and_the_next_build_goe
     done = facts.build(db2)
     assert "a stopped build went on from" in done and done.endswith(f"in {chunks - 2} chunk(s) of whole days")
     assert_same_rows(*stored_and_inline(db2))
+
+
+def test_a_stopped_build_goes_on_in_smaller_chunks_when_duckdb_has_less_memory_now(demo_db, tmp_path, monkeypatch):
+    """The recorded chunk size is what fitted the memory of then; with less now, the chunks are cut to it."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    chunks = _killed_in_third_chunk(db, monkeypatch)  # chunks of about 700
+    monkeypatch.setattr(facts, "BUILD_CHUNK", 200)
+    done = facts.build(db)
+    assert "a stopped build went on from" in done
+    assert int(done.split(" in ")[-1].split()[0]) > chunks - 2
+    assert_same_rows(*stored_and_inline(db))
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"), [("2GB", 2 * 10**9), ("512MiB", 512 * 2**20), (" 1.5 gb ", 15 * 10**8), ("64MB", 64 * 10**6)]
+)
+def test_memory_sizes_are_read_as_duckdb_reads_them(size, expected):
+    # DuckDB shows 2GB as 1.8 GiB: a GB is 1000^3 bytes, a GiB 1024^3.
+    assert store.memory_bytes(size) == expected
+
+
+def test_the_chunks_of_a_build_grow_with_duckdbs_memory(demo_db, tmp_path, monkeypatch):
+    """A chunk holds `facts.CHUNK_PER_GB` interceptions per GB of DuckDB's memory limit, at most
+    `facts.BUILD_CHUNK`: with more memory the same warehouse is built in fewer, larger chunks."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    assert facts.build_chunk() == facts.CHUNK_PER_GB * 2  # the default 2 GB
+    monkeypatch.setattr(facts, "CHUNK_PER_GB", 1_000)  # the demo's 3,000 interceptions: chunks of 2,000
+    said = facts.build(db, rebuild=True)
+    assert said.startswith("facts of 3,000 interception(s) built in ") and said.endswith("chunks of whole days")
+    assert int(said.split(" in ")[1].split()[0]) >= 2
+    monkeypatch.setenv(store.MEMORY_LIMIT_ENV, "4GB")
+    assert facts.build_chunk() == 4_000
+    assert facts.build(db, rebuild=True) == "facts of 3,000 interception(s) built"
+    assert_same_rows(*stored_and_inline(db))
+    monkeypatch.setattr(facts, "BUILD_CHUNK", 2_500)
+    assert facts.build_chunk() == 2_500
 
 
 @pytest.mark.parametrize("damage", ["not a date", "2026-13-45", "2026-09-10", ""])

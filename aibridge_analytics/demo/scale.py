@@ -25,7 +25,6 @@ own, recorded in ``warehouse_meta`` as ``duckdb_version``.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -75,7 +74,6 @@ POSITIONS = 48
 
 _US = 1_000_000
 _DAY_US = 86_400 * _US
-_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -244,7 +242,7 @@ def _check(shape: str, interceptions: int, seed: int, chunk_size: int, memory_li
     for what, value, low in (("interceptions", interceptions, 1), ("chunk size", chunk_size, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise UsageError(f"{what} must be an integer >= {low}, got {value!r}")
-    if not _MEMORY.match(memory_limit):
+    if not store.MEMORY_SIZE.match(memory_limit):
         raise UsageError(f"memory limit must be a size such as 1GB or 512MB, got {memory_limit!r}")
     return SHAPES[shape]
 

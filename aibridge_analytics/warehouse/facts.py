@@ -67,17 +67,21 @@ TOOL_BUILD = "warehouse/facts/build_tools"
 TOOL_INSERT = "warehouse/facts/insert_changed_tools"
 STATE_KEY = "facts.state"
 #: While a build in chunks is under way: the state it builds for, where its next chunk starts and
-#: the interceptions a chunk may hold (less than `BUILD_CHUNK` after a chunk ran out of memory),
+#: the interceptions a chunk may hold (less than `build_chunk` after a chunk ran out of memory),
 #: written with each chunk, so that a build stopped half-way goes on from there (`_build`).
 BUILDING_KEY = "facts.building"
 #: Past this share of changed interceptions a full build is cheaper than recomputing them.
 REBUILD_SHARE = 0.25
-#: A full build of more interceptions than this is made in chunks of whole days of about this many
-#: (`_build`), so that what one step holds in DuckDB's temporary tables, and spills to disk, stays
-#: that of ten million interceptions however large the warehouse.
+#: The interceptions a chunk of a full build holds per GB of DuckDB's memory limit (`build_chunk`):
+#: 1.25 million at the default 2 GB. What one step holds in temporary tables, and spills to disk,
+#: grows with its interceptions: at ten million (`solo`, 2 GB) one step spilled 18 GB, chunks of
+#: 5M ran out of memory, and chunks of 1.25M built the same facts faster, spilling a tenth of it.
+#: At a hundred million, 8 GB held chunks of 5M.
+CHUNK_PER_GB = 625_000
+#: The largest chunk, however much memory: what one step spills stays that of ten million.
 BUILD_CHUNK = 10_000_000
 #: How many times one build halves a chunk that ran out of DuckDB's memory before it stops with
-#: the error (`_build`): chunks of a sixteenth of `BUILD_CHUNK` failed by then, and past it the
+#: the error (`_build`): chunks of a sixteenth of `build_chunk` failed by then, and past it the
 #: chunks' fixed costs would make the build take many times as long; more memory is the answer.
 HALVINGS = 4
 DAY = timedelta(days=1)
@@ -206,6 +210,12 @@ def refresh_open(con: duckdb.DuckDBPyConnection) -> str:
     return refresh(Warehouse(con), DuckDBConnection(con).probe)
 
 
+def build_chunk() -> int:
+    """How many interceptions a full build makes in one step, and about how many a chunk of a build
+    in chunks holds (`_build`): `CHUNK_PER_GB` per GB of `store.memory_limit`, at most `BUILD_CHUNK`."""
+    return max(1, min(BUILD_CHUNK, CHUNK_PER_GB * store.memory_bytes() // 10**9))
+
+
 def _build(
     wh: Warehouse, probe: Probe, current: str, after: datetime | None = None, progress: StepFn | None = None
 ) -> _Chunks | None:
@@ -214,7 +224,7 @@ def _build(
     is the state the facts are built for (`state`); ``after``: go on with a build in chunks that
     stopped there (`_stopped_at`).
 
-    Up to `BUILD_CHUNK` interceptions in one step. Past it, in chunks of whole days (UTC) of about
+    Up to `build_chunk` interceptions in one step. Past it, in chunks of whole days (UTC) of about
     that many, in start order: an empty facts table first, then each chunk's interceptions recorded
     as changed and recomputed as a refresh recomputes them (`_recompute`). A refresh gives the facts a
     build would (the tests hold it to that). Each chunk is committed, as DuckDB frees a dropped
@@ -231,10 +241,10 @@ def _build(
     """
     from aibridge_analytics.warehouse import statements
 
-    limit, halved = BUILD_CHUNK, 0
+    limit, halved = build_chunk(), 0
     if after is None:
         total = int(wh.built_value("count the interceptions", statements.count("aibridge_interceptions")) or 0)
-        if total <= BUILD_CHUNK:
+        if total <= limit:
             if progress is not None:
                 progress(0, 1, f"building the facts of {total:,} interception(s)")
             try:
@@ -252,8 +262,9 @@ def _build(
             wh.run("warehouse/meta/forget", {"pattern": key})
         wh.run("warehouse/facts/create_changed")
         wh.run("warehouse/facts/clear_changed")
-    else:  # chunks of the size the stopped build had come to: those that ran out would again
-        limit = _resume_limit(wh.value("warehouse/meta/get", {"key": BUILDING_KEY})) or limit
+    else:  # chunks of the size the stopped build had come to (those that ran out would again), or
+        # smaller if DuckDB now has less memory
+        limit = min(_resume_limit(wh.value("warehouse/meta/get", {"key": BUILDING_KEY})) or limit, limit)
     chunks = _Chunks(wh.run("warehouse/facts/days", probe=probe).fetchall(), after, limit, halved)
     if after is None:
         _recompute(wh, probe, whole=True)  # nothing recorded as changed yet: no facts, no keys

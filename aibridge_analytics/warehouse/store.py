@@ -42,7 +42,11 @@ MEMORY_LIMIT_ENV = "AIBRIDGE_MEMORY_LIMIT"
 REPORT_MEMORY_LIMIT = "1GB"
 #: The name of a connection's private spill directory starts so (see `configure`).
 SPILL_PREFIX = "aibridge-analytics-spill-"
-MEMORY_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+#: A size as DuckDB's memory limit takes it: a number and a unit.
+MEMORY_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+#: Bytes per unit of `MEMORY_SIZE`, as DuckDB counts them (a GB is 1000^3 bytes, a GiB 1024^3).
+_UNIT_BYTES = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNIT_BYTES |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
 def default_demo_path() -> Path:
@@ -228,6 +232,15 @@ def memory_limit(default: str = MEMORY_LIMIT) -> str:
     if not MEMORY_SIZE.match(limit):
         raise UsageError(f"{MEMORY_LIMIT_ENV} must be a size such as 2GB or 512MB, got {limit!r}")
     return limit
+
+
+def memory_bytes(limit: str | None = None) -> int:
+    """The bytes of ``limit`` (default: `memory_limit`), a size `MEMORY_SIZE` matches."""
+    limit = memory_limit() if limit is None else limit
+    found = MEMORY_SIZE.match(limit)
+    if found is None:
+        raise UsageError(f"not a size such as 2GB or 512MB: {limit!r}")
+    return int(float(found.group(1)) * _UNIT_BYTES[found.group(2).lower()])
 
 
 def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
