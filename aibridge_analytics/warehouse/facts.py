@@ -75,7 +75,7 @@ REBUILD_SHARE = 0.25
 #: The interceptions a chunk of a full build holds per GB of DuckDB's memory limit (`build_chunk`):
 #: 1.25 million at the default 2 GB. What one step holds in temporary tables, and spills to disk,
 #: grows with its interceptions: at ten million (`solo`, 2 GB) one step spilled 18 GB, chunks of
-#: 5M ran out of memory, and chunks of 1.25M built the same facts faster, spilling a tenth of it.
+#: 5M ran out of memory, and chunks of 1.25M built the same facts faster, spilling a ninth of it.
 #: At a hundred million, 8 GB held chunks of 5M.
 CHUNK_PER_GB = 625_000
 #: The largest chunk, however much memory: what one step spills stays that of ten million.
