@@ -8,13 +8,13 @@ import os
 import subprocess
 import sys
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aibridge_analytics.demo.generator import build_demo
@@ -708,6 +708,8 @@ def _midnight(day: int) -> datetime:
     resume=st.none() | st.tuples(st.integers(0, 19), st.integers(1, 86_399)),
     steps=st.lists(st.booleans(), max_size=30),
 )
+# Halved chunk by chunk, the last day of the chunk under way made a chunk of its own.
+@example(counts=[1, 3, 2, 1], unstarted=0, limit=6, resume=None, steps=[True])
 def test_chunks_cover_the_history_in_order_however_they_are_halved(counts, unstarted, limit, resume, steps):
     """The chunks of a build in chunks, halved or built in any order of events, are ranges of
     start times that follow one another from where the build starts to the end, each holding
@@ -729,6 +731,13 @@ def test_chunks_cover_the_history_in_order_however_they_are_halved(counts, unsta
             chunks.halve()
             first = chunks.left[0]
             assert first[0] == since and (first[1] or _midnight(40)) - (first[0] or _midnight(-1)) < before
+            # A chunk of whole days halved: what is left is cut anew into as few chunks as whole
+            # days of the new limit allow, no two of them next to each other fitting in one.
+            if not chunks.split_days:
+                whole = [(a, b) for a, b in chunks.left if a is not None and a.time() == time(0)]
+                for one, two in zip(whole, whole[1:], strict=False):
+                    if one[1] == two[0]:
+                        assert chunks._size(*one) + chunks._size(*two) > chunks.limit
         else:
             ranges.append(chunks.left[0])
             chunks.finished()

@@ -373,16 +373,20 @@ class _Chunks:
         self.halved += 1
         self.retrying = True
         self.limit = max(1, min(self.limit, self._size(since, until)) // 2)
-        pieces = self._cut(since, until)
-        if len(pieces) == 1:  # one day, or part of one: its halves by time
-            day = next(day for day, _ in self.days if day is not None and self._overlaps(day, since, until))
-            start = day if since is None else max(day, since)
-            end = _day_end(day)
-            middle = start + ((end if until is None else min(end, until)) - start) / 2
-            pieces = [(since, middle), (middle, until)]
-            self.split_days = True
+        if len(self._cut(since, until)) > 1:
+            # Whole days: all that is left cut anew as one range from here (cut chunk by chunk, each
+            # left a remnant of a day or two, a chunk of its own with a whole chunk's fixed costs).
+            self.left = self._cut(since, None)
+            return
+        # One day, or part of one: its halves by time, and each chunk after it cut on its own (one
+        # may start inside a day, whose part before it the cut cannot count).
+        day = next(day for day, _ in self.days if day is not None and self._overlaps(day, since, until))
+        start = day if since is None else max(day, since)
+        end = _day_end(day)
+        middle = start + ((end if until is None else min(end, until)) - start) / 2
+        self.split_days = True
         rest = [piece for since, until in self.left[1:] for piece in self._cut(since, until)]
-        self.left = pieces + rest
+        self.left = [(since, middle), (middle, until), *rest]
 
     def finished(self) -> None:
         """The chunk under way is built and committed."""
