@@ -255,14 +255,44 @@ def test_bits_give_the_rows_of_the_distinct_counts_they_replace(rows):
     assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", None]), st.one_of(st.none(), st.integers(-(2**31), 2**31 - 1))),
+        max_size=12,
+    )
+)
+def test_narrow_durations_give_the_percentiles_of_wide_ones(rows):
+    # Values within 32 bits ordered as INTEGER: the same interpolated percentiles, to the bit.
+    sql = (
+        "SELECT t.g, PERCENTILE_CONT(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY t.v) AS p,"
+        " COUNT(DISTINCT t.v) AS n FROM t GROUP BY t.g ORDER BY t.g NULLS LAST"
+    )
+    rewritten = rendering._ordered_narrow(sqlglot.parse_one(sql, read="duckdb"), {"v": 32}).sql("duckdb")
+    assert "CAST(t.v AS INT)" in rewritten and "COUNT(DISTINCT t.v)" in rewritten  # the percentile's alone
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (g TEXT, v BIGINT)")
+    if rows:
+        con.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
+
+
+def test_a_duration_beyond_its_width_fails_rather_than_wraps():
+    sql = "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY t.v) FROM (SELECT 2147483648 AS v) AS t"
+    rewritten = rendering._ordered_narrow(sqlglot.parse_one(sql, read="duckdb"), {"v": 32}).sql("duckdb")
+    with pytest.raises(duckdb.ConversionException):
+        duckdb.connect().execute(rewritten).fetchall()
+
+
 def test_bits_are_rendered_for_duckdb_only():
     keys = KEYS["provider"]
-    bits = {"initiator_key": 64}
+    bits = {"initiator_key": 64, "duration_us": 32}
     on_duckdb = render("summaries/figures", "duckdb", keys=keys, bind=False, bits=bits).sql
     assert "BITSTRING_AGG(k.initiator_key, 1, 64)" in on_duckdb and "COUNT(DISTINCT k.initiator_key)" not in on_duckdb
+    assert "CAST(k.duration_us AS INT)" in on_duckdb
     for dialect in ("postgres", "spark"):
         elsewhere = render("summaries/figures", dialect, keys=keys, bind=False, bits=bits).sql
-        assert "COUNT(DISTINCT k.initiator_key)" in elsewhere
+        assert "COUNT(DISTINCT k.initiator_key)" in elsewhere and "CAST(k.duration_us" not in elsewhere
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ def stored_and_inline(db: Path):
     # A number stands for one key of one kind.
     assert keys.select("key_of", "key").is_unique().all() and keys.select("key_of", "value").is_unique().all()
     # Initiators are numbered densely from 1, however many syncs brought them: the figures count
-    # them as bits of a bitstring that wide (summaries.initiator_bits).
+    # them as bits of a bitstring that wide (summaries.fact_bits).
     assert sorted(numbers["initiator"]) == list(range(1, len(numbers["initiator"]) + 1))
     stored = stored.with_columns(
         pl.col(f"{kind}_key").replace_strict(numbers[kind], return_dtype=pl.String, default=None) for kind in KEY_KINDS
@@ -328,9 +328,11 @@ def test_summaries_from_stored_facts_equal_the_inline_path_on_both_engines(demo_
     with connect(demo_db) as stored, connect(url(pg_schema)) as pg, raw:
         assert stored.facts == "stored" and pg.facts == "inline" and raw.facts == "inline"
         # The stored facts count initiators as bits (their numbers are dense), the others by a distinct count.
-        bits = summaries.initiator_bits(stored)
-        assert "BITSTRING_AGG" in stored.render("summaries/figures", keys=["model"], bits=bits).sql
-        assert summaries.initiator_bits(raw) == summaries.initiator_bits(pg) == {}
+        # and order the percentiles by 32-bit durations (every demo duration fits).
+        bits = summaries.fact_bits(stored)
+        rendered = stored.render("summaries/figures", keys=["model"], bits=bits).sql
+        assert "BITSTRING_AGG" in rendered and "CAST(k.duration_us AS INT)" in rendered
+        assert summaries.fact_bits(raw) == summaries.fact_bits(pg) == {}
         cases = [("Europe/Berlin", ranges[0]), ("UTC", ranges[0]), ("UTC", ranges[1]), ("Europe/Berlin", ranges[2])]
         for tz, (since, until) in cases:
             for key in summaries.KEYS:
@@ -356,18 +358,42 @@ def test_summaries_from_stored_facts_equal_the_inline_path_on_both_engines(demo_
 
 def test_initiators_are_counted_in_bits_only_where_their_numbers_fit(demo_db, monkeypatch):
     with connect(demo_db) as con:
-        largest = con.query("summaries/initiator_numbers").item()
+        largest = con.query("summaries/widths")["initiator_numbers"].item()
         initiators = con.query("facts/stored")["initiator_id"].n_unique()
         assert largest == initiators  # numbered densely from 1
-        (width,) = summaries.initiator_bits(con).values()
+        width = summaries.fact_bits(con)["initiator_key"]
         assert width >= largest and width & (width - 1) == 0 and width < max(2 * largest, 128)
         monkeypatch.setattr(summaries, "MAX_INITIATOR_BITS", width // 2)
-        assert summaries.initiator_bits(con) == {}
+        assert "initiator_key" not in summaries.fact_bits(con)
         # Too many to count in bits: the figures are the same, by a distinct count.
         frame = summaries.summary(con, ["day"])
     monkeypatch.undo()
     with connect(demo_db) as con:
         assert_same_rows(frame, summaries.summary(con, ["day"]))
+
+
+@pytest.mark.parametrize("micros", [2**31 - 1, 2**31])
+def test_durations_are_ordered_as_32_bit_integers_only_where_every_one_fits(demo_db, tmp_path, micros):
+    from aibridge_analytics.cli import main
+
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    with duckdb.connect(str(db)) as raw:  # one interception that ran for `micros` microseconds
+        raw.execute(
+            "UPDATE aibridge_interceptions SET ended_at = started_at + to_microseconds(?) "
+            "WHERE id = (SELECT MIN(id) FROM aibridge_interceptions WHERE ended_at IS NOT NULL)",
+            [micros],
+        )
+    assert main(["facts", "build", "--rebuild", "--db", str(db)]) == 0
+    with connect(db) as con:
+        assert con.query("summaries/widths")["longest_us"].item() == micros
+        assert ("duration_us" in summaries.fact_bits(con)) == (micros < 2**31)
+        stored = summaries.summary(con, ["provider", "model"])
+    with DuckDBConnection(duckdb.connect(str(db), read_only=True)) as inline:
+        assert inline.facts == "inline"
+        assert_same_rows(stored, summaries.summary(inline, ["provider", "model"]))
+    # No percentile beyond the longest duration, none at zero.
+    assert stored["duration_p99_ms"].max() <= micros / 1000 and (stored["duration_p50_ms"] > 0).all()
 
 
 def test_spans_are_inside_a_range_only_where_every_stored_fact_started_in_it(demo_db):

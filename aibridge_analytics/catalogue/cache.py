@@ -154,7 +154,9 @@ def render(
     groups by (default: all of them). ``tables`` reads a base relation from another table of the
     same columns than Coder's (base relation -> table; a warehouse's subset of changed rows).
     ``bits`` (column -> width; DuckDB only) counts the distinct values of a column numbered
-    densely from 1 as bits set in a bitstring of that width (`rendering._counted_in_bits`).
+    densely from 1 as bits set in a bitstring of that width (`rendering._counted_in_bits`), and
+    orders a percentile by a column whose values fit an integer of that width as that integer
+    (`rendering._ordered_narrow`).
 
     The text comes from the render cache where the same inputs were rendered before (see the
     module's docstring); the values are bound afresh every time.
