@@ -188,8 +188,8 @@ def _ordered_narrow(tree: exp.Expr, bits: Mapping[str, int]) -> exp.Expr:
     for group in list(tree.find_all(exp.WithinGroup)):
         for ordered in group.expression.expressions if group.expression else []:
             column = ordered.this
-            if isinstance(column, exp.Column) and _INTEGER_TYPES.get(bits.get(column.name, 0)):
-                column.replace(exp.cast(column.copy(), _INTEGER_TYPES[bits[column.name]]))
+            if isinstance(column, exp.Column) and (narrow := _INTEGER_TYPES.get(bits.get(column.name, 0))):
+                column.replace(exp.cast(column.copy(), narrow))
     return tree
 
 
