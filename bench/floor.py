@@ -30,6 +30,7 @@ from common import timed
 from scale import scale_warehouse
 
 from aibridge_analytics import connect
+from aibridge_analytics.errors import UsageError
 from aibridge_analytics.pipelines import summaries
 
 TARGET = 3.0
@@ -65,6 +66,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--memory-limit", default="1GB", help="DuckDB's memory limit while generating")
     args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same options
+    try:
+        args.keys = summaries.parse_keys(args.by)
+    except UsageError as exc:
+        parser.error(str(exc))
+    if not args.keys:
+        parser.error("--by needs at least one key: the floor is of a grouping")
     return args
 
 
@@ -88,7 +95,7 @@ def grouping(keys: list[str], figures: bool) -> str:
 def main() -> None:
     """Measure the call and its floor on the scale warehouse, and print them against the target."""
     args = arguments()
-    keys = summaries.parse_keys(args.by)
+    keys = args.keys
     columns = [c for k in keys for c in summaries.KEYS[k]]
     path, _ = scale_warehouse(args.shape, args.interceptions, args.seed, args.memory_limit)
     with connect(path) as con:  # brings the stored facts up to date if they are not
